@@ -1,0 +1,125 @@
+"""Text of the command's replies: pure functions from results to Slack mrkdwn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.checklists import Template
+from bot.command_parser import escape_mrkdwn
+from bot.services.checklist import MarkOutcome
+from bot.services.progress import Checklist
+from storage.models import Application, Event
+
+
+def app_label(application: Application) -> str:
+    return f"*{escape_mrkdwn(application.name)}* (`{application.slug}`)"
+
+
+def step_label(template: Template, number: str) -> str:
+    return f"{number} _{escape_mrkdwn(template.step(number).title)}_"
+
+
+def _steps(template: Template, numbers: Sequence[str]) -> str:
+    return ", ".join(step_label(template, n) for n in numbers)
+
+
+def progress_text(checklist: Checklist) -> str:
+    return f"{checklist.done_count}/{checklist.total}"
+
+
+def marked(checklist: Checklist, outcome: MarkOutcome) -> str:
+    template = checklist.template
+    lines = []
+    if outcome.changed:
+        lines.append(f"Marked done: {_steps(template, outcome.changed)}.")
+    if outcome.unchanged:
+        lines.append(f"Already done: {_steps(template, outcome.unchanged)}.")
+    if outcome.open_before:
+        lines.append(f"Still open before it: {', '.join(outcome.open_before)}.")
+    lines.append(f"{app_label(checklist.application)} is at {progress_text(checklist)}.")
+    return "\n".join(lines)
+
+
+def unmarked(checklist: Checklist, outcome: MarkOutcome) -> str:
+    template = checklist.template
+    lines = []
+    if outcome.changed:
+        lines.append(f"Marked not done: {_steps(template, outcome.changed)}.")
+    if outcome.unchanged:
+        lines.append(f"Already not done: {_steps(template, outcome.unchanged)}.")
+    lines.append(f"{app_label(checklist.application)} is at {progress_text(checklist)}.")
+    return "\n".join(lines)
+
+
+def created(application: Application, template: Template) -> str:
+    return (
+        f"Created {app_label(application)} in <#{application.channel_id}> from the "
+        f"{escape_mrkdwn(template.title)} guide ({len(template.steps)} steps). "
+        f"You own it. Next: `/onboard status` to see the checklist, "
+        f"`/onboard mark 1.1` when the first step is done."
+    )
+
+
+def application_list(
+    heading: str, applications: Sequence[Application], done: dict[int, int], totals: dict[int, int]
+) -> str:
+    if not applications:
+        return f"{heading}: none yet. Start one with `/onboard new <name>`."
+    lines = [f"{heading}:"]
+    for application in applications:
+        archived = " (archived)" if application.archived_at else ""
+        lines.append(
+            f"• {app_label(application)} in <#{application.channel_id}>: "
+            f"{done.get(application.id, 0)}/{totals[application.id]}{archived}"
+        )
+    return "\n".join(lines)
+
+
+_EVENT_VERBS = {
+    "created": "created the application",
+    "marked": "marked {step} done",
+    "unmarked": "marked {step} not done",
+    "assigned": "assigned {step} to {new}",
+    "unassigned": "unassigned {step} (was {old})",
+    "due": "set {step} due {new}",
+    "noted": "noted on {step}: {new}",
+    "renamed": "renamed it from {old} to {new}",
+    "archived": "archived the application",
+}
+
+
+def _user(value: str | None) -> str:
+    return f"<@{value}>" if value else "nobody"
+
+
+def history(application: Application, events: Sequence[Event], step: str | None) -> str:
+    scope = f"step {step} of " if step else ""
+    if not events:
+        return f"No history yet for {scope}{app_label(application)}."
+    lines = [f"Latest changes to {scope}{app_label(application)}, newest first:"]
+    for e in events:
+        old, new = e.old_value, e.new_value
+        if e.kind in ("assigned", "unassigned"):
+            old, new = _user(old), _user(new)
+        elif e.kind == "due":
+            new = new or "no date (cleared)"
+        elif e.kind == "noted":
+            new = f"“{_shorten(new or '', 80)}”"
+        text = _EVENT_VERBS.get(e.kind, e.kind + " {step}").format(
+            step=e.step, old=escape_mrkdwn(old or ""), new=escape_mrkdwn(new or "")
+        )
+        when = e.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"• {when}: <@{e.actor_id}> {text}")
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def due_set(template: Template, number: str, due_on: date | None, zone_name: str) -> str:
+    if due_on is None:
+        return f"Cleared the due date of {step_label(template, number)}."
+    return f"{step_label(template, number)} is due {due_on.isoformat()} ({zone_name} time)."

@@ -1,0 +1,96 @@
+"""Settings from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import sqlite_url
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+# What each setting is, for the one-line message when it is missing or wrong.
+HINTS = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from your app's Basic Information page",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
+    "PORT": "the HTTP port to listen on, 1–65535",
+    "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str | None = None
+    onboard_data_dir: Path = Path("data")
+    onboard_encryption_keys: SecretStr | None = None
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        # slack_sdk joins base_url and the method name without adding a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @model_validator(mode="after")
+    def _token_shapes(self) -> Settings:
+        token = self.slack_bot_token
+        if token is not None and not token.get_secret_value().startswith("xoxb-"):
+            raise ValueError("SLACK_BOT_TOKEN must start with xoxb-")
+        app_token = self.slack_app_token
+        if app_token is not None and not app_token.get_secret_value().startswith("xapp-"):
+            raise ValueError("SLACK_APP_TOKEN must start with xapp-")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def database(self) -> str:
+        return self.database_url or sqlite_url(self.onboard_data_dir.resolve())
+
+    def require_for_serving(self) -> None:
+        """What `run` needs beyond the database: a token, and a signing secret over HTTP."""
+        if self.slack_bot_token is None:
+            raise SettingsError(_missing("SLACK_BOT_TOKEN"))
+        if not self.socket_mode and self.slack_signing_secret is None:
+            raise SettingsError(_missing("SLACK_SIGNING_SECRET"))
+
+
+def _missing(name: str) -> str:
+    return f"missing setting {name}: {HINTS[name]}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings, or a SettingsError whose message is one line naming the bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        error = e.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else ""
+        reason = str(error["msg"]).removeprefix("Value error, ")
+        hint = f" ({HINTS[name]})" if name in HINTS else ""
+        where = f"{name}: " if name else ""
+        raise SettingsError(f"bad setting {where}{reason}{hint}") from None

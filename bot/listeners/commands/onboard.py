@@ -1,0 +1,78 @@
+"""The `/onboard` slash command: parse, run the subcommand, answer in the ack."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.command_parser import ParseError, parse_command
+from bot.listeners.commands.subcommands import HANDLERS, Refusal, Reply, Request
+from bot.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+FAILED = "Something went wrong on my side and nothing was changed. Please try again in a minute."
+FOLLOW_UP_FAILED = "Your change was saved, but I couldn't finish posting about it."
+
+
+def _ack_body(reply: Reply) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "response_type": "in_channel" if reply.in_channel else "ephemeral",
+        "text": reply.text,
+    }
+    if reply.blocks is not None:
+        body["blocks"] = reply.blocks
+    return body
+
+
+async def handle_onboard(
+    runtime: Runtime,
+    ack: AsyncAck,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    parsed = parse_command(command.get("text") or "")
+    if isinstance(parsed, ParseError):
+        await ack(response_type="ephemeral", text=parsed.message)
+        return
+    request = Request(
+        runtime=runtime,
+        client=client,
+        team_id=command.get("team_id") or "",
+        channel_id=command.get("channel_id") or "",
+        user_id=command.get("user_id") or "",
+        now=runtime.clock(),
+        respond=respond,
+    )
+    try:
+        reply = await HANDLERS[type(parsed)](request, parsed)
+    except Refusal as refusal:
+        await ack(response_type="ephemeral", text=refusal.message)
+        return
+    except Exception:
+        logger.exception("/onboard %s failed", type(parsed).__name__)
+        await ack(response_type="ephemeral", text=FAILED)
+        return
+    if reply.text or reply.blocks:
+        await ack(**_ack_body(reply))
+    else:
+        await ack()
+    if reply.after is not None:
+        try:
+            await reply.after()
+        except Exception:
+            logger.exception("/onboard %s follow-up failed", type(parsed).__name__)
+            await respond(response_type="ephemeral", text=FOLLOW_UP_FAILED)
+
+
+def register(app, runtime: Runtime) -> None:
+    async def onboard_command(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        await handle_onboard(runtime, ack, command, client, respond)
+
+    app.command("/onboard")(onboard_command)

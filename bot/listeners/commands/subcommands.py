@@ -1,0 +1,410 @@
+"""One handler per `/onboard` subcommand: load, check access, call a service, say the result.
+
+Each handler returns a `Reply`, which the listener sends as its `ack`, so the user's answer
+comes in the same HTTP response; `after` is work that may follow the ack (posting a message,
+uploading a file). Database changes are committed before the handler returns, so whatever
+was acknowledged survives a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import command_parser as cmd
+from bot.blocks import replies
+from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
+from bot.runtime import Runtime
+from bot.services import checklist as svc
+from bot.services.export import export_application
+from bot.slack_directory import MembershipUnknown
+from storage import repositories as repo
+from storage.models import Application
+
+AfterAck = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Reply:
+    text: str
+    blocks: list[Any] | None = None
+    in_channel: bool = False
+    after: AfterAck | None = None
+
+
+@dataclass
+class Request:
+    """One `/onboard` invocation, as the handlers need it."""
+
+    runtime: Runtime
+    client: AsyncWebClient
+    team_id: str
+    channel_id: str
+    user_id: str
+    now: datetime
+    respond: Callable[..., Awaitable[Any]]
+
+    def transaction(self):
+        return self.runtime.sessions.begin()
+
+
+class Refusal(Exception):
+    """The request cannot go ahead; the message is shown to the user as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# ---- finding the application and checking who may change it -------------------------------
+
+
+async def _find(session: AsyncSession, req: Request, slug: str | None) -> Application:
+    if slug is not None:
+        application = await repo.application_by_slug(session, req.team_id, slug)
+        if application is None:
+            raise Refusal(f"There is no application `{slug}` here. `/onboard list` shows them.")
+        return application
+    found = await repo.applications_in_channel(session, req.team_id, req.channel_id)
+    if not found:
+        raise Refusal(
+            "No application is bound to this channel. Start one here with "
+            "`/onboard new <name>`, or name one with `--app <slug>`."
+        )
+    if len(found) > 1:
+        slugs = ", ".join(f"`{a.slug}`" for a in found)
+        raise Refusal(f"This channel has {len(found)} applications ({slugs}); add `--app <slug>`.")
+    return found[0]
+
+
+async def _application(req: Request, slug: str | None) -> Application:
+    """The application the command is about, after checking the user may change it."""
+    async with req.runtime.sessions() as session:
+        application = await _find(session, req, slug)
+    await _require_member(req, application)
+    return application
+
+
+async def _require_member(req: Request, application: Application) -> None:
+    try:
+        members = await req.runtime.directory.channel_members(
+            req.client, req.team_id, application.channel_id
+        )
+    except MembershipUnknown as e:
+        raise Refusal(
+            f"I can't see who is in <#{application.channel_id}> (Slack said `{e.error}`), so I "
+            "can't check you may change it. Invite me there with `/invite @Onboard`."
+        ) from None
+    if req.user_id not in members:
+        raise Refusal(
+            f"Only members of <#{application.channel_id}> can change "
+            f"{replies.app_label(application)}; join the channel first."
+        )
+
+
+async def _require_owner(req: Request, application: Application, action: str) -> None:
+    if req.user_id == application.owner_id:
+        return
+    person = await req.runtime.directory.person(req.client, req.team_id, req.user_id)
+    if person is None or not person.is_admin:
+        raise Refusal(
+            f"Only the owner of {replies.app_label(application)} (<@{application.owner_id}>) "
+            f"or a workspace admin can {action} it."
+        )
+
+
+async def _reload(session: AsyncSession, application: Application) -> Application:
+    """The application inside this transaction; it may have been archived meanwhile."""
+    current = await repo.application_by_id(session, application.id)
+    if current is None or current.archived_at is not None:
+        raise Refusal(f"{replies.app_label(application)} was archived; nothing was changed.")
+    return current
+
+
+async def _write(
+    req: Request, application: Application, change: Callable[[AsyncSession, Application], Any]
+) -> Any:
+    """Run a change in one transaction, turning a service's refusal into ours."""
+    try:
+        async with req.transaction() as session:
+            return await change(session, await _reload(session, application))
+    except svc.ChecklistError as e:
+        raise Refusal(e.message) from None
+
+
+# ---- subcommands ----------------------------------------------------------------------------
+
+
+async def help_(req: Request, command: cmd.Help) -> Reply:
+    return Reply(cmd.help_text())
+
+
+async def new(req: Request, command: cmd.NewApp) -> Reply:
+    if req.channel_id.startswith("D"):
+        raise Refusal(
+            "An application belongs to a channel, and this is a direct message. "
+            "Run `/onboard new <name>` in the channel your team works in."
+        )
+    async with req.transaction() as session:
+        application = await svc.create_application(
+            session,
+            team_id=req.team_id,
+            channel_id=req.channel_id,
+            owner_id=req.user_id,
+            name=command.name,
+            now=req.now,
+        )
+    return Reply(replies.created(application, svc.template_for(application)), in_channel=True)
+
+
+async def list_(req: Request, command: cmd.ListApps) -> Reply:
+    async with req.runtime.sessions() as session:
+        here = await repo.applications_in_channel(
+            session, req.team_id, req.channel_id, include_archived=True
+        )
+        mine = [
+            a
+            for a in await repo.applications_with_steps_assigned_to(
+                session, req.team_id, req.user_id
+            )
+            if a.channel_id != req.channel_id
+        ]
+        owned = await repo.active_applications(session, req.team_id)
+        mine += [
+            a
+            for a in owned
+            if a.owner_id == req.user_id and a.channel_id != req.channel_id and a not in mine
+        ]
+        everything = here + mine
+        done = await repo.done_counts(session, [a.id for a in everything])
+    totals = {a.id: len(svc.template_for(a).steps) for a in everything}
+    text = replies.application_list("Applications in this channel", here, done, totals)
+    if mine:
+        text += "\n\n" + replies.application_list(
+            "Yours in other channels (you own them or have steps)", mine, done, totals
+        )
+    return Reply(text)
+
+
+async def status(req: Request, command: cmd.Status) -> Reply:
+    application = await _application(req, command.app)
+    template = svc.template_for(application)
+    if command.phase is not None and command.phase > len(template.phases):
+        raise Refusal(f"There is no phase {command.phase}; phases are 1–{len(template.phases)}.")
+    async with req.runtime.sessions() as session:
+        checklist = await svc.load_checklist(session, application)
+    blocks = checklist_blocks(checklist, req.now.date(), command.phase)
+    text = checklist_fallback_text(checklist)
+    if req.channel_id != application.channel_id:
+        return Reply(text, blocks=blocks)
+
+    async def post() -> None:
+        try:
+            posted = await req.client.chat_postMessage(
+                channel=application.channel_id, text=text, blocks=blocks
+            )
+        except SlackApiError as e:
+            await req.respond(
+                text=f"I couldn't post the checklist here (Slack said `{e.response['error']}`). "
+                "Invite me to the channel with `/invite @Onboard`; here it is just for you.",
+                blocks=blocks,
+                response_type="ephemeral",
+            )
+            return
+        async with req.transaction() as session:
+            current = await repo.application_by_id(session, application.id)
+            if current is not None:
+                current.checklist_channel_id = posted["channel"]
+                current.checklist_ts = posted["ts"]
+
+    return Reply("", after=post)
+
+
+async def mark(req: Request, command: cmd.Mark) -> Reply:
+    application = await _application(req, command.app)
+
+    async def change(session: AsyncSession, current: Application) -> str:
+        outcome = await svc.mark_steps(
+            session, current, command.steps, actor_id=req.user_id, now=req.now
+        )
+        return replies.marked(await svc.load_checklist(session, current), outcome)
+
+    return Reply(await _write(req, application, change))
+
+
+async def unmark(req: Request, command: cmd.Unmark) -> Reply:
+    application = await _application(req, command.app)
+
+    async def change(session: AsyncSession, current: Application) -> str:
+        outcome = await svc.unmark_steps(
+            session, current, command.steps, actor_id=req.user_id, now=req.now
+        )
+        return replies.unmarked(await svc.load_checklist(session, current), outcome)
+
+    return Reply(await _write(req, application, change))
+
+
+async def assign(req: Request, command: cmd.Assign) -> Reply:
+    application = await _application(req, command.app)
+    person = await req.runtime.directory.person(req.client, req.team_id, command.user_id)
+    if person is None or person.deleted:
+        what = "isn't a user in this workspace" if person is None else "is deactivated"
+        raise Refusal(f"<@{command.user_id}> {what}; pick someone from Slack's @ list.")
+    template = svc.template_for(application)
+
+    async def change(session: AsyncSession, current: Application) -> tuple[str, str | None]:
+        return await svc.assign_step(
+            session, current, command.step, command.user_id, actor_id=req.user_id, now=req.now
+        )
+
+    number, old = await _write(req, application, change)
+    was = f" (was <@{old}>)" if old and old != command.user_id else ""
+    return Reply(f"Assigned {replies.step_label(template, number)} to <@{command.user_id}>{was}.")
+
+
+async def unassign(req: Request, command: cmd.Unassign) -> Reply:
+    application = await _application(req, command.app)
+    template = svc.template_for(application)
+
+    async def change(session: AsyncSession, current: Application) -> tuple[str, str | None]:
+        return await svc.assign_step(
+            session, current, command.step, None, actor_id=req.user_id, now=req.now
+        )
+
+    number, old = await _write(req, application, change)
+    if old is None:
+        return Reply(f"{replies.step_label(template, number)} had no assignee.")
+    return Reply(f"Unassigned {replies.step_label(template, number)} (was <@{old}>).")
+
+
+async def due(req: Request, command: cmd.SetDue) -> Reply:
+    application = await _application(req, command.app)
+    template = svc.template_for(application)
+    try:
+        number = svc.step_number(template, command.step)
+    except svc.ChecklistError as e:
+        raise Refusal(e.message) from None
+    # "tomorrow" and the past are judged in the assignee's time zone (else the caller's).
+    async with req.runtime.sessions() as session:
+        state = await repo.step_for_update(session, application.id, number)
+    whose = (state.assignee_id if state else None) or req.user_id
+    person = await req.runtime.directory.person(req.client, req.team_id, whose)
+    zone = person.timezone if person else None
+    today = req.now.astimezone(zone).date() if zone else req.now.date()
+    try:
+        due_on = svc.resolve_due(command.due, today)
+    except svc.ChecklistError as e:
+        raise Refusal(e.message) from None
+
+    async def change(session: AsyncSession, current: Application):
+        return await svc.set_due(
+            session, current, number, due_on, actor_id=req.user_id, now=req.now
+        )
+
+    await _write(req, application, change)
+    return Reply(replies.due_set(template, number, due_on, str(zone or "UTC")))
+
+
+async def note(req: Request, command: cmd.AddNote) -> Reply:
+    application = await _application(req, command.app)
+    template = svc.template_for(application)
+
+    async def change(session: AsyncSession, current: Application) -> str:
+        return await svc.add_note(
+            session, current, command.step, command.text, actor_id=req.user_id, now=req.now
+        )
+
+    number = await _write(req, application, change)
+    return Reply(f"Noted on {replies.step_label(template, number)}.")
+
+
+async def history(req: Request, command: cmd.History) -> Reply:
+    application = await _application(req, command.app)
+    try:
+        async with req.runtime.sessions() as session:
+            events = await svc.history(session, application, command.step)
+    except svc.ChecklistError as e:
+        raise Refusal(e.message) from None
+    step = svc.step_number(svc.template_for(application), command.step) if command.step else None
+    return Reply(replies.history(application, events, step))
+
+
+async def export(req: Request, command: cmd.Export) -> Reply:
+    application = await _application(req, command.app)
+    async with req.runtime.sessions() as session:
+        files = await export_application(session, application, command.fmt)
+
+    async def upload() -> None:
+        try:
+            await req.client.files_upload_v2(
+                channel=req.channel_id,
+                file_uploads=[
+                    {"content": f.content, "filename": f.filename, "title": f.title}
+                    for f in files
+                ],
+                initial_comment=f"Export of {replies.app_label(application)} for <@{req.user_id}>",
+            )
+        except SlackApiError as e:
+            await req.respond(
+                text=f"I couldn't upload the export here (Slack said `{e.response['error']}`). "
+                "Invite me to the channel with `/invite @Onboard` and try again.",
+                response_type="ephemeral",
+            )
+
+    label = replies.app_label(application)
+    return Reply(f"Exporting {label} as {command.fmt.upper()}…", after=upload)
+
+
+async def rename(req: Request, command: cmd.Rename) -> Reply:
+    application = await _application(req, command.app)
+    await _require_owner(req, application, "rename")
+
+    async def change(session: AsyncSession, current: Application) -> str:
+        return await svc.rename(session, current, command.name, actor_id=req.user_id, now=req.now)
+
+    old = await _write(req, application, change)
+    return Reply(
+        f"Renamed *{cmd.escape_mrkdwn(old)}* to *{cmd.escape_mrkdwn(command.name)}* "
+        f"(`{application.slug}` stays the same).",
+        in_channel=True,
+    )
+
+
+async def archive(req: Request, command: cmd.Archive) -> Reply:
+    application = await _application(req, command.app)
+    await _require_owner(req, application, "archive")
+
+    async def change(session: AsyncSession, current: Application) -> bool:
+        return await svc.archive(session, current, actor_id=req.user_id, now=req.now)
+
+    await _write(req, application, change)
+    return Reply(
+        f"Archived {replies.app_label(application)}: no more reminders or digests. "
+        "Its history stays and `/onboard export --app "
+        f"{application.slug}` still works.",
+        in_channel=True,
+    )
+
+
+HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
+    cmd.Help: help_,
+    cmd.NewApp: new,
+    cmd.ListApps: list_,
+    cmd.Status: status,
+    cmd.Mark: mark,
+    cmd.Unmark: unmark,
+    cmd.Assign: assign,
+    cmd.Unassign: unassign,
+    cmd.SetDue: due,
+    cmd.AddNote: note,
+    cmd.History: history,
+    cmd.Export: export,
+    cmd.Rename: rename,
+    cmd.Archive: archive,
+}

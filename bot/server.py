@@ -1,0 +1,78 @@
+"""Serving Slack: an aiohttp server for HTTP mode, or a Socket Mode connection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.runtime import Runtime
+from storage.db import create_engine, create_sessionmaker, upgrade
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def build_web_app(bolt_app: AsyncApp, runtime: Runtime) -> web.Application:
+    async def slack_events(request: web.Request) -> web.Response:
+        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            async with runtime.sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            logger.exception("health check: database unreachable")
+            return web.json_response({"status": "database unreachable"}, status=503)
+        return web.json_response({"status": "ok"})
+
+    web_app = web.Application()
+    web_app.add_routes([web.post(EVENTS_PATH, slack_events), web.get("/healthz", healthz)])
+    return web_app
+
+
+async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
+    """Connect to the database and bring its schema up to date."""
+    if settings.database_url is None:
+        settings.onboard_data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database)
+    await upgrade(engine)
+    return Runtime(sessions=create_sessionmaker(engine)), engine
+
+
+async def serve(settings: Settings) -> None:
+    runtime, engine = await open_runtime(settings)
+    bolt_app = build_app(settings, runtime)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        if settings.socket_mode:
+            assert settings.slack_app_token is not None
+            handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
+            await handler.connect_async()
+            logger.info("connected to Slack in Socket Mode")
+            await stop.wait()
+            await handler.close_async()
+        else:
+            runner = web.AppRunner(build_web_app(bolt_app, runtime), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            logger.info("listening on http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
+            await stop.wait()
+            await runner.cleanup()
+    finally:
+        await engine.dispose()
+        logger.info("stopped")

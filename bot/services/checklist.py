@@ -1,0 +1,347 @@
+"""The checklist's rules: creating applications, marking, assigning, due dates, notes.
+
+Every function takes the caller's session and `now`; none commits and none knows Slack.
+A `ChecklistError` means the request was wrong: the caller rolls back and shows its message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
+from bot.command_parser import DueSpec
+from bot.services.progress import Checklist, build_checklist
+from storage import repositories as repo
+from storage.models import Application, Event
+
+
+class ChecklistError(Exception):
+    """A request that cannot be applied; the message says why and what is valid."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def template_for(application: Application) -> Template:
+    return get_template(application.template_key, application.template_version)
+
+
+def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
+    """Step numbers for what the user typed: `3.4` is one step, `3` a whole phase."""
+    numbers: list[str] = []
+    for ref in refs:
+        if "." in ref:
+            number = _normalize_step(ref)
+            if not template.has_step(number):
+                raise ChecklistError(
+                    f"There is no step `{ref}`. Valid steps: {template.describe_valid_steps()}; "
+                    f"or a whole phase, 1–{len(template.phases)}."
+                )
+            found = [number]
+        else:
+            try:
+                found = [s.number for s in template.phase(int(ref)).steps]
+            except (KeyError, TemplateError, ValueError):
+                raise ChecklistError(
+                    f"There is no phase `{ref}`. Phases are 1–{len(template.phases)}; "
+                    f"single steps are {template.describe_valid_steps()}."
+                ) from None
+        numbers.extend(n for n in found if n not in numbers)
+    return numbers
+
+
+def _normalize_step(ref: str) -> str:
+    # "03.4" and "3.04" name step 3.4; the template spells numbers without leading zeros.
+    phase, _, index = ref.partition(".")
+    return f"{int(phase)}.{int(index)}"
+
+
+def step_number(template: Template, ref: str) -> str:
+    """Exactly one step (not a phase)."""
+    if "." not in ref:
+        raise ChecklistError(
+            f"`{ref}` is a phase; this needs a single step such as `{ref}.1`. "
+            f"Valid steps: {template.describe_valid_steps()}."
+        )
+    return expand_steps(template, [ref])[0]
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return slug or "app"
+
+
+async def create_application(
+    session: AsyncSession,
+    *,
+    team_id: str,
+    channel_id: str,
+    owner_id: str,
+    name: str,
+    now: datetime,
+    template_key: str = DEFAULT_TEMPLATE_KEY,
+) -> Application:
+    template = get_template(template_key)
+    base = slugify(name)
+    taken = await repo.slugs_starting_with(session, team_id, base)
+    slug = base
+    suffix = 2
+    while slug in taken:
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    application = await repo.add_application(
+        session,
+        team_id=team_id,
+        slug=slug,
+        name=name,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        template_key=template.key,
+        template_version=template.version,
+        step_numbers=[s.number for s in template.steps],
+        now=now,
+    )
+    await repo.record_event(
+        session,
+        application_id=application.id,
+        actor_id=owner_id,
+        kind="created",
+        new_value=name,
+        now=now,
+    )
+    return application
+
+
+async def load_checklist(session: AsyncSession, application: Application) -> Checklist:
+    states = await repo.step_states(session, application.id)
+    notes = await repo.note_counts(session, application.id)
+    return build_checklist(application, template_for(application), states, notes)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkOutcome:
+    changed: list[str]
+    unchanged: list[str]
+    # Earlier steps still not done after this mark: shown so skipping is never silent.
+    open_before: list[str]
+
+
+async def mark_steps(
+    session: AsyncSession,
+    application: Application,
+    refs: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> MarkOutcome:
+    template = template_for(application)
+    numbers = expand_steps(template, refs)
+    changed = await repo.set_done(session, application.id, numbers, by=actor_id, now=now)
+    for number in _in_template_order(template, changed):
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="marked",
+            step=number,
+            old_value="not done",
+            new_value="done",
+            now=now,
+        )
+    states = await repo.step_states(session, application.id)
+    last = max(template.step(n).position for n in numbers)
+    open_before = [
+        s.step for s in states if s.position < last and s.done_at is None and s.step not in numbers
+    ]
+    return MarkOutcome(
+        changed=_in_template_order(template, changed),
+        unchanged=[n for n in numbers if n not in changed],
+        open_before=open_before,
+    )
+
+
+async def unmark_steps(
+    session: AsyncSession,
+    application: Application,
+    refs: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> MarkOutcome:
+    template = template_for(application)
+    numbers = expand_steps(template, refs)
+    changed = await repo.set_not_done(session, application.id, numbers, now=now)
+    for number in _in_template_order(template, changed):
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="unmarked",
+            step=number,
+            old_value="done",
+            new_value="not done",
+            now=now,
+        )
+    return MarkOutcome(
+        changed=_in_template_order(template, changed),
+        unchanged=[n for n in numbers if n not in changed],
+        open_before=[],
+    )
+
+
+def _in_template_order(template: Template, numbers: Sequence[str]) -> list[str]:
+    return sorted(numbers, key=lambda n: template.step(n).position)
+
+
+async def _locked_step(session: AsyncSession, application: Application, ref: str):
+    number = step_number(template_for(application), ref)
+    state = await repo.step_for_update(session, application.id, number)
+    if state is None:  # the template has it, so only a damaged database lacks it
+        raise ChecklistError(f"Step {number} is missing from this application's records.")
+    return state
+
+
+async def assign_step(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    assignee_id: str | None,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> tuple[str, str | None]:
+    """Set or clear (None) the step's assignee; returns the step number and the old one."""
+    state = await _locked_step(session, application, ref)
+    old = state.assignee_id
+    if old != assignee_id:
+        state.assignee_id = assignee_id
+        state.changed_at = now
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="assigned" if assignee_id else "unassigned",
+            step=state.step,
+            old_value=old,
+            new_value=assignee_id,
+            now=now,
+        )
+    return state.step, old
+
+
+def resolve_due(spec: DueSpec, today: date) -> date | None:
+    """The calendar date a due spec names, as seen from `today`; past dates are refused."""
+    if spec.kind == "none":
+        return None
+    on = spec.on if spec.kind == "date" else today + timedelta(days=spec.days)
+    assert on is not None
+    if on < today:
+        raise ChecklistError(
+            f"{on.isoformat()} is in the past (today is {today.isoformat()}). "
+            "Give today or a later date: `YYYY-MM-DD`, `tomorrow`, `+3d`, or `none` to clear it."
+        )
+    return on
+
+
+async def set_due(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    due_on: date | None,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> tuple[str, date | None]:
+    state = await _locked_step(session, application, ref)
+    old = state.due_on
+    if old != due_on:
+        state.due_on = due_on
+        state.changed_at = now
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="due",
+            step=state.step,
+            old_value=old.isoformat() if old else None,
+            new_value=due_on.isoformat() if due_on else None,
+            now=now,
+        )
+    return state.step, old
+
+
+async def add_note(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    text: str,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> str:
+    state = await _locked_step(session, application, ref)
+    state.changed_at = now
+    await repo.add_note(
+        session,
+        application_id=application.id,
+        step=state.step,
+        author_id=actor_id,
+        text=text,
+        now=now,
+    )
+    await repo.record_event(
+        session,
+        application_id=application.id,
+        actor_id=actor_id,
+        kind="noted",
+        step=state.step,
+        new_value=text,
+        now=now,
+    )
+    return state.step
+
+
+async def history(
+    session: AsyncSession, application: Application, ref: str | None, *, limit: int = 15
+) -> list[Event]:
+    step = step_number(template_for(application), ref) if ref else None
+    return await repo.recent_events(session, application.id, step=step, limit=limit)
+
+
+async def rename(
+    session: AsyncSession, application: Application, name: str, *, actor_id: str, now: datetime
+) -> str:
+    old = application.name
+    if old != name:
+        application.name = name
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="renamed",
+            old_value=old,
+            new_value=name,
+            now=now,
+        )
+    return old
+
+
+async def archive(
+    session: AsyncSession, application: Application, *, actor_id: str, now: datetime
+) -> bool:
+    """Archive the application; False when it already was."""
+    if application.archived_at is not None:
+        return False
+    application.archived_at = now
+    await repo.record_event(
+        session, application_id=application.id, actor_id=actor_id, kind="archived", now=now
+    )
+    return True

@@ -1,0 +1,120 @@
+"""What the app asks Slack about people and channels, cached briefly.
+
+Permission checks happen before `ack`, so a fresh `conversations.members` call on every command
+would put a Web API round trip on the hot path; a short cache keeps it to one per channel a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+MEMBERS_TTL_SECONDS = 60.0
+USER_TTL_SECONDS = 3600.0
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class MembershipUnknown(Exception):
+    """Slack would not tell us who is in the channel (e.g. a private channel without the bot)."""
+
+    def __init__(self, channel_id: str, error: str) -> None:
+        super().__init__(f"{channel_id}: {error}")
+        self.channel_id = channel_id
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: str
+    timezone: ZoneInfo
+    is_admin: bool
+    deleted: bool = False
+
+
+@dataclass
+class _TtlCache(Generic[K, V]):
+    ttl: float
+    clock: Callable[[], float] = time.monotonic
+    _entries: dict[K, tuple[float, V]] = field(default_factory=dict)
+
+    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        entry = self._entries.get(key)
+        now = self.clock()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = await load()
+        self._entries[key] = (now + self.ttl, value)
+        return value
+
+    def forget(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+
+class SlackDirectory:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._members: _TtlCache[tuple[str, str], frozenset[str]] = _TtlCache(
+            MEMBERS_TTL_SECONDS, clock
+        )
+        self._people: _TtlCache[tuple[str, str], Person | None] = _TtlCache(
+            USER_TTL_SECONDS, clock
+        )
+
+    async def channel_members(
+        self, client: AsyncWebClient, team_id: str, channel_id: str
+    ) -> frozenset[str]:
+        async def load() -> frozenset[str]:
+            members: set[str] = set()
+            try:
+                async for page in await client.conversations_members(
+                    channel=channel_id, limit=1000
+                ):
+                    members.update(page.get("members", []))
+            except SlackApiError as e:
+                raise MembershipUnknown(channel_id, e.response.get("error", "unknown")) from None
+            return frozenset(members)
+
+        return await self._members.get((team_id, channel_id), load)
+
+    async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person | None:
+        """The person, or None when Slack has no such user."""
+
+        async def load() -> Person | None:
+            try:
+                user = (await client.users_info(user=user_id))["user"]
+            except SlackApiError as e:
+                error = e.response.get("error")
+                if error in ("user_not_found", "users_not_found"):
+                    return None
+                # Slack is unwell: an ordinary member in UTC beats failing the command.
+                logger.warning("users.info %s failed: %s", user_id, error)
+                return Person(user_id, ZoneInfo("UTC"), is_admin=False)
+            return Person(
+                user_id,
+                _zone(user.get("tz")),
+                is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+                deleted=bool(user.get("deleted")),
+            )
+
+        return await self._people.get((team_id, user_id), load)
+
+    def forget_channel(self, team_id: str, channel_id: str) -> None:
+        """Drop cached members, e.g. after Slack says someone joined or left."""
+        self._members.forget((team_id, channel_id))
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name) if name else ZoneInfo("UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

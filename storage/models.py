@@ -1,0 +1,141 @@
+"""The database schema: applications, their step states, notes and history.
+
+The template (titles, order, links) lives in data files, not here: a step row keeps only what
+changes over time. Timestamps are stored as UTC and always come back time-zone aware.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Alembic needs every constraint named to alter SQLite tables in batch mode.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL gets a 64-bit id.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC; SQLite drops the zone, so it is put back on load."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; pass an aware one (UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Application(Base):
+    """One Alipay application: one integration project, bound to one Slack channel."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slug"),
+        Index("ix_applications_team_channel", "team_id", "channel_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    slug: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    owner_id: Mapped[str] = mapped_column(String(32))
+    template_key: Mapped[str] = mapped_column(String(64))
+    template_version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The latest checklist message posted with `status`, so marks can update it in place.
+    checklist_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    checklist_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class StepState(Base):
+    """What is known about one step of one application."""
+
+    __tablename__ = "step_states"
+    __table_args__ = (
+        UniqueConstraint("application_id", "step"),
+        Index("ix_step_states_assignee", "assignee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE")
+    )
+    step: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    done_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    assignee_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    due_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # Last time anything happened to this step; reminders measure stalls from it.
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_application_step", "application_id", "step"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE")
+    )
+    step: Mapped[str] = mapped_column(String(8))
+    author_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Event(Base):
+    """Append-only history: who did what, when, and the value before and after."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_application_id", "application_id", "id"),
+        Index("ix_events_application_step", "application_id", "step", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE")
+    )
+    step: Mapped[str | None] = mapped_column(String(8), default=None)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text, default=None)
+    new_value: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,261 @@
+"""Queries and writes, each taking the caller's session. Nothing here commits.
+
+Changes to step states are single conditional UPDATEs (`... WHERE done_at IS NULL RETURNING`),
+so two people changing the same step at once cannot both "win" and log the change twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Application, Event, Note, StepState
+
+
+async def add_application(
+    session: AsyncSession,
+    *,
+    team_id: str,
+    slug: str,
+    name: str,
+    channel_id: str,
+    owner_id: str,
+    template_key: str,
+    template_version: int,
+    step_numbers: Sequence[str],
+    now: datetime,
+) -> Application:
+    application = Application(
+        team_id=team_id,
+        slug=slug,
+        name=name,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        template_key=template_key,
+        template_version=template_version,
+        created_at=now,
+    )
+    session.add(application)
+    await session.flush()
+    session.add_all(
+        StepState(application_id=application.id, step=number, position=i, changed_at=now)
+        for i, number in enumerate(step_numbers)
+    )
+    return application
+
+
+async def slugs_starting_with(session: AsyncSession, team_id: str, prefix: str) -> set[str]:
+    rows = await session.scalars(
+        select(Application.slug).where(
+            Application.team_id == team_id, Application.slug.startswith(prefix, autoescape=True)
+        )
+    )
+    return set(rows)
+
+
+async def applications_in_channel(
+    session: AsyncSession, team_id: str, channel_id: str, *, include_archived: bool = False
+) -> list[Application]:
+    query = select(Application).where(
+        Application.team_id == team_id, Application.channel_id == channel_id
+    )
+    if not include_archived:
+        query = query.where(Application.archived_at.is_(None))
+    return list(await session.scalars(query.order_by(Application.id)))
+
+
+async def application_by_slug(
+    session: AsyncSession, team_id: str, slug: str
+) -> Application | None:
+    return await session.scalar(
+        select(Application).where(Application.team_id == team_id, Application.slug == slug)
+    )
+
+
+async def application_by_id(session: AsyncSession, application_id: int) -> Application | None:
+    return await session.get(Application, application_id)
+
+
+async def active_applications(
+    session: AsyncSession, team_id: str, channel_ids: Iterable[str] | None = None
+) -> list[Application]:
+    query = select(Application).where(
+        Application.team_id == team_id, Application.archived_at.is_(None)
+    )
+    if channel_ids is not None:
+        query = query.where(Application.channel_id.in_(list(channel_ids)))
+    return list(await session.scalars(query.order_by(Application.id)))
+
+
+async def applications_with_steps_assigned_to(
+    session: AsyncSession, team_id: str, user_id: str
+) -> list[Application]:
+    query = (
+        select(Application)
+        .join(StepState, StepState.application_id == Application.id)
+        .where(
+            Application.team_id == team_id,
+            Application.archived_at.is_(None),
+            StepState.assignee_id == user_id,
+        )
+        .distinct()
+        .order_by(Application.id)
+    )
+    return list(await session.scalars(query))
+
+
+async def step_states(session: AsyncSession, application_id: int) -> list[StepState]:
+    return list(
+        await session.scalars(
+            select(StepState)
+            .where(StepState.application_id == application_id)
+            .order_by(StepState.position)
+        )
+    )
+
+
+async def done_counts(
+    session: AsyncSession, application_ids: Sequence[int]
+) -> dict[int, int]:
+    """How many steps each application has done, in one query."""
+    if not application_ids:
+        return {}
+    rows = await session.execute(
+        select(StepState.application_id, func.count())
+        .where(
+            StepState.application_id.in_(application_ids), StepState.done_at.is_not(None)
+        )
+        .group_by(StepState.application_id)
+    )
+    return {application_id: count for application_id, count in rows}
+
+
+async def note_counts(session: AsyncSession, application_id: int) -> dict[str, int]:
+    rows = await session.execute(
+        select(Note.step, func.count())
+        .where(Note.application_id == application_id)
+        .group_by(Note.step)
+    )
+    return {step: count for step, count in rows}
+
+
+async def set_done(
+    session: AsyncSession, application_id: int, steps: Sequence[str], *, by: str, now: datetime
+) -> list[str]:
+    """Mark the steps done; returns those that were not done before."""
+    result = await session.execute(
+        update(StepState)
+        .where(
+            StepState.application_id == application_id,
+            StepState.step.in_(steps),
+            StepState.done_at.is_(None),
+        )
+        .values(done_at=now, done_by=by, changed_at=now)
+        .returning(StepState.step)
+    )
+    return list(result.scalars())
+
+
+async def set_not_done(
+    session: AsyncSession, application_id: int, steps: Sequence[str], *, now: datetime
+) -> list[str]:
+    """Mark the steps not done; returns those that were done before."""
+    result = await session.execute(
+        update(StepState)
+        .where(
+            StepState.application_id == application_id,
+            StepState.step.in_(steps),
+            StepState.done_at.is_not(None),
+        )
+        .values(done_at=None, done_by=None, changed_at=now)
+        .returning(StepState.step)
+    )
+    return list(result.scalars())
+
+
+async def step_for_update(
+    session: AsyncSession, application_id: int, step: str
+) -> StepState | None:
+    """The step's row, locked until the transaction ends (PostgreSQL; SQLite locks the file)."""
+    return await session.scalar(
+        select(StepState)
+        .where(StepState.application_id == application_id, StepState.step == step)
+        .with_for_update()
+    )
+
+
+async def add_note(
+    session: AsyncSession,
+    *,
+    application_id: int,
+    step: str,
+    author_id: str,
+    text: str,
+    now: datetime,
+) -> Note:
+    note = Note(
+        application_id=application_id, step=step, author_id=author_id, text=text, created_at=now
+    )
+    session.add(note)
+    return note
+
+
+async def record_event(
+    session: AsyncSession,
+    *,
+    application_id: int,
+    actor_id: str,
+    kind: str,
+    now: datetime,
+    step: str | None = None,
+    old_value: str | None = None,
+    new_value: str | None = None,
+) -> None:
+    session.add(
+        Event(
+            application_id=application_id,
+            step=step,
+            actor_id=actor_id,
+            kind=kind,
+            old_value=old_value,
+            new_value=new_value,
+            created_at=now,
+        )
+    )
+
+
+async def recent_events(
+    session: AsyncSession,
+    application_id: int,
+    *,
+    step: str | None = None,
+    limit: int = 20,
+    before_id: int | None = None,
+) -> list[Event]:
+    """The newest events first, a page at a time (by id, so it stays fast on long histories)."""
+    query = select(Event).where(Event.application_id == application_id)
+    if step is not None:
+        query = query.where(Event.step == step)
+    if before_id is not None:
+        query = query.where(Event.id < before_id)
+    return list(await session.scalars(query.order_by(Event.id.desc()).limit(limit)))
+
+
+async def all_events(session: AsyncSession, application_id: int) -> list[Event]:
+    return list(
+        await session.scalars(
+            select(Event).where(Event.application_id == application_id).order_by(Event.id)
+        )
+    )
+
+
+async def all_notes(session: AsyncSession, application_id: int) -> list[Note]:
+    return list(
+        await session.scalars(
+            select(Note).where(Note.application_id == application_id).order_by(Note.id)
+        )
+    )
+
