@@ -17,7 +17,7 @@ HINTS = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "the Signing Secret from your app's Basic Information page",
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
-    "PORT": "the HTTP port to listen on, 1–65535",
+    "PORT": "the HTTP port to listen on, 1–65535 (0 picks a free one)",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
 }
 
@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     onboard_data_dir: Path = Path("data")
     onboard_encryption_keys: SecretStr | None = None
     host: str = "0.0.0.0"
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("log_level", mode="before")

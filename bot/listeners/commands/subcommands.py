@@ -142,7 +142,7 @@ async def _write(
 
 
 async def help_(req: Request, command: cmd.Help) -> Reply:
-    return Reply(cmd.help_text())
+    return Reply(cmd.help_text(command.topic))
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from tests.harness import RunningApp, make_settings
+from tests.slack_stub import SlackStub
+
+# PostgreSQL tests run where this names a server we may create databases on (CI sets it).
+POSTGRES_URL_VARIABLE = "ONBOARD_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_slack_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never pick up a developer's real tokens or database from the environment."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "ONBOARD_")) and name != POSTGRES_URL_VARIABLE:
+            monkeypatch.delenv(name)
+    for name in ("DATABASE_URL", "PORT", "LOG_LEVEL", "HOST"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStub]:
+    with SlackStub() as stub:
+        stub.channel_members["CPAY"] = ["UALICE", "UBOB", "UBOT"]
+        stub.channel_members["COTHER"] = ["UCAROL", "UBOT"]
+        for user in ("UALICE", "UBOB", "UCAROL"):
+            stub.add_user(user)
+        yield stub
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    base = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not base:
+        pytest.skip(f"set {POSTGRES_URL_VARIABLE} to run PostgreSQL tests")
+    admin_url = make_url(base).set(drivername="postgresql+psycopg")
+    name = f"onboard_test_{uuid.uuid4().hex[:12]}"
+    admin = create_sync_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """Each storage test runs on a SQLite file and, where available, on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'onboard.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def app(slack: SlackStub, tmp_path) -> AsyncIterator[RunningApp]:
+    running = await RunningApp(make_settings(tmp_path / "data", slack), slack).start()
+    try:
+        yield running
+    finally:
+        await running.stop()

@@ -1,0 +1,643 @@
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import command_parser
+from bot.command_parser import (
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_TEXT,
+    SUBCOMMAND_USAGE,
+    AddNote,
+    Archive,
+    Assign,
+    DueSpec,
+    Export,
+    Help,
+    History,
+    ListApps,
+    Mark,
+    NewApp,
+    ParseError,
+    Rename,
+    SetDue,
+    Status,
+    Unassign,
+    Unmark,
+    escape_mrkdwn,
+    help_text,
+    parse_command,
+)
+
+SUBCOMMANDS = [usage.split()[1] for usage, _ in SUBCOMMAND_USAGE]
+COMMAND_TYPES = (
+    Help,
+    NewApp,
+    ListApps,
+    Status,
+    Mark,
+    Unmark,
+    Assign,
+    Unassign,
+    SetDue,
+    AddNote,
+    History,
+    Export,
+    Rename,
+    Archive,
+)
+
+
+def error(text: str) -> str:
+    result = parse_command(text)
+    assert isinstance(result, ParseError), result
+    return result.message
+
+
+# --- help ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t\xa0", "help", "HELP", " Help "])
+def test_empty_or_help_is_help(text):
+    assert parse_command(text) == Help()
+
+
+def test_help_topic():
+    assert parse_command("help mark") == Help(topic="mark")
+    assert parse_command("help DUE") == Help(topic="due")
+    assert parse_command("help status --app acme") == Help(topic="status", app="acme")
+
+
+def test_help_unknown_topic_lists_subcommands():
+    message = error("help frobnicate")
+    assert "`frobnicate`" in message
+    assert all(f"`{name}`" in message for name in SUBCOMMANDS)
+
+
+def test_help_takes_one_topic():
+    message = error("help mark due")
+    assert "`due`" in message and "one subcommand" in message
+
+
+def test_subcommand_usage_order_and_shape():
+    assert SUBCOMMANDS == [
+        "help",
+        "new",
+        "list",
+        "status",
+        "mark",
+        "unmark",
+        "assign",
+        "unassign",
+        "due",
+        "note",
+        "history",
+        "export",
+        "rename",
+        "archive",
+    ]
+    for usage, about in SUBCOMMAND_USAGE:
+        assert usage.startswith("/onboard ")
+        assert about and "\n" not in about and "<" not in about
+
+
+def test_help_text_lists_every_subcommand_escaped():
+    text = help_text()
+    for usage, about in SUBCOMMAND_USAGE:
+        assert f"`{escape_mrkdwn(usage)}` – {about}" in text
+    assert "`/onboard mark &lt;step&gt;… [--force]` – mark steps done" in text
+    assert "`mark 1.1 1.2` or `mark 2` for a whole phase" in text
+    assert text.count("--app") == 1
+    assert text.rstrip().splitlines()[-1].startswith("Add `--app &lt;slug&gt;`")
+    assert "<" not in text and ">" not in text
+
+
+def test_help_text_for_one_topic():
+    text = help_text("due")
+    assert "/onboard due" in text and "/onboard mark" not in text
+    assert help_text("nonsense") == help_text()
+
+
+# --- subcommand matching ------------------------------------------------------------------------
+
+
+def test_unknown_subcommand_names_it_and_lists_valid_ones():
+    message = error("frobnicate 1.2")
+    assert message.startswith("`frobnicate` is not a subcommand")
+    assert all(f"`{name}`" in message for name in SUBCOMMANDS)
+
+
+def test_unknown_subcommand_is_escaped_and_truncated():
+    message = error("<!channel>" + "x" * 100)
+    assert "<!" not in message
+    assert "&lt;!channel&gt;" in message
+    assert "x" * 30 not in message
+    assert "…" in message
+
+
+def test_subcommands_are_case_insensitive_and_full_width_folds():
+    assert parse_command("MARK 1.1") == Mark(steps=("1.1",))
+    assert parse_command("Status") == Status()
+    assert parse_command("ｍａｒｋ　３．４") == Mark(steps=("3.4",))
+
+
+@pytest.mark.parametrize("sep", [" ", "\n", "\t", "\xa0", "\u3000", " \r\n  "])
+def test_any_whitespace_separates_tokens(sep):
+    assert parse_command(f"mark{sep}1.1{sep}1.2") == Mark(steps=("1.1", "1.2"))
+
+
+def test_option_before_subcommand():
+    message = error("--app acme status")
+    assert "subcommand" in message and "`/onboard status --app acme-pos`" in message
+
+
+def test_text_too_long():
+    assert error("x" * 4000) == "That command is 4,000 characters long; the most I take is 3,000."
+    assert error("note 1.2 " + "y" * 3991).startswith("That command is 4,000 characters")
+    assert isinstance(parse_command("mark 1.1" + " " * (MAX_TEXT - 8)), Mark)
+
+
+# --- --app and --force --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mark --app acme 1.1 1.2",
+        "mark 1.1 --app acme 1.2",
+        "mark 1.1 1.2 --app acme",
+        "mark 1.1 1.2 --app=acme",
+        "MARK 1.1 --APP acme 1.2",
+        "mark 1.1 1.2 —app acme",
+        "mark 1.1 --app acme 1.2 --app acme",
+    ],
+)
+def test_app_anywhere_after_subcommand(text):
+    assert parse_command(text) == Mark(steps=("1.1", "1.2"), app="acme")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("list --app acme-pos", ListApps(app="acme-pos")),
+        ("status 2 --app a1", Status(phase=2, app="a1")),
+        ("archive --app=acme", Archive(app="acme")),
+        ("export --app acme json", Export(fmt="json", app="acme")),
+        ("history --app acme 1.2", History(step="1.2", app="acme")),
+        ("unassign 1.2 --app acme", Unassign(step="1.2", app="acme")),
+        ("due --app acme 1.2 today", SetDue("1.2", DueSpec("days", days=0), app="acme")),
+        ("assign 1.2 --app acme <@U1AB>", Assign("1.2", "U1AB", app="acme")),
+    ],
+)
+def test_app_on_each_subcommand(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize("slug", ["Acme", "acme_pos", "-acme", "a" * 64, "支付宝", "&lt;!here&gt;"])
+def test_bad_slug(slug):
+    message = error(f"status --app {slug}")
+    assert "slug" in message and "`acme-pos`" in message and "lowercase" in message
+
+
+def test_slug_at_limit():
+    assert parse_command("list --app " + "a" * 63) == ListApps(app="a" * 63)
+
+
+@pytest.mark.parametrize("text", ["mark 1.1 --app", "mark 1.1 --app --force", "list --app="])
+def test_app_without_slug(text):
+    assert "slug" in error(text)
+
+
+def test_app_given_twice_differently():
+    message = error("mark 1.1 --app one --app two")
+    assert "`one`" in message and "`two`" in message and "once" in message
+
+
+def test_force_only_for_mark():
+    assert parse_command("mark 3.5 --force") == Mark(steps=("3.5",), force=True)
+    assert parse_command("mark --force 3.5") == Mark(steps=("3.5",), force=True)
+    message = error("unmark 3.5 --force")
+    assert "`--force`" in message and "`mark`" in message
+    assert "`mark`" in error("note --force 1.2 hi")
+
+
+def test_force_takes_no_value():
+    assert "no value" in error("mark 3.5 --force=yes")
+
+
+@pytest.mark.parametrize("flag", ["--xyz", "--", "--verbose=1", "—"])
+def test_unknown_option(flag):
+    message = error(f"status {flag}")
+    assert "not an option" in message
+    assert "`--app &lt;slug&gt;`" in message and "`--force`" in message
+
+
+# --- new / rename -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("new Acme POS", "Acme POS"),
+        ("new   Acme    POS  ", "Acme POS"),
+        ('new "Acme POS"', "Acme POS"),
+        ("new “Acme POS”", "Acme POS"),
+        ("new ‘Acme POS’", "Acme POS"),
+        ("new 'Acme POS'", "Acme POS"),
+        ('new "Acme POS”', "Acme POS"),
+        ('new ""Acme""', '"Acme"'),
+        ("new 支付宝 门店", "支付宝 门店"),
+        ("new 支付宝\u3000门店", "支付宝 门店"),
+        ("new Acme\nPOS\tShanghai", "Acme POS Shanghai"),
+        ("new Acme\x00\x07 POS\u202e", "Acme POS"),
+        ("new café 🍜 PÔS", "café 🍜 PÔS"),
+        ("new Acme --app acme", "Acme --app acme"),
+        ("new <@U1|mei> &amp; co", "<@U1|mei> &amp; co"),
+    ],
+)
+def test_new(text, name):
+    assert parse_command(text) == NewApp(name=name)
+
+
+def test_new_and_rename_take_app_only_before_the_name():
+    assert parse_command("new --app acme Acme POS") == NewApp("Acme POS", app="acme")
+    assert parse_command("rename --app acme Acme POS") == Rename("Acme POS", app="acme")
+    assert parse_command("rename Acme --app acme") == Rename("Acme --app acme")
+
+
+def test_rename():
+    assert parse_command("RENAME “支付宝 门店”") == Rename(name="支付宝 门店")
+
+
+@pytest.mark.parametrize(
+    "text", ["new", "new   ", 'new ""', "new “”", "new \x00", "rename --app a"]
+)
+def test_name_missing(text):
+    message = error(text)
+    assert "needs a name" in message and "Usage:" in message and "&lt;name&gt;" in message
+
+
+def test_name_too_long():
+    assert parse_command("new " + "n" * MAX_NAME) == NewApp("n" * MAX_NAME)
+    message = error("rename " + "n" * 81)
+    assert "81" in message and "80" in message
+
+
+# --- list / archive -----------------------------------------------------------------------------
+
+
+def test_list_and_archive():
+    assert parse_command("list") == ListApps()
+    assert parse_command("archive") == Archive()
+    assert "`everything`" in error("list everything")
+    assert "Usage: `/onboard archive`" in error("archive now")
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "phase"), [("status", None), ("status 1", 1), ("status 99", 99)])
+def test_status(text, phase):
+    assert parse_command(text) == Status(phase=phase)
+
+
+@pytest.mark.parametrize("arg", ["0", "100", "3.4", "abc", "-1", "٣"])
+def test_status_bad_phase(arg):
+    message = error(f"status {arg}")
+    assert "is not a phase" in message and "1 to 99" in message
+
+
+def test_status_one_phase_only():
+    assert "one phase number" in error("status 1 2")
+
+
+# --- mark / unmark ------------------------------------------------------------------------------
+
+
+def test_mark():
+    assert parse_command("mark 1.1") == Mark(steps=("1.1",))
+    assert parse_command("mark 2") == Mark(steps=("2",))
+    assert parse_command("mark 1.1 1.2 2 10.12") == Mark(steps=("1.1", "1.2", "2", "10.12"))
+
+
+def test_mark_deduplicates_keeping_order():
+    assert parse_command("mark 1.2 1.1 1.2 1.1 3") == Mark(steps=("1.2", "1.1", "3"))
+
+
+def test_mark_accepts_commas():
+    assert parse_command("mark 1.1, 1.2,1.3") == Mark(steps=("1.1", "1.2", "1.3"))
+
+
+def test_unmark():
+    assert parse_command("unmark 1.2 1.2 --app acme") == Unmark(steps=("1.2",), app="acme")
+
+
+@pytest.mark.parametrize("text", ["mark", "unmark", "mark --force", "mark ,", "unmark --app a"])
+def test_mark_needs_a_step(text):
+    message = error(text)
+    assert "at least one step" in message and "`" in message
+
+
+@pytest.mark.parametrize("bad", ["abc", "9.9.9", "1.", ".1", "123", "1.123", "1-3", "v1.2"])
+def test_bad_step(bad):
+    assert error(f"mark 1.1 {bad}") == (
+        f"`{bad}` is not a step. Steps look like `3.4`;"
+        " a phase number like `3` means all of its steps."
+    )
+
+
+def test_bad_step_is_escaped():
+    message = error("mark <@U123|mei>")
+    assert "<@" not in message and "&lt;@U123|mei&gt;" in message
+    assert "&amp;" in error("unmark a&b")
+    assert "&lt;b&gt;" in error("mark &lt;b&gt;")
+
+
+# --- assign / unassign --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mention", "user_id"),
+    [("<@U123ABC>", "U123ABC"), ("<@U123ABC|mei>", "U123ABC"), ("<@W0ENT|Mei Li>", "W0ENT")],
+)
+def test_assign(mention, user_id):
+    assert parse_command(f"assign 1.2 {mention}") == Assign(step="1.2", user_id=user_id)
+
+
+@pytest.mark.parametrize("who", ["@mei", "mei", "U123ABC", "<@u123>", "<@B123>"])
+def test_assign_needs_linked_mention(who):
+    message = error(f"assign 1.2 {who}")
+    assert "autocomplete" in message and "linked" in message
+
+
+def test_assign_channel_or_group():
+    assert "is a channel" in error("assign 1.2 <#C123|general>")
+    message = error("assign 1.2 <!subteam^S1|@devs>")
+    assert "group" in message and "<!" not in message
+
+
+def test_assign_exactly_one_user():
+    message = error("assign 1.2 <@U1> <@U2>")
+    assert "one person" in message and "&lt;@U2&gt;" in message
+
+
+def test_assign_missing_person_or_step():
+    assert "Who should own step `1.2`" in error("assign 1.2")
+    assert "needs a step" in error("assign")
+    assert "Put the step first" in error("assign <@U1> 1.2")
+    assert "is not a step" in error("assign abc <@U1>")
+
+
+def test_unassign():
+    assert parse_command("unassign 1.2") == Unassign(step="1.2")
+    assert "needs a step" in error("unassign")
+    assert "one step" in error("unassign 1.2 1.3")
+    assert "Steps look like `3.4`." in error("unassign x")
+
+
+# --- due ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("when", "due"),
+    [
+        ("2026-12-01", DueSpec("date", on=date(2026, 12, 1))),
+        ("2028-02-29", DueSpec("date", on=date(2028, 2, 29))),
+        ("today", DueSpec("days", days=0)),
+        ("Tomorrow", DueSpec("days", days=1)),
+        ("+3d", DueSpec("days", days=3)),
+        ("+3", DueSpec("days", days=3)),
+        ("3d", DueSpec("days", days=3)),
+        ("+2w", DueSpec("days", days=14)),
+        ("+0d", DueSpec("days", days=0)),
+        ("+365d", DueSpec("days", days=365)),
+        ("+52w", DueSpec("days", days=364)),
+        ("none", DueSpec("none")),
+        ("CLEAR", DueSpec("none")),
+        ("２０２６－１２－０１", DueSpec("date", on=date(2026, 12, 1))),
+    ],
+)
+def test_due(when, due):
+    assert parse_command(f"due 1.2 {when}") == SetDue(step="1.2", due=due)
+
+
+@pytest.mark.parametrize("when", ["2026-02-30", "2026-13-01", "0000-01-01", "2027-02-29"])
+def test_due_unreal_date(when):
+    message = error(f"due 1.2 {when}")
+    assert f"`{when}` is not a real date" in message and "`2026-12-01`" in message
+
+
+@pytest.mark.parametrize("when", ["yesterday", "friday", "-1d", "3", "2026/12/01", "+3m", "1.5d"])
+def test_due_unknown_form(when):
+    message = error(f"due 1.2 {when}")
+    assert "is not a due date" in message
+    for form in ("`YYYY-MM-DD`", "`today`", "`tomorrow`", "`+3d`", "`+2w`", "`none`"):
+        assert form in message
+
+
+def test_due_several_words():
+    assert "`next friday` is not a due date" in error("due 1.2 next friday")
+
+
+@pytest.mark.parametrize("when", ["+366d", "+53w", "+999999d"])
+def test_due_too_far(when):
+    message = error(f"due 1.2 {when}")
+    assert "365" in message
+
+
+def test_due_missing_parts():
+    assert "needs a step" in error("due")
+    message = error("due 1.2")
+    assert "When is step `1.2` due" in message and "`tomorrow`" in message
+
+
+# --- note ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("note 1.2 waiting for IT", "waiting for IT"),
+        ("note 1.2    waiting   for IT  ", "waiting   for IT"),
+        ('note 1.2 "waiting for IT"', "waiting for IT"),
+        ("note 1.2 “waiting for IT”", "waiting for IT"),
+        ("note 1.2 ‘waiting’", "waiting"),
+        ("note 1.2 it's Mei's", "it's Mei's"),
+        ("note 1.2 line one\nline two", "line one\nline two"),
+        ("note 1.2 支付宝 门店 已开通 ✅", "支付宝 门店 已开通 ✅"),
+        ("note 1.2 --app acme ask <@U1|mei>", "--app acme ask <@U1|mei>"),
+        ("note 1.2 see “the guide” now", "see “the guide” now"),
+        ("NOTE\n1.2\nhi", "hi"),
+    ],
+)
+def test_note(text, note):
+    assert parse_command(text) == AddNote(step="1.2", text=note)
+
+
+def test_note_app_before_step():
+    assert parse_command("note --app acme 1.2 text") == AddNote("1.2", "text", app="acme")
+
+
+@pytest.mark.parametrize("text", ["note 1.2", "note 1.2   ", 'note 1.2 ""', "note 1.2 “ ”"])
+def test_note_empty(text):
+    message = error(text)
+    assert "empty" in message and "Usage: `/onboard note &lt;step&gt; &lt;text&gt;`" in message
+
+
+def test_note_missing_or_bad_step():
+    assert "needs a step" in error("note")
+    assert "`hello` is not a step" in error("note hello world")
+
+
+def test_note_too_long():
+    assert parse_command("note 1.2 " + "n" * MAX_NOTE) == AddNote("1.2", "n" * MAX_NOTE)
+    message = error("note 1.2 " + "n" * 2500)
+    assert "2,500" in message and "2,000" in message
+
+
+# --- history / export ---------------------------------------------------------------------------
+
+
+def test_history():
+    assert parse_command("history") == History()
+    assert parse_command("history 1.2") == History(step="1.2")
+    assert parse_command("history 3") == History(step="3")
+    assert "is not a step" in error("history abc")
+    assert "one step at most" in error("history 1.1 1.2")
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"), [("export", "csv"), ("export csv", "csv"), ("export JSON", "json")]
+)
+def test_export(text, fmt):
+    assert parse_command(text) == Export(fmt=fmt)
+
+
+def test_export_bad_format():
+    message = error("export xml")
+    assert "`xml`" in message and "`csv`" in message and "`json`" in message
+    assert "one format" in error("export csv json")
+
+
+# --- escaping -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("a & b", "a &amp; b"),
+        ("<!channel>", "&lt;!channel&gt;"),
+        ("<@U123>", "&lt;@U123&gt;"),
+        ("&lt;b&gt; &amp;", "&lt;b&gt; &amp;"),
+        ("&ltx &copy;", "&amp;ltx &amp;copy;"),
+        ("支付宝", "支付宝"),
+    ],
+)
+def test_escape_mrkdwn(raw, escaped):
+    assert escape_mrkdwn(raw) == escaped
+
+
+def test_results_are_frozen():
+    result = parse_command("mark 1.1")
+    with pytest.raises(AttributeError):
+        result.force = True  # type: ignore[misc]
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+step_refs = st.builds(
+    lambda phase, step: f"{phase}" if step is None else f"{phase}.{step}",
+    st.integers(0, 99),
+    st.none() | st.integers(0, 99),
+)
+separators = st.sampled_from([" ", "  ", "\n", "\t", "\xa0", "\u3000", " \r\n"])
+grammar_tokens = st.one_of(
+    st.sampled_from([*SUBCOMMANDS, "MARK", "Due", "remind", "ｍａｒｋ"]),
+    step_refs,
+    st.sampled_from(["abc", "9.9.9", "1.", ",", "1.1,1.2", "0", "100", "٣", "３．４"]),
+    st.sampled_from(["<@U123ABC>", "<@W1|mei li>", "@mei", "<#C1|general>", "<!channel>"]),
+    st.sampled_from(["<!subteam^S1|@devs>", "<", ">", "<@", "&lt;", "&amp;", "`", "*"]),
+    st.sampled_from(["--app", "--app=acme", "--APP", "--force", "--force=1", "--x", "—app"]),
+    st.sampled_from(["acme", "Acme", "a-b", "-a", "csv", "JSON", "xml"]),
+    st.sampled_from(["today", "tomorrow", "+3d", "+2w", "+400d", "none", "2026-02-30"]),
+    st.sampled_from(["2026-12-01", "yesterday", '"', "“", "”", "‘", "’", "'"]),
+    st.sampled_from(["支付宝", "门店", "🍜", "\x00", "\u202e", "\u200b", "é"]),
+    st.text(max_size=6),
+)
+grammar_texts = st.builds(
+    lambda first, rest: first + "".join(sep + tok for sep, tok in rest),
+    grammar_tokens,
+    st.lists(st.tuples(separators, grammar_tokens), max_size=8),
+)
+any_text = st.one_of(
+    st.text(),
+    grammar_texts,
+    st.text(min_size=MAX_TEXT - 5, max_size=MAX_TEXT + 5, alphabet="ab <@&\n"),
+)
+
+
+def check_result(result):
+    assert isinstance(result, (*COMMAND_TYPES, ParseError))
+    if isinstance(result, ParseError):
+        message = result.message
+        assert message.strip()
+        assert len(message) <= MAX_TEXT
+        assert message != command_parser._INTERNAL_ERROR, "an unexpected exception was swallowed"
+        assert "<!" not in message and "<@" not in message and "<#" not in message
+        assert "<" not in message and ">" not in message
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text)
+def test_never_raises_and_errors_are_safe(text):
+    check_result(parse_command(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(SUBCOMMANDS),
+    st.lists(st.tuples(separators, grammar_tokens), max_size=6),
+)
+def test_never_raises_after_each_subcommand(subcommand, rest):
+    check_result(parse_command(subcommand + "".join(sep + tok for sep, tok in rest)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(step_refs, min_size=1, max_size=12), separators)
+def test_mark_round_trip(steps, sep):
+    expected = tuple(dict.fromkeys(steps))
+    assert parse_command("mark" + sep + sep.join(steps)) == Mark(steps=expected)
+    assert parse_command("unmark " + ",".join(steps) + " --app x") == Unmark(expected, app="x")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=200))
+def test_note_text_round_trip(body):
+    body = body.strip()
+    quotes = "\"'“”‘’„"
+    if not body or body[0] in quotes or body[-1] in quotes:
+        return
+    assert parse_command(f"note 1.2 {body}") == AddNote(step="1.2", text=body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=100))
+def test_names_are_clean(raw):
+    result = parse_command("new " + raw)
+    check_result(result)
+    if isinstance(result, NewApp):
+        assert 1 <= len(result.name) <= MAX_NAME
+        assert result.name == result.name.strip()
+        assert "  " not in result.name
+        assert not any(ch.isspace() and ch != " " for ch in result.name)
+        assert not any(ch < " " or ch == "\x7f" for ch in result.name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_escape_mrkdwn_is_safe_and_idempotent(text):
+    escaped = escape_mrkdwn(text)
+    assert "<" not in escaped and ">" not in escaped
+    assert escape_mrkdwn(escaped) == escaped
