@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine as create_sync_engine
@@ -63,9 +64,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
     return request.getfixturevalue("postgres_url")
 
 
+class FakeClock:
+    """The app's `now`, set by the test (never slept for)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
 @pytest.fixture
-async def app(slack: SlackStub, tmp_path) -> AsyncIterator[RunningApp]:
-    running = await RunningApp(make_settings(tmp_path / "data", slack), slack).start()
+def clock() -> FakeClock:
+    # A Wednesday morning in Europe, afternoon in Shanghai, the small hours in Los Angeles.
+    return FakeClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def app(slack: SlackStub, clock: FakeClock, tmp_path) -> AsyncIterator[RunningApp]:
+    settings = make_settings(tmp_path / "data", slack)
+    running = await RunningApp(settings, slack, clock=clock).start()
     try:
         yield running
     finally:

@@ -99,16 +99,14 @@ def history(application: Application, events: Sequence[Event], step: str | None)
         return f"No history yet for {scope}{app_label(application)}."
     lines = [f"Latest changes to {scope}{app_label(application)}, newest first:"]
     for e in events:
-        old, new = e.old_value, e.new_value
+        old, new = escape_mrkdwn(e.old_value or ""), escape_mrkdwn(e.new_value or "")
         if e.kind in ("assigned", "unassigned"):
-            old, new = _user(old), _user(new)
+            old, new = _user(e.old_value), _user(e.new_value)
         elif e.kind == "due":
             new = new or "no date (cleared)"
         elif e.kind == "noted":
-            new = f"“{_shorten(new or '', 80)}”"
-        text = _EVENT_VERBS.get(e.kind, e.kind + " {step}").format(
-            step=e.step, old=escape_mrkdwn(old or ""), new=escape_mrkdwn(new or "")
-        )
+            new = f"“{escape_mrkdwn(_shorten(e.new_value or '', 80))}”"
+        text = _EVENT_VERBS.get(e.kind, e.kind + " {step}").format(step=e.step, old=old, new=new)
         when = e.created_at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append(f"• {when}: <@{e.actor_id}> {text}")
     return "\n".join(lines)
