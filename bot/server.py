@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_app
+from bot.app import create_app
 from bot.config import Settings
 from bot.runtime import Runtime
 from storage.db import create_engine, create_sessionmaker, upgrade
@@ -53,12 +53,12 @@ async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
 
 async def serve(settings: Settings) -> None:
     runtime, engine = await open_runtime(settings)
-    bolt_app = build_app(settings, runtime)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
+        bolt_app = await create_app(settings, runtime)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
         if settings.socket_mode:
             assert settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
@@ -74,5 +74,6 @@ async def serve(settings: Settings) -> None:
             await stop.wait()
             await runner.cleanup()
     finally:
+        await runtime.close()
         await engine.dispose()
         logger.info("stopped")

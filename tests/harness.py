@@ -20,7 +20,7 @@ from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import build_app
+from bot.app import create_app
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.server import build_web_app, open_runtime
@@ -113,7 +113,7 @@ class RunningApp:
         self.runtime, self.engine = await open_runtime(self.settings)
         if self.clock is not None:
             self.runtime.clock = self.clock
-        bolt_app = build_app(self.settings, self.runtime)
+        bolt_app = await create_app(self.settings, self.runtime)
         self._runner = web.AppRunner(build_web_app(bolt_app, self.runtime))
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -126,6 +126,7 @@ class RunningApp:
     async def stop(self) -> None:
         await self._http.close()
         await self._runner.cleanup()
+        await self.runtime.close()
         await self.engine.dispose()
 
     async def post(self, body: str, headers: dict[str, str]) -> CommandResult:
