@@ -1,0 +1,63 @@
+# syntax=docker/dockerfile:1
+#
+# Onboard: a small image that runs `onboard-bot run` as a non-root user.
+#
+#   docker build -t onboard .
+#   docker run -p 3000:3000 -v onboard-data:/data \
+#     -e SLACK_BOT_TOKEN=xoxb-… -e SLACK_SIGNING_SECRET=… onboard
+#
+# The SQLite database (the default) lives in the /data volume; set DATABASE_URL for Postgres.
+
+# ---- stage 1: build a wheel and install it, with its dependencies, into /opt/venv ----
+FROM python:3.11-slim AS build
+
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+WORKDIR /src
+RUN python -m venv /opt/venv
+
+# README.md* : the readme is optional, so the COPY still works without it.
+COPY pyproject.toml README.md* ./
+COPY bot ./bot
+COPY storage ./storage
+
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
+    && /opt/venv/bin/pip install --no-cache-dir /wheels/*.whl
+
+# ---- stage 2: the runtime, with only the venv ----
+FROM python:3.11-slim
+
+LABEL org.opencontainers.image.title="Onboard" \
+      org.opencontainers.image.description="Slack app that tracks an Alipay in-store integration checklist: reminders, digests, go-live announcements" \
+      org.opencontainers.image.source="https://github.com/your-org/onboard" \
+      org.opencontainers.image.version="0.1.0"
+
+RUN groupadd --system --gid 10001 onboard \
+    && useradd --system --uid 10001 --gid onboard --no-create-home \
+       --home-dir /nonexistent --shell /usr/sbin/nologin onboard \
+    && mkdir -p /data \
+    && chown onboard:onboard /data
+
+COPY --from=build /opt/venv /opt/venv
+
+ENV PATH=/opt/venv/bin:$PATH \
+    ONBOARD_DATA_DIR=/data \
+    PORT=3000 \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+# A .env file is read from the working directory: mount one at /app/.env if you like.
+WORKDIR /app
+VOLUME /data
+EXPOSE 3000
+# The onboard user, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 10001:10001
+
+# GET /healthz (it also checks the database). Socket Mode serves no HTTP, so there is
+# nothing to probe when SLACK_APP_TOKEN is set in the environment.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, sys, urllib.request; os.environ.get('SLACK_APP_TOKEN') and sys.exit(0); urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
+
+ENTRYPOINT ["onboard-bot"]
+CMD ["run"]

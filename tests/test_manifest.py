@@ -1,0 +1,79 @@
+"""manifest.yml: the app it creates points at our endpoints and asks for minimal scopes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+# Exactly what the app uses (SPEC §7). Adding a scope must be a deliberate change here too.
+MINIMAL_BOT_SCOPES = {
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "files:write",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    with MANIFEST.open(encoding="utf-8") as f:
+        loaded = yaml.safe_load(f)
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_metadata_and_name(manifest: dict[str, Any]) -> None:
+    assert manifest["_metadata"] == {"major_version": 1, "minor_version": 1}
+    info = manifest["display_information"]
+    assert info["name"] == "Onboard"
+    assert 0 < len(info["description"]) <= 140
+    # Slack rejects a long_description outside 174–4000 characters.
+    assert 174 <= len(info["long_description"]) <= 4000
+    assert manifest["features"]["bot_user"]["display_name"] == "Onboard"
+
+
+def test_onboard_command_is_escaped_and_posts_to_events(manifest: dict[str, Any]) -> None:
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/onboard"}
+    onboard = commands["/onboard"]
+    assert onboard["should_escape"] is True
+    assert onboard["url"].endswith("/slack/events")
+    assert onboard["description"]
+    assert onboard["usage_hint"]
+
+
+def test_interactivity_and_events_point_at_slack_events(manifest: dict[str, Any]) -> None:
+    settings = manifest["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
+    events = settings["event_subscriptions"]
+    assert events["request_url"].endswith("/slack/events")
+    assert "app_home_opened" in events["bot_events"]
+    assert settings["socket_mode_enabled"] is False
+
+
+def test_home_tab_enabled(manifest: dict[str, Any]) -> None:
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_scopes_are_exactly_the_minimal_set(manifest: dict[str, Any]) -> None:
+    scopes = manifest["oauth_config"]["scopes"]
+    bot = scopes["bot"]
+    assert len(bot) == len(set(bot)), "a bot scope is listed twice"
+    assert set(bot) == MINIMAL_BOT_SCOPES
+    assert not scopes.get("user"), "the app needs no user-token scopes"
+
+
+def test_oauth_redirect(manifest: dict[str, Any]) -> None:
+    redirects = manifest["oauth_config"]["redirect_urls"]
+    assert redirects
+    assert all(url.endswith("/slack/oauth_redirect") for url in redirects)
