@@ -66,9 +66,10 @@ class SlackDirectory:
         self._members: _TtlCache[tuple[str, str], frozenset[str]] = _TtlCache(
             MEMBERS_TTL_SECONDS, clock
         )
-        self._people: _TtlCache[tuple[str, str], Person | None] = _TtlCache(
-            USER_TTL_SECONDS, clock
+        self._channels: _TtlCache[tuple[str, str], frozenset[str]] = _TtlCache(
+            MEMBERS_TTL_SECONDS, clock
         )
+        self._people: _TtlCache[tuple[str, str], Person | None] = _TtlCache(USER_TTL_SECONDS, clock)
 
     async def channel_members(
         self, client: AsyncWebClient, team_id: str, channel_id: str
@@ -107,6 +108,29 @@ class SlackDirectory:
             )
 
         return await self._people.get((team_id, user_id), load)
+
+    async def channels_of(
+        self, client: AsyncWebClient, team_id: str, user_id: str
+    ) -> frozenset[str]:
+        """Channels the user is in that the bot can see; empty when Slack won't say."""
+
+        async def load() -> frozenset[str]:
+            channels: set[str] = set()
+            try:
+                async for page in await client.users_conversations(
+                    user=user_id,
+                    types="public_channel,private_channel",
+                    exclude_archived=True,
+                    limit=1000,
+                ):
+                    channels.update(c["id"] for c in page.get("channels", []))
+            except SlackApiError as e:
+                logger.warning(
+                    "users.conversations %s failed: %s", user_id, e.response.get("error")
+                )
+            return frozenset(channels)
+
+        return await self._channels.get((team_id, user_id), load)
 
     def forget_channel(self, team_id: str, channel_id: str) -> None:
         """Drop cached members, e.g. after Slack says someone joined or left."""

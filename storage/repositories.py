@@ -107,6 +107,24 @@ async def applications_with_steps_assigned_to(
     return list(await session.scalars(query))
 
 
+async def open_steps_assigned_to(
+    session: AsyncSession, team_id: str, user_id: str
+) -> list[tuple[Application, StepState]]:
+    """Steps not yet done that the user owns, in active applications of the workspace."""
+    rows = await session.execute(
+        select(Application, StepState)
+        .join(StepState, StepState.application_id == Application.id)
+        .where(
+            Application.team_id == team_id,
+            Application.archived_at.is_(None),
+            StepState.assignee_id == user_id,
+            StepState.done_at.is_(None),
+        )
+        .order_by(Application.id, StepState.position)
+    )
+    return [(application, state) for application, state in rows]
+
+
 async def step_states(session: AsyncSession, application_id: int) -> list[StepState]:
     return list(
         await session.scalars(

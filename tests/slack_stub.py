@@ -126,6 +126,7 @@ class SlackStub:
             "chat.delete": self._chat_delete,
             "conversations.members": self._conversations_members,
             "conversations.info": self._conversations_info,
+            "users.conversations": self._users_conversations,
             "users.info": self._users_info,
             "views.open": self._views_any,
             "views.update": self._views_any,
@@ -486,6 +487,16 @@ class SlackStub:
         end = start + limit
         next_cursor = _encode_cursor(end) if end < len(members) else ""
         return _ok(members=members[start:end], response_metadata={"next_cursor": next_cursor})
+
+    def _users_conversations(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        # Every channel listing the user; one page is enough for tests.
+        user = args.get("user", "")
+        channels = [
+            {"id": channel, "name": f"chan-{channel.lower()}", "is_member": True}
+            for channel, members in self.channel_members.items()
+            if user in members
+        ]
+        return _ok(channels=channels, response_metadata={"next_cursor": ""})
 
     def _conversations_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         channel = args.get("channel", "")

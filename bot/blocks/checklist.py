@@ -1,22 +1,131 @@
-"""The checklist message: a pure function from a Checklist to Block Kit blocks."""
+"""The checklist message: a pure function from a Checklist (and how it is folded) to blocks.
+
+Each step is a section with its state, assignee and due date, and a Mark done / Undo button.
+A section holds one accessory, so the step menu (assign, due date, note, guide) is one select
+per phase, grouped by step. Done phases fold to one line unless someone expanded them; the
+fold state travels in the header's block_id, so every click can rebuild the same view.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
     Block,
+    ButtonElement,
     ContextBlock,
-    DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
+    OptionGroup,
+    PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.command_parser import escape_mrkdwn
 from bot.services.progress import Checklist, PhaseProgress, StepProgress
 
+MAX_BLOCKS = 50  # Slack's limit for a message
+MAX_SECTION_TEXT = 3000
 BAR_WIDTH = 10
+
+# action_ids the listeners subscribe to
+TOGGLE_STEP = "checklist_toggle_step"
+STEP_MENU = "checklist_step_menu"
+TOGGLE_PHASE = "checklist_toggle_phase"
+EXPAND_ALL = "checklist_expand_all"
+COLLAPSE_ALL = "checklist_collapse_all"
+
+HEADER_BLOCK_PREFIX = "checklist:"
+STEP_MENU_CHOICES = (
+    ("assign", "Assign…"),
+    ("due", "Set due date…"),
+    ("note", "Add note…"),
+    ("guide", "View in guide"),
+)
+
+
+# ---- action values: "<application id>|<step or phase>|<what>" -----------------------------
+
+
+def action_value(application_id: int, target: str | int, what: str) -> str:
+    return f"{application_id}|{target}|{what}"
+
+
+def parse_action_value(value: str) -> tuple[int, str, str] | None:
+    parts = value.split("|")
+    if len(parts) != 3 or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[1], parts[2]
+
+
+# ---- how the message is folded --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """Phases someone expanded or collapsed by hand; the rest follow the default
+    (done phases folded, the others open)."""
+
+    expanded: frozenset[int] = frozenset()
+    collapsed: frozenset[int] = frozenset()
+
+    def is_open(self, phase: PhaseProgress) -> bool:
+        number = phase.phase.number
+        if number in self.expanded:
+            return True
+        if number in self.collapsed:
+            return False
+        return not phase.complete
+
+    def with_phase(self, number: int, open_: bool) -> Fold:
+        if open_:
+            return Fold(self.expanded | {number}, self.collapsed - {number})
+        return Fold(self.expanded - {number}, self.collapsed | {number})
+
+    @staticmethod
+    def all(phases: Iterable[int], open_: bool) -> Fold:
+        numbers = frozenset(phases)
+        return Fold(expanded=numbers) if open_ else Fold(collapsed=numbers)
+
+    def encode(self) -> str:
+        return f"e{_csv(self.expanded)};c{_csv(self.collapsed)}"
+
+    @staticmethod
+    def decode(text: str) -> Fold:
+        try:
+            expanded, collapsed = text.split(";")
+            return Fold(_numbers(expanded.removeprefix("e")), _numbers(collapsed.removeprefix("c")))
+        except ValueError:
+            return Fold()
+
+
+def _csv(numbers: frozenset[int]) -> str:
+    return ",".join(map(str, sorted(numbers)))
+
+
+def _numbers(text: str) -> frozenset[int]:
+    return frozenset(int(n) for n in text.split(",") if n)
+
+
+def header_block_id(application_id: int, fold: Fold) -> str:
+    return f"{HEADER_BLOCK_PREFIX}{application_id}:{fold.encode()}"
+
+
+def fold_from_blocks(blocks: Iterable[dict]) -> Fold:
+    """The fold state of a message we built, read back from its header's block_id."""
+    for block in blocks:
+        block_id = block.get("block_id", "")
+        if block_id.startswith(HEADER_BLOCK_PREFIX):
+            return Fold.decode(block_id.split(":", 2)[2] if block_id.count(":") >= 2 else "")
+    return Fold()
+
+
+# ---- pieces ---------------------------------------------------------------------------------
 
 
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
@@ -24,46 +133,189 @@ def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def step_line(progress: StepProgress, today: date) -> str:
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def step_text(progress: StepProgress, today: date) -> str:
     mark = "✅" if progress.done else ("▶️" if progress.active else "⬜")
-    parts = [f"{mark} *{progress.step.number}* {escape_mrkdwn(progress.step.title)}"]
+    title = escape_mrkdwn(_shorten(progress.step.title, 200))
+    details = []
     if progress.assignee_id:
-        parts.append(f"<@{progress.assignee_id}>")
+        details.append(f"👤 <@{progress.assignee_id}>")
     if progress.due_on and not progress.done:
-        late = " ⚠️ overdue" if progress.overdue(today) else ""
-        parts.append(f"due {progress.due_on.isoformat()}{late}")
+        late = " ⚠️ *overdue*" if progress.overdue(today) else ""
+        details.append(f"📅 due {progress.due_on.isoformat()}{late}")
+    if progress.done and progress.done_by:
+        details.append(f"done by <@{progress.done_by}> {progress.done_at:%Y-%m-%d}")
     if progress.note_count:
-        parts.append(f"{progress.note_count} note{'s' * (progress.note_count > 1)}")
-    return " · ".join(parts)
+        details.append(f"💬 {progress.note_count}")
+    line = f"{mark} *{progress.step.number}* {title}"
+    return line + ("\n" + " · ".join(details) if details else "")
 
 
-def phase_block(phase: PhaseProgress, today: date) -> SectionBlock:
-    total = len(phase.steps)
-    heading = (
-        f"*{phase.phase.number}. {escape_mrkdwn(phase.phase.title)}*  "
-        f"{progress_bar(phase.done_count, total)} {phase.done_count}/{total}"
+def _step_section(application_id: int, progress: StepProgress, today: date) -> SectionBlock:
+    number = progress.step.number
+    if progress.done:
+        button = ButtonElement(
+            text="Undo", action_id=TOGGLE_STEP, value=action_value(application_id, number, "unmark")
+        )
+    else:
+        button = ButtonElement(
+            text="Mark done",
+            action_id=TOGGLE_STEP,
+            value=action_value(application_id, number, "mark"),
+            style="primary" if progress.active else None,
+        )
+    return SectionBlock(
+        block_id=f"step:{number}",
+        text=MarkdownTextObject(text=step_text(progress, today)),
+        accessory=button,
     )
-    lines = [heading, *(step_line(step, today) for step in phase.steps)]
-    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))
 
 
-def checklist_blocks(checklist: Checklist, today: date, phase: int | None = None) -> list[Block]:
+def _phase_heading(application_id: int, phase: PhaseProgress, open_: bool) -> SectionBlock:
+    total = len(phase.steps)
+    title = escape_mrkdwn(_shorten(phase.phase.title, 150))
+    if phase.complete and not open_:
+        text = f"✅ *{phase.phase.number}. {title}* · all {total} done"
+    else:
+        bar = progress_bar(phase.done_count, total)
+        text = f"*{phase.phase.number}. {title}*  {bar} {phase.done_count}/{total}"
+    return SectionBlock(
+        block_id=f"phase:{phase.phase.number}",
+        text=MarkdownTextObject(text=text),
+        accessory=ButtonElement(
+            text="Collapse" if open_ else "Expand",
+            action_id=TOGGLE_PHASE,
+            value=action_value(
+                application_id, phase.phase.number, "collapse" if open_ else "expand"
+            ),
+        ),
+    )
+
+
+def _step_menu(application_id: int, phase: PhaseProgress) -> ActionsBlock:
+    groups = [
+        OptionGroup(
+            label=_shorten(f"{s.step.number} {s.step.title}", 75),
+            options=[
+                Option(value=action_value(application_id, s.step.number, what), label=label)
+                for what, label in STEP_MENU_CHOICES
+            ],
+        )
+        for s in phase.steps
+    ]
+    return ActionsBlock(
+        block_id=f"menu:{phase.phase.number}",
+        elements=[
+            StaticSelectElement(
+                action_id=STEP_MENU,
+                placeholder=PlainTextObject(text="Step options…"),
+                option_groups=groups,
+            )
+        ],
+    )
+
+
+def _compact_steps(phase: PhaseProgress, today: date) -> list[SectionBlock]:
+    """A phase too long for a block per step: its steps as text, in as few sections as fit."""
+    sections, lines, size = [], [], 0
+    for step in phase.steps:
+        line = step_text(step, today).replace("\n", " · ")
+        if size + len(line) + 1 > MAX_SECTION_TEXT:
+            sections.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
+            lines, size = [], 0
+        lines.append(line)
+        size += len(line) + 1
+    if lines:
+        sections.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
+    return sections
+
+
+def _phase_blocks(
+    application_id: int, phase: PhaseProgress, open_: bool, today: date, compact: bool
+) -> list[Block]:
+    blocks: list[Block] = [_phase_heading(application_id, phase, open_)]
+    if not open_:
+        return blocks
+    if compact:
+        blocks.extend(_compact_steps(phase, today))
+    else:
+        blocks.extend(_step_section(application_id, s, today) for s in phase.steps)
+    blocks.append(_step_menu(application_id, phase))
+    return blocks
+
+
+# ---- the message ----------------------------------------------------------------------------
+
+
+def checklist_blocks(
+    checklist: Checklist, today: date, fold: Fold | None = None, phase: int | None = None
+) -> list[Block]:
+    """The whole message; `phase` limits it to one phase (`/onboard status 2`)."""
+    fold = fold or Fold()
     application = checklist.application
-    title = f"{application.name} · {checklist.done_count}/{checklist.total}"
-    blocks: list[Block] = [
-        HeaderBlock(text=title[:150]),
+    phases = [p for p in checklist.phases if phase is None or p.phase.number == phase]
+    if phase is not None:
+        fold = fold.with_phase(phase, True)
+    top: list[Block] = [
+        HeaderBlock(
+            block_id=header_block_id(application.id, fold),
+            text=_shorten(f"{application.name} · {checklist.done_count}/{checklist.total}", 150),
+        ),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
                     text=f"`{application.slug}` · {escape_mrkdwn(checklist.template.title)} · "
-                    f"<{checklist.template.guide_url}|guide> · ✅ done ▶️ active ⬜ not yet"
+                    f"<{checklist.template.guide_url}|the guide> · "
+                    f"{progress_bar(checklist.done_count, checklist.total)} · "
+                    "✅ done ▶️ to do now ⬜ later"
                 )
             ]
         ),
-        DividerBlock(),
+        ActionsBlock(
+            block_id="fold",
+            elements=[
+                ButtonElement(text="Expand all", action_id=EXPAND_ALL, value=str(application.id)),
+                ButtonElement(
+                    text="Collapse all", action_id=COLLAPSE_ALL, value=str(application.id)
+                ),
+            ],
+        ),
     ]
-    phases = [p for p in checklist.phases if phase is None or p.phase.number == phase]
-    blocks.extend(phase_block(p, today) for p in phases)
+    open_phases = {p.phase.number for p in phases if fold.is_open(p)}
+    compact: set[int] = set()
+
+    def render() -> list[Block]:
+        blocks = list(top)
+        for p in phases:
+            number = p.phase.number
+            blocks.extend(
+                _phase_blocks(application.id, p, number in open_phases, today, number in compact)
+            )
+        return blocks
+
+    blocks = render()
+    # Over Slack's limit: fold open phases, done ones first, then the latest; the first phase
+    # with work to do stays open, shown compactly if even that is too long.
+    while len(blocks) > MAX_BLOCKS:
+        keep = next((p for p in phases if p.phase.number in open_phases and not p.complete), None)
+        candidates = [p for p in phases if p.phase.number in open_phases and p is not keep]
+        if candidates:
+            victim = min(candidates, key=lambda p: (not p.complete, -p.phase.number))
+            open_phases.discard(victim.phase.number)
+        elif keep is not None and keep.phase.number not in compact:
+            compact.add(keep.phase.number)
+        else:
+            break
+        blocks = render()
+        top_note = "Some phases are folded so the checklist fits in one Slack message."
+        if not any(isinstance(b, ContextBlock) and b.block_id == "folded" for b in top):
+            top.append(
+                ContextBlock(block_id="folded", elements=[MarkdownTextObject(text=top_note)])
+            )
+            blocks = render()
     return blocks
 
 

@@ -112,7 +112,15 @@ def render(
         assert isinstance(notes_of_step, list)
         row["notes"] = "\n".join(f"{n['author']}: {n['text']}" for n in notes_of_step)
     step_columns = [
-        "phase", "step", "title", "done", "done_at", "done_by", "assignee", "due_on", "notes"
+        "phase",
+        "step",
+        "title",
+        "done",
+        "done_at",
+        "done_by",
+        "assignee",
+        "due_on",
+        "notes",
     ]
     return [
         ExportFile(

@@ -1,5 +1,5 @@
 from bot.listeners.commands import onboard
 
 
-def register(app, runtime) -> None:
-    onboard.register(app, runtime)
+def register(app, runtime, surfaces) -> None:
+    onboard.register(app, runtime, surfaces)

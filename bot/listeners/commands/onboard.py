@@ -9,8 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command_parser import ParseError, parse_command
-from bot.listeners.commands.subcommands import HANDLERS, Refusal, Reply, Request
+from bot.listeners.access import Refusal
+from bot.listeners.commands.subcommands import HANDLERS, Reply, Request
 from bot.runtime import Runtime
+from bot.surfaces import Surfaces
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ def _ack_body(reply: Reply) -> dict[str, Any]:
 
 async def handle_onboard(
     runtime: Runtime,
+    surfaces: Surfaces,
     ack: AsyncAck,
     command: dict[str, Any],
     client: AsyncWebClient,
@@ -47,6 +50,7 @@ async def handle_onboard(
         user_id=command.get("user_id") or "",
         now=runtime.clock(),
         respond=respond,
+        surfaces=surfaces,
     )
     try:
         reply = await HANDLERS[type(parsed)](request, parsed)
@@ -69,10 +73,10 @@ async def handle_onboard(
             await respond(response_type="ephemeral", text=FOLLOW_UP_FAILED)
 
 
-def register(app, runtime: Runtime) -> None:
+def register(app, runtime: Runtime, surfaces: Surfaces) -> None:
     async def onboard_command(
         ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        await handle_onboard(runtime, ack, command, client, respond)
+        await handle_onboard(runtime, surfaces, ack, command, client, respond)
 
     app.command("/onboard")(onboard_command)

@@ -8,7 +8,7 @@ was acknowledged survives a crash.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,10 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import command_parser as cmd
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
+from bot.listeners.access import Refusal, require_member, require_owner
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.services.export import export_application
-from bot.slack_directory import MembershipUnknown
+from bot.surfaces import Surfaces
 from storage import repositories as repo
 from storage.models import Application
 
@@ -49,17 +50,10 @@ class Request:
     user_id: str
     now: datetime
     respond: Callable[..., Awaitable[Any]]
+    surfaces: Surfaces
 
     def transaction(self):
         return self.runtime.sessions.begin()
-
-
-class Refusal(Exception):
-    """The request cannot go ahead; the message is shown to the user as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # ---- finding the application and checking who may change it -------------------------------
@@ -87,36 +81,12 @@ async def _application(req: Request, slug: str | None) -> Application:
     """The application the command is about, after checking the user may change it."""
     async with req.runtime.sessions() as session:
         application = await _find(session, req, slug)
-    await _require_member(req, application)
+    await require_member(req.runtime, req.client, req.team_id, req.user_id, application)
     return application
 
 
-async def _require_member(req: Request, application: Application) -> None:
-    try:
-        members = await req.runtime.directory.channel_members(
-            req.client, req.team_id, application.channel_id
-        )
-    except MembershipUnknown as e:
-        raise Refusal(
-            f"I can't see who is in <#{application.channel_id}> (Slack said `{e.error}`), so I "
-            "can't check you may change it. Invite me there with `/invite @Onboard`."
-        ) from None
-    if req.user_id not in members:
-        raise Refusal(
-            f"Only members of <#{application.channel_id}> can change "
-            f"{replies.app_label(application)}; join the channel first."
-        )
-
-
 async def _require_owner(req: Request, application: Application, action: str) -> None:
-    if req.user_id == application.owner_id:
-        return
-    person = await req.runtime.directory.person(req.client, req.team_id, req.user_id)
-    if person is None or not person.is_admin:
-        raise Refusal(
-            f"Only the owner of {replies.app_label(application)} (<@{application.owner_id}>) "
-            f"or a workspace admin can {action} it."
-        )
+    await require_owner(req.runtime, req.client, req.team_id, req.user_id, application, action)
 
 
 async def _reload(session: AsyncSession, application: Application) -> Application:
@@ -136,6 +106,16 @@ async def _write(
             return await change(session, await _reload(session, application))
     except svc.ChecklistError as e:
         raise Refusal(e.message) from None
+
+
+def _redraw(req: Request, application: Application, users: Iterable[str | None]) -> AfterAck:
+    """After a change: refresh the channel's latest checklist and the Home of those it touched."""
+
+    async def redraw() -> None:
+        await req.surfaces.update_latest_message(req.client, application.id)
+        await req.surfaces.publish_homes(req.client, req.team_id, users)
+
+    return redraw
 
 
 # ---- subcommands ----------------------------------------------------------------------------
@@ -199,7 +179,7 @@ async def status(req: Request, command: cmd.Status) -> Reply:
         raise Refusal(f"There is no phase {command.phase}; phases are 1–{len(template.phases)}.")
     async with req.runtime.sessions() as session:
         checklist = await svc.load_checklist(session, application)
-    blocks = checklist_blocks(checklist, req.now.date(), command.phase)
+    blocks = checklist_blocks(checklist, req.now.date(), phase=command.phase)
     text = checklist_fallback_text(checklist)
     if req.channel_id != application.channel_id:
         return Reply(text, blocks=blocks)
@@ -229,25 +209,31 @@ async def status(req: Request, command: cmd.Status) -> Reply:
 async def mark(req: Request, command: cmd.Mark) -> Reply:
     application = await _application(req, command.app)
 
-    async def change(session: AsyncSession, current: Application) -> str:
+    async def change(session: AsyncSession, current: Application) -> tuple[str, list[str | None]]:
         outcome = await svc.mark_steps(
             session, current, command.steps, actor_id=req.user_id, now=req.now
         )
-        return replies.marked(await svc.load_checklist(session, current), outcome)
+        checklist = await svc.load_checklist(session, current)
+        touched = [checklist.step(n).assignee_id for n in outcome.changed]
+        return replies.marked(checklist, outcome), touched
 
-    return Reply(await _write(req, application, change))
+    text, touched = await _write(req, application, change)
+    return Reply(text, after=_redraw(req, application, touched))
 
 
 async def unmark(req: Request, command: cmd.Unmark) -> Reply:
     application = await _application(req, command.app)
 
-    async def change(session: AsyncSession, current: Application) -> str:
+    async def change(session: AsyncSession, current: Application) -> tuple[str, list[str | None]]:
         outcome = await svc.unmark_steps(
             session, current, command.steps, actor_id=req.user_id, now=req.now
         )
-        return replies.unmarked(await svc.load_checklist(session, current), outcome)
+        checklist = await svc.load_checklist(session, current)
+        touched = [checklist.step(n).assignee_id for n in outcome.changed]
+        return replies.unmarked(checklist, outcome), touched
 
-    return Reply(await _write(req, application, change))
+    text, touched = await _write(req, application, change)
+    return Reply(text, after=_redraw(req, application, touched))
 
 
 async def assign(req: Request, command: cmd.Assign) -> Reply:
@@ -265,7 +251,10 @@ async def assign(req: Request, command: cmd.Assign) -> Reply:
 
     number, old = await _write(req, application, change)
     was = f" (was <@{old}>)" if old and old != command.user_id else ""
-    return Reply(f"Assigned {replies.step_label(template, number)} to <@{command.user_id}>{was}.")
+    return Reply(
+        f"Assigned {replies.step_label(template, number)} to <@{command.user_id}>{was}.",
+        after=_redraw(req, application, [old, command.user_id]),
+    )
 
 
 async def unassign(req: Request, command: cmd.Unassign) -> Reply:
@@ -280,7 +269,10 @@ async def unassign(req: Request, command: cmd.Unassign) -> Reply:
     number, old = await _write(req, application, change)
     if old is None:
         return Reply(f"{replies.step_label(template, number)} had no assignee.")
-    return Reply(f"Unassigned {replies.step_label(template, number)} (was <@{old}>).")
+    return Reply(
+        f"Unassigned {replies.step_label(template, number)} (was <@{old}>).",
+        after=_redraw(req, application, [old]),
+    )
 
 
 async def due(req: Request, command: cmd.SetDue) -> Reply:
@@ -308,7 +300,10 @@ async def due(req: Request, command: cmd.SetDue) -> Reply:
         )
 
     await _write(req, application, change)
-    return Reply(replies.due_set(template, number, due_on, str(zone or "UTC")))
+    return Reply(
+        replies.due_set(template, number, due_on, str(zone or "UTC")),
+        after=_redraw(req, application, [state.assignee_id if state else None]),
+    )
 
 
 async def note(req: Request, command: cmd.AddNote) -> Reply:
@@ -321,7 +316,9 @@ async def note(req: Request, command: cmd.AddNote) -> Reply:
         )
 
     number = await _write(req, application, change)
-    return Reply(f"Noted on {replies.step_label(template, number)}.")
+    return Reply(
+        f"Noted on {replies.step_label(template, number)}.", after=_redraw(req, application, [])
+    )
 
 
 async def history(req: Request, command: cmd.History) -> Reply:
@@ -345,8 +342,7 @@ async def export(req: Request, command: cmd.Export) -> Reply:
             await req.client.files_upload_v2(
                 channel=req.channel_id,
                 file_uploads=[
-                    {"content": f.content, "filename": f.filename, "title": f.title}
-                    for f in files
+                    {"content": f.content, "filename": f.filename, "title": f.title} for f in files
                 ],
                 initial_comment=f"Export of {replies.app_label(application)} for <@{req.user_id}>",
             )

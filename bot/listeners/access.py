@@ -1,0 +1,67 @@
+"""Who may change an application, shared by commands, buttons and modals.
+
+A `Refusal` carries the message to show the user; listeners turn it into an ephemeral reply
+(or an inline modal error) and change nothing.
+"""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.replies import app_label
+from bot.runtime import Runtime
+from bot.slack_directory import MembershipUnknown
+from storage import repositories as repo
+from storage.models import Application
+
+
+class Refusal(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def application_for_click(runtime: Runtime, application_id: int) -> Application:
+    """The application a button or modal points at, which may be gone since it was drawn."""
+    async with runtime.sessions() as session:
+        application = await repo.application_by_id(session, application_id)
+    if application is None:
+        raise Refusal("This checklist's application was deleted, so there is nothing to change.")
+    if application.archived_at is not None:
+        raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")
+    return application
+
+
+async def require_member(
+    runtime: Runtime, client: AsyncWebClient, team_id: str, user_id: str, application: Application
+) -> None:
+    try:
+        members = await runtime.directory.channel_members(client, team_id, application.channel_id)
+    except MembershipUnknown as e:
+        raise Refusal(
+            f"I can't see who is in <#{application.channel_id}> (Slack said `{e.error}`), so I "
+            "can't check you may change it. Invite me there with `/invite @Onboard`."
+        ) from None
+    if user_id not in members:
+        raise Refusal(
+            f"Only members of <#{application.channel_id}> can change {app_label(application)}; "
+            "join the channel first."
+        )
+
+
+async def require_owner(
+    runtime: Runtime,
+    client: AsyncWebClient,
+    team_id: str,
+    user_id: str,
+    application: Application,
+    action: str,
+) -> None:
+    if user_id == application.owner_id:
+        return
+    person = await runtime.directory.person(client, team_id, user_id)
+    if person is None or not person.is_admin:
+        raise Refusal(
+            f"Only the owner of {app_label(application)} (<@{application.owner_id}>) "
+            f"or a workspace admin can {action} it."
+        )

@@ -1,0 +1,5 @@
+from bot.listeners.actions import checklist
+
+
+def register(app, runtime, surfaces) -> None:
+    checklist.register(app, runtime, surfaces)
