@@ -17,9 +17,10 @@ from bot.runtime import Runtime
 
 
 def build_client(
-    settings: Settings, session: aiohttp.ClientSession | None = None
+    settings: Settings, session: aiohttp.ClientSession | None = None, *, with_token: bool = True
 ) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    token = token if with_token else None
     # One shared HTTP session keeps connections to Slack alive between calls; without it
     # slack_sdk opens a new session, and a new TLS connection, for every call.
     client = AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session)
@@ -71,6 +72,8 @@ def build_app(
 
 async def create_app(settings: Settings, runtime: Runtime) -> AsyncApp:
     """The app as served: a shared HTTP session, and the bot's identity known up front."""
-    client = build_client(settings, runtime.http_session())
-    identity = await identify_bot(client, settings)
+    identity = await identify_bot(build_client(settings, runtime.http_session()), settings)
+    # Requests get their token from `identity`; a token on Bolt's own client would be ignored
+    # (and Bolt would warn about it at every start).
+    client = build_client(settings, runtime.http_session(), with_token=False)
     return build_app(settings, runtime, client=client, identity=identity)

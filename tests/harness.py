@@ -34,9 +34,7 @@ def signed_headers(
     body: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None
 ) -> dict[str, str]:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    signature = SignatureVerifier(secret).generate_signature(
-        timestamp=str(timestamp), body=body
-    )
+    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
     return {
         "X-Slack-Request-Timestamp": str(timestamp),
         "X-Slack-Signature": signature,
@@ -145,3 +143,156 @@ class RunningApp:
             text, user_id=user, channel_id=channel, response_url=self.slack.response_url(name)
         )
         return await self.post(body, signed_headers(body))
+
+
+# ---- interactive payloads, shaped like Slack's documented examples --------------------------
+
+
+def _user(user_id: str, team_id: str) -> dict[str, str]:
+    return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": team_id}
+
+
+def find_element(message: dict[str, Any], action_id: str, value: str | None = None):
+    """The block and element of a message with this action_id (and value, or option value)."""
+    for block in message.get("blocks") or []:
+        elements = list(block.get("elements") or [])
+        if block.get("accessory"):
+            elements.append(block["accessory"])
+        for element in elements:
+            if element.get("action_id") != action_id:
+                continue
+            if value is None or element.get("value") == value:
+                return block, element
+            options = [o for g in element.get("option_groups") or [] for o in g["options"]]
+            options += element.get("options") or []
+            if any(o["value"] == value for o in options):
+                return block, element
+    raise AssertionError(f"no {action_id} {value!r} in the message")
+
+
+def block_actions_body(
+    *,
+    user_id: str,
+    action: dict[str, Any],
+    container: dict[str, Any],
+    message: dict[str, Any] | None = None,
+    view: dict[str, Any] | None = None,
+    response_url: str | None = None,
+    team_id: str = TEAM_ID,
+) -> str:
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": "example"},
+        "user": _user(user_id, team_id),
+        "api_app_id": "A0ONBOARD",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "container": container,
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+        "actions": [action],
+    }
+    if message is not None:
+        payload["message"] = message
+        payload["channel"] = {"id": container["channel_id"], "name": "onboarding"}
+        payload["response_url"] = response_url
+    if view is not None:
+        payload["view"] = view
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(
+    *, user_id: str, view: dict[str, Any], values: dict[str, Any], team_id: str = TEAM_ID
+) -> str:
+    submitted = {
+        "id": "V0MODAL",
+        "team_id": team_id,
+        "type": "modal",
+        "callback_id": view.get("callback_id", ""),
+        "private_metadata": view.get("private_metadata", ""),
+        "blocks": view.get("blocks", []),
+        "state": {"values": values},
+        "hash": "156772938.1827394",
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "example"},
+        "user": _user(user_id, team_id),
+        "api_app_id": "A0ONBOARD",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "trigger_id": f"trigger-{time.monotonic_ns()}",
+        "view": submitted,
+        "response_urls": [],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def event_body(event: dict[str, Any], *, team_id: str = TEAM_ID) -> str:
+    return json.dumps(
+        {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": team_id,
+            "api_app_id": "A0ONBOARD",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "team_id": team_id,
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
+    )
+
+
+async def click(
+    app: RunningApp,
+    channel: str,
+    ts: str,
+    action_id: str,
+    value: str,
+    *,
+    user: str = "UALICE",
+    name: str = "click",
+) -> CommandResult:
+    """Click a button (or pick a select option) of a message the stand-in holds."""
+    message = dict(app.slack.messages[channel][ts], ts=ts, type="message")
+    block, element = find_element(message, action_id, value)
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block["block_id"],
+        "type": element["type"],
+        "action_ts": f"{time.time():.6f}",
+    }
+    if element["type"] == "button":
+        action |= {"text": element["text"], "value": value}
+    else:
+        action["selected_option"] = {"text": {"type": "plain_text", "text": "x"}, "value": value}
+    body = block_actions_body(
+        user_id=user,
+        action=action,
+        container={
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        message=message,
+        response_url=app.slack.response_url(name),
+    )
+    return await app.post(body, signed_headers(body))
+
+
+async def submit(
+    app: RunningApp, view: dict[str, Any], values: dict[str, Any], *, user: str = "UALICE"
+) -> CommandResult:
+    body = view_submission_body(user_id=user, view=view, values=values)
+    return await app.post(body, signed_headers(body))
+
+
+async def send_event(app: RunningApp, event: dict[str, Any]) -> CommandResult:
+    body = event_body(event)
+    headers = signed_headers(body) | {"Content-Type": "application/json"}
+    return await app.post(body, headers)

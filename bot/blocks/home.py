@@ -51,6 +51,7 @@ def _assigned_section(item: AssignedStep, today: date) -> SectionBlock:
         parts.append(f"📅 due {step.due_on.isoformat()}{late}")
     where = f"{escape_mrkdwn(application.name)} in <#{application.channel_id}>"
     return SectionBlock(
+        block_id=f"home-step:{application.id}:{step.step.number}",
         text=MarkdownTextObject(text=" · ".join(parts) + f"\n{where}"),
         accessory=ButtonElement(
             text="Mark done",

@@ -49,8 +49,21 @@ async def test_help_lists_every_subcommand(app: RunningApp) -> None:
     reply = await app.command("help")
     assert reply.status == 200
     assert reply.body["response_type"] == "ephemeral"
-    for sub in ("new", "list", "status", "mark", "unmark", "assign", "unassign", "due",
-                "note", "history", "export", "rename", "archive"):
+    for sub in (
+        "new",
+        "list",
+        "status",
+        "mark",
+        "unmark",
+        "assign",
+        "unassign",
+        "due",
+        "note",
+        "history",
+        "export",
+        "rename",
+        "archive",
+    ):
         assert f"/onboard {sub}" in reply.text
 
 
@@ -62,7 +75,9 @@ async def test_new_binds_to_the_channel_and_the_creator_owns_it(app: RunningApp)
         application = await session.scalar(select(Application))
     assert application is not None
     assert (application.name, application.channel_id, application.owner_id) == (
-        "Acme POS", "CPAY", "UBOB"
+        "Acme POS",
+        "CPAY",
+        "UBOB",
     )
     assert application.template_key == "alipay-instore" and application.template_version == 1
     assert len(await _steps(app)) == 19
@@ -264,7 +279,8 @@ async def test_status_posts_the_checklist_to_the_channel(app: RunningApp, slack:
         application = await session.scalar(select(Application))
     assert application is not None
     assert (application.checklist_channel_id, application.checklist_ts) == (
-        "CPAY", next(iter(slack.messages["CPAY"]))
+        "CPAY",
+        next(iter(slack.messages["CPAY"])),
     )
 
 
