@@ -23,7 +23,10 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
-def build_web_app(bolt_app: AsyncApp, runtime: Runtime) -> web.Application:
+def build_web_app(
+    bolt_app: AsyncApp, runtime: Runtime, *, serve_slack_events: bool = True
+) -> web.Application:
+    """The HTTP routes; in Socket Mode Slack's requests come over the socket instead."""
     async def slack_events(request: web.Request) -> web.Response:
         bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
@@ -38,7 +41,9 @@ def build_web_app(bolt_app: AsyncApp, runtime: Runtime) -> web.Application:
         return web.json_response({"status": "ok"})
 
     web_app = web.Application()
-    web_app.add_routes([web.post(EVENTS_PATH, slack_events), web.get("/healthz", healthz)])
+    web_app.add_routes([web.get("/healthz", healthz)])
+    if serve_slack_events:
+        web_app.add_routes([web.post(EVENTS_PATH, slack_events)])
     return web_app
 
 
@@ -59,20 +64,23 @@ async def serve(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
+        # The HTTP server runs in both modes: /healthz (and later other routes) need it.
+        web_app = build_web_app(bolt_app, runtime, serve_slack_events=not settings.socket_mode)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        handler = None
         if settings.socket_mode:
             assert settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
             await handler.connect_async()
-            logger.info("connected to Slack in Socket Mode")
-            await stop.wait()
-            await handler.close_async()
+            logger.info("connected to Slack in Socket Mode; health check on port %d", settings.port)
         else:
-            runner = web.AppRunner(build_web_app(bolt_app, runtime), access_log=None)
-            await runner.setup()
-            await web.TCPSite(runner, settings.host, settings.port).start()
             logger.info("listening on http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
-            await stop.wait()
-            await runner.cleanup()
+        await stop.wait()
+        if handler is not None:
+            await handler.close_async()
+        await runner.cleanup()
     finally:
         await runtime.close()
         await engine.dispose()
