@@ -18,6 +18,9 @@ def _configure_logging(settings: Settings) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if settings.log_level != "DEBUG":
+        # Alembic narrates every upgrade at INFO; only its warnings are news to an operator.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

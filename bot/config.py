@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import sqlite_url
@@ -53,15 +53,19 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url and the method name without adding a slash.
         return value if value.endswith("/") else value + "/"
 
-    @model_validator(mode="after")
-    def _token_shapes(self) -> Settings:
-        token = self.slack_bot_token
-        if token is not None and not token.get_secret_value().startswith("xoxb-"):
-            raise ValueError("SLACK_BOT_TOKEN must start with xoxb-")
-        app_token = self.slack_app_token
-        if app_token is not None and not app_token.get_secret_value().startswith("xapp-"):
-            raise ValueError("SLACK_APP_TOKEN must start with xapp-")
-        return self
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must start with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must start with xapp-")
+        return value
 
     @property
     def socket_mode(self) -> bool:

@@ -18,7 +18,10 @@ def utc_now() -> datetime:
 
 @dataclass
 class Runtime:
+    """`sessions` for reading; `writes` for units of work that change something."""
+
     sessions: async_sessionmaker[AsyncSession]
+    writes: async_sessionmaker[AsyncSession]
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     clock: Callable[[], datetime] = utc_now
     _http: aiohttp.ClientSession | None = None

@@ -53,7 +53,10 @@ async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
         settings.onboard_data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database)
     await upgrade(engine)
-    return Runtime(sessions=create_sessionmaker(engine)), engine
+    runtime = Runtime(
+        sessions=create_sessionmaker(engine), writes=create_sessionmaker(engine, writes=True)
+    )
+    return runtime, engine
 
 
 async def serve(settings: Settings) -> None:
@@ -81,7 +84,7 @@ async def serve(settings: Settings) -> None:
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()
+        logger.info("stopped")
     finally:
         await runtime.close()
         await engine.dispose()
-        logger.info("stopped")

@@ -1,7 +1,8 @@
 """Engine, sessions and schema upgrades.
 
 SQLite is the embedded default; PostgreSQL is selected by URL. Callers own their transactions:
-`async with sessionmaker.begin() as session: ...` per unit of work.
+`async with writes.begin() as session: ...` per unit of work that changes something, and
+`async with reads() as session: ...` for one that only reads.
 """
 
 from __future__ import annotations
@@ -67,13 +68,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        # IMMEDIATE takes the write lock up front: two deferred transactions that both read
-        # and then write would otherwise deadlock into SQLITE_BUSY instead of waiting.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writing transaction takes the write lock up front (IMMEDIATE): two deferred ones
+        # that both read and then write would fail with SQLITE_BUSY instead of waiting in turn.
+        # Reading ones stay deferred, so in WAL mode they never wait for a writer.
+        writes = connection.get_execution_options().get(_WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+_WRITES = "onboard_writes"
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, *, writes: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reading, or (writes=True) for units of work that change something."""
+    bind = engine.execution_options(**{_WRITES: True}) if writes else engine
+    return async_sessionmaker(bind, expire_on_commit=False)
 
 
 def alembic_config() -> Config:

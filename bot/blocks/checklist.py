@@ -296,17 +296,21 @@ def checklist_blocks(
             )
         return blocks
 
+    first_open = next((p for p in phases if p.phase.number in open_phases and not p.complete), None)
+
+    def fold_order(p: PhaseProgress) -> tuple[bool, bool, int]:
+        # Phases opened by hand go last; among the rest, done ones, then the latest.
+        return (p.phase.number in fold.expanded, not p.complete, -p.phase.number)
+
     blocks = render()
-    # Over Slack's limit: fold open phases, done ones first, then the latest; the first phase
-    # with work to do stays open, shown compactly if even that is too long.
+    # Over Slack's limit: fold open phases in that order, keeping the first phase with work
+    # to do, and show that one compactly if even it alone is too long.
     while len(blocks) > MAX_BLOCKS:
-        keep = next((p for p in phases if p.phase.number in open_phases and not p.complete), None)
-        candidates = [p for p in phases if p.phase.number in open_phases and p is not keep]
-        if candidates:
-            victim = min(candidates, key=lambda p: (not p.complete, -p.phase.number))
-            open_phases.discard(victim.phase.number)
-        elif keep is not None and keep.phase.number not in compact:
-            compact.add(keep.phase.number)
+        foldable = [p for p in phases if p.phase.number in open_phases and p is not first_open]
+        if foldable:
+            open_phases.discard(min(foldable, key=fold_order).phase.number)
+        elif first_open is not None and first_open.phase.number not in compact:
+            compact.add(first_open.phase.number)
         else:
             break
         blocks = render()

@@ -76,41 +76,41 @@ def _application_section(checklist: Checklist) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
 
 
+def _note(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+# Blocks kept for the applications part, so many assigned steps cannot push it out entirely.
+APPLICATION_BLOCKS = 20
+
+
 def home_view(
     assigned: Sequence[AssignedStep], applications: Sequence[Checklist], today: date
 ) -> View:
+    """The Home tab within Slack's 100 blocks: steps first, then applications, each part
+    saying how many it had to leave out."""
+    fixed = 3  # two headers and the divider
+    app_room = min(max(len(applications), 1), APPLICATION_BLOCKS)
+    step_room = MAX_HOME_BLOCKS - fixed - app_room
+    if len(assigned) > step_room:
+        step_room -= 1  # for the "…and N more" line
+    app_room = MAX_HOME_BLOCKS - fixed - min(len(assigned), step_room) - (len(assigned) > step_room)
+    if len(applications) > app_room:
+        app_room -= 1
+
+    steps = sorted(assigned, key=lambda a: _order(a, today))
     blocks: list[Block] = [HeaderBlock(text="Your steps")]
-    if assigned:
-        blocks.extend(
-            _assigned_section(a, today) for a in sorted(assigned, key=lambda a: _order(a, today))
-        )
-    else:
-        blocks.append(
-            ContextBlock(
-                elements=[MarkdownTextObject(text="No open steps are assigned to you. 🎉")]
-            )
-        )
+    blocks.extend(_assigned_section(a, today) for a in steps[:step_room])
+    if not steps:
+        blocks.append(_note("No open steps are assigned to you. 🎉"))
+    elif len(steps) > step_room:
+        blocks.append(_note(f"…and {len(steps) - step_room} more of your steps."))
+
     blocks += [DividerBlock(), HeaderBlock(text="Applications in your channels")]
-    if applications:
-        blocks.extend(_application_section(c) for c in applications)
-    else:
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text="None yet. Type `/onboard new <name>` in your team's channel."
-                    )
-                ]
-            )
-        )
-    if len(blocks) > MAX_HOME_BLOCKS:
-        hidden = len(blocks) - MAX_HOME_BLOCKS + 1
-        blocks = blocks[: MAX_HOME_BLOCKS - 1]
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=f"…and {hidden} more; `/onboard list` has them all.")
-                ]
-            )
-        )
+    blocks.extend(_application_section(c) for c in applications[:app_room])
+    if not applications:
+        blocks.append(_note("None yet. Type `/onboard new &lt;name&gt;` in your team's channel."))
+    elif len(applications) > app_room:
+        hidden = len(applications) - app_room
+        blocks.append(_note(f"…and {hidden} more; `/onboard list` in a channel shows its own."))
     return View(type="home", blocks=blocks)

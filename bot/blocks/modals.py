@@ -52,7 +52,7 @@ class ModalContext:
                 channel_id=data.get("channel_id"),
                 message_ts=data.get("message_ts"),
             )
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):
             return None
 
 

@@ -6,12 +6,14 @@ A `ChecklistError` means the request was wrong: the caller rolls back and shows 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
@@ -60,6 +62,8 @@ def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
 def _normalize_step(ref: str) -> str:
     # "03.4" and "3.04" name step 3.4; the template spells numbers without leading zeros.
     phase, _, index = ref.partition(".")
+    if not (phase.isdigit() and index.isdigit()):
+        return ref  # not a number: the template lookup refuses it with the valid steps
     return f"{int(phase)}.{int(index)}"
 
 
@@ -79,6 +83,14 @@ def slugify(name: str) -> str:
     return slug or "app"
 
 
+SLUG_ATTEMPTS = 5
+
+
+def _slug_candidates(base: str) -> Iterator[str]:
+    yield base
+    yield from (f"{base}-{n}" for n in itertools.count(2))
+
+
 async def create_application(
     session: AsyncSession,
     *,
@@ -91,24 +103,30 @@ async def create_application(
 ) -> Application:
     template = get_template(template_key)
     base = slugify(name)
-    taken = await repo.slugs_starting_with(session, team_id, base)
-    slug = base
-    suffix = 2
-    while slug in taken:
-        slug = f"{base}-{suffix}"
-        suffix += 1
-    application = await repo.add_application(
-        session,
-        team_id=team_id,
-        slug=slug,
-        name=name,
-        channel_id=channel_id,
-        owner_id=owner_id,
-        template_key=template.key,
-        template_version=template.version,
-        step_numbers=[s.number for s in template.steps],
-        now=now,
-    )
+    for _attempt in range(SLUG_ATTEMPTS):
+        taken = await repo.slugs_starting_with(session, team_id, base)
+        slug = next(s for s in _slug_candidates(base) if s not in taken)
+        try:
+            # A savepoint, so losing a race for the slug to another transaction costs a retry,
+            # not the whole transaction.
+            async with session.begin_nested():
+                application = await repo.add_application(
+                    session,
+                    team_id=team_id,
+                    slug=slug,
+                    name=name,
+                    channel_id=channel_id,
+                    owner_id=owner_id,
+                    template_key=template.key,
+                    template_version=template.version,
+                    step_numbers=[s.number for s in template.steps],
+                    now=now,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ChecklistError("Too many applications are being created at once; try again.")
     await repo.record_event(
         session,
         application_id=application.id,

@@ -46,7 +46,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         try:
             application = await application_for_click(runtime, application_id)
             await require_member(runtime, client, team_id, user_id, application)
-            async with runtime.sessions.begin() as session:
+            async with runtime.writes.begin() as session:
                 current = await repo.application_by_id(session, application_id)
                 assert current is not None
                 change = svc.mark_steps if what == "mark" else svc.unmark_steps

@@ -53,7 +53,7 @@ class Request:
     surfaces: Surfaces
 
     def transaction(self):
-        return self.runtime.sessions.begin()
+        return self.runtime.writes.begin()
 
 
 # ---- finding the application and checking who may change it -------------------------------

@@ -83,7 +83,7 @@ async def _assign(
     person = await runtime.directory.person(client, team_id, assignee)
     if person is None or person.deleted:
         raise Refusal("That person isn't an active member of this workspace; pick someone else.")
-    async with runtime.sessions.begin() as session:
+    async with runtime.writes.begin() as session:
         application = await repo.application_by_id(session, context.application_id)
         assert application is not None
         _, old = await svc.assign_step(
@@ -112,7 +112,7 @@ async def _due(
     except ValueError:
         raise Refusal("Pick a date from the calendar.") from None
     due_on = svc.resolve_due(spec, today)
-    async with runtime.sessions.begin() as session:
+    async with runtime.writes.begin() as session:
         application = await repo.application_by_id(session, context.application_id)
         assert application is not None
         await svc.set_due(session, application, context.step, due_on, actor_id=user_id, now=now)
@@ -127,7 +127,7 @@ async def _note(
         raise Refusal("Write something: an empty note isn't saved.")
     if len(text) > MAX_NOTE:
         raise Refusal(f"That note is {len(text):,} characters; the most is {MAX_NOTE:,}.")
-    async with runtime.sessions.begin() as session:
+    async with runtime.writes.begin() as session:
         application = await repo.application_by_id(session, context.application_id)
         assert application is not None
         await svc.add_note(
