@@ -1,7 +1,8 @@
 """Parse the text of `/onboard` into a command, or into a message saying what was wrong.
 
-Pure: no Slack, no I/O, no database. The command is registered with `should_escape: true`, so
-users arrive as `<@U123|name>`, channels as `<#C123|name>`, and a typed `<` as `&lt;`.
+Pure: no Slack, no database, no I/O but reading the time zone database to check a zone.
+The command is registered with `should_escape: true`, so users arrive as `<@U123|name>`,
+channels as `<#C123|name>`, and a typed `<` as `&lt;`.
 Whether a step, application or date makes sense is for the services to decide; this module only
 checks the shape of what was typed.
 """
@@ -10,15 +11,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
+from functools import cache
 from typing import Literal
 
 MAX_TEXT = 3000
 MAX_NAME = 80
 MAX_NOTE = 2000
 MAX_DUE_DAYS = 365
+MAX_REMIND_DAYS = 30
+# `datetime.time` stops at 23:59:59.999999, so working hours that end at `24:00` end at this.
+END_OF_DAY = time.max
 _MAX_ECHO = 30  # how much of a bad token an error message repeats
 
 
@@ -102,6 +108,32 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
+class Remind:
+    action: Literal["show", "after", "hours", "off", "on"]
+    after_days: int | None = None  # "after": working days without progress, 1..30
+    start: time | None = None  # "hours": local start of the working day
+    end: time | None = None  # "hours": local end, after start; `24:00` is END_OF_DAY
+    app: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    action: Literal["show", "daily", "weekly", "off", "tz"]
+    at: time | None = None  # "daily", "weekly": local time of day
+    weekday: int | None = None  # "weekly": 0 is Monday, 6 is Sunday
+    tz: str | None = None  # "tz": an IANA zone name, spelled as the zone database does
+    app: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    action: Literal["list", "add", "remove", "channel"]
+    user_ids: tuple[str, ...] = ()  # "add", "remove": in order, each once
+    channel_id: str | None = None  # "channel": None clears the contacts channel
+    app: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Export:
     fmt: Literal["csv", "json"] = "csv"
     app: str | None = None
@@ -130,6 +162,9 @@ Command = (
     | SetDue
     | AddNote
     | History
+    | Remind
+    | Digest
+    | Contacts
     | Export
     | Rename
     | Archive
@@ -169,6 +204,22 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ),
     ("/onboard note <step> <text>", "add a note to a step, e.g. `note 1.5 waiting for IT`"),
     ("/onboard history [step]", "recent changes to the application, or to one step"),
+    (
+        "/onboard remind [after <days>|hours <start>-<end>|off|on]",
+        "reminders about stalled steps: `remind after 2d` (working days without progress),"
+        " `remind hours 09:00-18:00` (in each person's time zone), `remind off` or `remind on`;"
+        " alone, the current settings",
+    ),
+    (
+        "/onboard digest [daily <time>|weekly <day> <time>|off|tz <zone>]",
+        "the channel digest: `digest daily 09:30`, `digest weekly mon 09:00`, `digest off`,"
+        " `digest tz Asia/Shanghai`; alone, the current schedule",
+    ),
+    (
+        "/onboard contacts [add @person…|remove @person…|channel #channel]",
+        "the Alipay contacts: `contacts add @Mei @Li`, `contacts remove @Li`,"
+        " `contacts channel #alipay-team` (or `none`); alone, the list",
+    ),
     ("/onboard export [csv|json]", "the checklist and its history as a file (CSV by default)"),
     ("/onboard rename <name>", "rename the application (owner only)"),
     ("/onboard archive", "archive the application: no more reminders or digests (owner only)"),
@@ -319,13 +370,20 @@ def _set_app(options: _Options, slug: str) -> None:
     options.app = slug
 
 
-def _options_anywhere(tokens: list[_Token], subcommand: str) -> tuple[list[_Token], _Options]:
-    """Options may sit anywhere among the arguments; return the arguments without them."""
+def _options_anywhere(
+    tokens: list[_Token],
+    subcommand: str,
+    is_argument: Callable[[_Token], bool] = lambda token: False,
+) -> tuple[list[_Token], _Options]:
+    """Options may sit anywhere among the arguments; return the arguments without them.
+
+    `is_argument` keeps a token that starts like an option as an argument.
+    """
     options = _Options()
     positional: list[_Token] = []
     i = 0
     while i < len(tokens):
-        if _is_option(tokens[i]):
+        if _is_option(tokens[i]) and not is_argument(tokens[i]):
             i = _take_option(tokens, i, options, subcommand)
         else:
             positional.append(tokens[i])
@@ -349,6 +407,40 @@ _PHASE = re.compile(r"[0-9]{1,2}")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _OFFSET = re.compile(r"(\+)?([0-9]{1,6})([dw])?")
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>")
+# A list of mentions may be split by commas as well as spaces; a mention's label may hold one.
+_MENTION_LIST_ITEM = re.compile(r"<[^<>]*>|[^,<]+|<")
+_WORKING_DAYS = re.compile(r"([0-9]{1,6})(?: ?(?:(?:working|business) ?)?(d|days?|w|wks?|weeks?))?")
+_WORKING_DAYS_FORMS = "`2d`, `3 days` or `1w` (a week is 5 working days)"
+# Times are read after _normalize: `９：００` is `9:00`, `9AM` is `9am`.
+_CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?(?: ?([ap])\.?m\.?)?")
+_AM_PM = re.compile(r"[ap]\.?m\.?")
+_TIME_FORMS = "`HH:MM` on a 24-hour clock (`00:00` to `23:59`), like `09:30`, or `9am`, `5:30pm`"
+_HOURS_FORMS = "`09:00-18:00`, `9-18` or `9am-6pm`"
+_HOURS = re.compile(r"(.+?) ?[-–—~] ?(.+)")
+_DASH_THEN_TIME = re.compile(r"[–—]+(?:[0-9].*)?")
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_FORMS = (
+    "`mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun` (or the full name, like `monday`)"
+)
+_ZONE_EXAMPLES = "an IANA name like `Asia/Shanghai` or `America/Los_Angeles` (or `UTC`)"
+# Files in the zone database that are not zones anyone should pick.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
 _DUE_FORMS = "`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w` or `none`"
 _QUOTE_PAIRS = {
     '"': '"”“',
@@ -426,6 +518,143 @@ def _clean_name(raw: str) -> str:
         if ch.isspace() or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _INVISIBLE)
     )
     return " ".join(text.split())
+
+
+def _typed(tokens: list[_Token]) -> str:
+    return " ".join(token.text for token in tokens)
+
+
+def _normalized(tokens: list[_Token]) -> str:
+    return " ".join(_normalize(token.text) for token in tokens)
+
+
+def _working_days(tokens: list[_Token]) -> int:
+    if not tokens:
+        raise _Invalid(
+            "After how many working days without progress should I remind?"
+            f" Use {_WORKING_DAYS_FORMS}, e.g. `remind after 2d`."
+        )
+    m = _WORKING_DAYS.fullmatch(_normalized(tokens))
+    if not m:
+        raise _Invalid(
+            f"{_quote(_typed(tokens))} is not a number of working days. Use {_WORKING_DAYS_FORMS},"
+            f" from 1 to {MAX_REMIND_DAYS} working days, e.g. `remind after 2d`."
+        )
+    days = int(m[1]) * (5 if (m[2] or "d").startswith("w") else 1)
+    if not 1 <= days <= MAX_REMIND_DAYS:
+        raise _Invalid(
+            f"`remind after` takes 1 to {MAX_REMIND_DAYS} working days"
+            f" (`1d` to `{MAX_REMIND_DAYS}d`, or `1w` to `{MAX_REMIND_DAYS // 5}w`),"
+            f" and {_quote(_typed(tokens))} is {days:,}."
+        )
+    return days
+
+
+def _clock(text: str, bare_hour: bool = False, end: bool = False) -> time | None:
+    """The time of day in normalized `text`, or None. `24:00` only with `end`, as END_OF_DAY."""
+    m = _CLOCK.fullmatch(text)
+    if not m:
+        return None
+    hour, minute, half = int(m[1]), int(m[2] or 0), m[3]
+    if minute > 59:
+        return None
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        return time(hour % 12 + (12 if half == "p" else 0), minute)
+    if m[2] is None and not bare_hour:
+        return None
+    if end and hour == 24 and minute == 0:
+        return END_OF_DAY
+    return time(hour, minute) if hour <= 23 else None
+
+
+def _time_of_day(tokens: list[_Token], example: str) -> tuple[time, list[_Token]]:
+    """A time at the start of `tokens` (`9 am` is two tokens); return it and what follows."""
+    if not tokens:
+        raise _Invalid(f"At what time? Use {_TIME_FORMS}, e.g. `{example}`.")
+    size = 2 if len(tokens) > 1 and _AM_PM.fullmatch(_normalize(tokens[1].text)) else 1
+    at = _clock(_normalized(tokens[:size]))
+    if at is None:
+        raise _Invalid(
+            f"{_quote(_typed(tokens[:size]))} is not a time of day."
+            f" Use {_TIME_FORMS}, e.g. `{example}`."
+        )
+    return at, tokens[size:]
+
+
+def _working_hours(tokens: list[_Token]) -> tuple[time, time]:
+    example = "e.g. `remind hours 09:00-18:00`, in each person's own time zone"
+    if not tokens:
+        raise _Invalid(f"`remind hours` needs a start and an end: {_HOURS_FORMS}, {example}.")
+    typed = _typed(tokens)
+    m = _HOURS.fullmatch(_normalized(tokens))
+    if not m:
+        raise _Invalid(
+            f"{_quote(typed)} is not a range of working hours. Give a start and an end:"
+            f" {_HOURS_FORMS}, {example}."
+        )
+    start = _clock(m[1], bare_hour=True)
+    end = _clock(m[2], bare_hour=True, end=True)
+    if start is None and _clock(m[1], bare_hour=True, end=True) is not None:
+        raise _Invalid(
+            f"{_quote(m[1])} can only end the working hours, not start them."
+            f" Start between `00:00` and `23:59`, {example}."
+        )
+    for part, parsed in ((m[1], start), (m[2], end)):
+        if parsed is None:
+            raise _Invalid(
+                f"{_quote(part)} is not a time of day. Write the hours as {_HOURS_FORMS}:"
+                " hours from 0 to 24 (`24:00` only as the end), minutes from 00 to 59,"
+                f" {example}."
+            )
+    assert start is not None and end is not None
+    if start >= end:
+        raise _Invalid(
+            f"The working hours {_quote(typed)} don't start before they end. Give the start"
+            f" first, then a later end on the same day (overnight hours aren't supported),"
+            f" {example}."
+        )
+    return start, end
+
+
+def _weekday(token: _Token) -> int:
+    word = _normalize(token.text).rstrip(".")
+    if word in _WEEKDAYS:
+        return _WEEKDAYS[word]
+    if _clock(word) is not None:
+        raise _Invalid("Put the day first, then the time: `/onboard digest weekly mon 09:00`.")
+    raise _Invalid(f"{_quote(token.text)} is not a day of the week. Use {_WEEKDAY_FORMS}.")
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """The zone database's names by their casefold."""
+    try:
+        names = zoneinfo.available_timezones()
+    except Exception:
+        names = set()
+    return {name.casefold(): name for name in sorted(names) if name.casefold() not in _NOT_ZONES}
+
+
+def _time_zone(tokens: list[_Token]) -> str:
+    if not tokens:
+        raise _Invalid(f"`digest tz` needs a time zone: {_ZONE_EXAMPLES}.")
+    # `America/Los Angeles` is `America/Los_Angeles`.
+    wanted = "_".join(unicodedata.normalize("NFKC", token.text) for token in tokens).casefold()
+    if wanted == "utc":
+        return "UTC"
+    name = _zone_names().get(wanted)
+    if name is not None:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except Exception:
+            name = None
+    if name is None:
+        raise _Invalid(
+            f"{_quote(_typed(tokens))} is not a time zone I know. Give {_ZONE_EXAMPLES}."
+        )
+    return name
 
 
 # --- Subcommands --------------------------------------------------------------------------------
@@ -562,9 +791,13 @@ def _parse_assign(args: _Args) -> Command:
         problem = "is a group or a special mention; a step is owned by one person."
     else:
         problem = "is not a linked Slack mention."
-    raise _Invalid(
+    raise _not_a_person(who, problem, f"assign {escape_mrkdwn(step)} @Mei")
+
+
+def _not_a_person(who: str, problem: str, example: str) -> _Invalid:
+    return _Invalid(
         f"{_quote(who)} {problem} Type `@` and pick the person from Slack's autocomplete so"
-        f" the mention is linked: `/onboard assign {escape_mrkdwn(step)} @Mei`."
+        f" the mention is linked: `/onboard {example}`."
     )
 
 
@@ -608,6 +841,151 @@ def _parse_history(args: _Args) -> Command:
     return History(step=_step(positional[0].text), app=options.app)
 
 
+def _remind_keeps(token: _Token) -> bool:
+    """`9:00 – 18:00`: an en or em dash before a time is a range, not an option."""
+    return _DASH_THEN_TIME.fullmatch(unicodedata.normalize("NFKC", token.text)) is not None
+
+
+def _parse_remind(args: _Args) -> Command:
+    positional, options = _options_anywhere(args.tokens, args.name, _remind_keeps)
+    if not positional:
+        return Remind("show", app=options.app)
+    first, rest = positional[0], positional[1:]
+    action = _normalize(first.text)
+    if action in ("show", "off", "on"):
+        _no_more(args, rest, f"nothing after `{action}`")
+        return Remind(action, app=options.app)
+    if action == "after":
+        return Remind("after", after_days=_working_days(rest), app=options.app)
+    if action == "hours":
+        start, end = _working_hours(rest)
+        return Remind("hours", start=start, end=end, app=options.app)
+    typed = _normalized(positional)
+    if _WORKING_DAYS.fullmatch(typed):
+        hint = " For working days, say `after` first: `/onboard remind after 2d`."
+    elif (m := _HOURS.fullmatch(typed)) and _clock(m[1], bare_hour=True) is not None:
+        hint = " For working hours, say `hours` first: `/onboard remind hours 09:00-18:00`."
+    else:
+        hint = ""
+    raise _Invalid(
+        f"{_quote(first.text)} is not a `remind` setting. Use `after 2d` (working days without"
+        " progress before a reminder), `hours 09:00-18:00` (when reminders may arrive),"
+        f" `off` or `on`, or nothing to see the settings.{hint}"
+    )
+
+
+def _parse_digest(args: _Args) -> Command:
+    positional, options = _options_anywhere(args.tokens, args.name)
+    if not positional:
+        return Digest("show", app=options.app)
+    first, rest = positional[0], positional[1:]
+    action = _normalize(first.text)
+    if action in ("show", "off"):
+        _no_more(args, rest, f"nothing after `{action}`")
+        return Digest(action, app=options.app)
+    if action == "daily":
+        at, extra = _time_of_day(rest, "digest daily 09:30")
+        _no_more(args, extra, "one time after `daily`")
+        return Digest("daily", at=at, app=options.app)
+    if action == "weekly":
+        if not rest:
+            raise _Invalid(
+                "On which day, and at what time? Give a day and a time,"
+                f" e.g. `digest weekly mon 09:00`. The days are {_WEEKDAY_FORMS}."
+            )
+        weekday = _weekday(rest[0])
+        at, extra = _time_of_day(rest[1:], f"digest weekly {_DAY_NAMES[weekday]} 09:00")
+        _no_more(args, extra, "one day and one time after `weekly`")
+        return Digest("weekly", at=at, weekday=weekday, app=options.app)
+    if action == "tz":
+        return Digest("tz", tz=_time_zone(rest), app=options.app)
+    if _clock(_normalized(positional)) is not None:
+        hint = " Say how often first, e.g. `digest daily 09:30` or `digest weekly mon 09:30`."
+    else:
+        hint = ""
+    raise _Invalid(
+        f"{_quote(first.text)} is not a `digest` setting. Use `daily 09:30`,"
+        " `weekly mon 09:00`, `off`, or `tz Asia/Shanghai` for the time zone,"
+        f" or nothing to see the schedule.{hint}"
+    )
+
+
+def _contact(who: str, action: str) -> str:
+    if m := _USER.fullmatch(who):
+        return m[1]
+    if who.startswith("<#"):
+        problem = (
+            "is a channel; contacts are people."
+            " To send the announcements to a channel, use `/onboard contacts channel #alipay-team`."
+        )
+    elif who.startswith("<!subteam^"):
+        problem = "is a user group; contacts are people, so add the group's members one by one."
+    elif who.startswith("<!"):
+        problem = "is a special mention; contacts are people."
+    else:
+        problem = "is not a linked Slack mention."
+    raise _not_a_person(who, problem, f"contacts {action} @Mei")
+
+
+def _contacts_channel(token: _Token) -> str | None:
+    if _normalize(token.text) in ("none", "clear"):
+        return None
+    if m := _CHANNEL.fullmatch(token.text):
+        return m[1]
+    if token.text.startswith("<@"):
+        problem = "is a person; the contacts channel is a channel."
+    elif token.text.startswith("<!"):
+        problem = "is a group or a special mention; the contacts channel is a channel."
+    else:
+        problem = "is not a linked Slack channel."
+    raise _Invalid(
+        f"{_quote(token.text)} {problem} Type `#` and pick the channel from Slack's autocomplete"
+        " so it is linked: `/onboard contacts channel #alipay-team`,"
+        " or `/onboard contacts channel none` to clear it."
+    )
+
+
+def _parse_contacts(args: _Args) -> Command:
+    positional, options = _options_anywhere(args.tokens, args.name)
+    if not positional:
+        return Contacts("list", app=options.app)
+    first, rest = positional[0], positional[1:]
+    action = _normalize(first.text)
+    if action == "list":
+        _no_more(args, rest, "nothing after `list`")
+        return Contacts("list", app=options.app)
+    if action in ("add", "remove"):
+        user_ids: dict[str, None] = {}
+        for token in rest:
+            for who in _MENTION_LIST_ITEM.findall(token.text):
+                user_ids.setdefault(_contact(who, action))
+        if not user_ids:
+            raise _Invalid(
+                f"`contacts {action}` needs at least one person, picked from Slack's"
+                f" autocomplete: `/onboard contacts {action} @Mei`."
+            )
+        return Contacts(action, user_ids=tuple(user_ids), app=options.app)
+    if action == "channel":
+        if not rest:
+            raise _Invalid(
+                "Which channel should Alipay's announcements go to? Type `#` and pick it from"
+                " Slack's autocomplete: `/onboard contacts channel #alipay-team`,"
+                " or `/onboard contacts channel none` to clear it."
+            )
+        _no_more(args, rest[1:], "one channel after `channel`")
+        return Contacts("channel", channel_id=_contacts_channel(rest[0]), app=options.app)
+    if first.text.startswith("<@"):
+        hint = " Say what to do first: `/onboard contacts add @Mei` or `contacts remove @Mei`."
+    elif first.text.startswith("<#"):
+        hint = " Say `channel` first: `/onboard contacts channel #alipay-team`."
+    else:
+        hint = ""
+    raise _Invalid(
+        f"{_quote(first.text)} is not a `contacts` action. Use `add @person…`, `remove @person…`,"
+        f" `channel #channel` (or `channel none`), or nothing to list the contacts.{hint}"
+    )
+
+
 def _parse_export(args: _Args) -> Command:
     positional, options = _options_anywhere(args.tokens, args.name)
     if not positional:
@@ -635,6 +1013,9 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "due": _parse_due,
     "note": _parse_note,
     "history": _parse_history,
+    "remind": _parse_remind,
+    "digest": _parse_digest,
+    "contacts": _parse_contacts,
     "export": _parse_export,
     "rename": _parse_rename,
     "archive": _parse_archive,

@@ -75,10 +75,13 @@ class Settings(BaseSettings):
     def database(self) -> str:
         return self.database_url or sqlite_url(self.onboard_data_dir.resolve())
 
-    def require_for_serving(self) -> None:
-        """What `run` needs beyond the database: a token, and a signing secret over HTTP."""
+    def require_token(self) -> None:
         if self.slack_bot_token is None:
             raise SettingsError(_missing("SLACK_BOT_TOKEN"))
+
+    def require_for_serving(self) -> None:
+        """What `run` needs beyond the database: a token, and a signing secret over HTTP."""
+        self.require_token()
         if not self.socket_mode and self.slack_signing_secret is None:
             raise SettingsError(_missing("SLACK_SIGNING_SECRET"))
 

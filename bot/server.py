@@ -13,9 +13,10 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import create_app
+from bot.app import build_client, create_app
 from bot.config import Settings
 from bot.runtime import Runtime
+from bot.scheduler import PassRunner, single_workspace, start_scheduler
 from storage.db import create_engine, create_sessionmaker, upgrade
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def build_web_app(
     bolt_app: AsyncApp, runtime: Runtime, *, serve_slack_events: bool = True
 ) -> web.Application:
     """The HTTP routes; in Socket Mode Slack's requests come over the socket instead."""
+
     async def slack_events(request: web.Request) -> web.Response:
         bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
@@ -72,6 +74,10 @@ async def serve(settings: Settings) -> None:
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
+        passes = PassRunner.create(
+            runtime, single_workspace(build_client(settings, runtime.http_session()))
+        )
+        scheduler = start_scheduler(passes)
         handler = None
         if settings.socket_mode:
             assert settings.slack_app_token is not None
@@ -81,6 +87,8 @@ async def serve(settings: Settings) -> None:
         else:
             logger.info("listening on http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
         await stop.wait()
+        scheduler.shutdown(wait=False)
+        await passes.wait_idle()
         if handler is not None:
             await handler.close_async()
         await runner.cleanup()

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -20,6 +22,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -81,6 +84,14 @@ class Application(Base):
     # The latest checklist message posted with `status`, so marks can update it in place.
     checklist_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
     checklist_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Reminders: after how many working days a step counts as stalled, and the hours (in
+    # each recipient's own time zone) when people may be reminded.
+    remind_after_days: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    remind_start: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    remind_end: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
+    reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Where the business-start announcement goes; without it each contact gets a DM.
+    contacts_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class StepState(Base):
@@ -93,9 +104,7 @@ class StepState(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE")
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     step: Mapped[str] = mapped_column(String(8))
     position: Mapped[int] = mapped_column(Integer)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -104,6 +113,7 @@ class StepState(Base):
     due_on: Mapped[date | None] = mapped_column(Date, default=None)
     # Last time anything happened to this step; reminders measure stalls from it.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Note(Base):
@@ -111,13 +121,76 @@ class Note(Base):
     __table_args__ = (Index("ix_notes_application_step", "application_id", "step"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE")
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     step: Mapped[str] = mapped_column(String(8))
     author_id: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Contact(Base):
+    """An Alipay contact of an application, told when business starts."""
+
+    __tablename__ = "contacts"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class DigestSchedule(Base):
+    """A channel's digest: when, in which time zone, and the last occurrence claimed."""
+
+    __tablename__ = "digest_schedules"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    cadence: Mapped[str] = mapped_column(String(8))  # off, daily, weekly
+    weekday: Mapped[int | None] = mapped_column(Integer, default=None)  # 0 = Monday
+    at_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    set_by: Mapped[str] = mapped_column(String(32))
+    # Occurrences before this are never sent: a new schedule does not catch up on the past.
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OutboxMessage(Base):
+    """A message the app sends outside a request: claimed here before it is sent.
+
+    `dedupe_key` is unique, so whoever inserts it first owns it and repeated or concurrent
+    passes cannot send it twice. Rows stay after sending, as the record of what went out.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_application_step_kind", "application_id", "step", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(255))
+    team_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    # A channel ID, or a user ID for a direct message.
+    target: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    application_id: Mapped[int | None] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), default=None
+    )
+    step: Mapped[str | None] = mapped_column(String(8), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Event(Base):
@@ -130,9 +203,7 @@ class Event(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    application_id: Mapped[int] = mapped_column(
-        ForeignKey("applications.id", ondelete="CASCADE")
-    )
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
     step: Mapped[str | None] = mapped_column(String(8), default=None)
     actor_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(32))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Application, Event, Note, StepState
+from storage.models import Application, Contact, DigestSchedule, Event, Note, StepState
 
 
 async def add_application(
@@ -67,9 +67,7 @@ async def applications_in_channel(
     return list(await session.scalars(query.order_by(Application.id)))
 
 
-async def application_by_slug(
-    session: AsyncSession, team_id: str, slug: str
-) -> Application | None:
+async def application_by_slug(session: AsyncSession, team_id: str, slug: str) -> Application | None:
     return await session.scalar(
         select(Application).where(Application.team_id == team_id, Application.slug == slug)
     )
@@ -135,17 +133,13 @@ async def step_states(session: AsyncSession, application_id: int) -> list[StepSt
     )
 
 
-async def done_counts(
-    session: AsyncSession, application_ids: Sequence[int]
-) -> dict[int, int]:
+async def done_counts(session: AsyncSession, application_ids: Sequence[int]) -> dict[int, int]:
     """How many steps each application has done, in one query."""
     if not application_ids:
         return {}
     rows = await session.execute(
         select(StepState.application_id, func.count())
-        .where(
-            StepState.application_id.in_(application_ids), StepState.done_at.is_not(None)
-        )
+        .where(StepState.application_id.in_(application_ids), StepState.done_at.is_not(None))
         .group_by(StepState.application_id)
     )
     return {application_id: count for application_id, count in rows}
@@ -277,3 +271,100 @@ async def all_notes(session: AsyncSession, application_id: int) -> list[Note]:
         )
     )
 
+
+async def watched_steps(session: AsyncSession) -> Sequence[Row]:
+    """Every step of every application that reminds, in order: one query for the whole pass.
+
+    Plain rows of the columns the reminder rules need, not ORM objects: a pass reads
+    hundreds of thousands of them.
+    """
+    result = await session.execute(
+        select(
+            Application.id,
+            Application.team_id,
+            Application.name,
+            Application.slug,
+            Application.channel_id,
+            Application.owner_id,
+            Application.template_key,
+            Application.template_version,
+            Application.remind_after_days,
+            Application.remind_start,
+            Application.remind_end,
+            StepState.step,
+            StepState.done_at,
+            StepState.assignee_id,
+            StepState.due_on,
+            StepState.changed_at,
+            StepState.snoozed_until,
+        )
+        .join(StepState, StepState.application_id == Application.id)
+        .where(Application.archived_at.is_(None), Application.reminders_on.is_(True))
+        .order_by(Application.id, StepState.position)
+    )
+    return result.all()
+
+
+async def contacts_of(session: AsyncSession, application_id: int) -> list[str]:
+    return list(
+        await session.scalars(
+            select(Contact.user_id)
+            .where(Contact.application_id == application_id)
+            .order_by(Contact.user_id)
+        )
+    )
+
+
+async def digest_schedule(
+    session: AsyncSession, team_id: str, channel_id: str
+) -> DigestSchedule | None:
+    return await session.scalar(
+        select(DigestSchedule).where(
+            DigestSchedule.team_id == team_id, DigestSchedule.channel_id == channel_id
+        )
+    )
+
+
+async def active_digest_schedules(session: AsyncSession) -> list[DigestSchedule]:
+    return list(
+        await session.scalars(
+            select(DigestSchedule)
+            .where(DigestSchedule.cadence != "off")
+            .order_by(DigestSchedule.id)
+        )
+    )
+
+
+async def events_since(
+    session: AsyncSession, application_ids: Sequence[int], since: datetime, kinds: Sequence[str]
+) -> list[Event]:
+    if not application_ids:
+        return []
+    return list(
+        await session.scalars(
+            select(Event)
+            .where(
+                Event.application_id.in_(application_ids),
+                Event.created_at > since,
+                Event.kind.in_(kinds),
+            )
+            .order_by(Event.id)
+        )
+    )
+
+
+async def states_of(
+    session: AsyncSession, application_ids: Sequence[int]
+) -> dict[int, list[StepState]]:
+    """Step states of several applications in one query."""
+    by_application: dict[int, list[StepState]] = {i: [] for i in application_ids}
+    if not application_ids:
+        return by_application
+    rows = await session.scalars(
+        select(StepState)
+        .where(StepState.application_id.in_(application_ids))
+        .order_by(StepState.application_id, StepState.position)
+    )
+    for state in rows:
+        by_application[state.application_id].append(state)
+    return by_application

@@ -45,6 +45,9 @@ _FILE_NAME = re.compile(r"(?P<key>[a-z0-9][a-z0-9_-]*)-v(?P<version>[1-9][0-9]*)
 _STEP_NUMBER = re.compile(r"([1-9][0-9]*)\.([1-9][0-9]*)")
 
 
+ANNOUNCEMENTS = ("go-live", "business-start")
+
+
 class TemplateError(ValueError):
     """A template is missing, unknown, or its file is malformed."""
 
@@ -64,6 +67,9 @@ class Step:
     summary: str
     links: tuple[Link, ...] = ()
     artifacts: tuple[str, ...] = ()
+    # What marking the step announces: "go-live" to the channel, "business-start" to the
+    # Alipay contacts. None for most steps.
+    announces: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +206,12 @@ def _step(raw: dict[str, Any], phase: int, position: int, where: str) -> Step:
             f'{where}: step number must be a quoted string like "1.1", got {number!r}'
         )
     where = f"step {number}"
-    _only_known(raw, {"number", "title", "summary", "links", "artifacts"}, where)
+    _only_known(raw, {"number", "title", "summary", "links", "artifacts", "announces"}, where)
+    announces = raw.get("announces")
+    if announces is not None and announces not in ANNOUNCEMENTS:
+        raise TemplateError(
+            f"{where}: 'announces' must be one of {', '.join(ANNOUNCEMENTS)}, got {announces!r}"
+        )
     artifacts = raw.get("artifacts", [])
     if not isinstance(artifacts, list) or not all(isinstance(a, str) and a for a in artifacts):
         raise TemplateError(f"{where}: 'artifacts' must be a list of non-empty strings")
@@ -217,6 +228,7 @@ def _step(raw: dict[str, Any], phase: int, position: int, where: str) -> Step:
             for i, link in enumerate(_table_list(raw, "links", where), start=1)
         ),
         artifacts=tuple(artifacts),
+        announces=announces,
     )
 
 

@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
 from bot.command_parser import DueSpec
+from bot.services.announcements import announcements_for
 from bot.services.progress import Checklist, build_checklist
+from storage import outbox
 from storage import repositories as repo
 from storage.models import Application, Event
 
@@ -174,6 +176,10 @@ async def mark_steps(
             new_value="done",
             now=now,
         )
+    announcements = await announcements_for(
+        session, application, template, changed, actor_id=actor_id, now=now
+    )
+    await outbox.enqueue(session, announcements, now)
     states = await repo.step_states(session, application.id)
     last = max(template.step(n).position for n in numbers)
     open_before = [

@@ -1,0 +1,130 @@
+"""The scheduler's pass: find what is due as of `now`, claim it, send it.
+
+`run_pass(now)` is the whole job: `onboard-bot tick` calls it once, and inside `onboard-bot run`
+APScheduler calls it every minute. APScheduler keeps its jobs in memory only; what was sent
+lives in our own tables, so several processes may run passes at once and each message still
+goes out once (see storage/outbox.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.delivery import ClientFor, Deliverer, DeliveryReport
+from bot.runtime import Runtime
+from bot.services import digests, reminders
+from bot.services.reminders import StepWatch
+from storage import outbox
+
+logger = logging.getLogger(__name__)
+
+UTC_ZONE = ZoneInfo("UTC")
+PASS_INTERVAL_SECONDS = 60
+
+
+@dataclass
+class PassReport:
+    planned: int
+    claimed: int
+    delivery: DeliveryReport
+
+    def __str__(self) -> str:
+        d = self.delivery
+        return (
+            f"planned {self.planned}, newly claimed {self.claimed}; "
+            f"sent {d.sent}, to retry {d.retried}, failed {d.failed}"
+        )
+
+
+@dataclass
+class PassRunner:
+    runtime: Runtime
+    client_for: ClientFor
+    deliverer: Deliverer
+    _running: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @classmethod
+    def create(cls, runtime: Runtime, client_for: ClientFor) -> PassRunner:
+        return cls(runtime, client_for, Deliverer(runtime, client_for))
+
+    async def run_pass(self, now: datetime) -> PassReport:
+        async with self._running:
+            return await self._run_pass(now)
+
+    async def wait_idle(self) -> None:
+        """Return once no pass is running here (for a clean shutdown)."""
+        async with self._running:
+            return
+
+    async def _run_pass(self, now: datetime) -> PassReport:
+        async with self.runtime.sessions() as session:
+            watches = await reminders.candidates(session, now)
+            prepared = await digests.prepare(session, now)
+        zones = await self._zones(watches)
+        async with self.runtime.writes.begin() as session:
+            messages = await reminders.plan(
+                session, watches, lambda w: zones.get((w.team_id, w.recipient), UTC_ZONE), now
+            )
+            messages += [p.message for p in prepared]
+            claimed = await outbox.enqueue(session, messages, now)
+            await digests.record_claimed(session, prepared)
+        delivery = await self.deliverer.deliver_due(now)
+        return PassReport(len(messages), claimed, delivery)
+
+    async def _zones(self, watches: list[StepWatch]) -> dict[tuple[str, str], ZoneInfo]:
+        """Each recipient's own time zone, from Slack (cached by the directory)."""
+        people = {(w.team_id, w.recipient) for w in watches}
+        gate = asyncio.Semaphore(8)
+
+        async def zone(team_id: str, user_id: str) -> tuple[tuple[str, str], ZoneInfo]:
+            async with gate:
+                client = await self.client_for(team_id)
+                person = (
+                    await self.runtime.directory.person(client, team_id, user_id)
+                    if client is not None
+                    else None
+                )
+            return (team_id, user_id), person.timezone if person else UTC_ZONE
+
+        return dict(await asyncio.gather(*(zone(t, u) for t, u in people)))
+
+
+def single_workspace(client: AsyncWebClient) -> ClientFor:
+    """Every team is served with the one bot token."""
+
+    async def client_for(_team_id: str) -> AsyncWebClient:
+        return client
+
+    return client_for
+
+
+def start_scheduler(runner: PassRunner, clock=lambda: datetime.now(UTC)) -> AsyncIOScheduler:
+    """APScheduler in the running loop: a pass every minute, never two at once here."""
+
+    async def scheduled_pass() -> None:
+        try:
+            report = await runner.run_pass(clock())
+            logger.info("scheduler pass: %s", report)
+        except Exception:
+            logger.exception("scheduler pass failed; the next one retries")
+
+    scheduler = AsyncIOScheduler(timezone=UTC, executors={"default": AsyncIOExecutor()})
+    scheduler.add_job(
+        scheduled_pass,
+        IntervalTrigger(seconds=PASS_INTERVAL_SECONDS, timezone=UTC),
+        id="pass",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=clock(),
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,209 @@
+"""Channel digests: the schedule, when one is due, and what it says.
+
+A digest is due at the latest scheduled moment at or before `now` that has not been claimed
+yet; after downtime that is the most recent missed one only, never one per missed period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.calendar import add_working_days, latest_occurrence, parse_hhmm
+from bot.services.checklist import template_for
+from bot.services.progress import build_checklist
+from storage import repositories as repo
+from storage.models import DigestSchedule
+from storage.outbox import NewMessage
+
+DIGEST = "digest"
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_APPLICATIONS = 8  # per digest, to stay within a message's blocks
+
+
+def describe(schedule: DigestSchedule | None) -> str:
+    if schedule is None or schedule.cadence == "off":
+        zone = f" (time zone {schedule.timezone})" if schedule else ""
+        return f"No digest is scheduled for this channel{zone}."
+    when = (
+        "every day" if schedule.cadence == "daily" else f"every {WEEKDAYS[schedule.weekday or 0]}"
+    )
+    return f"A digest is posted here {when} at {schedule.at_time} {schedule.timezone} time."
+
+
+async def set_schedule(
+    session: AsyncSession,
+    *,
+    team_id: str,
+    channel_id: str,
+    set_by: str,
+    now: datetime,
+    cadence: str | None = None,
+    at: time | None = None,
+    weekday: int | None = None,
+    timezone: str | None = None,
+) -> DigestSchedule:
+    """Change the channel's schedule; unset arguments keep their value."""
+    schedule = await repo.digest_schedule(session, team_id, channel_id)
+    if schedule is None:
+        schedule = DigestSchedule(
+            team_id=team_id,
+            channel_id=channel_id,
+            cadence="off",
+            at_time="09:00",
+            timezone=timezone or "UTC",
+            set_by=set_by,
+            effective_from=now,
+        )
+        session.add(schedule)
+    if cadence is not None:
+        schedule.cadence = cadence
+        schedule.weekday = weekday if cadence == "weekly" else None
+        if at is not None:
+            schedule.at_time = at.strftime("%H:%M")
+        schedule.set_by = set_by
+    if timezone is not None:
+        schedule.timezone = timezone
+    # A changed schedule starts from now: it never sends a digest for a moment already past.
+    schedule.effective_from = now
+    await session.flush()
+    return schedule
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    schedule: DigestSchedule
+    occurrence: datetime
+
+    @property
+    def since(self) -> datetime:
+        return self.schedule.last_occurrence_at or self.schedule.effective_from
+
+
+def due(schedules: Sequence[DigestSchedule], now: datetime) -> list[DueDigest]:
+    found = []
+    for schedule in schedules:
+        occurrence = latest_occurrence(
+            now,
+            ZoneInfo(schedule.timezone),
+            parse_hhmm(schedule.at_time),
+            schedule.weekday if schedule.cadence == "weekly" else None,
+        )
+        if occurrence < schedule.effective_from:
+            continue
+        if schedule.last_occurrence_at is not None and occurrence <= schedule.last_occurrence_at:
+            continue
+        found.append(DueDigest(schedule, occurrence))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDigest:
+    schedule_id: int
+    occurrence: datetime
+    message: NewMessage
+
+
+async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
+    """Digests due now, with their content. Read-only: `record_claimed` marks them taken,
+    in the transaction that enqueues them."""
+    prepared = []
+    for digest in due(await repo.active_digest_schedules(session), now):
+        schedule = digest.schedule
+        message = NewMessage(
+            dedupe_key=f"{DIGEST}:{schedule.team_id}:{schedule.channel_id}:"
+            f"{digest.occurrence.isoformat()}",
+            team_id=schedule.team_id,
+            kind=DIGEST,
+            target=schedule.channel_id,
+            payload=await report(session, digest, now),
+        )
+        prepared.append(PreparedDigest(schedule.id, digest.occurrence, message))
+    return prepared
+
+
+async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDigest]) -> None:
+    for p in prepared:
+        await session.execute(
+            update(DigestSchedule)
+            .where(
+                DigestSchedule.id == p.schedule_id,
+                or_(
+                    DigestSchedule.last_occurrence_at.is_(None),
+                    DigestSchedule.last_occurrence_at < p.occurrence,
+                ),
+            )
+            .values(last_occurrence_at=p.occurrence)
+        )
+
+
+async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> dict:
+    """What the channel's applications did since the last digest, and what waits."""
+    schedule = digest.schedule
+    zone = ZoneInfo(schedule.timezone)
+    applications = await repo.applications_in_channel(
+        session, schedule.team_id, schedule.channel_id
+    )
+    shown = applications[:MAX_APPLICATIONS]
+    states = await repo.states_of(session, [a.id for a in shown])
+    events = await repo.events_since(session, [a.id for a in shown], digest.since, ["marked"])
+    today = now.astimezone(zone).date()
+    sections = []
+    for application in shown:
+        checklist = build_checklist(
+            application, template_for(application), states[application.id], {}
+        )
+        done_since = [
+            {"step": e.step, "title": checklist.step(e.step).step.title, "by": e.actor_id}
+            for e in events
+            if e.application_id == application.id and e.step and checklist.step(e.step).done
+        ]
+        waiting = []
+        for s in checklist.steps:
+            if s.done:
+                continue
+            stalled = s.active and now >= add_working_days(
+                s.changed_at.astimezone(zone), application.remind_after_days
+            )
+            if stalled or s.overdue(today):
+                waiting.append(
+                    {
+                        "step": s.step.number,
+                        "title": s.step.title,
+                        "owner": s.assignee_id or application.owner_id,
+                        "due_on": s.due_on.isoformat() if s.due_on else None,
+                        "overdue": s.overdue(today),
+                    }
+                )
+        sections.append(
+            {
+                "application": application.name,
+                "slug": application.slug,
+                "done": checklist.done_count,
+                "total": checklist.total,
+                "phases": [
+                    {"title": p.phase.title, "done": p.done_count, "total": len(p.steps)}
+                    for p in checklist.phases
+                ],
+                "done_since": done_since,
+                "waiting": waiting,
+                "next": [
+                    {"step": s.step.number, "title": s.step.title, "assignee": s.assignee_id}
+                    for s in checklist.steps
+                    if s.active
+                ][:3],
+            }
+        )
+    return {
+        "cadence": schedule.cadence,
+        "since": digest.since.isoformat(),
+        "occurrence": digest.occurrence.isoformat(),
+        "timezone": schedule.timezone,
+        "applications": sections,
+        "more": max(len(applications) - MAX_APPLICATIONS, 0),
+    }

@@ -1,0 +1,166 @@
+"""The outbox: messages claimed in the database before they are sent, and their fate.
+
+A message is *enqueued* with a unique `dedupe_key` (INSERT ... ON CONFLICT DO NOTHING), so the
+first to insert a key owns that message and a repeated, retried or concurrent pass adds
+nothing. A sender then *claims* due rows (pending, or sending with an expired lease) with one
+conditional UPDATE, sends them, and records each one as sent, to retry, or failed.
+Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import OutboxMessage
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    dedupe_key: str
+    team_id: str
+    kind: str
+    target: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    application_id: int | None = None
+    step: str | None = None
+
+
+async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
+    """Insert the messages whose keys are new; returns how many were."""
+    if not messages:
+        return 0
+    rows = [
+        {
+            "dedupe_key": m.dedupe_key,
+            "team_id": m.team_id,
+            "kind": m.kind,
+            "target": m.target,
+            "payload": m.payload,
+            "application_id": m.application_id,
+            "step": m.step,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
+    inserted = 0
+    # Executed in chunks: the same statement for every row, RETURNING the ones that went in.
+    for start in range(0, len(rows), 500):
+        result = await session.execute(statement, rows[start : start + 500])
+        inserted += len(result.all())
+    return inserted
+
+
+def _due(now: datetime):
+    return or_(
+        and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == SENDING, OutboxMessage.claimed_until < now),
+    )
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, lease: timedelta, limit: int = 1000
+) -> list[OutboxMessage]:
+    """Take due messages for sending. A sender that dies mid-send loses its lease, and the
+    message is taken again after it expires."""
+    candidates = (
+        select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        # Two senders skip each other's rows instead of queueing on them (PostgreSQL).
+        .with_for_update(skip_locked=True)
+    )
+    # The status test is repeated outside the subquery: under PostgreSQL's READ COMMITTED a
+    # row another sender claimed meanwhile is re-checked against it, and skipped.
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), _due(now))
+        .values(status=SENDING, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars().all(), key=lambda m: m.id)
+
+
+async def record_sent(
+    session: AsyncSession, message_id: int, now: datetime, message_ts: str | None
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=SENT, sent_at=now, message_ts=message_ts, claimed_until=None, last_error=None
+        )
+    )
+
+
+async def record_retry(
+    session: AsyncSession, message_id: int, retry_at: datetime, error: str
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=PENDING, next_attempt_at=retry_at, claimed_until=None, last_error=error[:255]
+        )
+    )
+
+
+async def record_failed(session: AsyncSession, message_id: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=FAILED, claimed_until=None, last_error=error[:255])
+    )
+
+
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(
+            await session.scalars(
+                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+            )
+        )
+    return found
+
+
+async def sent_reminders_since(
+    session: AsyncSession, since: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(application, step, when) of every reminder sent after `since`: for escalations."""
+    rows = await session.execute(
+        select(OutboxMessage.application_id, OutboxMessage.step, OutboxMessage.created_at).where(
+            OutboxMessage.kind == "reminder",
+            OutboxMessage.status == SENT,
+            OutboxMessage.created_at > since,
+        )
+    )
+    return [(a, s, c) for a, s, c in rows if a is not None and s is not None]
+
+
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return {status: count for status, count in rows}
