@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,7 +24,14 @@ class Runtime:
     writes: async_sessionmaker[AsyncSession]
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     clock: Callable[[], datetime] = utc_now
+    # Sends what is due in the outbox; set when the app serves, so an announcement goes out
+    # right after the change that caused it instead of at the next pass.
+    deliver_outbox: Callable[[], Awaitable[object]] | None = None
     _http: aiohttp.ClientSession | None = None
+
+    async def kick_outbox(self) -> None:
+        if self.deliver_outbox is not None:
+            await self.deliver_outbox()
 
     def http_session(self) -> aiohttp.ClientSession:
         """The HTTP session for Slack's Web API; made on first use, inside the running loop."""

@@ -78,6 +78,7 @@ async def serve(settings: Settings) -> None:
             runtime, single_workspace(build_client(settings, runtime.http_session()))
         )
         scheduler = start_scheduler(passes)
+        runtime.deliver_outbox = lambda: passes.deliverer.deliver_due(runtime.clock())
         handler = None
         if settings.socket_mode:
             assert settings.slack_app_token is not None

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, time
 
 import pytest
 from hypothesis import given, settings
@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot import command_parser
 from bot.command_parser import (
+    END_OF_DAY,
     MAX_NAME,
     MAX_NOTE,
     MAX_TEXT,
@@ -13,6 +14,8 @@ from bot.command_parser import (
     AddNote,
     Archive,
     Assign,
+    Contacts,
+    Digest,
     DueSpec,
     Export,
     Help,
@@ -21,6 +24,7 @@ from bot.command_parser import (
     Mark,
     NewApp,
     ParseError,
+    Remind,
     Rename,
     SetDue,
     Status,
@@ -44,6 +48,9 @@ COMMAND_TYPES = (
     SetDue,
     AddNote,
     History,
+    Remind,
+    Digest,
+    Contacts,
     Export,
     Rename,
     Archive,
@@ -94,6 +101,9 @@ def test_subcommand_usage_order_and_shape():
         "due",
         "note",
         "history",
+        "remind",
+        "digest",
+        "contacts",
         "export",
         "rename",
         "archive",
@@ -189,6 +199,20 @@ def test_app_anywhere_after_subcommand(text):
         ("unassign 1.2 --app acme", Unassign(step="1.2", app="acme")),
         ("due --app acme 1.2 today", SetDue("1.2", DueSpec("days", days=0), app="acme")),
         ("assign 1.2 --app acme <@U1AB>", Assign("1.2", "U1AB", app="acme")),
+        ("remind --app acme", Remind("show", app="acme")),
+        ("remind after 2d --app acme", Remind("after", after_days=2, app="acme")),
+        ("remind --app=acme off", Remind("off", app="acme")),
+        (
+            "remind hours 9:00 --app acme - 18:00",
+            Remind("hours", start=time(9), end=time(18), app="acme"),
+        ),
+        ("digest —app acme", Digest("show", app="acme")),
+        ("digest daily --app acme 09:30", Digest("daily", at=time(9, 30), app="acme")),
+        ("digest weekly fri 5pm --app acme", Digest("weekly", time(17), 4, app="acme")),
+        ("digest tz UTC --app acme", Digest("tz", tz="UTC", app="acme")),
+        ("contacts --app acme", Contacts("list", app="acme")),
+        ("contacts add <@U1> --app acme <@U2>", Contacts("add", ("U1", "U2"), app="acme")),
+        ("contacts channel none --app acme", Contacts("channel", app="acme")),
     ],
 )
 def test_app_on_each_subcommand(text, expected):
@@ -521,6 +545,330 @@ def test_export_bad_format():
     assert "one format" in error("export csv json")
 
 
+# --- remind -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("remind", Remind("show")),
+        ("REMIND show", Remind("show")),
+        ("remind off", Remind("off")),
+        ("remind ON", Remind("on")),
+        ("remind after 2d", Remind("after", after_days=2)),
+        ("remind after 2", Remind("after", after_days=2)),
+        ("remind after 3 days", Remind("after", after_days=3)),
+        ("remind after 1 day", Remind("after", after_days=1)),
+        ("remind after 3days", Remind("after", after_days=3)),
+        ("remind after 2 working days", Remind("after", after_days=2)),
+        ("remind after 2w", Remind("after", after_days=10)),
+        ("remind after 1 week", Remind("after", after_days=5)),
+        ("remind after 6w", Remind("after", after_days=30)),
+        ("remind after 30d", Remind("after", after_days=30)),
+        ("remind after ２Ｄ", Remind("after", after_days=2)),
+    ],
+)
+def test_remind(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "hours",
+    [
+        "09:00-18:00",
+        "9:00-18:00",
+        "09:00 - 18:00",
+        "9-18",
+        "9:00–18:00",
+        "9:00 – 18:00",
+        "9 —18",
+        "9am-6pm",
+        "9 AM - 6 PM",
+        "9:00~18:00",
+        "０９：００－１８：００",
+    ],
+)
+def test_remind_hours(hours):
+    assert parse_command(f"remind hours {hours}") == Remind("hours", start=time(9), end=time(18))
+
+
+@pytest.mark.parametrize(
+    ("hours", "start", "end"),
+    [
+        ("0-24", time(0), END_OF_DAY),
+        ("00:00-24:00", time(0), END_OF_DAY),
+        ("8:30-17:45", time(8, 30), time(17, 45)),
+        ("23:59-24:00", time(23, 59), END_OF_DAY),
+        ("12am-12pm", time(0), time(12)),
+    ],
+)
+def test_remind_hours_edges(hours, start, end):
+    assert parse_command(f"remind hours {hours}") == Remind("hours", start=start, end=end)
+
+
+@pytest.mark.parametrize("days", ["0", "0d", "31", "31 days", "7w", "999999d"])
+def test_remind_after_out_of_range(days):
+    message = error(f"remind after {days}")
+    assert f"`{days}`" in message and "1 to 30 working days" in message
+
+
+@pytest.mark.parametrize("days", ["x", "-1", "1.5d", "2h", "two", "2 months", "٣"])
+def test_remind_after_not_a_number(days):
+    message = error(f"remind after {days}")
+    assert f"`{days}` is not a number of working days" in message
+    assert "`2d`" in message and "`3 days`" in message and "`1w`" in message
+    assert "1 to 30" in message
+
+
+def test_remind_after_missing():
+    message = error("remind after")
+    assert "how many working days" in message and "`remind after 2d`" in message
+
+
+@pytest.mark.parametrize("hours", ["9", "nine to six", "9:00", "18:00-"])
+def test_remind_hours_not_a_range(hours):
+    message = error(f"remind hours {hours}")
+    assert "is not a range of working hours" in message
+    assert "`09:00-18:00`" in message and "`9-18`" in message
+
+
+@pytest.mark.parametrize(
+    ("hours", "bad"),
+    [
+        ("9:60-18:00", "9:60"),
+        ("9-25", "25"),
+        ("9-24:30", "24:30"),
+        ("9:5-18", "9:5"),
+        ("9.30-18", "9.30"),
+        ("13pm-14", "13pm"),
+        ("x-18", "x"),
+    ],
+)
+def test_remind_hours_bad_time(hours, bad):
+    message = error(f"remind hours {hours}")
+    assert f"`{bad}` is not a time of day" in message
+    assert "0 to 24" in message and "00 to 59" in message and "`09:00-18:00`" in message
+
+
+@pytest.mark.parametrize("hours", ["24:00-18:00", "24-24"])
+def test_remind_hours_24_only_ends(hours):
+    message = error(f"remind hours {hours}")
+    assert "can only end" in message and "`00:00`" in message
+
+
+@pytest.mark.parametrize("hours", ["18:00-09:00", "22-6", "9-9", "9:00-09:00"])
+def test_remind_hours_start_before_end(hours):
+    message = error(f"remind hours {hours}")
+    assert f"`{hours}` don't start before they end" in message
+    assert "overnight" in message and "`remind hours 09:00-18:00`" in message
+
+
+def test_remind_hours_missing():
+    message = error("remind hours")
+    assert "needs a start and an end" in message and "`09:00-18:00`" in message
+
+
+def test_remind_extra_and_unknown():
+    message = error("remind off now")
+    assert "`now`" in message and "Usage: `/onboard remind" in message
+    message = error("remind later")
+    assert "`later` is not a `remind` setting" in message
+    for valid in ("`after 2d`", "`hours 09:00-18:00`", "`off`", "`on`"):
+        assert valid in message
+    assert "say `after` first: `/onboard remind after 2d`" in error("remind 2d")
+    assert "say `hours` first" in error("remind 9-18")
+    assert "`--force` only works with `mark`" in error("remind --force off")
+
+
+# --- digest -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("digest", Digest("show")),
+        ("digest show", Digest("show")),
+        ("digest OFF", Digest("off")),
+        ("digest daily 09:30", Digest("daily", at=time(9, 30))),
+        ("digest daily 9:30", Digest("daily", at=time(9, 30))),
+        ("digest daily 00:00", Digest("daily", at=time(0))),
+        ("digest daily 23:59", Digest("daily", at=time(23, 59))),
+        ("digest daily 9am", Digest("daily", at=time(9))),
+        ("digest daily 5pm", Digest("daily", at=time(17))),
+        ("digest daily 5:30 PM", Digest("daily", at=time(17, 30))),
+        ("digest daily 12am", Digest("daily", at=time(0))),
+        ("digest daily 12pm", Digest("daily", at=time(12))),
+        ("digest daily 9 a.m.", Digest("daily", at=time(9))),
+        ("digest daily ０９：３０", Digest("daily", at=time(9, 30))),
+        ("digest weekly mon 09:00", Digest("weekly", at=time(9), weekday=0)),
+        ("digest weekly monday 9:00", Digest("weekly", at=time(9), weekday=0)),
+        ("digest weekly Tues 9am", Digest("weekly", at=time(9), weekday=1)),
+        ("digest weekly WED 09:00", Digest("weekly", at=time(9), weekday=2)),
+        ("digest weekly thurs 09:00", Digest("weekly", at=time(9), weekday=3)),
+        ("digest weekly fri. 16:30", Digest("weekly", at=time(16, 30), weekday=4)),
+        ("digest weekly saturday 10:00", Digest("weekly", at=time(10), weekday=5)),
+        ("digest weekly sun 18:00", Digest("weekly", at=time(18), weekday=6)),
+        ("digest tz Asia/Shanghai", Digest("tz", tz="Asia/Shanghai")),
+        ("digest tz asia/shanghai", Digest("tz", tz="Asia/Shanghai")),
+        ("digest tz AMERICA/LOS_ANGELES", Digest("tz", tz="America/Los_Angeles")),
+        ("digest tz America/Los Angeles", Digest("tz", tz="America/Los_Angeles")),
+        ("digest tz UTC", Digest("tz", tz="UTC")),
+        ("digest tz utc", Digest("tz", tz="UTC")),
+        ("digest tz Etc/GMT-8", Digest("tz", tz="Etc/GMT-8")),
+    ],
+)
+def test_digest(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "at", ["9", "24:00", "25:00", "9:60", "9:5", "13pm", "0am", "noon", "9.30", "09:30:00"]
+)
+def test_digest_bad_time(at):
+    for text in (f"digest daily {at}", f"digest weekly mon {at}"):
+        message = error(text)
+        assert f"`{at}` is not a time of day" in message
+        assert "`HH:MM`" in message and "`09:30`" in message and "`9am`" in message
+
+
+def test_digest_missing_time():
+    message = error("digest daily")
+    assert "At what time?" in message and "`digest daily 09:30`" in message
+    assert "`digest weekly fri 09:00`" in error("digest weekly friday")
+
+
+@pytest.mark.parametrize("day", ["funday", "mo", "1", "周一", "weekday"])
+def test_digest_bad_weekday(day):
+    message = error(f"digest weekly {day} 09:00")
+    assert f"`{day}` is not a day of the week" in message
+    for valid in ("`mon`", "`tue`", "`wed`", "`thu`", "`fri`", "`sat`", "`sun`"):
+        assert valid in message
+
+
+def test_digest_weekly_needs_day_first():
+    assert "Put the day first" in error("digest weekly 09:00 mon")
+    message = error("digest weekly")
+    assert "a day and a time" in message and "`mon`" in message
+
+
+@pytest.mark.parametrize(
+    "zone", ["Mars/Base", "Asia", "Asia//Shanghai", "../etc/passwd", "/etc/passwd", "localtime"]
+)
+def test_digest_bad_zone(zone):
+    message = error(f"digest tz {zone}")
+    assert f"`{zone}` is not a time zone" in message
+    assert "IANA" in message and "`Asia/Shanghai`" in message and "`America/Los_Angeles`" in message
+
+
+def test_digest_bad_zone_is_escaped():
+    message = error("digest tz <@U1|mei>")
+    assert "&lt;@U1|mei&gt;" in message and "<" not in message
+
+
+def test_digest_zone_missing():
+    assert "needs a time zone" in error("digest tz")
+
+
+def test_digest_extra_and_unknown():
+    assert "`now`" in error("digest off now")
+    assert "`10:00`" in error("digest daily 09:00 10:00")
+    assert "`x`" in error("digest weekly mon 09:00 x")
+    message = error("digest hourly")
+    assert "`hourly` is not a `digest` setting" in message
+    for valid in ("`daily 09:30`", "`weekly mon 09:00`", "`off`", "`tz Asia/Shanghai`"):
+        assert valid in message
+    assert "Say how often first" in error("digest 09:30")
+
+
+# --- contacts -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("contacts", Contacts("list")),
+        ("contacts list", Contacts("list")),
+        ("contacts add <@U1>", Contacts("add", ("U1",))),
+        ("contacts add <@U1> <@U2>", Contacts("add", ("U1", "U2"))),
+        ("contacts add <@U2|mei> <@U1> <@U2>", Contacts("add", ("U2", "U1"))),
+        ("contacts add <@U1|Li, Mei>, <@W2>", Contacts("add", ("U1", "W2"))),
+        ("contacts add <@U1>,<@U2>", Contacts("add", ("U1", "U2"))),
+        ("CONTACTS Remove <@U1>", Contacts("remove", ("U1",))),
+        ("contacts remove <@U1> <@U1>", Contacts("remove", ("U1",))),
+        ("contacts channel <#C123|alipay-team>", Contacts("channel", channel_id="C123")),
+        ("contacts channel <#C123>", Contacts("channel", channel_id="C123")),
+        ("contacts channel <#G0PRIV|private>", Contacts("channel", channel_id="G0PRIV")),
+        ("contacts channel none", Contacts("channel")),
+        ("contacts channel NONE", Contacts("channel", channel_id=None)),
+    ],
+)
+def test_contacts(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize("action", ["add", "remove"])
+@pytest.mark.parametrize("who", ["@mei", "mei", "U123ABC", "<@u123>", "<@B123>", "&lt;@U1&gt;"])
+def test_contacts_need_linked_mentions(action, who):
+    message = error(f"contacts {action} <@U1> {who}")
+    assert "autocomplete" in message and "linked" in message
+    assert f"`/onboard contacts {action} @Mei`" in message
+
+
+def test_contacts_refuse_groups_and_channels():
+    message = error("contacts add <!subteam^S1|@devs>")
+    assert "user group" in message and "one by one" in message and "<!" not in message
+    assert "special mention" in error("contacts add <!here>")
+    message = error("contacts add <#C1|general>")
+    assert "is a channel" in message and "`/onboard contacts channel #alipay-team`" in message
+
+
+@pytest.mark.parametrize("text", ["contacts add", "contacts remove --app acme", "contacts add ,"])
+def test_contacts_need_someone(text):
+    message = error(text)
+    assert "needs at least one person" in message and "@Mei" in message
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [
+        ("#alipay", "is not a linked Slack channel"),
+        ("alipay", "is not a linked Slack channel"),
+        ("<#c123>", "is not a linked Slack channel"),
+        ("<@U1|mei>", "is a person"),
+        ("<!subteam^S1>", "is a group"),
+    ],
+)
+def test_contacts_channel_needs_linked_channel(where, problem):
+    message = error(f"contacts channel {where}")
+    assert problem in message and "autocomplete" in message
+    assert "`/onboard contacts channel #alipay-team`" in message
+    assert "`/onboard contacts channel none` to clear it" in message
+    assert "<" not in message
+
+
+def test_contacts_channel_missing_or_several():
+    message = error("contacts channel")
+    assert "Which channel" in message and "channel none` to clear it" in message
+    assert "`&lt;#C2&gt;` is more than that" in error("contacts channel <#C1> <#C2>")
+
+
+def test_contacts_extra_and_unknown():
+    assert "`all`" in error("contacts list all")
+    message = error("contacts invite")
+    assert "`invite` is not a `contacts` action" in message
+    for valid in ("`add @person…`", "`remove @person…`", "`channel #channel`", "`channel none`"):
+        assert valid in message
+    assert "`/onboard contacts add @Mei`" in error("contacts <@U1>")
+    assert "Say `channel` first" in error("contacts <#C1>")
+
+
+def test_help_on_new_subcommands():
+    assert "remind after 2d" in help_text("remind")
+    assert "digest tz Asia/Shanghai" in help_text("digest")
+    assert "contacts channel #alipay-team" in help_text("contacts")
+    assert parse_command("help contacts") == Help(topic="contacts")
+
+
 # --- escaping -----------------------------------------------------------------------------------
 
 
@@ -564,6 +912,16 @@ grammar_tokens = st.one_of(
     st.sampled_from(["today", "tomorrow", "+3d", "+2w", "+400d", "none", "2026-02-30"]),
     st.sampled_from(["2026-12-01", "yesterday", '"', "“", "”", "‘", "’", "'"]),
     st.sampled_from(["支付宝", "门店", "🍜", "\x00", "\u202e", "\u200b", "é"]),
+    st.sampled_from(["remind", "after", "hours", "on", "off", "show", "2d", "3", "days", "2w"]),
+    st.sampled_from(["0", "31", "7w", "09:00-18:00", "9-18", "18-9", "24:00", "-", "–", "—18"]),
+    st.sampled_from(["09:30", "9:30", "9am", "5:30pm", "PM", "25:00", "9:60", "12am", "~"]),
+    st.sampled_from(["digest", "daily", "weekly", "tz", "mon", "Monday", "tues", "sun", "funday"]),
+    st.sampled_from(["Asia/Shanghai", "asia/shanghai", "UTC", "America/Los", "Angeles", "Mars/X"]),
+    st.sampled_from(["../etc/passwd", "/etc/passwd", "Asia//Shanghai", "localtime", "Asia"]),
+    st.sampled_from(
+        ["contacts", "add", "remove", "channel", "list", "none", "<#C123|alipay-team>"]
+    ),
+    st.sampled_from(["<#G1>", "#alipay", "<#c1>", "<@U1>,<@U2>", "<@U1|Li, Mei>", "<!here>"]),
     st.text(max_size=6),
 )
 grammar_texts = st.builds(
@@ -602,6 +960,71 @@ def test_never_raises_and_errors_are_safe(text):
 )
 def test_never_raises_after_each_subcommand(subcommand, rest):
     check_result(parse_command(subcommand + "".join(sep + tok for sep, tok in rest)))
+
+
+NEW_SETTINGS = {
+    "remind": ["after", "hours", "off", "on", "show"],
+    "digest": ["daily", "weekly", "off", "tz", "show"],
+    "contacts": ["add", "remove", "channel", "list"],
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(
+        [f"{name} {action}" for name, actions in NEW_SETTINGS.items() for action in actions]
+    ),
+    st.lists(st.tuples(separators, grammar_tokens), max_size=4),
+)
+def test_never_raises_after_each_new_setting(command, rest):
+    check_result(parse_command(command + "".join(sep + tok for sep, tok in rest)))
+
+
+times = st.builds(time, st.integers(0, 23), st.integers(0, 59))
+
+
+def spell_time(at: time, style: int) -> str:
+    if style == 0:
+        return f"{at:%H:%M}"
+    if style == 1:
+        return f"{at.hour}:{at.minute:02}"
+    half = "am" if at.hour < 12 else "PM"
+    return f"{(at.hour - 1) % 12 + 1}:{at.minute:02}{' ' * (style - 2)}{half}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(times, times, st.integers(0, 3), st.integers(0, 3), st.sampled_from(["-", " - ", "–"]))
+def test_remind_hours_round_trip(a, b, style_a, style_b, dash):
+    text = f"remind hours {spell_time(a, style_a)}{dash}{spell_time(b, style_b)}"
+    result = parse_command(text)
+    if a < b:
+        assert result == Remind("hours", start=a, end=b)
+    else:
+        assert "don't start before they end" in error(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(times, st.integers(0, 3), st.sampled_from(["", "mon", "Tuesday", "sun"]))
+def test_digest_time_round_trip(at, style, day):
+    if day:
+        weekday = ["mon", "tuesday", "wed", "thu", "fri", "sat", "sun"].index(day.lower())
+        expected = Digest("weekly", at=at, weekday=weekday)
+        assert parse_command(f"digest weekly {day} {spell_time(at, style)}") == expected
+    else:
+        assert parse_command(f"digest daily {spell_time(at, style)}") == Digest("daily", at=at)
+
+
+user_ids = st.builds(
+    str.__add__, st.sampled_from("UW"), st.text(alphabet="ABCXYZ0189", min_size=1, max_size=10)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(user_ids, min_size=1, max_size=8))
+def test_contacts_round_trip(user_ids):
+    mentions = " ".join(f"<@{user_id}|name {i}>" for i, user_id in enumerate(user_ids))
+    expected = Contacts("add", user_ids=tuple(dict.fromkeys(user_ids)))
+    assert parse_command(f"contacts add {mentions}") == expected
 
 
 @settings(max_examples=300, deadline=None)

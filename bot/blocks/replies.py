@@ -86,6 +86,13 @@ _EVENT_VERBS = {
     "noted": "noted on {step}: {new}",
     "renamed": "renamed it from {old} to {new}",
     "archived": "archived the application",
+    "snoozed": "snoozed reminders for {step} until {new}",
+    "remind_after": "set reminders after {new} working days (was {old})",
+    "remind_hours": "set reminder hours to {new} (was {old})",
+    "reminders": "turned reminders {new}",
+    "contact_added": "added {new} as an Alipay contact",
+    "contact_removed": "removed {old} from the Alipay contacts",
+    "contacts_channel": "set the contacts channel to {new}",
 }
 
 
@@ -100,8 +107,10 @@ def history(application: Application, events: Sequence[Event], step: str | None)
     lines = [f"Latest changes to {scope}{app_label(application)}, newest first:"]
     for e in events:
         old, new = escape_mrkdwn(e.old_value or ""), escape_mrkdwn(e.new_value or "")
-        if e.kind in ("assigned", "unassigned"):
+        if e.kind in ("assigned", "unassigned", "contact_added", "contact_removed"):
             old, new = _user(e.old_value), _user(e.new_value)
+        elif e.kind == "contacts_channel":
+            new = f"<#{e.new_value}>" if e.new_value else "none (a DM to each contact)"
         elif e.kind == "due":
             new = new or "no date (cleared)"
         elif e.kind == "noted":
@@ -121,3 +130,30 @@ def due_set(template: Template, number: str, due_on: date | None, zone_name: str
     if due_on is None:
         return f"Cleared the due date of {step_label(template, number)}."
     return f"{step_label(template, number)} is due {due_on.isoformat()} ({zone_name} time)."
+
+
+def reminder_settings(application: Application) -> str:
+    if not application.reminders_on:
+        return (
+            f"Reminders for {app_label(application)} are *off*. "
+            "`/onboard remind on` turns them back on."
+        )
+    days = application.remind_after_days
+    return (
+        f"Reminders for {app_label(application)} are on: a step counts as stalled after {days} "
+        f"working day{'s' * (days != 1)} without progress, and people are reminded between "
+        f"{application.remind_start} and {application.remind_end}, Monday to Friday, in their "
+        "own time zone."
+    )
+
+
+def contacts(application: Application, people: Sequence[str]) -> str:
+    if not people:
+        who = "no Alipay contacts yet; add them with `/onboard contacts add @person`"
+    else:
+        who = "these Alipay contacts: " + ", ".join(f"<@{p}>" for p in people)
+    if application.contacts_channel_id:
+        where = f"The business-start announcement goes to <#{application.contacts_channel_id}>."
+    else:
+        where = "With no contacts channel set, each contact gets a direct message."
+    return f"{app_label(application)} has {who}. {where}"

@@ -152,6 +152,8 @@ class MarkOutcome:
     unchanged: list[str]
     # Earlier steps still not done after this mark: shown so skipping is never silent.
     open_before: list[str]
+    # Messages the change put in the outbox (announcements), to send right away.
+    enqueued: int = 0
 
 
 async def mark_steps(
@@ -179,7 +181,7 @@ async def mark_steps(
     announcements = await announcements_for(
         session, application, template, changed, actor_id=actor_id, now=now
     )
-    await outbox.enqueue(session, announcements, now)
+    enqueued = await outbox.enqueue(session, announcements, now)
     states = await repo.step_states(session, application.id)
     last = max(template.step(n).position for n in numbers)
     open_before = [
@@ -189,6 +191,7 @@ async def mark_steps(
         changed=_in_template_order(template, changed),
         unchanged=[n for n in numbers if n not in changed],
         open_before=open_before,
+        enqueued=enqueued,
     )
 
 
@@ -369,3 +372,28 @@ async def archive(
         session, application_id=application.id, actor_id=actor_id, kind="archived", now=now
     )
     return True
+
+
+async def snooze(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    *,
+    actor_id: str,
+    now: datetime,
+    days: int = 1,
+) -> datetime:
+    """No reminders for the step until the returned moment."""
+    state = await _locked_step(session, application, ref)
+    until = now + timedelta(days=days)
+    state.snoozed_until = until
+    await repo.record_event(
+        session,
+        application_id=application.id,
+        actor_id=actor_id,
+        kind="snoozed",
+        step=state.step,
+        new_value=until.isoformat(),
+        now=now,
+    )
+    return until

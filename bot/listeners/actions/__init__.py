@@ -1,5 +1,6 @@
-from bot.listeners.actions import checklist
+from bot.listeners.actions import checklist, reminders
 
 
 def register(app, runtime, surfaces) -> None:
     checklist.register(app, runtime, surfaces)
+    reminders.register(app, runtime, surfaces)

@@ -50,7 +50,9 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 current = await repo.application_by_id(session, application_id)
                 assert current is not None
                 change = svc.mark_steps if what == "mark" else svc.unmark_steps
-                await change(session, current, [step], actor_id=user_id, now=runtime.clock())
+                outcome = await change(
+                    session, current, [step], actor_id=user_id, now=runtime.clock()
+                )
                 state = await repo.step_for_update(session, application_id, step)
                 assignee = state.assignee_id if state else None
         except (Refusal, svc.ChecklistError) as refusal:
@@ -61,6 +63,8 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         await ack()
         await _refresh_after_click(body, client, respond, surfaces, application_id)
         await surfaces.publish_homes(client, team_id, [assignee])
+        if outcome.enqueued:
+            await runtime.kick_outbox()
 
     async def toggle_phase(
         ack: AsyncAck,
