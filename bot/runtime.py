@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.crypto import Keyring
 from bot.slack_directory import SlackDirectory
 
 
@@ -27,6 +28,8 @@ class Runtime:
     # Sends what is due in the outbox; set when the app serves, so an announcement goes out
     # right after the change that caused it instead of at the next pass.
     deliver_outbox: Callable[[], Awaitable[object]] | None = None
+    # Encrypts and decrypts stored credentials; set once the keys are checked at start.
+    keyring: Keyring | None = None
     _http: aiohttp.ClientSession | None = None
 
     async def kick_outbox(self) -> None:

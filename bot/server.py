@@ -14,10 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_client, create_app
-from bot.config import Settings
+from bot.config import Settings, SettingsError
+from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
 from bot.runtime import Runtime
 from bot.scheduler import PassRunner, single_workspace, start_scheduler
 from storage.db import create_engine, create_sessionmaker, upgrade
+from storage.models import KeyCheck
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +52,37 @@ def build_web_app(
 
 
 async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
-    """Connect to the database and bring its schema up to date."""
+    """Connect to the database, bring its schema up to date and check the encryption keys."""
     if settings.database_url is None:
         settings.onboard_data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database)
-    await upgrade(engine)
-    runtime = Runtime(
-        sessions=create_sessionmaker(engine), writes=create_sessionmaker(engine, writes=True)
-    )
+    try:
+        await upgrade(engine)
+        runtime = Runtime(
+            sessions=create_sessionmaker(engine), writes=create_sessionmaker(engine, writes=True)
+        )
+        runtime.keyring = await _keyring(settings, runtime)
+    except BaseException:
+        await engine.dispose()
+        raise
     return runtime, engine
+
+
+async def _keyring(settings: Settings, runtime: Runtime) -> Keyring:
+    """The keys, proven against the database's key check before anything uses them."""
+    configured = settings.onboard_encryption_keys
+    try:
+        keyring = load_keyring(
+            configured.get_secret_value() if configured else None, settings.onboard_data_dir
+        )
+        async with runtime.writes.begin() as session:
+            stored = await session.get(KeyCheck, 1)
+            new = check_canary(keyring, stored.ciphertext if stored else None)
+            if new is not None:
+                session.add(KeyCheck(id=1, ciphertext=new))
+    except EncryptionKeyError as e:
+        raise SettingsError(f"bad setting {e}") from None
+    return keyring
 
 
 async def serve(settings: Settings) -> None:

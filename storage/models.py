@@ -193,6 +193,30 @@ class OutboxMessage(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
+class Credential(Base):
+    """One Alipay credential of an application, encrypted (see bot/crypto.py)."""
+
+    __tablename__ = "credentials"
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    environment: Mapped[str] = mapped_column(String(16), primary_key=True)  # sandbox, production
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ciphertext: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeyCheck(Base):
+    """A known text encrypted with the current keys: a wrong key is caught at start."""
+
+    __tablename__ = "key_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ciphertext: Mapped[str] = mapped_column(Text)
+
+
 class Event(Base):
     """Append-only history: who did what, when, and the value before and after."""
 

@@ -46,6 +46,7 @@ _STEP_NUMBER = re.compile(r"([1-9][0-9]*)\.([1-9][0-9]*)")
 
 
 ANNOUNCEMENTS = ("go-live", "business-start")
+GATES = ("production-credentials",)
 
 
 class TemplateError(ValueError):
@@ -70,6 +71,8 @@ class Step:
     # What marking the step announces: "go-live" to the channel, "business-start" to the
     # Alipay contacts. None for most steps.
     announces: str | None = None
+    # A condition checked before the step may be marked: "production-credentials".
+    gate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +209,12 @@ def _step(raw: dict[str, Any], phase: int, position: int, where: str) -> Step:
             f'{where}: step number must be a quoted string like "1.1", got {number!r}'
         )
     where = f"step {number}"
-    _only_known(raw, {"number", "title", "summary", "links", "artifacts", "announces"}, where)
+    _only_known(
+        raw, {"number", "title", "summary", "links", "artifacts", "announces", "gate"}, where
+    )
+    gate = raw.get("gate")
+    if gate is not None and gate not in GATES:
+        raise TemplateError(f"{where}: 'gate' must be one of {', '.join(GATES)}, got {gate!r}")
     announces = raw.get("announces")
     if announces is not None and announces not in ANNOUNCEMENTS:
         raise TemplateError(
@@ -229,6 +237,7 @@ def _step(raw: dict[str, Any], phase: int, position: int, where: str) -> Step:
         ),
         artifacts=tuple(artifacts),
         announces=announces,
+        gate=gate,
     )
 
 

@@ -18,19 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
 from bot.command_parser import DueSpec
+from bot.crypto import Keyring
+from bot.services import credentials
 from bot.services.announcements import announcements_for
+from bot.services.errors import ChecklistError
 from bot.services.progress import Checklist, build_checklist
 from storage import outbox
 from storage import repositories as repo
 from storage.models import Application, Event
-
-
-class ChecklistError(Exception):
-    """A request that cannot be applied; the message says why and what is valid."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def template_for(application: Application) -> Template:
@@ -163,9 +158,16 @@ async def mark_steps(
     *,
     actor_id: str,
     now: datetime,
+    keyring: Keyring | None = None,
+    force: bool = False,
 ) -> MarkOutcome:
+    """Mark steps done. A gated step (3.5: production credentials replaced the sandbox
+    ones) is refused until its condition holds, unless `force`, which history records."""
     template = template_for(application)
     numbers = expand_steps(template, refs)
+    gated = credentials.steps_with_gate(template, numbers)
+    if gated:
+        await _check_gate(session, application, gated, keyring, force, actor_id, now)
     changed = await repo.set_done(session, application.id, numbers, by=actor_id, now=now)
     for number in _in_template_order(template, changed):
         await repo.record_event(
@@ -193,6 +195,46 @@ async def mark_steps(
         open_before=open_before,
         enqueued=enqueued,
     )
+
+
+async def _check_gate(
+    session: AsyncSession,
+    application: Application,
+    gated: Sequence[str],
+    keyring: Keyring | None,
+    force: bool,
+    actor_id: str,
+    now: datetime,
+) -> None:
+    states = {s.step: s for s in await repo.step_states(session, application.id)}
+    open_gated = [n for n in gated if states[n].done_at is None]
+    if not open_gated:
+        return
+    if force:
+        for number in open_gated:
+            await repo.record_event(
+                session,
+                application_id=application.id,
+                actor_id=actor_id,
+                kind="forced",
+                step=number,
+                new_value="marked without the production credentials check",
+                now=now,
+            )
+        return
+    if keyring is None:
+        problems = ["the stored credentials cannot be read here"]
+    else:
+        problems = credentials.production_problems(
+            await credentials.load(session, keyring, application.id)
+        )
+    if problems:
+        steps = ", ".join(open_gated)
+        raise ChecklistError(
+            f"Step {steps} can't be marked yet: {'; '.join(problems)}. Set them with "
+            "`/onboard creds set production <field> <value>`, or mark it anyway with "
+            f"`/onboard mark {steps} --force` (history records that)."
+        )
 
 
 async def unmark_steps(

@@ -150,7 +150,9 @@ async def test_load_checklist_counts_and_active_steps(
     assert loaded.step("2.2").done_by == "UBOB"
 
     async with sessions.begin() as session:
-        await svc.mark_steps(session, application, ["1", "2", "3", "4", "5"], actor_id="U", now=NOW)
+        await svc.mark_steps(
+            session, application, ["1", "2", "3", "4", "5"], actor_id="U", now=NOW, force=True
+        )
         done = await svc.load_checklist(session, application)
     assert done.done_count == 19
     assert all(p.complete for p in done.phases)

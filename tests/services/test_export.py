@@ -168,11 +168,7 @@ async def test_csv_export(
     assert "支付宝" in history_file.content
 
 
-
-
-@pytest.mark.parametrize(
-    "text", ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
-)
+@pytest.mark.parametrize("text", ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"])
 async def test_csv_cells_that_look_like_formulas_are_quoted(
     sessions: async_sessionmaker[AsyncSession], text: str
 ) -> None:

@@ -49,10 +49,19 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
             async with runtime.writes.begin() as session:
                 current = await repo.application_by_id(session, application_id)
                 assert current is not None
-                change = svc.mark_steps if what == "mark" else svc.unmark_steps
-                outcome = await change(
-                    session, current, [step], actor_id=user_id, now=runtime.clock()
-                )
+                if what == "mark":
+                    outcome = await svc.mark_steps(
+                        session,
+                        current,
+                        [step],
+                        actor_id=user_id,
+                        now=runtime.clock(),
+                        keyring=runtime.keyring,
+                    )
+                else:
+                    outcome = await svc.unmark_steps(
+                        session, current, [step], actor_id=user_id, now=runtime.clock()
+                    )
                 state = await repo.step_for_update(session, application_id, step)
                 assignee = state.assignee_id if state else None
         except (Refusal, svc.ChecklistError) as refusal:

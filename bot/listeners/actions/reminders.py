@@ -58,7 +58,12 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 enqueued = 0
                 if action["action_id"] == REMINDER_MARK:
                     outcome = await svc.mark_steps(
-                        session, current, [step], actor_id=user_id, now=now
+                        session,
+                        current,
+                        [step],
+                        actor_id=user_id,
+                        now=now,
+                        keyring=runtime.keyring,
                     )
                     enqueued = outcome.enqueued
                     answer = f"✅ You marked {step_label(template, step)} done. Thank you!"

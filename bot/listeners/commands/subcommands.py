@@ -214,7 +214,13 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
         session: AsyncSession, current: Application
     ) -> tuple[str, list[str | None], int]:
         outcome = await svc.mark_steps(
-            session, current, command.steps, actor_id=req.user_id, now=req.now
+            session,
+            current,
+            command.steps,
+            actor_id=req.user_id,
+            now=req.now,
+            keyring=req.runtime.keyring,
+            force=command.force,
         )
         checklist = await svc.load_checklist(session, current)
         touched = [checklist.step(n).assignee_id for n in outcome.changed]
