@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -64,6 +65,96 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
             await engine.dispose()
 
     print(asyncio.run(run()))
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.alipay.keys import generate_key_pair
+
+    passphrase = None
+    if args.passphrase_env:
+        value = os.environ.get(args.passphrase_env)
+        if not value:
+            raise SettingsError(f"--passphrase-env {args.passphrase_env}: that variable is empty")
+        passphrase = value.encode()
+    path = Path(args.private_key_file)
+    try:
+        public = generate_key_pair(path, passphrase)
+    except FileExistsError:
+        raise SettingsError(f"{path} exists; refusing to overwrite a private key") from None
+    except OSError as e:
+        raise SettingsError(f"cannot write {path}: {e.strerror}") from None
+    print(
+        f"private key written to {path} (PKCS#8 PEM, owner-only); never share it", file=sys.stderr
+    )
+    print(f"public key for the Developer Center ({public.describe()}):", file=sys.stderr)
+    print(public.one_line)
+    return 0
+
+
+def _signature_inputs(args: argparse.Namespace) -> str:
+    if args.body_file:
+        return Path(args.body_file).read_bytes().decode()
+    return sys.stdin.read()
+
+
+def cmd_signature_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.alipay.signature import verify
+
+    key_text = (
+        Path(args.public_key[1:]).read_text()
+        if args.public_key.startswith("@")
+        else args.public_key
+    )
+    verdict = verify(
+        key_text,
+        args.method,
+        args.path,
+        args.client_id,
+        args.request_time,
+        _signature_inputs(args),
+        args.signature,
+    )
+    if verdict.valid:
+        print("valid")
+        return 0
+    print(f"invalid: {verdict.reason}")
+    print("signed content:")
+    print(verdict.content)
+    return 1
+
+
+def cmd_signature_sign(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.alipay.keys import load_private_key
+    from bot.alipay.signature import header_value, sign, signed_content
+
+    passphrase = os.environ.get(args.passphrase_env, "").encode() if args.passphrase_env else None
+    try:
+        key = load_private_key(Path(args.private_key_file), passphrase or None)
+    except (ValueError, TypeError) as e:
+        raise SettingsError(f"cannot read the private key {args.private_key_file}: {e}") from None
+    content = signed_content(
+        args.method, args.path, args.client_id, args.request_time, _signature_inputs(args)
+    )
+    print(header_value(sign(key, content)))
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import open_runtime
+    from storage.keys import rotate_all
+
+    async def run() -> int:
+        runtime, engine = await open_runtime(settings)
+        try:
+            assert runtime.keyring is not None
+            async with runtime.writes.begin() as session:
+                return await rotate_all(session, runtime.keyring)
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(run())
+    print(f"re-encrypted {count} stored secrets with the newest key")
     return 0
 
 
@@ -138,6 +229,58 @@ def build_parser() -> argparse.ArgumentParser:
         "--now", help="ISO-8601 time to run the pass as of (default: now; UTC if no zone)"
     )
     tick.set_defaults(handler=cmd_tick)
+
+    keygen = verbs.add_parser(
+        "keygen",
+        help="make an RSA-2048 key pair for Alipay",
+        description="Write a new RSA-2048 private key (PKCS#8 PEM, owner-only) and print the "
+        "public key as one line of base64, the form the Developer Center takes.",
+    )
+    keygen.add_argument("--private-key-file", required=True, help="where to write the private key")
+    keygen.add_argument(
+        "--passphrase-env", metavar="VAR", help="encrypt the private key with the passphrase in VAR"
+    )
+    keygen.set_defaults(handler=cmd_keygen)
+
+    signature = verbs.add_parser(
+        "signature", help="sign or verify an Alipay request signature (diagnose ILLEGAL_SIGN)"
+    )
+    signature_verbs = signature.add_subparsers(
+        dest="signature_verb", required=True, metavar="ACTION"
+    )
+    for name, about in (
+        ("verify", "check a Signature header against a public key; exit 0 when valid, else 1"),
+        ("sign", "print the Signature header value for a request"),
+    ):
+        action = signature_verbs.add_parser(
+            name, help=about, description=about[0].upper() + about[1:] + "."
+        )
+        if name == "verify":
+            action.add_argument(
+                "--public-key", required=True, help="base64 or PEM public key, or @FILE to read one"
+            )
+            action.add_argument(
+                "--signature", required=True, help="the signature value or the whole header"
+            )
+            action.set_defaults(handler=cmd_signature_verify)
+        else:
+            action.add_argument("--private-key-file", required=True)
+            action.add_argument("--passphrase-env", metavar="VAR")
+            action.set_defaults(handler=cmd_signature_sign)
+        action.add_argument("--method", required=True, help="HTTP method, e.g. POST")
+        action.add_argument("--path", required=True, help="e.g. /ams/api/v1/payments/pay")
+        action.add_argument("--client-id", required=True)
+        action.add_argument("--request-time", required=True, help="the request-time header")
+        action.add_argument("--body-file", help="the body (default: standard input)")
+
+    keys = verbs.add_parser("keys", help="encryption keys of stored secrets")
+    keys_verbs = keys.add_subparsers(dest="keys_verb", required=True, metavar="ACTION")
+    keys_verbs.add_parser(
+        "rotate",
+        help="re-encrypt every stored secret with the newest key",
+        description="Re-encrypt every stored secret with the first key of "
+        "ONBOARD_ENCRYPTION_KEYS (older keys must still be listed after it).",
+    ).set_defaults(handler=cmd_keys_rotate)
 
     export = verbs.add_parser(
         "export",

@@ -23,6 +23,10 @@ MAX_NAME = 80
 MAX_NOTE = 2000
 MAX_DUE_DAYS = 365
 MAX_REMIND_DAYS = 30
+MAX_CREDENTIAL = 4000  # characters of a value (a 4096-bit PEM public key is ~800)
+# A `creds set` command may be longer than MAX_TEXT, to hold a value of MAX_CREDENTIAL and the
+# words and options around it.
+MAX_CREDS_TEXT = MAX_CREDENTIAL + 1000
 # `datetime.time` stops at 23:59:59.999999, so working hours that end at `24:00` end at this.
 END_OF_DAY = time.max
 _MAX_ECHO = 30  # how much of a bad token an error message repeats
@@ -133,6 +137,28 @@ class Contacts:
     app: str | None = None
 
 
+CredentialField = Literal["client_id", "public_key", "alipay_public_key", "notify_url"]
+Environment = Literal["sandbox", "production"]
+
+
+@dataclass(frozen=True, slots=True)
+class Creds:
+    action: Literal["modal", "set", "show"]
+    environment: Environment | None = None  # "set" only
+    field: CredentialField | None = None  # "set" only
+    # "set" only: the rest of the text after the field as typed, but for surrounding whitespace
+    # and one pair of surrounding quotes, backticks or ``` fences; newlines and inner spaces
+    # stay (a PEM key spans lines). Its content is for the service to check.
+    value: str | None = None
+    force: bool = False  # unused for now; always False
+    app: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnose:
+    app: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Export:
     fmt: Literal["csv", "json"] = "csv"
@@ -165,6 +191,8 @@ Command = (
     | Remind
     | Digest
     | Contacts
+    | Creds
+    | Diagnose
     | Export
     | Rename
     | Archive
@@ -219,6 +247,17 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
         "/onboard contacts [add @person…|remove @person…|channel #channel]",
         "the Alipay contacts: `contacts add @Mei @Li`, `contacts remove @Li`,"
         " `contacts channel #alipay-team` (or `none`); alone, the list",
+    ),
+    (
+        "/onboard creds [show|set <env> <field> <value>]",
+        "the Alipay credentials: alone, a form to fill them in; `creds show` to see them;"
+        " `creds set sandbox client-id 2021…` to set one, for `sandbox` or `production`:"
+        " `client-id`, `public-key` (yours), `alipay-public-key` or `notify-url`",
+    ),
+    (
+        "/onboard diagnose",
+        "check the application's Alipay setup (credentials, keys, notification URL)"
+        " and say what looks wrong",
     ),
     ("/onboard export [csv|json]", "the checklist and its history as a file (CSV by default)"),
     ("/onboard rename <name>", "rename the application (owner only)"),
@@ -986,6 +1025,152 @@ def _parse_contacts(args: _Args) -> Command:
     )
 
 
+_ENVIRONMENTS: dict[str, Environment] = {
+    "sandbox": "sandbox",
+    "production": "production",
+    "prod": "production",
+}
+_CREDENTIAL_FIELDS: dict[str, CredentialField] = {
+    "client-id": "client_id",
+    "public-key": "public_key",
+    "alipay-public-key": "alipay_public_key",
+    "notify-url": "notify_url",
+}
+_ENVIRONMENT_FORMS = "`sandbox` or `production` (or `prod`)"
+_FIELD_FORMS = "`client-id`, `public-key` (yours), `alipay-public-key` (Alipay's) or `notify-url`"
+_CREDS_SET_USAGE = (
+    "Usage: `/onboard creds set &lt;sandbox|production&gt;"
+    " &lt;client-id|public-key|alipay-public-key|notify-url&gt; &lt;value&gt;`."
+)
+_CREDS_FORMS = (
+    "Use `/onboard creds` alone to fill the credentials in with a form, `creds show` to see"
+    " them, or `creds set &lt;environment&gt; &lt;field&gt; &lt;value&gt;` to set one."
+)
+# Error messages about `creds` never repeat what may be a credential, not even in part. Only a
+# short word of letters is repeated: a client ID, key or URL is longer or holds digits or `:`.
+_ECHOABLE = re.compile(r"[A-Za-z][A-Za-z_-]{0,10}")
+# A PEM key starts like an option; before the value, it is the value come too early.
+_PEM_START = "-----"
+_CODE_FENCE = "```"
+
+
+def _echo(token: _Token, otherwise: str) -> str:
+    """`token` quoted if it is safe to repeat (see _ECHOABLE), else the words `otherwise`."""
+    return _quote(token.text) if _ECHOABLE.fullmatch(token.text) else otherwise
+
+
+def _environment(token: _Token) -> Environment | None:
+    return _ENVIRONMENTS.get(_normalize(token.text))
+
+
+def _credential_field(token: _Token) -> CredentialField | None:
+    return _CREDENTIAL_FIELDS.get(_normalize(token.text).replace("_", "-"))
+
+
+def _credential_value(raw: str) -> str:
+    """`raw` without surrounding whitespace and one pair of quotes, backticks or ``` fences."""
+    text = raw.strip()
+    fence = len(_CODE_FENCE)
+    if len(text) >= 2 * fence and text.startswith(_CODE_FENCE) and text.endswith(_CODE_FENCE):
+        return text[fence:-fence].strip()
+    if len(text) >= 2 and text[0] == text[-1] == "`":
+        return text[1:-1].strip()
+    return _strip_quotes(text)
+
+
+def _parse_creds(args: _Args) -> Command:
+    # Options may sit anywhere before the value; after `set <environment> <field>` the rest of
+    # the text is the value, kept as typed (it may well start with `-----`).
+    options = _Options()
+    words: list[_Token] = []
+    i = 0
+    while i < len(args.tokens):
+        if len(words) == 3 and _normalize(words[0].text) == "set":
+            break
+        token = args.tokens[i]
+        if _is_option(token) and not token.text.startswith(_PEM_START):
+            i = _take_option(args.tokens, i, options, args.name)
+        else:
+            words.append(token)
+            i += 1
+    if not words:
+        return Creds("modal", app=options.app)
+    first, rest = words[0], words[1:]
+    action = _normalize(first.text)
+    if action == "show":
+        if rest:
+            raise _Invalid(
+                "`creds show` shows both environments and takes nothing but"
+                f" `--app &lt;slug&gt;`, and {_echo(rest[0], 'what follows `show`')} is more"
+                f" than that. {_CREDS_FORMS}"
+            )
+        return Creds("show", app=options.app)
+    if action == "set":
+        return _creds_set(args, rest, options)
+    if _environment(first) is not None:
+        hint = " Say `set` first: `/onboard creds set sandbox client-id &lt;value&gt;`."
+    elif _credential_field(first) is not None:
+        hint = (
+            " Say `set` and the environment first:"
+            " `/onboard creds set sandbox client-id &lt;value&gt;`."
+        )
+    else:
+        hint = ""
+    raise _Invalid(f"{_echo(first, 'That')} is not a `creds` action. {_CREDS_FORMS}{hint}")
+
+
+def _creds_set(args: _Args, words: list[_Token], options: _Options) -> Creds:
+    if not words:
+        raise _Invalid(f"`creds set` needs an environment, a field and a value. {_CREDS_SET_USAGE}")
+    environment = _environment(words[0])
+    if environment is None:
+        if (field := _credential_field(words[0])) is not None:
+            raise _Invalid(
+                f"Say which environment first, {_ENVIRONMENT_FORMS}, then the field:"
+                f" `/onboard creds set sandbox {field.replace('_', '-')} &lt;value&gt;`."
+            )
+        what = _echo(words[0], "The word after `set`")
+        raise _Invalid(
+            f"{what} is not an environment. Use {_ENVIRONMENT_FORMS}, then the field and the"
+            f" value. {_CREDS_SET_USAGE}"
+        )
+    if len(words) < 2:
+        raise _Invalid(
+            f"Which credential of {environment}? After the environment, give the field,"
+            f" {_FIELD_FORMS}, then the value. {_CREDS_SET_USAGE}"
+        )
+    field = _credential_field(words[1])
+    if field is None:
+        if _environment(words[1]) is not None:
+            hint = " Give one environment."
+        elif not _ECHOABLE.fullmatch(words[1].text):
+            hint = " Give the field before the value."
+        else:
+            hint = ""
+        what = _echo(words[1], "The word after the environment")
+        raise _Invalid(
+            f"{what} is not a credential field. Use {_FIELD_FORMS}.{hint} {_CREDS_SET_USAGE}"
+        )
+    value = _credential_value(args.rest_after(words[1]))
+    if not value:
+        raise _Invalid(
+            f"`creds set {environment} {field.replace('_', '-')}` needs the value after the"
+            f" field. {_CREDS_SET_USAGE}"
+        )
+    if len(value) > MAX_CREDENTIAL:
+        raise _Invalid(
+            f"That value is {len(value):,} characters long; a credential can be at most"
+            f" {MAX_CREDENTIAL:,}. A public key is usually under 1,000: paste just the one key."
+        )
+    return Creds("set", environment=environment, field=field, value=value, app=options.app)
+
+
+def _parse_diagnose(args: _Args) -> Command:
+    positional, options = _options_anywhere(args.tokens, args.name)
+    _no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    return Diagnose(app=options.app)
+
+
 def _parse_export(args: _Args) -> Command:
     positional, options = _options_anywhere(args.tokens, args.name)
     if not positional:
@@ -1016,6 +1201,8 @@ _PARSERS: dict[str, Callable[[_Args], Command]] = {
     "remind": _parse_remind,
     "digest": _parse_digest,
     "contacts": _parse_contacts,
+    "creds": _parse_creds,
+    "diagnose": _parse_diagnose,
     "export": _parse_export,
     "rename": _parse_rename,
     "archive": _parse_archive,
@@ -1039,12 +1226,19 @@ def parse_command(text: str) -> Command | ParseError:
         return ParseError(_INTERNAL_ERROR)
 
 
+def _is_creds(text: str) -> bool:
+    """Whether `text` starts with the subcommand `creds`, looking no further than that."""
+    head = _TOKEN.search(text)
+    return head is not None and len(head.group()) <= 10 and _normalize(head.group()) == "creds"
+
+
 def _parse(text: str) -> Command:
     if not isinstance(text, str):
         raise _Invalid(_INTERNAL_ERROR)
-    if len(text) > MAX_TEXT:
+    limit = MAX_CREDS_TEXT if _is_creds(text) else MAX_TEXT
+    if len(text) > limit:
         raise _Invalid(
-            f"That command is {len(text):,} characters long; the most I take is {MAX_TEXT:,}."
+            f"That command is {len(text):,} characters long; the most I take is {limit:,}."
         )
     tokens = _tokenize(text)
     if not tokens:

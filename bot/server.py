@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.alipay import webhook
 from bot.app import build_client, create_app
 from bot.config import Settings, SettingsError
 from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
@@ -45,7 +46,9 @@ def build_web_app(
         return web.json_response({"status": "ok"})
 
     web_app = web.Application()
-    web_app.add_routes([web.get("/healthz", healthz)])
+    web_app.add_routes(
+        [web.get("/healthz", healthz), web.post(webhook.PATH, webhook.notify_handler(runtime))]
+    )
     if serve_slack_events:
         web_app.add_routes([web.post(EVENTS_PATH, slack_events)])
     return web_app

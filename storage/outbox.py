@@ -32,6 +32,8 @@ class NewMessage:
     payload: dict[str, Any] = field(default_factory=dict)
     application_id: int | None = None
     step: str | None = None
+    # Held back until then (e.g. to gather a minute of notifications into one line).
+    not_before: datetime | None = None
 
 
 async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
@@ -49,7 +51,7 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
             "step": m.step,
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": m.not_before or now,
             "created_at": now,
         }
         for m in messages
@@ -164,3 +166,16 @@ async def counts_by_status(session: AsyncSession) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     return {status: count for status, count in rows}
+
+
+async def add_to_count(session: AsyncSession, dedupe_key: str) -> bool:
+    """Count one more in a message not sent yet; False when there is none to add to."""
+    message = await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == PENDING)
+        .with_for_update()
+    )
+    if message is None:
+        return False
+    message.payload = message.payload | {"count": message.payload.get("count", 1) + 1}
+    return True

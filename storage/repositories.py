@@ -73,6 +73,15 @@ async def application_by_slug(session: AsyncSession, team_id: str, slug: str) ->
     )
 
 
+async def applications_by_slug_anywhere(session: AsyncSession, slug: str) -> list[Application]:
+    """Every workspace's application with this slug (the notification URL names only it)."""
+    return list(
+        await session.scalars(
+            select(Application).where(Application.slug == slug, Application.archived_at.is_(None))
+        )
+    )
+
+
 async def application_by_id(session: AsyncSession, application_id: int) -> Application | None:
     return await session.get(Application, application_id)
 

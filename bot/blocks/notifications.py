@@ -189,6 +189,18 @@ def undeliverable(p: dict[str, Any]) -> Rendered:
     return f"Couldn't deliver a {what}", [_md(text)]
 
 
+def alipay_notification(p: dict[str, Any]) -> Rendered:
+    count = p.get("count", 1)
+    what = "an Alipay notification" if count == 1 else f"{count} Alipay notifications"
+    minute = p["minute"][11:16]
+    evidence = f" That is the evidence for step {p['step']}." if p.get("step") else ""
+    text = (
+        f"✅ {_app(p)} received {what} ({p['environment']}) at {minute} UTC, signature "
+        f"verified.{evidence}"
+    )
+    return f"{p['application']}: {what} verified", [_md(text)]
+
+
 RENDERERS: dict[str, Callable[[dict[str, Any]], Rendered]] = {
     "reminder": reminder,
     "escalation": escalation,
@@ -197,6 +209,7 @@ RENDERERS: dict[str, Callable[[dict[str, Any]], Rendered]] = {
     "business-start-no-contacts": business_start_no_contacts,
     "digest": digest,
     "undeliverable": undeliverable,
+    "alipay-notification": alipay_notification,
 }
 
 

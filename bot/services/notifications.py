@@ -1,0 +1,72 @@
+"""Alipay notifications that verified: evidence on the step, and one line a minute to the team."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.checklists import Template
+from storage import outbox
+from storage import repositories as repo
+from storage.models import Application
+from storage.outbox import NewMessage
+
+NOTIFICATION_VERIFIED = "alipay-notification"
+
+
+def evidence_step(template: Template, environment: str) -> str | None:
+    """The step a verified notification proves: the one that set this environment's URL,
+    else the sandbox one (1.5 in the built-in guide)."""
+    for artifact in (f"{environment}.notify_url", "sandbox.notify_url"):
+        for step in template.steps:
+            if artifact in step.artifacts:
+                return step.number
+    return None
+
+
+async def record_verified(
+    session: AsyncSession,
+    application: Application,
+    template: Template,
+    environment: str,
+    now: datetime,
+) -> None:
+    step = evidence_step(template, environment)
+    await repo.record_event(
+        session,
+        application_id=application.id,
+        actor_id="alipay",
+        kind="notification_verified",
+        step=step,
+        new_value=environment,
+        now=now,
+    )
+    # One line per minute: the first notification of a minute queues it for the minute's
+    # end, and the rest of that minute only raise its count.
+    minute = now.replace(second=0, microsecond=0)
+    key = f"{NOTIFICATION_VERIFIED}:{application.id}:{minute.isoformat()}"
+    if await outbox.add_to_count(session, key):
+        return
+    await outbox.enqueue(
+        session,
+        [
+            NewMessage(
+                dedupe_key=key,
+                team_id=application.team_id,
+                kind=NOTIFICATION_VERIFIED,
+                target=application.channel_id,
+                application_id=application.id,
+                step=step,
+                payload={
+                    "application": application.name,
+                    "environment": environment,
+                    "step": step,
+                    "minute": minute.isoformat(),
+                    "count": 1,
+                },
+                not_before=minute + timedelta(minutes=1),
+            )
+        ],
+        now,
+    )
