@@ -70,9 +70,19 @@ def build_app(
     return app
 
 
-async def create_app(settings: Settings, runtime: Runtime) -> AsyncApp:
+async def check_token(settings: Settings) -> AuthorizeResult:
+    """Who the bot is, asked before anything else starts, so a refused token stops the start
+    with one line and no side effects."""
+    async with aiohttp.ClientSession() as session:
+        return await identify_bot(build_client(settings, session), settings)
+
+
+async def create_app(
+    settings: Settings, runtime: Runtime, identity: AuthorizeResult | None = None
+) -> AsyncApp:
     """The app as served: a shared HTTP session, and the bot's identity known up front."""
-    identity = await identify_bot(build_client(settings, runtime.http_session()), settings)
+    if identity is None:
+        identity = await identify_bot(build_client(settings, runtime.http_session()), settings)
     # Requests get their token from `identity`; a token on Bolt's own client would be ignored
     # (and Bolt would warn about it at every start).
     client = build_client(settings, runtime.http_session(), with_token=False)

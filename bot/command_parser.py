@@ -256,8 +256,8 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ),
     (
         "/onboard diagnose",
-        "check the application's Alipay setup (credentials, keys, notification URL)"
-        " and say what looks wrong",
+        "paste a request's headers and body: says whether its Alipay signature is valid"
+        " and shows what was signed, to settle `ILLEGAL_SIGN`",
     ),
     ("/onboard export [csv|json]", "the checklist and its history as a file (CSV by default)"),
     ("/onboard rename <name>", "rename the application (owner only)"),
@@ -300,6 +300,13 @@ def _subcommand_list() -> str:
 # The output never contains a raw `<` or `>`, so nothing in it can become a mention or link.
 _TO_ESCAPE = re.compile(r"&(?!(?:amp|lt|gt);)|<|>")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def unescape_slack(text: str) -> str:
+    """Text as the user typed it: Slack (with should_escape) sends links as `<https://…>` or
+    `<https://…|label>` and `&`, `<`, `>` as entities."""
+    text = re.sub(r"<((?:https?|mailto):[^<>|]*)(?:\|[^<>]*)?>", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def escape_mrkdwn(text: str) -> str:
@@ -1100,7 +1107,7 @@ def _parse_creds(args: _Args) -> Command:
     if action == "show":
         if rest:
             raise _Invalid(
-                "`creds show` shows both environments and takes nothing but"
+                "`creds show` shows sandbox and production both, and takes nothing but"
                 f" `--app &lt;slug&gt;`, and {_echo(rest[0], 'what follows `show`')} is more"
                 f" than that. {_CREDS_FORMS}"
             )

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.alipay import webhook
-from bot.app import build_client, create_app
+from bot.app import build_client, check_token, create_app
 from bot.config import Settings, SettingsError
 from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
 from bot.runtime import Runtime
@@ -89,9 +89,10 @@ async def _keyring(settings: Settings, runtime: Runtime) -> Keyring:
 
 
 async def serve(settings: Settings) -> None:
+    identity = await check_token(settings)
     runtime, engine = await open_runtime(settings)
     try:
-        bolt_app = await create_app(settings, runtime)
+        bolt_app = await create_app(settings, runtime, identity)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

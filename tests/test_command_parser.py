@@ -1,3 +1,4 @@
+import string
 from datetime import date, time
 
 import pytest
@@ -7,6 +8,8 @@ from hypothesis import strategies as st
 from bot import command_parser
 from bot.command_parser import (
     END_OF_DAY,
+    MAX_CREDENTIAL,
+    MAX_CREDS_TEXT,
     MAX_NAME,
     MAX_NOTE,
     MAX_TEXT,
@@ -15,6 +18,8 @@ from bot.command_parser import (
     Archive,
     Assign,
     Contacts,
+    Creds,
+    Diagnose,
     Digest,
     DueSpec,
     Export,
@@ -51,6 +56,8 @@ COMMAND_TYPES = (
     Remind,
     Digest,
     Contacts,
+    Creds,
+    Diagnose,
     Export,
     Rename,
     Archive,
@@ -104,6 +111,8 @@ def test_subcommand_usage_order_and_shape():
         "remind",
         "digest",
         "contacts",
+        "creds",
+        "diagnose",
         "export",
         "rename",
         "archive",
@@ -169,6 +178,21 @@ def test_text_too_long():
     assert isinstance(parse_command("mark 1.1" + " " * (MAX_TEXT - 8)), Mark)
 
 
+def test_creds_text_may_be_longer_to_hold_a_credential():
+    assert MAX_TEXT < MAX_CREDENTIAL < MAX_CREDS_TEXT
+    value = "k" * MAX_CREDENTIAL
+    text = f"creds --app acme set production public-key {value}"
+    assert len(text) > MAX_TEXT
+    assert parse_command(text) == Creds("set", "production", "public_key", value, app="acme")
+    assert isinstance(parse_command("ｃｒｅｄｓ " + " " * MAX_TEXT), Creds)
+    message = error("creds set sandbox public-key " + "k" * MAX_CREDS_TEXT)
+    assert message.startswith("That command is 5,029 characters long; the most I take is 5,000.")
+    assert "kkk" not in message
+    # Other subcommands keep the shorter limit, even when `creds` comes later.
+    assert "the most I take is 3,000" in error("note 1.2 creds " + "y" * MAX_TEXT)
+    assert "the most I take is 3,000" in error("credsx " + "y" * MAX_TEXT)
+
+
 # --- --app and --force --------------------------------------------------------------------------
 
 
@@ -213,6 +237,11 @@ def test_app_anywhere_after_subcommand(text):
         ("contacts --app acme", Contacts("list", app="acme")),
         ("contacts add <@U1> --app acme <@U2>", Contacts("add", ("U1", "U2"), app="acme")),
         ("contacts channel none --app acme", Contacts("channel", app="acme")),
+        ("creds --app acme", Creds("modal", app="acme")),
+        ("creds show --app acme", Creds("show", app="acme")),
+        ("creds --app=acme show", Creds("show", app="acme")),
+        ("diagnose --app acme", Diagnose(app="acme")),
+        ("diagnose —app=acme", Diagnose(app="acme")),
     ],
 )
 def test_app_on_each_subcommand(text, expected):
@@ -869,6 +898,248 @@ def test_help_on_new_subcommands():
     assert parse_command("help contacts") == Help(topic="contacts")
 
 
+# --- creds -------------------------------------------------------------------------------------
+
+PEM = (
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n"
+    "4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u\n"
+    "+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyeh\n"
+    "-----END PUBLIC KEY-----"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("creds", Creds("modal")),
+        ("CREDS", Creds("modal")),
+        ("creds show", Creds("show")),
+        ("creds SHOW", Creds("show")),
+        (
+            "creds set sandbox client-id 2021004100000001",
+            Creds("set", "sandbox", "client_id", "2021004100000001"),
+        ),
+        (
+            "creds set Production CLIENT_ID SANDBOX_5YBUYX2ZJHQY",
+            Creds("set", "production", "client_id", "SANDBOX_5YBUYX2ZJHQY"),
+        ),
+        ("creds SET prod Public_Key abc", Creds("set", "production", "public_key", "abc")),
+        (
+            "creds set PROD alipay-public-key abc",
+            Creds("set", "production", "alipay_public_key", "abc"),
+        ),
+        (
+            "creds set sandbox alipay_public_key abc",
+            Creds("set", "sandbox", "alipay_public_key", "abc"),
+        ),
+        (
+            "creds set sandbox notify-url https://pay.example.com/alipay/notify/acme",
+            Creds("set", "sandbox", "notify_url", "https://pay.example.com/alipay/notify/acme"),
+        ),
+        ("creds set sandbox notify_url x", Creds("set", "sandbox", "notify_url", "x")),
+        (
+            "ｃｒｅｄｓ　ｓｅｔ　ｐｒｏｄ　ｃｌｉｅｎｔ－ｉｄ　１２",
+            Creds("set", "production", "client_id", "１２"),
+        ),
+        (
+            "creds set sandbox client-id   a  b\tc  ",
+            Creds("set", "sandbox", "client_id", "a  b\tc"),
+        ),
+        ("creds\nset\nsandbox\nclient-id\nabc\n", Creds("set", "sandbox", "client_id", "abc")),
+        ('creds set sandbox client-id "abc"', Creds("set", "sandbox", "client_id", "abc")),
+        ("creds set sandbox client-id “abc”", Creds("set", "sandbox", "client_id", "abc")),
+        ("creds set sandbox client-id ‘abc’", Creds("set", "sandbox", "client_id", "abc")),
+        ("creds set sandbox client-id 'abc'", Creds("set", "sandbox", "client_id", "abc")),
+        ("creds set sandbox client-id `abc`", Creds("set", "sandbox", "client_id", "abc")),
+        ("creds set sandbox client-id ```abc```", Creds("set", "sandbox", "client_id", "abc")),
+        ("creds set sandbox client-id ``abc``", Creds("set", "sandbox", "client_id", "`abc`")),
+        ('creds set sandbox client-id ""abc""', Creds("set", "sandbox", "client_id", '"abc"')),
+        ("creds set sandbox client-id `“abc”`", Creds("set", "sandbox", "client_id", "“abc”")),
+        ("creds set sandbox client-id a`b'c\"d", Creds("set", "sandbox", "client_id", "a`b'c\"d")),
+        (
+            "creds set sandbox client-id &lt;x&gt;",
+            Creds("set", "sandbox", "client_id", "&lt;x&gt;"),
+        ),
+    ],
+)
+def test_creds(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "wrapped",
+    [
+        PEM,
+        f"  {PEM}\n\n",
+        f"```{PEM}```",
+        f"```\n{PEM}\n```",
+        f"  ```\n{PEM}\n```  ",
+        f"`{PEM}`",
+        f'"{PEM}"',
+        f"“{PEM}”",
+        f"‘{PEM}’",
+        f"“\n{PEM}\n“",
+    ],
+)
+def test_creds_multi_line_pem_is_kept_exactly(wrapped):
+    for field in ("public-key", "alipay-public-key"):
+        result = parse_command(f"creds set sandbox {field} {wrapped}")
+        assert result == Creds("set", "sandbox", field.replace("-", "_"), PEM)
+
+
+def test_creds_value_keeps_inner_lines_and_spaces():
+    value = "line one\n  line two\r\n\tline  three"
+    assert parse_command(f"creds set prod public-key {value}").value == value
+    assert parse_command(f"creds set prod public-key\n```\n{value}\n```").value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "app", "value"),
+    [
+        ("creds --app acme set sandbox client-id x", "acme", "x"),
+        ("creds set --app acme sandbox client-id x", "acme", "x"),
+        ("creds set sandbox --app=acme client-id x", "acme", "x"),
+        ("creds set sandbox —app acme client-id x", "acme", "x"),
+        ("creds set sandbox client-id x --app acme", None, "x --app acme"),
+        ("creds set sandbox client-id --app acme x", None, "--app acme x"),
+        ("creds set sandbox client-id --force", None, "--force"),
+        ("creds set sandbox client-id —x", None, "—x"),
+        ("creds --app a set sandbox client-id x --app b", "a", "x --app b"),
+    ],
+)
+def test_creds_app_only_before_the_value(text, app, value):
+    assert parse_command(text) == Creds("set", "sandbox", "client_id", value, app=app)
+
+
+def test_creds_value_may_start_like_an_option():
+    assert parse_command(f"creds set prod public-key {PEM}").value == PEM
+    assert parse_command(f"creds --app acme set prod public-key\n{PEM}").app == "acme"
+
+
+def test_creds_force_is_not_an_option_here():
+    message = error("creds set --force sandbox client-id x")
+    assert "`--force` only works with `mark`, not with `creds`" in message
+    assert Creds("modal").force is False
+
+
+def test_creds_unknown_action():
+    message = error("creds frobnicate")
+    assert message.startswith("`frobnicate` is not a `creds` action.")
+    assert "`/onboard creds` alone" in message and "form" in message
+    assert "`creds show`" in message
+    assert "`creds set &lt;environment&gt; &lt;field&gt; &lt;value&gt;`" in message
+    assert "Say `set` first" in error("creds sandbox client-id x")
+    assert "Say `set` and the environment first" in error("creds public-key x")
+
+
+@pytest.mark.parametrize("extra", ["sandbox", "all", "<@U1|mei>"])
+def test_creds_show_takes_nothing_more(extra):
+    message = error(f"creds show {extra}")
+    assert "`creds show` shows sandbox and production both" in message
+    assert "is more than that" in message
+    assert "<" not in message
+
+
+def test_creds_set_needs_everything():
+    message = error("creds set")
+    assert "needs an environment, a field and a value" in message
+    assert (
+        "Usage: `/onboard creds set &lt;sandbox|production&gt;"
+        " &lt;client-id|public-key|alipay-public-key|notify-url&gt; &lt;value&gt;`."
+    ) in message
+    assert "`creds set` needs an environment" in error("creds set --app acme")
+
+
+@pytest.mark.parametrize("env", ["staging", "test", "live", "sandbx", "PRODUCTIO", "<!here>", "١"])
+def test_creds_unknown_environment(env):
+    message = error(f"creds set {env} client-id x")
+    assert "is not an environment" in message
+    assert "`sandbox`" in message and "`production`" in message and "`prod`" in message
+    assert "<" not in message
+
+
+def test_creds_unknown_environment_is_named_when_it_is_a_word():
+    assert error("creds set staging client-id x").startswith("`staging` is not an environment")
+    message = error("creds set 2021004100000001 client-id x")
+    assert message.startswith("The word after `set` is not an environment")
+    assert "2021" not in message
+
+
+def test_creds_field_before_environment():
+    message = error("creds set public_key sandbox x")
+    assert "Say which environment first" in message
+    assert "`/onboard creds set sandbox public-key &lt;value&gt;`" in message
+
+
+def test_creds_missing_field():
+    message = error("creds set prod")
+    assert "Which credential of production?" in message
+    for field in ("`client-id`", "`public-key`", "`alipay-public-key`", "`notify-url`"):
+        assert field in message
+
+
+@pytest.mark.parametrize("field", ["clientid", "key", "private-key", "app-id", "url", "<#C1>"])
+def test_creds_unknown_field(field):
+    message = error(f"creds set sandbox {field} x")
+    assert "is not a credential field" in message
+    for valid in ("`client-id`", "`public-key`", "`alipay-public-key`", "`notify-url`"):
+        assert valid in message
+    assert "<" not in message
+
+
+def test_creds_unknown_field_hints():
+    assert error("creds set sandbox clientid x").startswith("`clientid` is not a credential field")
+    assert "Give one environment." in error("creds set sandbox production x")
+    message = error("creds set sandbox MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8")
+    assert message.startswith("The word after the environment is not a credential field")
+    assert "Give the field before the value." in message and "MIIB" not in message
+    message = error(f"creds set sandbox {PEM}")
+    assert "Give the field before the value." in message and "-----" not in message
+
+
+@pytest.mark.parametrize(
+    "value", ["", "   ", "\n\t", '""', "“ ”", "''", "``", "``````", "```\n\n```", "` `"]
+)
+def test_creds_missing_value(value):
+    message = error(f"creds set prod notify_url {value}")
+    assert "`creds set production notify-url` needs the value after the field" in message
+    assert "Usage: `/onboard creds set" in message
+
+
+def test_creds_value_too_long():
+    value = "".join(str(i % 10) for i in range(MAX_CREDENTIAL + 1))
+    message = error(f"creds set sandbox public-key {value}")
+    assert message.startswith("That value is 4,001 characters long;")
+    assert "at most 4,000" in message
+    assert "0123" not in message and value[:8] not in message
+    # The limit counts the value, without its quotes or fences.
+    exact = "x" * MAX_CREDENTIAL
+    assert parse_command(f"creds set sandbox public-key ```\n{exact}\n```").value == exact
+
+
+def test_creds_does_not_check_the_value():
+    for value in ("not a key", "http://plain.example", "💳", "-", "\x00"):
+        assert parse_command(f"creds set sandbox public-key {value}").value == value
+
+
+def test_diagnose():
+    assert parse_command("diagnose") == Diagnose()
+    assert parse_command("DIAGNOSE --app acme") == Diagnose(app="acme")
+    message = error("diagnose now")
+    assert "`now` is more than that" in message and "Usage: `/onboard diagnose`." in message
+    assert "`--force` only works with `mark`" in error("diagnose --force")
+
+
+def test_help_on_creds_and_diagnose():
+    text = help_text("creds")
+    assert "/onboard creds [show|set &lt;env&gt; &lt;field&gt; &lt;value&gt;]" in text
+    assert "`creds set sandbox client-id 2021…`" in text and "`notify-url`" in text
+    assert "/onboard diagnose" in help_text("diagnose")
+    assert parse_command("help creds") == Help(topic="creds")
+    assert parse_command("help Diagnose") == Help(topic="diagnose")
+
+
 # --- escaping -----------------------------------------------------------------------------------
 
 
@@ -922,6 +1193,10 @@ grammar_tokens = st.one_of(
         ["contacts", "add", "remove", "channel", "list", "none", "<#C123|alipay-team>"]
     ),
     st.sampled_from(["<#G1>", "#alipay", "<#c1>", "<@U1>,<@U2>", "<@U1|Li, Mei>", "<!here>"]),
+    st.sampled_from(["creds", "CREDS", "diagnose", "set", "show", "sandbox", "production", "prod"]),
+    st.sampled_from(["client-id", "CLIENT_ID", "public-key", "alipay-public-key", "notify_url"]),
+    st.sampled_from(["-----BEGIN", "PUBLIC", "KEY-----", "```", "``", "```x```", "MIIBIjANBg=="]),
+    st.sampled_from(["https://a.example/n", "<https://a.example/n>", "2021004100000001", "—x"]),
     st.text(max_size=6),
 )
 grammar_texts = st.builds(
@@ -933,6 +1208,15 @@ any_text = st.one_of(
     st.text(),
     grammar_texts,
     st.text(min_size=MAX_TEXT - 5, max_size=MAX_TEXT + 5, alphabet="ab <@&\n"),
+    st.builds(
+        str.__add__,
+        st.sampled_from(["creds ", "creds set sandbox public-key ", "creds set prod x ", "note "]),
+        st.one_of(
+            st.text(min_size=MAX_TEXT - 20, max_size=MAX_TEXT + 5, alphabet="ab `-\n"),
+            st.text(min_size=MAX_CREDENTIAL - 5, max_size=MAX_CREDENTIAL + 5, alphabet="ab `\n"),
+            st.text(min_size=MAX_CREDS_TEXT - 40, max_size=MAX_CREDS_TEXT, alphabet="ab `\n"),
+        ),
+    ),
 )
 
 
@@ -966,6 +1250,7 @@ NEW_SETTINGS = {
     "remind": ["after", "hours", "off", "on", "show"],
     "digest": ["daily", "weekly", "off", "tz", "show"],
     "contacts": ["add", "remove", "channel", "list"],
+    "creds": ["show", "set", "set sandbox", "set prod", "set sandbox client-id", "--app a set"],
 }
 
 
@@ -1056,6 +1341,76 @@ def test_names_are_clean(raw):
         assert "  " not in result.name
         assert not any(ch.isspace() and ch != " " for ch in result.name)
         assert not any(ch < " " or ch == "\x7f" for ch in result.name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=300))
+def test_creds_value_round_trip(body):
+    body = body.strip()
+    quotes = "\"'“”‘’„`"
+    if not body or body[0] in quotes or body[-1] in quotes:
+        return
+    expected = Creds("set", "sandbox", "alipay_public_key", body)
+    assert parse_command(f"creds set sandbox alipay-public-key {body}") == expected
+    assert parse_command(f"creds set sandbox alipay-public-key ```\n{body}\n```") == expected
+
+
+# Credential-like values: 12 or more letters and digits, longer than any word an error message
+# repeats and than any run of letters in the messages' own wording. None of them is a keyword of
+# `creds`, so wherever one lands in the command, the error must be the same as for a meaningless
+# value of the same length: nothing of the value gets through, not even part of it.
+secret_values = st.text(alphabet=string.ascii_letters + string.digits, min_size=12, max_size=80)
+# {} is where the value goes; a placement with `{}` twice uses the value twice.
+SECRET_PLACES = [
+    *(
+        f"creds set {env} {field} {{}}"
+        for env in ("sandbox", "prod", "Production", "staging", "PRODUCTIO")
+        for field in ("client-id", "public_key", "alipay-public-key", "notify-url", "clientid")
+    ),
+    "creds set sandbox {}",
+    "creds set sandbox production {}",
+    "creds set {}",
+    "creds set {} client-id {}",
+    "creds set sandbox {} {}",
+    "creds set client-id {}",
+    "creds {}",
+    "creds sandbox client-id {}",
+    "creds show {}",
+    "creds --app acme show {}",
+    "creds set --app acme staging notify-url {}",
+    "creds set sandbox client-id {}" + " " * MAX_CREDS_TEXT,
+]
+SECRET_WRAPPINGS = [
+    "{}",
+    '"{}"',
+    "“{}”",
+    "`{}`",
+    "```\n{}\n```",
+    "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----",
+    "{} --app acme",
+    "{} and more\nlines",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(SECRET_PLACES),
+    st.sampled_from(SECRET_WRAPPINGS),
+    secret_values,
+    st.booleans(),
+)
+def test_creds_errors_never_repeat_the_value(place, wrapping, value, too_long):
+    if too_long:
+        value = value * (MAX_CREDENTIAL // len(value) + 1)
+    result = parse_command(place.replace("{}", wrapping.format(value)))
+    check_result(result)
+    if isinstance(result, ParseError):
+        assert value[:12] not in result.message
+        neutral = "0" * len(value)
+        assert parse_command(place.replace("{}", wrapping.format(neutral))) == result
+    else:
+        assert isinstance(result, Creds) and result.action == "set"
+        assert value in result.value and len(result.value) <= MAX_CREDENTIAL
 
 
 @settings(max_examples=300, deadline=None)

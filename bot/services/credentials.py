@@ -156,13 +156,9 @@ def production_problems(values: Values) -> list[str]:
 
 
 def describe(values: Values) -> list[tuple[str, str, str]]:
-    """(environment, label, masked value or "not set") for every credential."""
+    """(environment, field, masked value or "not set") for every credential."""
     return [
-        (
-            env,
-            LABELS[field],
-            mask(field, values[(env, field)]) if (env, field) in values else "not set",
-        )
+        (env, field, mask(field, values[env, field]) if (env, field) in values else "not set")
         for env in ENVIRONMENTS
         for field in FIELDS
     ]

@@ -1,4 +1,5 @@
-"""The buttons of a reminder DM: Mark done, Snooze 1 day, Reassign…"""
+"""The buttons of a reminder DM (Mark done, Snooze 1 day, Reassign…), and the offer to mark a
+step that follows saving its credentials."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import modals
 from bot.blocks.checklist import parse_action_value
+from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
 from bot.listeners.access import Refusal, application_for_click, require_member
@@ -17,6 +19,8 @@ from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
 from storage import repositories as repo
+
+MARKS = (REMINDER_MARK, OFFER_MARK)
 
 
 def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
@@ -56,7 +60,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 assert current is not None
                 now = runtime.clock()
                 enqueued = 0
-                if action["action_id"] == REMINDER_MARK:
+                if action["action_id"] in MARKS:
                     outcome = await svc.mark_steps(
                         session,
                         current,
@@ -83,10 +87,10 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         await ack()
         await respond(replace_original=True, text=answer)
         await surfaces.update_latest_message(client, application_id)
-        if action["action_id"] == REMINDER_MARK:
+        if action["action_id"] in MARKS:
             await surfaces.publish_home(client, team_id, user_id)
         if enqueued:
             await runtime.kick_outbox()
 
-    for action_id in (REMINDER_MARK, REMINDER_SNOOZE, REMINDER_REASSIGN):
+    for action_id in (*MARKS, REMINDER_SNOOZE, REMINDER_REASSIGN):
         app.action(action_id)(answered)

@@ -48,6 +48,7 @@ async def handle_onboard(
         team_id=command.get("team_id") or "",
         channel_id=command.get("channel_id") or "",
         user_id=command.get("user_id") or "",
+        trigger_id=command.get("trigger_id") or "",
         now=runtime.clock(),
         respond=respond,
         surfaces=surfaces,

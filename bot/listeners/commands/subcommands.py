@@ -8,6 +8,7 @@ was acknowledged survives a crash.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,12 +19,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import command_parser as cmd
+from bot.blocks import credentials as credential_blocks
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
+from bot.crypto import Keyring
 from bot.listeners.access import Refusal, require_member, require_owner
 from bot.runtime import Runtime
 from bot.services import checklist as svc
-from bot.services import digests, settings
+from bot.services import credentials, digests, settings
 from bot.services.export import export_application
 from bot.surfaces import Surfaces
 from storage import repositories as repo
@@ -49,6 +52,7 @@ class Request:
     team_id: str
     channel_id: str
     user_id: str
+    trigger_id: str
     now: datetime
     respond: Callable[..., Awaitable[Any]]
     surfaces: Surfaces
@@ -497,6 +501,62 @@ async def contacts(req: Request, command: cmd.Contacts) -> Reply:
     return Reply(replies.contacts(current, people))
 
 
+def _keyring(req: Request) -> Keyring:
+    if req.runtime.keyring is None:
+        raise Refusal("Credentials are not available: the encryption keys are not loaded.")
+    return req.runtime.keyring
+
+
+def _modal_metadata(application: Application, req: Request) -> str:
+    return json.dumps({"application_id": application.id, "channel_id": req.channel_id})
+
+
+async def creds(req: Request, command: cmd.Creds) -> Reply:
+    application = await _application(req, command.app)
+    keyring = _keyring(req)
+    if command.action == "show":
+        async with req.runtime.sessions() as session:
+            values = await credentials.load(session, keyring, application.id)
+        return Reply(credential_blocks.shown(application, credentials.describe(values)))
+    await _require_owner(req, application, "change the credentials of")
+    if command.action == "modal":
+        async with req.runtime.sessions() as session:
+            values = await credentials.load(session, keyring, application.id)
+        view = credential_blocks.credentials_modal(
+            application, credentials.describe(values), _modal_metadata(application, req)
+        )
+        await req.client.views_open(trigger_id=req.trigger_id, view=view)
+        return Reply("")
+    assert command.environment and command.field and command.value is not None
+    template = svc.template_for(application)
+
+    async def change(session: AsyncSession, current: Application) -> credentials.SetResult:
+        return await credentials.set_value(
+            session,
+            keyring,
+            current,
+            template,
+            command.environment,
+            command.field,
+            cmd.unescape_slack(command.value),
+            actor_id=req.user_id,
+            now=req.now,
+        )
+
+    result = await _write(req, application, change)
+    text, blocks = credential_blocks.saved(
+        application, template, command.environment, command.field, result.shown, result.steps_ready
+    )
+    return Reply(text, blocks=blocks)
+
+
+async def diagnose(req: Request, command: cmd.Diagnose) -> Reply:
+    application = await _application(req, command.app)
+    view = credential_blocks.diagnose_modal(application, _modal_metadata(application, req))
+    await req.client.views_open(trigger_id=req.trigger_id, view=view)
+    return Reply("")
+
+
 HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Help: help_,
     cmd.NewApp: new,
@@ -513,6 +573,8 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Remind: remind,
     cmd.Digest: digest,
     cmd.Contacts: contacts,
+    cmd.Creds: creds,
+    cmd.Diagnose: diagnose,
     cmd.Rename: rename,
     cmd.Archive: archive,
 }

@@ -1,0 +1,216 @@
+"""Credentials and signature diagnosis: pure builders of the replies and modals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.blocks.checklist import action_value
+from bot.blocks.replies import app_label, step_label
+from bot.checklists import Template
+from bot.command_parser import escape_mrkdwn
+from bot.services.credentials import ENVIRONMENTS, FIELDS
+from storage.models import Application
+
+CREDENTIALS_MODAL = "credentials"
+DIAGNOSE_MODAL = "diagnose"
+OFFER_MARK = "offer_mark_step"
+
+LABELS = {
+    "client_id": "Client ID",
+    "public_key": "Merchant public key",
+    "alipay_public_key": "Alipay public key",
+    "notify_url": "Notification URL",
+}
+
+
+def field_block_id(environment: str, field: str) -> str:
+    return f"{environment}.{field}"
+
+
+def shown(application: Application, rows: Sequence[tuple[str, str, str]]) -> str:
+    lines = [f"Alipay credentials of {app_label(application)} (masked):"]
+    for environment in ENVIRONMENTS:
+        lines.append(f"*{environment.title()}*")
+        lines += [
+            f"• {LABELS[field]}: `{value}`" for env, field, value in rows if env == environment
+        ]
+    lines.append("Set one with `/onboard creds set <sandbox|production> <field> <value>`.")
+    return "\n".join(lines)
+
+
+def saved(
+    application: Application,
+    template: Template,
+    environment: str,
+    field: str,
+    masked: str,
+    steps_ready: Sequence[str],
+) -> tuple[str, list[Block]]:
+    text = (
+        f"Saved the {environment} {LABELS[field].lower()} of {app_label(application)}: "
+        f"`{masked}` (encrypted; history notes the change, not the value)."
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if steps_ready:
+        offer = ", ".join(step_label(template, n) for n in steps_ready)
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=f"That completes what {offer} needs."))
+        )
+        blocks.append(
+            ActionsBlock(
+                block_id="offer",
+                elements=[
+                    ButtonElement(
+                        text=f"Mark {n} done",
+                        action_id=OFFER_MARK,
+                        value=action_value(application.id, n, "mark"),
+                        style="primary",
+                    )
+                    for n in steps_ready
+                ],
+            )
+        )
+    return text, blocks
+
+
+def credentials_modal(
+    application: Application, rows: Sequence[tuple[str, str, str]], private_metadata: str
+) -> View:
+    current = {(env, field): value for env, field, value in rows}
+    blocks: list[Block] = [
+        ContextBlock(
+            elements=[
+                MarkdownTextObject(
+                    text=f"{app_label(application)} · fill in only what changes; values are "
+                    "stored encrypted and never shown in full again."
+                )
+            ]
+        )
+    ]
+    for environment in ENVIRONMENTS:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{environment.title()}*")))
+        for field in FIELDS:
+            now_set = current.get((environment, field), "not set")
+            blocks.append(
+                InputBlock(
+                    block_id=field_block_id(environment, field),
+                    label=f"{LABELS[field]} ({environment})",
+                    optional=True,
+                    element=PlainTextInputElement(
+                        action_id="value", multiline=field.endswith("key"), max_length=4000
+                    ),
+                    hint=f"Now: {now_set}"[:150],
+                )
+            )
+    return View(
+        type="modal",
+        callback_id=CREDENTIALS_MODAL,
+        private_metadata=private_metadata,
+        title="Alipay credentials",
+        submit="Save",
+        close="Cancel",
+        blocks=blocks,
+    )
+
+
+KEY_CHOICES = (
+    ("sandbox.alipay_public_key", "Stored Alipay public key (sandbox)"),
+    ("production.alipay_public_key", "Stored Alipay public key (production)"),
+    ("sandbox.public_key", "Stored merchant public key (sandbox)"),
+    ("production.public_key", "Stored merchant public key (production)"),
+    ("pasted", "The key pasted below"),
+)
+
+
+def diagnose_modal(application: Application, private_metadata: str) -> View:
+    def text_input(block_id: str, label: str, *, multiline=False, optional=False, hint=None):
+        return InputBlock(
+            block_id=block_id,
+            label=label,
+            optional=optional,
+            element=PlainTextInputElement(action_id="value", multiline=multiline),
+            hint=hint,
+        )
+
+    return View(
+        type="modal",
+        callback_id=DIAGNOSE_MODAL,
+        private_metadata=private_metadata,
+        title="Diagnose a signature",
+        submit="Check",
+        close="Close",
+        blocks=[
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"{app_label(application)} · paste a request Alipay rejected with "
+                        "`ILLEGAL_SIGN` (check with your merchant public key), or a response or "
+                        "notification from Alipay (check with Alipay's key)."
+                    )
+                ]
+            ),
+            InputBlock(
+                block_id="key",
+                label="Check with",
+                element=StaticSelectElement(
+                    action_id="value",
+                    options=[Option(value=v, label=label) for v, label in KEY_CHOICES],
+                    initial_option=Option(value=KEY_CHOICES[0][0], label=KEY_CHOICES[0][1]),
+                ),
+            ),
+            text_input(
+                "pasted_key",
+                "Public key",
+                multiline=True,
+                optional=True,
+                hint="Only when checking with a pasted key: base64 or PEM.",
+            ),
+            text_input(
+                "request_line", "Method and path", hint="e.g. POST /ams/api/v1/payments/pay"
+            ),
+            text_input(
+                "headers",
+                "Headers",
+                multiline=True,
+                hint="At least client-id, request-time and signature, one per line.",
+            ),
+            text_input(
+                "body",
+                "Body",
+                multiline=True,
+                optional=True,
+                hint="Exactly as sent, byte for byte.",
+            ),
+        ],
+    )
+
+
+def diagnosis(valid: bool, reason: str, content: str) -> View:
+    verdict = (
+        "✅ *valid*: the signature matches." if valid else f"❌ *invalid*: {escape_mrkdwn(reason)}"
+    )
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=verdict)),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="*Signed content* (compare it with what your code signs):\n```"
+                + escape_mrkdwn(content)[:2800]
+                + "```"
+            )
+        ),
+    ]
+    return View(type="modal", title="Signature check", close="Done", blocks=blocks)
