@@ -6,6 +6,8 @@ A `Refusal` carries the message to show the user; listeners turn it into an ephe
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.replies import app_label
@@ -13,6 +15,11 @@ from bot.runtime import Runtime
 from bot.slack_directory import MembershipUnknown
 from storage import repositories as repo
 from storage.models import Application
+
+
+def team_of(body: dict[str, Any]) -> str:
+    """The workspace of an interaction payload (block actions and view submissions)."""
+    return (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
 
 
 class Refusal(Exception):

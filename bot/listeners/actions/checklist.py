@@ -12,17 +12,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.blocks.home import MARK_FROM_HOME
-from bot.listeners.access import Refusal, application_for_click, require_member
+from bot.listeners.access import Refusal, application_for_click, require_member, team_of
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
 from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
-
-
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
 
 
 async def _refuse(respond: AsyncRespond, message: str) -> None:
@@ -42,7 +38,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
             await ack()
             return
         application_id, step, what = parsed
-        user_id, team_id = body["user"]["id"], _team(body)
+        user_id, team_id = body["user"]["id"], team_of(body)
         try:
             application = await application_for_click(runtime, application_id)
             await require_member(runtime, client, team_id, user_id, application)
@@ -124,7 +120,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         if parsed is None:
             return
         application_id, step, what = parsed
-        user_id, team_id = body["user"]["id"], _team(body)
+        user_id, team_id = body["user"]["id"], team_of(body)
         try:
             application = await application_for_click(runtime, application_id)
             template = svc.template_for(application)
@@ -167,7 +163,7 @@ async def _refresh_after_click(
     if fold is None:
         fold = blocks.fold_from_blocks(_message_blocks(body))
     if container.get("type") == "view":  # App Home: republish it for the clicker
-        await surfaces.publish_home(client, _team(body), body["user"]["id"])
+        await surfaces.publish_home(client, team_of(body), body["user"]["id"])
         return True
     if container.get("is_ephemeral"):
         rendered = await surfaces.render_checklist(application_id, fold)

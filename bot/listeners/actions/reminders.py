@@ -14,7 +14,7 @@ from bot.blocks.checklist import parse_action_value
 from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
-from bot.listeners.access import Refusal, application_for_click, require_member
+from bot.listeners.access import Refusal, application_for_click, require_member, team_of
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
@@ -37,7 +37,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
             return
         application_id, step, _ = parsed
         user_id = body["user"]["id"]
-        team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+        team_id = team_of(body)
         try:
             application = await application_for_click(runtime, application_id)
             await require_member(runtime, client, team_id, user_id, application)

@@ -13,7 +13,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alipay.signature import verify
 from bot.blocks import credentials as blocks
-from bot.listeners.access import Refusal, application_for_click, require_member, require_owner
+from bot.listeners.access import (
+    Refusal,
+    application_for_click,
+    require_member,
+    require_owner,
+    team_of,
+)
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.services import credentials
@@ -37,10 +43,6 @@ def _context(view: dict[str, Any]) -> tuple[int, str] | None:
         return None
 
 
-def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
-
-
 def register(app: AsyncApp, runtime: Runtime) -> None:
     async def credentials_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -51,7 +53,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(response_action="errors", errors={first_field: "Reopen this form."})
             return
         application_id, channel_id = context
-        user_id, team_id = body["user"]["id"], _team(body)
+        user_id, team_id = body["user"]["id"], team_of(body)
         entered = {k: v.strip() for k, v in _values(view).items() if v and v.strip()}
         # Check every value first, so one bad field changes nothing at all.
         errors = {}
@@ -179,7 +181,7 @@ async def _key(
         return pasted
     try:
         application = await application_for_click(runtime, application_id)
-        await require_member(runtime, client, _team(body), body["user"]["id"], application)
+        await require_member(runtime, client, team_of(body), body["user"]["id"], application)
         async with runtime.sessions() as session:
             stored = await credentials.load(session, runtime.keyring, application_id)
     except Refusal as refusal:

@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import modals
 from bot.command_parser import MAX_NOTE, DueSpec
-from bot.listeners.access import Refusal, application_for_click, require_member
+from bot.listeners.access import Refusal, application_for_click, require_member, team_of
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
@@ -43,7 +43,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
             await ack(response_action="errors", errors={field: "This form is damaged; reopen it."})
             return
         user_id = body["user"]["id"]
-        team_id = (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
+        team_id = team_of(body)
         try:
             application = await application_for_click(runtime, context.application_id)
             await require_member(runtime, client, team_id, user_id, application)
