@@ -47,18 +47,19 @@ def _parse_now(text: str | None) -> datetime:
 
 
 def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_client
-    from bot.scheduler import PassRunner, single_workspace
+    from bot.app import clients_for
+    from bot.scheduler import PassRunner
     from bot.server import open_runtime
 
-    settings.require_token()
+    if not settings.oauth:
+        settings.require_token()
     now = _parse_now(args.now)
 
     async def run() -> str:
         runtime, engine = await open_runtime(settings)
         try:
-            client = build_client(settings, runtime.http_session())
-            report = await PassRunner.create(runtime, single_workspace(client)).run_pass(now)
+            runner = PassRunner.create(runtime, clients_for(settings, runtime))
+            report = await runner.run_pass(now)
             return f"pass as of {now.isoformat()}: {report}"
         finally:
             await runtime.close()

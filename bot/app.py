@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
+from bot.delivery import ClientFor
+from bot.installations import per_workspace, state_store
 from bot.listeners import register_listeners
 from bot.runtime import Runtime
+from bot.scheduler import single_workspace
+
+# What the bot may do, for OAuth installs; manifest.yml asks for the same.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "files:write",
+)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def build_client(
@@ -54,20 +73,53 @@ def build_app(
     client: AsyncWebClient | None = None,
     identity: AuthorizeResult | None = None,
 ) -> AsyncApp:
-    """The Bolt app. With `identity`, requests are authorized without calling Slack."""
+    """The Bolt app. With OAuth set up, each workspace's installation authorizes its requests;
+    otherwise `identity`, known from the start, does without calling Slack."""
     secret = settings.slack_signing_secret
+    extra: dict[str, Any] = {}
+    if runtime.installations is not None:
+        extra["oauth_flow"] = _oauth_flow(settings, runtime)
+    elif identity is not None:
 
-    async def authorize() -> AuthorizeResult | None:
-        return identity
+        async def authorize() -> AuthorizeResult | None:
+            return identity
 
+        extra["authorize"] = authorize
     app = AsyncApp(
         client=client or build_client(settings),
         signing_secret=secret.get_secret_value() if secret else "",
-        authorize=authorize if identity is not None else None,
         logger=logging.getLogger("bot.bolt"),
+        **extra,
     )
+    if runtime.installations is not None:
+        # app_uninstalled and tokens_revoked delete the workspace's tokens.
+        app.enable_token_revocation_listeners()
     register_listeners(app, runtime)
     return app
+
+
+def _oauth_flow(settings: Settings, runtime: Runtime) -> AsyncOAuthFlow:
+    assert settings.slack_client_id and settings.slack_client_secret and runtime.engine
+    return AsyncOAuthFlow(
+        # oauth.v2.access goes to SLACK_API_URL like every other call.
+        client=AsyncWebClient(base_url=settings.slack_api_url, session=runtime.http_session()),
+        settings=AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret.get_secret_value(),
+            scopes=list(BOT_SCOPES),
+            installation_store=runtime.installations,
+            state_store=state_store(runtime.engine),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=REDIRECT_PATH,
+        ),
+    )
+
+
+def clients_for(settings: Settings, runtime: Runtime) -> ClientFor:
+    """How work outside a request (scheduler passes) gets a Web API client for a workspace."""
+    if runtime.installations is not None:
+        return per_workspace(runtime.installations, settings.slack_api_url, runtime.http_session())
+    return single_workspace(build_client(settings, runtime.http_session()))
 
 
 async def check_token(settings: Settings) -> AuthorizeResult:
@@ -81,7 +133,7 @@ async def create_app(
     settings: Settings, runtime: Runtime, identity: AuthorizeResult | None = None
 ) -> AsyncApp:
     """The app as served: a shared HTTP session, and the bot's identity known up front."""
-    if identity is None:
+    if identity is None and runtime.installations is None:
         identity = await identify_bot(build_client(settings, runtime.http_session()), settings)
     # Requests get their token from `identity`; a token on Bolt's own client would be ignored
     # (and Bolt would warn about it at every start).

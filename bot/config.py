@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         return value
 
     @property
+    def oauth(self) -> bool:
+        """Installs into any workspace through /slack/install, instead of one bot token."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
+
+    @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
@@ -80,8 +85,10 @@ class Settings(BaseSettings):
             raise SettingsError(_missing("SLACK_BOT_TOKEN"))
 
     def require_for_serving(self) -> None:
-        """What `run` needs beyond the database: a token, and a signing secret over HTTP."""
-        self.require_token()
+        """What `run` needs beyond the database: a token (or OAuth), and a signing secret
+        over HTTP."""
+        if not self.oauth:
+            self.require_token()
         if not self.socket_mode and self.slack_signing_secret is None:
             raise SettingsError(_missing("SLACK_SIGNING_SECRET"))
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.crypto import Keyring
+
+if TYPE_CHECKING:
+    from bot.installations import EncryptedInstallationStore
 from bot.slack_directory import SlackDirectory
 
 
@@ -30,6 +34,9 @@ class Runtime:
     deliver_outbox: Callable[[], Awaitable[object]] | None = None
     # Encrypts and decrypts stored credentials; set once the keys are checked at start.
     keyring: Keyring | None = None
+    # With OAuth: the installed workspaces' tokens (bot/installations.py).
+    installations: EncryptedInstallationStore | None = None
+    engine: AsyncEngine | None = None
     _http: aiohttp.ClientSession | None = None
 
     async def kick_outbox(self) -> None:

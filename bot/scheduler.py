@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -24,6 +24,7 @@ from bot.runtime import Runtime
 from bot.services import digests, reminders
 from bot.services.reminders import StepWatch
 from storage import outbox
+from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,8 @@ class PassRunner:
             messages += [p.message for p in prepared]
             claimed = await outbox.enqueue(session, messages, now)
             await digests.record_claimed(session, prepared)
+            # Slack retries an event within minutes; a day of event ids is plenty to dedupe.
+            await repo.forget_events_before(session, now - timedelta(days=1))
         delivery = await self.deliverer.deliver_due(now)
         return PassReport(len(messages), claimed, delivery)
 

@@ -14,11 +14,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.alipay import webhook
-from bot.app import build_client, check_token, create_app
+from bot.app import INSTALL_PATH, REDIRECT_PATH, check_token, clients_for, create_app
 from bot.config import Settings, SettingsError
 from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
+from bot.installations import EncryptedInstallationStore
 from bot.runtime import Runtime
-from bot.scheduler import PassRunner, single_workspace, start_scheduler
+from bot.scheduler import PassRunner, start_scheduler
 from storage.db import create_engine, create_sessionmaker, upgrade
 from storage.models import KeyCheck
 
@@ -45,10 +46,20 @@ def build_web_app(
             return web.json_response({"status": "database unreachable"}, status=503)
         return web.json_response({"status": "ok"})
 
+    async def oauth(request: web.Request) -> web.Response:
+        flow = bolt_app.oauth_flow
+        assert flow is not None
+        bolt_request = await to_bolt_request(request)
+        if request.path == INSTALL_PATH:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
     web_app = web.Application()
     web_app.add_routes(
         [web.get("/healthz", healthz), web.post(webhook.PATH, webhook.notify_handler(runtime))]
     )
+    if bolt_app.oauth_flow is not None:
+        web_app.add_routes([web.get(INSTALL_PATH, oauth), web.get(REDIRECT_PATH, oauth)])
     if serve_slack_events:
         web_app.add_routes([web.post(EVENTS_PATH, slack_events)])
     return web_app
@@ -65,6 +76,12 @@ async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
             sessions=create_sessionmaker(engine), writes=create_sessionmaker(engine, writes=True)
         )
         runtime.keyring = await _keyring(settings, runtime)
+        runtime.engine = engine
+        if settings.oauth:
+            assert settings.slack_client_id is not None
+            runtime.installations = EncryptedInstallationStore(
+                client_id=settings.slack_client_id, engine=engine, keyring=runtime.keyring
+            )
     except BaseException:
         await engine.dispose()
         raise
@@ -89,7 +106,7 @@ async def _keyring(settings: Settings, runtime: Runtime) -> Keyring:
 
 
 async def serve(settings: Settings) -> None:
-    identity = await check_token(settings)
+    identity = None if settings.oauth else await check_token(settings)
     runtime, engine = await open_runtime(settings)
     try:
         bolt_app = await create_app(settings, runtime, identity)
@@ -102,9 +119,7 @@ async def serve(settings: Settings) -> None:
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
-        passes = PassRunner.create(
-            runtime, single_workspace(build_client(settings, runtime.http_session()))
-        )
+        passes = PassRunner.create(runtime, clients_for(settings, runtime))
         scheduler = start_scheduler(passes)
         runtime.deliver_outbox = lambda: passes.deliverer.deliver_due(runtime.clock())
         handler = None

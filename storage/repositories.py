@@ -9,10 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Application, Contact, DigestSchedule, Event, Note, StepState
+from storage.models import (
+    Application,
+    Contact,
+    DigestSchedule,
+    Event,
+    HandledEvent,
+    Note,
+    StepState,
+)
 
 
 async def add_application(
@@ -377,3 +386,20 @@ async def states_of(
     for state in rows:
         by_application[state.application_id].append(state)
     return by_application
+
+
+async def claim_event(session: AsyncSession, event_id: str, team_id: str, now: datetime) -> bool:
+    """Record an Events API delivery; False when it was handled before (a retry)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = await session.execute(
+        insert(HandledEvent)
+        .values(event_id=event_id, team_id=team_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(HandledEvent.event_id)
+    )
+    return result.first() is not None
+
+
+async def forget_events_before(session: AsyncSession, before: datetime) -> None:
+    await session.execute(delete(HandledEvent).where(HandledEvent.received_at < before))
