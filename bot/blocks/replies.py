@@ -5,6 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
 from bot.checklists import Template
 from bot.command_parser import escape_mrkdwn
 from bot.services.checklist import MarkOutcome
@@ -100,11 +108,39 @@ def _user(value: str | None) -> str:
     return f"<@{value}>" if value else "nobody"
 
 
-def history(application: Application, events: Sequence[Event], step: str | None) -> str:
+OLDER_HISTORY = "history_older"
+
+
+def history_blocks(
+    application: Application, events: Sequence[Event], step: str | None, more: bool, older: bool
+) -> tuple[str, list[Block]]:
+    """The history text, with an *Older* button while there is more."""
+    text = history(application, events, step, older)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    if more and events:
+        blocks.append(
+            ActionsBlock(
+                block_id="history",
+                elements=[
+                    ButtonElement(
+                        text="Older",
+                        action_id=OLDER_HISTORY,
+                        value=f"{application.id}|{step or ''}|{events[-1].id}",
+                    )
+                ],
+            )
+        )
+    return text, blocks
+
+
+def history(
+    application: Application, events: Sequence[Event], step: str | None, older: bool = False
+) -> str:
     scope = f"step {step} of " if step else ""
     if not events:
         return f"No history yet for {scope}{app_label(application)}."
-    lines = [f"Latest changes to {scope}{app_label(application)}, newest first:"]
+    which = "Earlier" if older else "Latest"
+    lines = [f"{which} changes to {scope}{app_label(application)}, newest first:"]
     for e in events:
         old, new = escape_mrkdwn(e.old_value or ""), escape_mrkdwn(e.new_value or "")
         if e.kind in ("assigned", "unassigned", "contact_added", "contact_removed"):

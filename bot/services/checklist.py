@@ -378,11 +378,24 @@ async def add_note(
     return state.step
 
 
+HISTORY_PAGE = 15
+
+
 async def history(
-    session: AsyncSession, application: Application, ref: str | None, *, limit: int = 15
-) -> list[Event]:
+    session: AsyncSession,
+    application: Application,
+    ref: str | None,
+    *,
+    before_id: int | None = None,
+    limit: int = HISTORY_PAGE,
+) -> tuple[list[Event], bool]:
+    """A page of events, newest first, older than `before_id`; and whether more remain.
+    Paged by id on an index, so a history of any length answers as fast as a short one."""
     step = step_number(template_for(application), ref) if ref else None
-    return await repo.recent_events(session, application.id, step=step, limit=limit)
+    events = await repo.recent_events(
+        session, application.id, step=step, limit=limit + 1, before_id=before_id
+    )
+    return events[:limit], len(events) > limit
 
 
 async def rename(

@@ -359,7 +359,7 @@ async def test_add_note_stores_the_note_and_an_event(
     async with sessions.begin() as session:
         notes = await repo.all_notes(session, application.id)
         loaded = await svc.load_checklist(session, application)
-        shown = await svc.history(session, application, "1.4")
+        shown, more = await svc.history(session, application, "1.4")
 
     assert step == "1.4"
     assert [(n.step, n.author_id, n.text, n.created_at) for n in notes] == [
@@ -367,6 +367,7 @@ async def test_add_note_stores_the_note_and_an_event(
     ]
     assert loaded.step("1.4").note_count == 1
     assert loaded.step("1.4").changed_at == later
+    assert more is False
     assert [(e.kind, e.step, e.actor_id, e.new_value) for e in shown] == [
         ("noted", "1.4", "UBOB", text)
     ]
@@ -448,3 +449,24 @@ async def test_create_application_makes_unique_slugs(
     assert len(states) == 19
     created_events = await events_of(sessions, created)
     assert created_events == [("created", None, "UALICE", None, "支付宝")]
+
+
+async def test_history_pages_back_through_a_long_history(
+    sessions: async_sessionmaker[AsyncSession], application: Application
+) -> None:
+    """40 notes: pages of 15 newest first, each page older than the last, then no more."""
+    async with sessions.begin() as session:
+        for i in range(40):
+            await svc.add_note(
+                session, application, "1.1", f"n{i}", actor_id="U", now=NOW + timedelta(i)
+            )
+    seen: list[str] = []
+    before = None
+    async with sessions() as session:
+        while True:
+            page, more = await svc.history(session, application, None, before_id=before)
+            seen += [e.new_value for e in page if e.kind == "noted"]
+            if not more:
+                break
+            before = page[-1].id
+    assert seen == [f"n{i}" for i in reversed(range(40))]

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import checklist as blocks
-from bot.blocks import modals
+from bot.blocks import modals, replies
 from bot.blocks.home import MARK_FROM_HOME
 from bot.listeners.access import Refusal, application_for_click, require_member, team_of
 from bot.runtime import Runtime
@@ -209,3 +209,30 @@ async def _step_modal(
     if what == "note":
         return modals.note_modal(context, application.name, template.step(step))
     raise Refusal(f"`{what}` is not something the step menu does.")
+
+
+def register_history(app: AsyncApp, runtime: Runtime) -> None:
+    async def older_history(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        parts = action.get("value", "").split("|")
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
+            return
+        application_id, step, before_id = int(parts[0]), parts[1] or None, int(parts[2])
+        try:
+            application = await application_for_click(runtime, application_id)
+            await require_member(runtime, client, team_of(body), body["user"]["id"], application)
+            async with runtime.sessions() as session:
+                events, more = await svc.history(session, application, step, before_id=before_id)
+        except (Refusal, svc.ChecklistError) as refusal:
+            await _refuse(respond, refusal.message)
+            return
+        text, history_blocks = replies.history_blocks(application, events, step, more, older=True)
+        await respond(replace_original=True, text=text, blocks=history_blocks)
+
+    app.action(replies.OLDER_HISTORY)(older_history)

@@ -345,11 +345,12 @@ async def history(req: Request, command: cmd.History) -> Reply:
     application = await _application(req, command.app)
     try:
         async with req.runtime.sessions() as session:
-            events = await svc.history(session, application, command.step)
+            events, more = await svc.history(session, application, command.step)
     except svc.ChecklistError as e:
         raise Refusal(e.message) from None
     step = svc.step_number(svc.template_for(application), command.step) if command.step else None
-    return Reply(replies.history(application, events, step))
+    text, blocks = replies.history_blocks(application, events, step, more, older=False)
+    return Reply(text, blocks=blocks)
 
 
 async def export(req: Request, command: cmd.Export) -> Reply:
