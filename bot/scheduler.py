@@ -73,9 +73,9 @@ class PassRunner:
         zones = await self._zones(watches)
         async with self.runtime.writes.begin() as session:
             messages = await reminders.plan(
-                session, watches, lambda w: zones.get((w.team_id, w.recipient), UTC_ZONE), now
+                session, watches, lambda w: zones.get((w.team_id, w.recipient)), now
             )
-            messages += [p.message for p in prepared]
+            messages += [p.message for p in prepared if p.message is not None]
             claimed = await outbox.enqueue(session, messages, now)
             await digests.record_claimed(session, prepared)
             # Slack retries an event within minutes; a day of event ids is plenty to dedupe.
@@ -83,12 +83,14 @@ class PassRunner:
         delivery = await self.deliverer.deliver_due(now)
         return PassReport(len(messages), claimed, delivery)
 
-    async def _zones(self, watches: list[StepWatch]) -> dict[tuple[str, str], ZoneInfo]:
-        """Each recipient's own time zone, from Slack (cached by the directory)."""
+    async def _zones(self, watches: list[StepWatch]) -> dict[tuple[str, str], ZoneInfo | None]:
+        """Each recipient's own time zone, from Slack (cached by the directory); None where
+        Slack could not say now. A user Slack does not know gets UTC: the send will fail and
+        the channel will hear of it."""
         people = {(w.team_id, w.recipient) for w in watches}
         gate = asyncio.Semaphore(8)
 
-        async def zone(team_id: str, user_id: str) -> tuple[tuple[str, str], ZoneInfo]:
+        async def zone(team_id: str, user_id: str) -> tuple[tuple[str, str], ZoneInfo | None]:
             async with gate:
                 client = await self.client_for(team_id)
                 person = (
@@ -96,7 +98,9 @@ class PassRunner:
                     if client is not None
                     else None
                 )
-            return (team_id, user_id), person.timezone if person else UTC_ZONE
+            if person is None:
+                return (team_id, user_id), UTC_ZONE
+            return (team_id, user_id), person.timezone if person.zone_known else None
 
         return dict(await asyncio.gather(*(zone(t, u) for t, u in people)))
 

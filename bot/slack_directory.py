@@ -40,6 +40,8 @@ class Person:
     timezone: ZoneInfo
     is_admin: bool
     deleted: bool = False
+    # False when Slack could not be asked and UTC stands in for the person's own zone.
+    zone_known: bool = True
 
 
 @dataclass
@@ -48,13 +50,16 @@ class _TtlCache(Generic[K, V]):
     clock: Callable[[], float] = time.monotonic
     _entries: dict[K, tuple[float, V]] = field(default_factory=dict)
 
-    async def get(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+    async def get(
+        self, key: K, load: Callable[[], Awaitable[V]], keep: Callable[[V], bool] = lambda _: True
+    ) -> V:
         entry = self._entries.get(key)
         now = self.clock()
         if entry is not None and entry[0] > now:
             return entry[1]
         value = await load()
-        self._entries[key] = (now + self.ttl, value)
+        if keep(value):
+            self._entries[key] = (now + self.ttl, value)
         return value
 
     def forget(self, key: K) -> None:
@@ -97,9 +102,10 @@ class SlackDirectory:
                 error = e.response.get("error")
                 if error in ("user_not_found", "users_not_found"):
                     return None
-                # Slack is unwell: an ordinary member in UTC beats failing the command.
+                # Slack is unwell: an ordinary member in UTC beats failing the command, but
+                # it is not remembered, and scheduled reminders wait for the real zone.
                 logger.warning("users.info %s failed: %s", user_id, error)
-                return Person(user_id, ZoneInfo("UTC"), is_admin=False)
+                return Person(user_id, ZoneInfo("UTC"), is_admin=False, zone_known=False)
             return Person(
                 user_id,
                 _zone(user.get("tz")),
@@ -107,7 +113,9 @@ class SlackDirectory:
                 deleted=bool(user.get("deleted")),
             )
 
-        return await self._people.get((team_id, user_id), load)
+        return await self._people.get(
+            (team_id, user_id), load, keep=lambda p: p is None or p.zone_known
+        )
 
     async def channels_of(
         self, client: AsyncWebClient, team_id: str, user_id: str

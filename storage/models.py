@@ -158,6 +158,8 @@ class DigestSchedule(Base):
     # Occurrences before this are never sent: a new schedule does not catch up on the past.
     effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
     last_occurrence_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When the last digest was claimed: the next one reports what happened after it.
+    reported_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class OutboxMessage(Base):

@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
+from bot.crypto import Keyring
+from bot.services import credentials
 from storage import repositories as repo
 from storage.models import Application, StepState
 from storage.outbox import NewMessage
@@ -36,6 +38,7 @@ async def announcements_for(
     *,
     actor_id: str,
     now: datetime,
+    keyring: Keyring | None = None,
 ) -> list[NewMessage]:
     kinds = {template.step(n).announces for n in marked} - {None}
     if not kinds:
@@ -62,7 +65,7 @@ async def announcements_for(
             )
         )
     if BUSINESS_START in kinds:
-        messages += await _business_start(session, application, template, states, base)
+        messages += await _business_start(session, application, template, states, base, keyring)
     return messages
 
 
@@ -72,8 +75,11 @@ async def _business_start(
     template: Template,
     states: dict[str, StepState],
     base: dict,
+    keyring: Keyring | None,
 ) -> list[NewMessage]:
     contacts = await repo.contacts_of(session, application.id)
+    values = await credentials.load(session, keyring, application.id) if keyring else {}
+    client_id = values.get(("production", "client_id"))
     number = _step_with(template, BUSINESS_START)
     go_live = _step_with(template, GO_LIVE)
     # The pilot tests are the phase before the one that starts the business.
@@ -82,8 +88,8 @@ async def _business_start(
     payload = base | {
         "step": number,
         "contacts": contacts,
-        # Credentials arrive with the credentials feature; until then it is not known.
-        "production_client_id": None,
+        # Enough for Alipay to recognise the application; never a credential in full.
+        "production_client_id": credentials.mask("client_id", client_id) if client_id else None,
         "went_live_on": _day(states[go_live].done_at) if go_live in states else None,
         "pilot": [
             {"step": s.number, "title": s.title, "done_on": _day(states[s.number].done_at)}

@@ -181,7 +181,7 @@ async def mark_steps(
             now=now,
         )
     announcements = await announcements_for(
-        session, application, template, changed, actor_id=actor_id, now=now
+        session, application, template, changed, actor_id=actor_id, now=now, keyring=keyring
     )
     enqueued = await outbox.enqueue(session, announcements, now)
     states = await repo.step_states(session, application.id)

@@ -72,7 +72,10 @@ def normalize(environment: str, field: str, value: str) -> str:
 def mask(field: str, value: str) -> str:
     """Enough to recognise a credential, never enough to use it."""
     if field == "client_id":
-        return value[:10] + "…" + value[-3:] if len(value) > 16 else value[:4] + "…"
+        prefix = SANDBOX_PREFIX if value.startswith(SANDBOX_PREFIX) else ""
+        rest = value[len(prefix) :]
+        shown = f"{rest[:4]}…{rest[-4:]}" if len(rest) >= 12 else f"{rest[:2]}…"
+        return prefix + shown
     if field in KEY_FIELDS:
         return parse_public_key(value).describe()
     parts = urlsplit(value)

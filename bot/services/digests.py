@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.calendar import add_working_days, latest_occurrence, parse_hhmm
 from bot.services.checklist import template_for
 from bot.services.progress import build_checklist
+from bot.services.reminders import waiting_since
 from storage import repositories as repo
 from storage.models import DigestSchedule
 from storage.outbox import NewMessage
@@ -82,7 +83,9 @@ class DueDigest:
 
     @property
     def since(self) -> datetime:
-        return self.schedule.last_occurrence_at or self.schedule.effective_from
+        # From when the last digest went out, not its scheduled time: a late (catch-up)
+        # digest already reported what happened up to then.
+        return self.schedule.reported_until or self.schedule.effective_from
 
 
 def due(schedules: Sequence[DigestSchedule], now: datetime) -> list[DueDigest]:
@@ -106,7 +109,8 @@ def due(schedules: Sequence[DigestSchedule], now: datetime) -> list[DueDigest]:
 class PreparedDigest:
     schedule_id: int
     occurrence: datetime
-    message: NewMessage
+    prepared_at: datetime
+    message: NewMessage | None
 
 
 async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
@@ -115,15 +119,22 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     prepared = []
     for digest in due(await repo.active_digest_schedules(session), now):
         schedule = digest.schedule
-        message = NewMessage(
-            dedupe_key=f"{DIGEST}:{schedule.team_id}:{schedule.channel_id}:"
-            f"{digest.occurrence.isoformat()}",
-            team_id=schedule.team_id,
-            kind=DIGEST,
-            target=schedule.channel_id,
-            payload=await report(session, digest, now),
+        payload = await report(session, digest, now)
+        # A channel whose applications are all archived gets nothing; the occurrence is
+        # still claimed, so it does not fire later.
+        message = (
+            NewMessage(
+                dedupe_key=f"{DIGEST}:{schedule.team_id}:{schedule.channel_id}:"
+                f"{digest.occurrence.isoformat()}",
+                team_id=schedule.team_id,
+                kind=DIGEST,
+                target=schedule.channel_id,
+                payload=payload,
+            )
+            if payload["applications"]
+            else None
         )
-        prepared.append(PreparedDigest(schedule.id, digest.occurrence, message))
+        prepared.append(PreparedDigest(schedule.id, digest.occurrence, now, message))
     return prepared
 
 
@@ -138,7 +149,7 @@ async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDiges
                     DigestSchedule.last_occurrence_at < p.occurrence,
                 ),
             )
-            .values(last_occurrence_at=p.occurrence)
+            .values(last_occurrence_at=p.occurrence, reported_until=p.prepared_at)
         )
 
 
@@ -164,11 +175,12 @@ async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> dic
             if e.application_id == application.id and e.step and checklist.step(e.step).done
         ]
         waiting = []
-        for s in checklist.steps:
+        waits = waiting_since([(s.done_at, s.changed_at) for s in checklist.steps])
+        for s, since in zip(checklist.steps, waits, strict=True):
             if s.done:
                 continue
             stalled = s.active and now >= add_working_days(
-                s.changed_at.astimezone(zone), application.remind_after_days
+                since.astimezone(zone), application.remind_after_days
             )
             if stalled or s.overdue(today):
                 waiting.append(

@@ -25,6 +25,7 @@ from storage.outbox import NewMessage
 REMINDER = "reminder"
 ESCALATION = "escalation"
 ESCALATE_AFTER = 3  # unanswered reminders before the channel is told
+SNOOZE = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +44,24 @@ class StepWatch:
     # Since when nothing happened: the later of its own last event and the moment the step
     # before it was done (a step cannot stall before it could be started).
     waiting_since: datetime
+    answered_at: datetime
     due_on: date | None
     active: bool
     remind_after_days: int
     hours: WorkingHours
+
+
+def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
+    """For each (done_at, changed_at) in template order: since when the step has waited, the
+    later of its own last event and the moment the steps before it were done (a step cannot
+    stall before it could be started)."""
+    result = []
+    became_startable: datetime | None = None
+    for done_at, changed_at in steps:
+        result.append(max(changed_at, became_startable or changed_at))
+        if done_at is not None:
+            became_startable = max(became_startable or done_at, done_at)
+    return result
 
 
 def _watches(rows: Sequence, now: datetime) -> Iterable[StepWatch]:
@@ -55,17 +70,15 @@ def _watches(rows: Sequence, now: datetime) -> Iterable[StepWatch]:
         first = steps[0]
         template = get_template(first.template_key, first.template_version)
         flags = active_flags([s.done_at is not None for s in steps])
+        waits = waiting_since([(s.done_at, s.changed_at) for s in steps])
         hours = WorkingHours.parse(first.remind_start, first.remind_end)
         # A superset of stalled in any zone: N working days are at least N calendar days.
         stalled_before = now - timedelta(days=first.remind_after_days)
-        became_startable: datetime | None = None
-        for row, active in zip(steps, flags, strict=True):
-            waiting_since = max(row.changed_at, became_startable or row.changed_at)
+        for row, active, since in zip(steps, flags, waits, strict=True):
             if row.done_at is not None:
-                became_startable = max(became_startable or row.done_at, row.done_at)
                 continue
             snoozed = row.snoozed_until is not None and row.snoozed_until > now
-            may_be_stalled = active and waiting_since <= stalled_before
+            may_be_stalled = active and since <= stalled_before
             may_be_overdue = row.due_on is not None and row.due_on <= now.date() + timedelta(1)
             if snoozed or not (may_be_stalled or may_be_overdue):
                 continue
@@ -79,7 +92,9 @@ def _watches(rows: Sequence, now: datetime) -> Iterable[StepWatch]:
                 step=row.step,
                 title=template.step(row.step).title,
                 recipient=row.assignee_id or first.owner_id,
-                waiting_since=waiting_since,
+                waiting_since=since,
+                # A snooze answers the reminders before it: escalation counts from then.
+                answered_at=max(since, (row.snoozed_until or since) - SNOOZE),
                 due_on=row.due_on,
                 active=active,
                 remind_after_days=first.remind_after_days,
@@ -97,6 +112,7 @@ class Reminder:
     reason: str  # "stalled" or "overdue"
     waited_days: int
     local_day: date
+    since_day: date  # in the recipient's zone, like the days counted
 
     def message(self) -> NewMessage:
         w = self.watch
@@ -117,7 +133,7 @@ class Reminder:
                 "title": w.title,
                 "reason": self.reason,
                 "waited_days": self.waited_days,
-                "since": w.waiting_since.date().isoformat(),
+                "since": self.since_day.isoformat(),
                 "due_on": w.due_on.isoformat() if w.due_on else None,
             },
         )
@@ -134,11 +150,15 @@ def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> Reminder | None:
         reason = "stalled"
     else:
         return None
-    return Reminder(watch, reason, working_days_between(since, local_now), local_now.date())
+    return Reminder(
+        watch, reason, working_days_between(since, local_now), local_now.date(), since.date()
+    )
 
 
 def escalations(
-    watches: Sequence[StepWatch], sent: Sequence[tuple[int, str, datetime]]
+    watches: Sequence[StepWatch],
+    sent: Sequence[tuple[int, str, datetime]],
+    zone_of: Callable[[StepWatch], ZoneInfo | None],
 ) -> list[NewMessage]:
     """One message to the channel for a step whose last reminders all went unanswered."""
     counts: dict[tuple[int, str], list[datetime]] = {}
@@ -146,15 +166,13 @@ def escalations(
         counts.setdefault((application_id, step), []).append(at)
     messages = []
     for w in watches:
-        unanswered = [
-            at for at in counts.get((w.application_id, w.step), []) if at > w.waiting_since
-        ]
+        unanswered = [at for at in counts.get((w.application_id, w.step), []) if at > w.answered_at]
         if len(unanswered) < ESCALATE_AFTER:
             continue
         messages.append(
             NewMessage(
                 # One per stretch of silence: new activity on the step starts a new one.
-                dedupe_key=f"{ESCALATION}:{w.application_id}:{w.step}:{w.waiting_since.isoformat()}",
+                dedupe_key=f"{ESCALATION}:{w.application_id}:{w.step}:{w.answered_at.isoformat()}",
                 team_id=w.team_id,
                 kind=ESCALATION,
                 target=w.channel_id,
@@ -169,7 +187,7 @@ def escalations(
                     "recipient": w.recipient,
                     "owner": w.owner_id,
                     "reminders": len(unanswered),
-                    "since": w.waiting_since.date().isoformat(),
+                    "since": w.waiting_since.astimezone(zone_of(w)).date().isoformat(),
                 },
             )
         )
@@ -179,11 +197,13 @@ def escalations(
 async def plan(
     session: AsyncSession,
     watches: Sequence[StepWatch],
-    zone_of: Callable[[StepWatch], ZoneInfo],
+    zone_of: Callable[[StepWatch], ZoneInfo | None],
     now: datetime,
 ) -> list[NewMessage]:
-    """Reminders and escalations due now for the candidates; zones already looked up."""
-    due = [r for w in watches if (r := decide(w, zone_of(w), now)) is not None]
-    oldest = min((w.waiting_since for w in watches), default=now)
+    """Reminders and escalations due now for the candidates; zones already looked up.
+    Nobody whose zone is unknown (Slack did not say) is reminded: better late than at 1 am."""
+    known = [w for w in watches if zone_of(w) is not None]
+    due = [r for w in known if (r := decide(w, zone_of(w), now)) is not None]
+    oldest = min((w.waiting_since for w in known), default=now)
     sent = await outbox.sent_reminders_since(session, oldest)
-    return [r.message() for r in due] + escalations(watches, sent)
+    return [r.message() for r in due] + escalations(known, sent, zone_of)

@@ -17,6 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("digest_schedules", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reported_until", sa.DateTime(timezone=True), nullable=True))
 
     op.create_table(
         "handled_events",
@@ -103,6 +105,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("digest_schedules", schema=None) as batch_op:
+        batch_op.drop_column("reported_until")
 
     op.drop_table("slack_oauth_states")
     with op.batch_alter_table("slack_installations", schema=None) as batch_op:
