@@ -8,8 +8,6 @@ Reminders are off in every application here, so each pass posts announcements on
 
 from __future__ import annotations
 
-import pytest
-
 from tests.scheduler.conftest import Post, Sim, utc
 from tests.slack_stub import SlackStub
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from bot.blocks.checklist import parse_action_value
