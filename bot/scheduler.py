@@ -131,7 +131,9 @@ def start_scheduler(runner: PassRunner, clock=lambda: datetime.now(UTC)) -> Asyn
         id="pass",
         max_instances=1,
         coalesce=True,
-        next_run_time=clock(),
+        # When to run is APScheduler's business, in real time; what a pass sees as `now`
+        # comes from `clock` (tests give a fixed one).
+        next_run_time=datetime.now(UTC),
     )
     scheduler.start()
     return scheduler

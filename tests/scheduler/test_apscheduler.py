@@ -1,0 +1,36 @@
+"""The real APScheduler inside the app: it runs a pass at start and every minute after, with
+`now` from the clock it is given (never slept for: the first pass runs at once)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.scheduler import PASS_INTERVAL_SECONDS, start_scheduler
+from tests.harness import RunningApp
+from tests.scheduler.conftest import make_runner, utc
+from tests.slack_stub import SlackStub
+
+
+async def test_the_scheduler_runs_a_pass_at_start_with_its_clock(
+    app: RunningApp, slack: SlackStub, clock
+) -> None:
+    """Wed 10:00 UTC: new app, 1.1 assigned to UBOB (LA). The scheduler starts with its clock at
+    Mon 2026-11-30 17:00 UTC (09:00 in LA), so its first pass reminds UBOB."""
+    await app.command("new Acme POS")
+    await app.command("assign 1.1 <@UBOB>")
+    runner, _ = make_runner(app.runtime, app.settings, clock)
+    monday_morning_la = utc(2026, 11, 30, 17)
+    scheduler = start_scheduler(runner, clock=lambda: monday_morning_la)
+    try:
+        (reminder,) = await slack.wait_for("chat.postMessage")
+        job = scheduler.get_job("pass")
+        assert job.trigger.interval.total_seconds() == PASS_INTERVAL_SECONDS
+        assert job.max_instances == 1
+    finally:
+        scheduler.shutdown(wait=False)
+        await runner.wait_idle()
+    assert reminder.args["channel"] == "UBOB"
+    assert "1.1" in reminder.args["text"]
+    # One pass, as of the scheduler's clock: nothing more arrives.
+    await asyncio.sleep(0.05)
+    assert len(slack.calls_to("chat.postMessage")) == 1
