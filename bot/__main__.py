@@ -93,9 +93,18 @@ def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _read(path: str, what: str) -> str:
+    try:
+        return Path(path).read_bytes().decode()
+    except OSError as e:
+        raise SettingsError(f"cannot read {what} {path}: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"{what} {path} is not UTF-8 text") from None
+
+
 def _signature_inputs(args: argparse.Namespace) -> str:
     if args.body_file:
-        return Path(args.body_file).read_bytes().decode()
+        return _read(args.body_file, "the body file")
     return sys.stdin.read()
 
 
@@ -103,7 +112,7 @@ def cmd_signature_verify(args: argparse.Namespace, settings: Settings) -> int:
     from bot.alipay.signature import verify
 
     key_text = (
-        Path(args.public_key[1:]).read_text()
+        _read(args.public_key[1:], "the public key file")
         if args.public_key.startswith("@")
         else args.public_key
     )
@@ -132,6 +141,8 @@ def cmd_signature_sign(args: argparse.Namespace, settings: Settings) -> int:
     passphrase = os.environ.get(args.passphrase_env, "").encode() if args.passphrase_env else None
     try:
         key = load_private_key(Path(args.private_key_file), passphrase or None)
+    except OSError as e:
+        raise SettingsError(f"cannot read {args.private_key_file}: {e.strerror}") from None
     except (ValueError, TypeError) as e:
         raise SettingsError(f"cannot read the private key {args.private_key_file}: {e}") from None
     content = signed_content(

@@ -31,19 +31,17 @@ class Keyring:
     keys: tuple[Fernet, ...]
 
     @staticmethod
-    def parse(text: str) -> Keyring:
+    def parse(text: str, source: str = "ONBOARD_ENCRYPTION_KEYS") -> Keyring:
         parts = [p.strip() for p in text.split(",") if p.strip()]
         if not parts:
-            raise EncryptionKeyError(
-                "ONBOARD_ENCRYPTION_KEYS is empty; give one or more Fernet keys"
-            )
+            raise EncryptionKeyError(f"{source} is empty; give one or more Fernet keys")
         keys = []
         for i, part in enumerate(parts, start=1):
             try:
                 keys.append(Fernet(part.encode()))
             except (ValueError, TypeError):
                 raise EncryptionKeyError(
-                    f"ONBOARD_ENCRYPTION_KEYS key {i} is not a Fernet key (32 url-safe base64 "
+                    f"{source} key {i} is not a Fernet key (32 url-safe base64 "
                     "bytes); make one with: python -c 'from cryptography.fernet import Fernet; "
                     "print(Fernet.generate_key().decode())'"
                 ) from None
@@ -71,7 +69,7 @@ def load_keyring(configured: str | None, data_dir: Path) -> Keyring:
         return Keyring.parse(configured)
     path = data_dir / KEY_FILE
     if path.exists():
-        return Keyring.parse(path.read_text())
+        return Keyring.parse(path.read_text(), source=f"the key file {path}")
     data_dir.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key()
     # O_EXCL: never overwrite a key another process just wrote; 0600: owner only.

@@ -86,7 +86,7 @@ def parse_public_key(text: str) -> PublicKey:
             if _looks_private(der):
                 raise KeyProblem(
                     "That looks like a PRIVATE key: never paste it anywhere. Give the public "
-                    "key instead."
+                    f"key instead ({ACCEPTED})."
                 ) from None
             raise KeyProblem(f"That base64 is not a public key; expected {ACCEPTED}.") from None
     if not isinstance(key, rsa.RSAPublicKey):
@@ -99,7 +99,9 @@ def parse_public_key(text: str) -> PublicKey:
 def _looks_private(der: bytes) -> bool:
     try:
         serialization.load_der_private_key(der, password=None)
-    except (ValueError, TypeError):
+    except TypeError:
+        return True  # a private key that wants its passphrase
+    except ValueError:
         return False
     return True
 

@@ -71,8 +71,12 @@ def verify(
     except KeyProblem as problem:
         return Verdict(False, f"malformed key: {problem}", content)
     value = signature_from(signature)
+    # URL-encoded base64 has no literal "+"; an unencoded value does, and unquote_plus would
+    # turn it into a space. Only a value with %-escapes is decoded.
+    if "%" in value:
+        value = unquote_plus(value)
     try:
-        raw = base64.b64decode(unquote_plus(value), validate=True)
+        raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         return Verdict(
             False,

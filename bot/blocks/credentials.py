@@ -22,6 +22,7 @@ from bot.blocks.checklist import action_value
 from bot.blocks.replies import app_label, step_label
 from bot.checklists import Template
 from bot.command_parser import escape_mrkdwn
+from bot.services import credentials
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from storage.models import Application
 
@@ -60,11 +61,24 @@ def saved(
     masked: str,
     steps_ready: Sequence[str],
 ) -> tuple[str, list[Block]]:
-    text = (
-        f"Saved the {environment} {LABELS[field].lower()} of {app_label(application)}: "
-        f"`{masked}` (encrypted; history notes the change, not the value)."
+    return saved_many(application, template, [(environment, field, masked)], steps_ready)
+
+
+def saved_many(
+    application: Application,
+    template: Template,
+    values: Sequence[tuple[str, str, str]],
+    steps_ready: Sequence[str],
+) -> tuple[str, list[Block]]:
+    """What was saved, masked, and a button for each step whose credentials are now all set."""
+    what = "; ".join(
+        f"the {env} {credentials.LABELS[field]} `{masked}`" for env, field, masked in values
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    text = (
+        f"Saved for {app_label(application)}: {what} (encrypted; history notes the change, "
+        "not the value)."
+    )
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
     if steps_ready:
         offer = ", ".join(step_label(template, n) for n in steps_ready)
         blocks.append(

@@ -101,7 +101,15 @@ _EVENT_VERBS = {
     "contact_added": "added {new} as an Alipay contact",
     "contact_removed": "removed {old} from the Alipay contacts",
     "contacts_channel": "set the contacts channel to {new}",
+    "credential_set": "set the {new} credential",
+    "forced": "forced {step} past the production credentials check",
+    "notification_verified": "sent a verified {new} notification (evidence for {step})",
 }
+
+
+def _actor(actor_id: str) -> str:
+    # Alipay's notifications are recorded with the actor "alipay", not a Slack user.
+    return "Alipay" if actor_id == "alipay" else f"<@{actor_id}>"
 
 
 def _user(value: str | None) -> str:
@@ -153,7 +161,7 @@ def history(
             new = f"“{escape_mrkdwn(_shorten(e.new_value or '', 80))}”"
         text = _EVENT_VERBS.get(e.kind, e.kind + " {step}").format(step=e.step, old=old, new=new)
         when = e.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        lines.append(f"• {when}: <@{e.actor_id}> {text}")
+        lines.append(f"• {when}: {_actor(e.actor_id)} {text}")
     return "\n".join(lines)
 
 

@@ -79,7 +79,9 @@ def mask(field: str, value: str) -> str:
     if field in KEY_FIELDS:
         return parse_public_key(value).describe()
     parts = urlsplit(value)
-    return f"{parts.scheme}://{parts.hostname}/…" if parts.path not in ("", "/") else value
+    if parts.path in ("", "/") and not parts.query and not parts.fragment:
+        return value
+    return f"{parts.scheme}://{parts.hostname}/…"
 
 
 async def load(session: AsyncSession, keyring: Keyring, application_id: int) -> Values:

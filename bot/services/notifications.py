@@ -48,7 +48,7 @@ async def record_verified(
     key = f"{NOTIFICATION_VERIFIED}:{application.id}:{minute.isoformat()}"
     if await outbox.add_to_count(session, key):
         return
-    await outbox.enqueue(
+    inserted = await outbox.enqueue(
         session,
         [
             NewMessage(
@@ -70,3 +70,6 @@ async def record_verified(
         ],
         now,
     )
+    if not inserted:
+        # Another notification of this minute inserted the line meanwhile: count in it.
+        await outbox.add_to_count(session, key)

@@ -211,7 +211,7 @@ async def test_business_start_names_the_production_client_id_when_it_is_stored(
     pilot as above; 5.1 marked Thu 12-03 18:00 UTC: the 18:01 pass's announcement shows it."""
     await new_application(sim)
     reply = await sim.command("creds set production client-id 2021000122612345")
-    assert reply.text.startswith("Saved the production client id of")
+    assert reply.text.startswith("Saved for ")
     await sim.command("contacts add <@UCAROL|carol>")
     await sim.command("contacts channel <#CALIPAY|alipay-team>")
     await mark_through_pilot(sim)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -93,21 +94,19 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                 )
                 results.append((environment, field, result))
         await ack()
+        # One confirmation for the whole form, offering the steps it completed.
         ready = sorted({n for *_, r in results for n in r.steps_ready})
-        for environment, field, result in results:
-            last = (environment, field, result) == results[-1]
-            text, message_blocks = blocks.saved(
-                application, template, environment, field, result.shown, ready if last else []
+        text, message_blocks = blocks.saved_many(
+            application, template, [(env, field, r.shown) for env, field, r in results], ready
+        )
+        # The values are saved; the confirmation is a courtesy.
+        with contextlib.suppress(SlackApiError):
+            await client.chat_postEphemeral(
+                channel=channel_id or application.channel_id,
+                user=user_id,
+                text=text,
+                blocks=message_blocks,
             )
-            try:
-                await client.chat_postEphemeral(
-                    channel=channel_id or application.channel_id,
-                    user=user_id,
-                    text=text,
-                    blocks=message_blocks,
-                )
-            except SlackApiError:
-                break  # the values are saved; the confirmation is a courtesy
 
     async def diagnose_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
