@@ -33,7 +33,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,6 +61,8 @@ class Call:
     # How the stub answered: "ok", "error:<code>", an HTTP status such as "429"/"500",
     # or "dropped" when the connection was closed without an answer.
     answered_with: str = "ok"
+    # When it arrived (time.monotonic()), for checking how sends are spaced.
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,126 @@
+"""`python -m bench`: every SPEC §9 figure, beside a bare Bolt app's where there is one.
+
+Absolute times on a shared machine are noise; the ratio column is what the targets speak of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+from importlib.metadata import version
+
+from bench import http_bench, memory_bench, scheduler_bench
+
+
+def _row(what: str, onboard: str, bare: str, ratio: str, target: str, ok: bool | None) -> str:
+    verdict = "" if ok is None else ("ok" if ok else "MISSED")
+    return f"| {what} | {onboard} | {bare} | {ratio} | {target} | {verdict} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--applications", type=int, default=10000)
+    parser.add_argument("--channels", type=int, default=1000)
+    args = parser.parse_args()
+
+    print(
+        f"cores {os.cpu_count()} · Python {platform.python_version()} · "
+        f"slack-bolt {version('slack-bolt')} · SQLAlchemy {version('sqlalchemy')}"
+    )
+    http = http_bench.run(args.requests, args.runs)
+    passes = scheduler_bench.reminder_pass((args.applications // 10, args.applications))
+    digest = scheduler_bench.digest_pass(args.channels)
+    memory = memory_bench.run(args.applications)
+
+    b32, o32, b200, o200 = (
+        http["bare_32"],
+        http["onboard_32"],
+        http["bare_200"],
+        http["onboard_200"],
+    )
+    small, large = passes
+    rows = [
+        "| figure | Onboard | bare Bolt | ratio | target | |",
+        "| --- | --- | --- | --- | --- | --- |",
+        _row(
+            "mark p50, 32 concurrent",
+            f"{o32.p50_ms:.1f} ms",
+            f"{b32.p50_ms:.1f} ms",
+            f"{o32.p50_ms / b32.p50_ms:.2f}×",
+            "≤ 1.5×",
+            o32.p50_ms <= 1.5 * b32.p50_ms,
+        ),
+        _row(
+            "mark p99, 32 concurrent",
+            f"{o32.p99_ms:.1f} ms",
+            f"{b32.p99_ms:.1f} ms",
+            f"{o32.p99_ms / b32.p99_ms:.2f}×",
+            "≤ 2×",
+            o32.p99_ms <= 2 * b32.p99_ms,
+        ),
+        _row(
+            "mark throughput, 32 concurrent",
+            f"{o32.throughput:.0f}/s",
+            f"{b32.throughput:.0f}/s",
+            f"{o32.throughput / b32.throughput:.2f}×",
+            "≥ 0.5×",
+            o32.throughput >= 0.5 * b32.throughput,
+        ),
+        _row("errors, 32 concurrent", str(o32.errors), str(b32.errors), "", "0", o32.errors == 0),
+        _row(
+            "slowest ack, 200 concurrent",
+            f"{o200.max_ms:.0f} ms",
+            f"{b200.max_ms:.0f} ms",
+            f"{o200.max_ms / b200.max_ms:.2f}×",
+            "well inside 3 s",
+            o200.max_ms < 1500 and o200.errors == 0,
+        ),
+        _row(
+            f"pass, {large.applications:,} apps (1% stalled)",
+            f"{large.seconds:.2f} s",
+            "",
+            "",
+            "< 2 s",
+            large.seconds < 2,
+        ),
+        _row(
+            "queries in a pass",
+            f"{small.queries} → {large.queries}",
+            f"({small.applications:,} → {large.applications:,} apps)",
+            "",
+            "not growing with apps",
+            large.queries <= small.queries,
+        ),
+        _row(
+            f"digest pass, {digest.channels:,} channels",
+            f"{digest.seconds:.2f} s",
+            f"{digest.sent} sent",
+            "",
+            "concurrent across channels",
+            digest.sent == digest.channels and digest.seconds < digest.channels / 10,
+        ),
+        _row(
+            "5 messages to one channel",
+            f"{digest.burst_seconds:.2f} s",
+            "",
+            "",
+            "≥ 1 s apart",
+            digest.burst_seconds >= 4 * 0.99,
+        ),
+        _row(
+            f"RSS with {args.applications:,} apps",
+            f"{memory['after_pass_and_load_mb']:.0f} MB",
+            f"idle {memory['idle_mb']:.0f} MB",
+            "",
+            "< 200 MB",
+            memory["after_pass_and_load_mb"] < 200,
+        ),
+    ]
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Resident memory of `onboard-bot run` with 10,000 applications in its database, after its
+start-up scheduler pass went over all of them and it answered commands."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from bench import processes
+from bench.http_bench import load
+from bench.scheduler_bench import _fill
+from bot.config import Settings
+from bot.server import open_runtime
+from tests.slack_stub import SlackStub
+
+
+async def _database(data_dir: Path, api_url: str, applications: int) -> None:
+    settings = Settings(
+        slack_bot_token="xoxb-test",
+        slack_signing_secret="bench",
+        slack_api_url=api_url,
+        onboard_data_dir=data_dir,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    runtime, engine = await open_runtime(settings)
+    try:
+        await _fill(runtime, applications, stalled_every=100, channels=None)
+    finally:
+        await runtime.close()
+        await engine.dispose()
+
+
+def run(applications: int = 10000) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp, SlackStub() as slack:
+        data_dir = Path(tmp) / "data"
+        asyncio.run(_database(data_dir, slack.api_url, applications))
+        slack.channel_members["CBENCH"] = ["UBENCH"]
+        port = processes.free_port()
+        with processes.onboard(port, data_dir, slack.api_url, slack.bot_token) as process:
+            idle = processes.rss_mb(process.pid)
+            # The start-up pass reads every application; wait until it has sent its DMs.
+            deadline = time.monotonic() + 60
+            while len(slack.calls_to("chat.postMessage")) < applications // 100:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            load(port, 1, 1, ["new Bench"])
+            load(port, 500, 32, ["mark 1.1", "unmark 1.1", "status", "history"])
+            return {"idle_mb": idle, "after_pass_and_load_mb": processes.rss_mb(process.pid)}

@@ -1,0 +1,171 @@
+"""A scheduler pass over many applications, and a digest pass over many channels.
+
+The database is filled directly (Core inserts), then one real pass runs against the Web API
+stand-in. Queries are counted with SQLAlchemy's cursor events, at two sizes, to show the count
+does not grow with the number of applications.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import event, insert
+
+from bot.app import build_client
+from bot.checklists import get_template
+from bot.config import Settings
+from bot.delivery import ChannelPacer
+from bot.scheduler import PassRunner, single_workspace
+from bot.server import open_runtime
+from storage.models import Application, DigestSchedule, StepState
+from tests.slack_stub import SlackStub
+
+# Monday 2026-11-30 17:00 UTC: 09:00 in Los Angeles, where the stand-in's users live.
+NOW = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+
+
+@dataclass
+class PassResult:
+    applications: int
+    seconds: float
+    queries: int
+    sent: int
+
+
+async def _fill(runtime, applications: int, stalled_every: int, channels: int | None) -> None:
+    """`applications` applications; every `stalled_every`-th has its step 1.1 stalled for a
+    week with its own assignee; with `channels`, spread over that many channels, each with a
+    daily digest due."""
+    template = get_template()
+    recent, old = NOW - timedelta(hours=1), NOW - timedelta(days=7)
+    async with runtime.writes.begin() as session:
+        rows = [
+            {
+                "team_id": "T0001",
+                "slug": f"app-{i}",
+                "name": f"App {i}",
+                "channel_id": f"C{i % channels if channels else i}",
+                "owner_id": "UOWNER",
+                "template_key": template.key,
+                "template_version": template.version,
+                "created_at": old,
+            }
+            for i in range(applications)
+        ]
+        for start in range(0, len(rows), 5000):
+            await session.execute(insert(Application), rows[start : start + 5000])
+    async with runtime.writes.begin() as session:
+        states = []
+        for app_id in range(1, applications + 1):
+            stalled = app_id % stalled_every == 0
+            for position, step in enumerate(template.steps):
+                states.append(
+                    {
+                        "application_id": app_id,
+                        "step": step.number,
+                        "position": position,
+                        "assignee_id": f"U{app_id:06d}" if stalled and position == 0 else None,
+                        "changed_at": old if stalled else recent,
+                    }
+                )
+        for start in range(0, len(states), 20000):
+            await session.execute(insert(StepState), states[start : start + 20000])
+        if channels:
+            await session.execute(
+                insert(DigestSchedule),
+                [
+                    {
+                        "team_id": "T0001",
+                        "channel_id": f"C{c}",
+                        "cadence": "daily",
+                        "at_time": "08:00",
+                        "timezone": "America/Los_Angeles",
+                        "set_by": "UOWNER",
+                        "effective_from": old,
+                    }
+                    for c in range(channels)
+                ],
+            )
+
+
+async def _one_pass(
+    applications: int, stalled_every: int = 100, channels: int | None = None
+) -> tuple[PassResult, SlackStub]:
+    with tempfile.TemporaryDirectory() as tmp, SlackStub() as slack:
+        for i in range(1, applications + 1):
+            if i % stalled_every == 0:
+                slack.add_user(f"U{i:06d}")
+        settings = Settings(
+            slack_bot_token=slack.bot_token,
+            slack_signing_secret="bench",
+            slack_api_url=slack.api_url,
+            onboard_data_dir=Path(tmp),
+            _env_file=None,  # type: ignore[call-arg]
+        )
+        runtime, engine = await open_runtime(settings)
+        try:
+            await _fill(runtime, applications, stalled_every, channels)
+            runner = PassRunner.create(
+                runtime, single_workspace(build_client(settings, runtime.http_session()))
+            )
+            runner.deliverer.pacer = ChannelPacer()  # real pacing: one a second a channel
+            queries = 0
+
+            def count(*_args) -> None:
+                nonlocal queries
+                queries += 1
+
+            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            started = time.perf_counter()
+            report = await runner.run_pass(NOW)
+            seconds = time.perf_counter() - started
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+        finally:
+            await runtime.close()
+            await engine.dispose()
+    return PassResult(applications, seconds, queries, report.delivery.sent), slack
+
+
+def reminder_pass(sizes: tuple[int, ...] = (1000, 10000)) -> list[PassResult]:
+    return [asyncio.run(_one_pass(n))[0] for n in sizes]
+
+
+@dataclass
+class DigestResult:
+    channels: int
+    seconds: float
+    sent: int
+    min_gap_one_channel: float  # seconds between two messages to one channel (inf if none)
+    burst_seconds: float  # five messages to one channel: first to last
+
+
+def digest_pass(channels: int = 1000) -> DigestResult:
+    # One application a channel, each channel's digest due; no stalled steps.
+    result, slack = asyncio.run(_one_pass(channels, stalled_every=10**9, channels=channels))
+    by_channel: dict[str, list[float]] = defaultdict(list)
+    for call in slack.calls_to("chat.postMessage"):
+        by_channel[call.args["channel"]].append(call.received_at)
+    gaps = [b - a for times in by_channel.values() for a, b in itertools.pairwise(times)]
+    return DigestResult(
+        channels, result.seconds, result.sent, min(gaps, default=float("inf")), _burst()
+    )
+
+
+def _burst() -> float:
+    """Five messages to one channel through the real pacer: how long they take."""
+
+    async def run() -> float:
+        pacer = ChannelPacer()
+        started = time.perf_counter()
+        for _ in range(5):
+            await pacer.wait_turn("CBURST")
+        return time.perf_counter() - started
+
+    return asyncio.run(run())
