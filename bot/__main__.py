@@ -6,12 +6,25 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
+
+
+class RedactSecrets(logging.Filter):
+    """Masks anything shaped like a Slack token in a log line, whoever logged it."""
+
+    TOKEN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.TOKEN.search(message):
+            record.msg, record.args = self.TOKEN.sub(r"\1-…", message), None
+        return True
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -23,6 +36,10 @@ def _configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":
         # Alembic narrates every upgrade at INFO; only its warnings are news to an operator.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    # slack_sdk logs whole API responses (tokens included) at DEBUG: never let it.
+    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactSecrets())
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,7 +11,6 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
@@ -20,6 +19,7 @@ from bot.installations import per_workspace, state_store
 from bot.listeners import register_listeners
 from bot.runtime import Runtime
 from bot.scheduler import single_workspace
+from bot.slack_client import web_client
 
 # What the bot may do, for OAuth installs; manifest.yml asks for the same.
 BOT_SCOPES = (
@@ -39,13 +39,7 @@ def build_client(
     settings: Settings, session: aiohttp.ClientSession | None = None, *, with_token: bool = True
 ) -> AsyncWebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    token = token if with_token else None
-    # One shared HTTP session keeps connections to Slack alive between calls; without it
-    # slack_sdk opens a new session, and a new TLS connection, for every call.
-    client = AsyncWebClient(token=token, base_url=settings.slack_api_url, session=session)
-    # The default handlers already retry connection errors; add waiting out HTTP 429.
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return web_client(token if with_token else None, settings.slack_api_url, session)
 
 
 async def identify_bot(client: AsyncWebClient, settings: Settings) -> AuthorizeResult:
@@ -102,7 +96,7 @@ def _oauth_flow(settings: Settings, runtime: Runtime) -> AsyncOAuthFlow:
     assert settings.slack_client_id and settings.slack_client_secret and runtime.engine
     return AsyncOAuthFlow(
         # oauth.v2.access goes to SLACK_API_URL like every other call.
-        client=AsyncWebClient(base_url=settings.slack_api_url, session=runtime.http_session()),
+        client=web_client(None, settings.slack_api_url, runtime.http_session()),
         settings=AsyncOAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret.get_secret_value(),

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto import Keyring
 from bot.delivery import ClientFor
+from bot.slack_client import web_client
 from storage.models import ENCRYPTED_COLUMNS, SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,22 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
     async def async_find_installation(self, **kwargs) -> Installation | None:
         return self._opened(await super().async_find_installation(**kwargs))
 
+    async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        """Bolt calls this on `tokens_revoked` for bot tokens: the installation rows keep a
+        copy of the bot token too, and Bolt authorizes from them, so clear it there as well."""
+        await super().async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        table = self.installations
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                table.update()
+                .where(
+                    table.c.client_id == self.client_id,
+                    table.c.enterprise_id == enterprise_id,
+                    table.c.team_id == team_id,
+                )
+                .values(bot_token=None, bot_refresh_token=None, bot_token_expires_at=None)
+            )
+
 
 def state_store(engine: AsyncEngine) -> AsyncSQLAlchemyOAuthStateStore:
     return AsyncSQLAlchemyOAuthStateStore(
@@ -89,6 +106,6 @@ def per_workspace(
         if bot is None or not bot.bot_token:
             logger.warning("no installation for team %s; its messages wait", team_id)
             return None
-        return AsyncWebClient(token=bot.bot_token, base_url=api_url, session=session)
+        return web_client(bot.bot_token, api_url, session)
 
     return client_for

@@ -28,11 +28,12 @@ class Refusal(Exception):
         self.message = message
 
 
-async def application_for_click(runtime: Runtime, application_id: int) -> Application:
-    """The application a button or modal points at, which may be gone since it was drawn."""
+async def application_for_click(runtime: Runtime, application_id: int, team_id: str) -> Application:
+    """The application a button or modal points at, which may be gone since it was drawn.
+    One of another workspace (a channel shared between two) is as good as gone."""
     async with runtime.sessions() as session:
         application = await repo.application_by_id(session, application_id)
-    if application is None:
+    if application is None or application.team_id != team_id:
         raise Refusal("This checklist's application was deleted, so there is nothing to change.")
     if application.archived_at is not None:
         raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")

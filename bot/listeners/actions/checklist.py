@@ -40,7 +40,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         application_id, step, what = parsed
         user_id, team_id = body["user"]["id"], team_of(body)
         try:
-            application = await application_for_click(runtime, application_id)
+            application = await application_for_click(runtime, application_id, team_of(body))
             await require_member(runtime, client, team_id, user_id, application)
             async with runtime.writes.begin() as session:
                 current = await repo.application_by_id(session, application_id)
@@ -122,7 +122,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         application_id, step, what = parsed
         user_id, team_id = body["user"]["id"], team_of(body)
         try:
-            application = await application_for_click(runtime, application_id)
+            application = await application_for_click(runtime, application_id, team_of(body))
             template = svc.template_for(application)
             if not template.has_step(step):
                 raise Refusal(f"Step {step} is not in this application's checklist.")
@@ -225,7 +225,7 @@ def register_history(app: AsyncApp, runtime: Runtime) -> None:
             return
         application_id, step, before_id = int(parts[0]), parts[1] or None, int(parts[2])
         try:
-            application = await application_for_click(runtime, application_id)
+            application = await application_for_click(runtime, application_id, team_of(body))
             await require_member(runtime, client, team_of(body), body["user"]["id"], application)
             async with runtime.sessions() as session:
                 events, more = await svc.history(session, application, step, before_id=before_id)

@@ -39,7 +39,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         user_id = body["user"]["id"]
         team_id = team_of(body)
         try:
-            application = await application_for_click(runtime, application_id)
+            application = await application_for_click(runtime, application_id, team_of(body))
             await require_member(runtime, client, team_id, user_id, application)
             template = svc.template_for(application)
             if action["action_id"] == REMINDER_REASSIGN:

@@ -67,7 +67,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         if not entered:
             errors[first_field] = "Fill in at least one value, or cancel."
         try:
-            application = await application_for_click(runtime, application_id)
+            application = await application_for_click(runtime, application_id, team_of(body))
             await require_owner(runtime, client, team_id, user_id, application, "change")
         except Refusal as refusal:
             errors[first_field] = refusal.message[:150]
@@ -179,7 +179,7 @@ async def _key(
             errors["pasted_key"] = "Paste the public key to check with, or pick a stored one."
         return pasted
     try:
-        application = await application_for_click(runtime, application_id)
+        application = await application_for_click(runtime, application_id, team_of(body))
         await require_member(runtime, client, team_of(body), body["user"]["id"], application)
         async with runtime.sessions() as session:
             stored = await credentials.load(session, runtime.keyring, application_id)

@@ -45,7 +45,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         user_id = body["user"]["id"]
         team_id = team_of(body)
         try:
-            application = await application_for_click(runtime, context.application_id)
+            application = await application_for_click(runtime, context.application_id, team_id)
             await require_member(runtime, client, team_id, user_id, application)
             if callback_id == modals.ASSIGN:
                 touched = await _assign(runtime, client, team_id, user_id, context, view)
