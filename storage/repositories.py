@@ -173,34 +173,20 @@ async def note_counts(session: AsyncSession, application_id: int) -> dict[str, i
 
 
 async def set_done(
-    session: AsyncSession, application_id: int, steps: Sequence[str], *, by: str, now: datetime
+    session: AsyncSession,
+    application_id: int,
+    steps: Sequence[str],
+    *,
+    done: bool = True,
+    by: str | None = None,
+    now: datetime,
 ) -> list[str]:
-    """Mark the steps done; returns those that were not done before."""
+    """Mark the steps done (or not done); returns those whose state changed."""
+    was = StepState.done_at.is_(None) if done else StepState.done_at.is_not(None)
     result = await session.execute(
         update(StepState)
-        .where(
-            StepState.application_id == application_id,
-            StepState.step.in_(steps),
-            StepState.done_at.is_(None),
-        )
-        .values(done_at=now, done_by=by, changed_at=now)
-        .returning(StepState.step)
-    )
-    return list(result.scalars())
-
-
-async def set_not_done(
-    session: AsyncSession, application_id: int, steps: Sequence[str], *, now: datetime
-) -> list[str]:
-    """Mark the steps not done; returns those that were done before."""
-    result = await session.execute(
-        update(StepState)
-        .where(
-            StepState.application_id == application_id,
-            StepState.step.in_(steps),
-            StepState.done_at.is_not(None),
-        )
-        .values(done_at=None, done_by=None, changed_at=now)
+        .where(StepState.application_id == application_id, StepState.step.in_(steps), was)
+        .values(done_at=now if done else None, done_by=by if done else None, changed_at=now)
         .returning(StepState.step)
     )
     return list(result.scalars())

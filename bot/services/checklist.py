@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -247,7 +247,7 @@ async def unmark_steps(
 ) -> MarkOutcome:
     template = template_for(application)
     numbers = expand_steps(template, refs)
-    changed = await repo.set_not_done(session, application.id, numbers, now=now)
+    changed = await repo.set_done(session, application.id, numbers, done=False, now=now)
     for number in _in_template_order(template, changed):
         await repo.record_event(
             session,
@@ -278,6 +278,43 @@ async def _locked_step(session: AsyncSession, application: Application, ref: str
     return state
 
 
+async def _set_step_field(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    field: str,
+    value: object,
+    *,
+    kind: str,
+    shown: Callable[[object], str | None],
+    actor_id: str,
+    now: datetime,
+) -> tuple[str, object]:
+    """Change one field of a step and record old → new; returns the step and the old value."""
+    state = await _locked_step(session, application, ref)
+    old = getattr(state, field)
+    if old != value:
+        setattr(state, field, value)
+        state.changed_at = now
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind=kind,
+            step=state.step,
+            old_value=shown(old),
+            new_value=shown(value),
+            now=now,
+        )
+    return state.step, old
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
 async def assign_step(
     session: AsyncSession,
     application: Application,
@@ -288,22 +325,19 @@ async def assign_step(
     now: datetime,
 ) -> tuple[str, str | None]:
     """Set or clear (None) the step's assignee; returns the step number and the old one."""
-    state = await _locked_step(session, application, ref)
-    old = state.assignee_id
-    if old != assignee_id:
-        state.assignee_id = assignee_id
-        state.changed_at = now
-        await repo.record_event(
-            session,
-            application_id=application.id,
-            actor_id=actor_id,
-            kind="assigned" if assignee_id else "unassigned",
-            step=state.step,
-            old_value=old,
-            new_value=assignee_id,
-            now=now,
-        )
-    return state.step, old
+    kind = "assigned" if assignee_id else "unassigned"
+    number, old = await _set_step_field(
+        session,
+        application,
+        ref,
+        "assignee_id",
+        assignee_id,
+        kind=kind,
+        shown=_as_text,
+        actor_id=actor_id,
+        now=now,
+    )
+    return number, old  # type: ignore[return-value]
 
 
 def resolve_due(spec: DueSpec, today: date) -> date | None:
@@ -329,22 +363,18 @@ async def set_due(
     actor_id: str,
     now: datetime,
 ) -> tuple[str, date | None]:
-    state = await _locked_step(session, application, ref)
-    old = state.due_on
-    if old != due_on:
-        state.due_on = due_on
-        state.changed_at = now
-        await repo.record_event(
-            session,
-            application_id=application.id,
-            actor_id=actor_id,
-            kind="due",
-            step=state.step,
-            old_value=old.isoformat() if old else None,
-            new_value=due_on.isoformat() if due_on else None,
-            now=now,
-        )
-    return state.step, old
+    number, old = await _set_step_field(
+        session,
+        application,
+        ref,
+        "due_on",
+        due_on,
+        kind="due",
+        shown=_as_text,
+        actor_id=actor_id,
+        now=now,
+    )
+    return number, old  # type: ignore[return-value]
 
 
 async def add_note(

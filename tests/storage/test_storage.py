@@ -268,8 +268,8 @@ async def test_set_done_and_set_not_done_return_only_changed_steps(
         second = await repo.set_done(session, application.id, ["1.2", "1.3"], by="UBOB", now=later)
         third = await repo.set_done(session, application.id, ["1.3"], by="UBOB", now=later)
     async with sessions.begin() as session:
-        undone = await repo.set_not_done(session, application.id, ["1.1", "1.4"], now=later)
-        undone_again = await repo.set_not_done(session, application.id, ["1.1"], now=later)
+        undone = await repo.set_done(session, application.id, ["1.1", "1.4"], done=False, now=later)
+        undone_again = await repo.set_done(session, application.id, ["1.1"], done=False, now=later)
         states = {s.step: s for s in await repo.step_states(session, application.id)}
         counts = await repo.done_counts(session, [application.id, 424242])
 
