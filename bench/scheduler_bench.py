@@ -115,7 +115,6 @@ async def _one_pass(
             runner = PassRunner.create(
                 runtime, single_workspace(build_client(settings, runtime.http_session()))
             )
-            runner.deliverer.pacer = ChannelPacer()  # real pacing: one a second a channel
             queries = 0
 
             def count(*_args) -> None:
@@ -165,7 +164,7 @@ def _burst() -> float:
         pacer = ChannelPacer()
         started = time.perf_counter()
         for _ in range(5):
-            await pacer.wait_turn("CBURST")
+            await pacer.wait_turn("T0001", "CBURST")
         return time.perf_counter() - started
 
     return asyncio.run(run())

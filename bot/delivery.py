@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -59,22 +60,42 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
+Reserve = Callable[[str, str, float, float], Awaitable[float]]
+
+
 @dataclass
 class ChannelPacer:
-    """At most one message a second to one channel, across passes of this process."""
+    """At most one message a second to one channel.
+
+    Each send reserves its slot before it waits, so two sends that start together get slots a
+    second apart. With `reserve` (the database, see `shared`), slots are shared by every
+    replica; without it, by this process only.
+    """
 
     interval: float = 1.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    clock: Callable[[], float] = time.monotonic
-    _last: dict[str, float] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+    reserve: Reserve | None = None
+    _last: dict[tuple[str, str], float] = field(default_factory=dict)
 
-    async def wait_turn(self, channel: str) -> None:
-        last = self._last.get(channel)
-        if last is not None:
-            delay = last + self.interval - self.clock()
-            if delay > 0:
-                await self.sleep(delay)
-        self._last[channel] = self.clock()
+    @staticmethod
+    def shared(runtime: Runtime) -> ChannelPacer:
+        async def reserve(team_id: str, channel: str, now: float, interval: float) -> float:
+            async with runtime.writes.begin() as session:
+                return await outbox.reserve_slot(session, team_id, channel, now, interval)
+
+        return ChannelPacer(reserve=reserve)
+
+    async def wait_turn(self, team_id: str, channel: str) -> None:
+        now = self.clock()
+        if self.reserve is not None:
+            slot = await self.reserve(team_id, channel, now, self.interval)
+        else:
+            last = self._last.get((team_id, channel))
+            slot = now if last is None else max(now, last + self.interval)
+            self._last[(team_id, channel)] = slot
+        if slot > now:
+            await self.sleep(slot - now)
 
 
 @dataclass
@@ -83,10 +104,20 @@ class Deliverer:
     client_for: ClientFor
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     concurrency: int = 16
+    # How time passes during a pass (tests give a simulated one).
+    monotonic: Callable[[], float] = time.monotonic
 
     async def deliver_due(self, now: datetime) -> DeliveryReport:
+        # A claim is this sender's (token); times move on from `now` as the pass runs, so a
+        # lease or a Retry-After counts from when it happens, not from the start of the pass.
+        token = uuid.uuid4().hex
+        started = self.monotonic()
+
+        def current() -> datetime:
+            return now + timedelta(seconds=self.monotonic() - started)
+
         async with self.runtime.writes.begin() as session:
-            claimed = await outbox.claim_due(session, now, lease=LEASE)
+            claimed = await outbox.claim_due(session, now, lease=LEASE, token=token)
         report = DeliveryReport()
         by_target: dict[str, list[OutboxMessage]] = defaultdict(list)
         for message in claimed:
@@ -96,75 +127,84 @@ class Deliverer:
         async def send_in_turn(messages: list[OutboxMessage]) -> None:
             async with gate:
                 for message in messages:
-                    await self.pacer.wait_turn(message.target)
-                    await self._deliver(message, now, report)
+                    await self.pacer.wait_turn(message.team_id, message.target)
+                    async with self.runtime.writes.begin() as session:
+                        still_ours = await outbox.renew(
+                            session, message.id, token, current() + LEASE
+                        )
+                    if still_ours:  # else another sender took it after our lease ran out
+                        await Delivery(self, message, token, current, report).run()
 
         await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
         return report
 
-    async def _deliver(self, message: OutboxMessage, now: datetime, report: DeliveryReport) -> None:
+
+@dataclass
+class Delivery:
+    """Sending one claimed message and recording how it went."""
+
+    deliverer: Deliverer
+    message: OutboxMessage
+    token: str
+    current: Callable[[], datetime]
+    report: DeliveryReport
+
+    async def run(self) -> None:
+        message = self.message
         text, blocks = render(message.kind, message.payload)
-        client = await self.client_for(message.team_id)
+        client = await self.deliverer.client_for(message.team_id)
+        if client is None:
+            await self._give_up("no token for this workspace")
+            return
         try:
-            if client is None:
-                raise _NoToken()
             response = await client.chat_postMessage(
                 channel=message.target, text=text, blocks=blocks, unfurl_links=False
             )
         except SlackApiError as e:
-            await self._failed_send(message, now, report, e)
-            return
-        except _NoToken:
-            await self._give_up(message, now, "no token for this workspace", report)
+            await self._refused(e)
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
-            await self._retry(message, now + backoff(message.attempts), type(e).__name__, report)
+            await self._retry(self.current() + backoff(message.attempts), type(e).__name__)
             return
-        async with self.runtime.writes.begin() as session:
-            await outbox.record_sent(session, message.id, now, response.get("ts"))
-        report.sent += 1
+        async with self.deliverer.runtime.writes.begin() as session:
+            await outbox.record_sent(
+                session, message.id, self.token, self.current(), response.get("ts")
+            )
+        self.report.sent += 1
 
-    async def _failed_send(
-        self, message: OutboxMessage, now: datetime, report: DeliveryReport, e: SlackApiError
-    ) -> None:
+    async def _refused(self, e: SlackApiError) -> None:
         error = str(e.response.get("error") or f"http_{e.response.status_code}")
         if error in UNDELIVERABLE:
-            await self._give_up(message, now, error, report, tell_channel=True)
-        elif error in BROKEN_MESSAGE or message.attempts >= MAX_ATTEMPTS:
-            logger.error("outbox %s (%s) failed for good: %s", message.id, message.kind, error)
-            await self._give_up(message, now, error, report)
+            await self._give_up(error, tell_channel=True)
+        elif error in BROKEN_MESSAGE or self.message.attempts >= MAX_ATTEMPTS:
+            logger.error(
+                "outbox %s (%s) failed for good: %s", self.message.id, self.message.kind, error
+            )
+            await self._give_up(error)
         else:
             retry_after = e.response.headers.get("Retry-After") if e.response.headers else None
-            wait = timedelta(seconds=int(retry_after)) if retry_after else backoff(message.attempts)
-            await self._retry(message, now + wait, error, report)
+            wait = (
+                timedelta(seconds=int(retry_after))
+                if retry_after
+                else backoff(self.message.attempts)
+            )
+            await self._retry(self.current() + wait, error)
 
-    async def _retry(
-        self, message: OutboxMessage, at: datetime, error: str, report: DeliveryReport
-    ) -> None:
+    async def _retry(self, at: datetime, error: str) -> None:
+        message = self.message
         logger.warning("outbox %s (%s) will retry at %s: %s", message.id, message.kind, at, error)
-        async with self.runtime.writes.begin() as session:
-            await outbox.record_retry(session, message.id, at, error)
-        report.retried += 1
+        async with self.deliverer.runtime.writes.begin() as session:
+            await outbox.record_retry(session, message.id, self.token, at, error)
+        self.report.retried += 1
 
-    async def _give_up(
-        self,
-        message: OutboxMessage,
-        now: datetime,
-        error: str,
-        report: DeliveryReport,
-        tell_channel: bool = False,
-    ) -> None:
-        async with self.runtime.writes.begin() as session:
-            await outbox.record_failed(session, message.id, error)
+    async def _give_up(self, error: str, tell_channel: bool = False) -> None:
+        async with self.deliverer.runtime.writes.begin() as session:
+            await outbox.record_failed(session, self.message.id, self.token, error)
             if tell_channel:
-                notice = _undeliverable_notice(message, error)
+                notice = _undeliverable_notice(self.message, error)
                 if notice is not None:
-                    await outbox.enqueue(session, [notice], now)
-        report.failed += 1
-
-
-class _NoToken(Exception):
-    pass
+                    await outbox.enqueue(session, [notice], self.current())
+        self.report.failed += 1
 
 
 def _undeliverable_notice(message: OutboxMessage, error: str) -> NewMessage | None:

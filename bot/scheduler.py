@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.delivery import ClientFor, Deliverer, DeliveryReport
+from bot.delivery import ChannelPacer, ClientFor, Deliverer, DeliveryReport
 from bot.runtime import Runtime
 from bot.services import digests, reminders
 from bot.services.reminders import StepWatch
@@ -55,7 +55,10 @@ class PassRunner:
 
     @classmethod
     def create(cls, runtime: Runtime, client_for: ClientFor) -> PassRunner:
-        return cls(runtime, client_for, Deliverer(runtime, client_for))
+        # Pacing is reserved in the database, so replicas share each channel's one a second.
+        return cls(
+            runtime, client_for, Deliverer(runtime, client_for, ChannelPacer.shared(runtime))
+        )
 
     async def run_pass(self, now: datetime) -> PassReport:
         async with self._running:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -191,10 +192,23 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Which sender holds the claim: a sender whose lease ran out must not record over another.
+    claimed_by: Mapped[str | None] = mapped_column(String(36), default=None)
     last_error: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class ChannelSlot(Base):
+    """When a channel may next get a message: one a second, shared by every replica."""
+
+    __tablename__ = "channel_slots"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Seconds since the epoch: compared and advanced in SQL the same way on both databases.
+    last_slot: Mapped[float] = mapped_column(Float)
 
 
 class Credential(Base):

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OutboxMessage
+from storage.models import ChannelSlot, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -79,7 +79,7 @@ def _due(now: datetime):
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, lease: timedelta, limit: int = 1000
+    session: AsyncSession, now: datetime, *, lease: timedelta, token: str, limit: int = 1000
 ) -> list[OutboxMessage]:
     """Take due messages for sending. A sender that dies mid-send loses its lease, and the
     message is taken again after it expires."""
@@ -96,19 +96,44 @@ async def claim_due(
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(candidates.scalar_subquery()), _due(now))
-        .values(status=SENDING, claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .values(
+            status=SENDING,
+            claimed_until=now + lease,
+            claimed_by=token,
+            attempts=OutboxMessage.attempts + 1,
+        )
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
     return sorted(result.scalars().all(), key=lambda m: m.id)
 
 
+def _held(message_id: int, token: str):
+    return and_(
+        OutboxMessage.id == message_id,
+        OutboxMessage.status == SENDING,
+        OutboxMessage.claimed_by == token,
+    )
+
+
+async def renew(session: AsyncSession, message_id: int, token: str, until: datetime) -> bool:
+    """Extend the claim right before sending; False when another sender took the message
+    after this one's lease ran out (it must then not send it)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(_held(message_id, token))
+        .values(claimed_until=until)
+        .returning(OutboxMessage.id)
+    )
+    return result.first() is not None
+
+
 async def record_sent(
-    session: AsyncSession, message_id: int, now: datetime, message_ts: str | None
+    session: AsyncSession, message_id: int, token: str, now: datetime, message_ts: str | None
 ) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(_held(message_id, token))
         .values(
             status=SENT, sent_at=now, message_ts=message_ts, claimed_until=None, last_error=None
         )
@@ -116,21 +141,21 @@ async def record_sent(
 
 
 async def record_retry(
-    session: AsyncSession, message_id: int, retry_at: datetime, error: str
+    session: AsyncSession, message_id: int, token: str, retry_at: datetime, error: str
 ) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(_held(message_id, token))
         .values(
             status=PENDING, next_attempt_at=retry_at, claimed_until=None, last_error=error[:255]
         )
     )
 
 
-async def record_failed(session: AsyncSession, message_id: int, error: str) -> None:
+async def record_failed(session: AsyncSession, message_id: int, token: str, error: str) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(_held(message_id, token))
         .values(status=FAILED, claimed_until=None, last_error=error[:255])
     )
 
@@ -179,3 +204,23 @@ async def add_to_count(session: AsyncSession, dedupe_key: str) -> bool:
         return False
     message.payload = message.payload | {"count": message.payload.get("count", 1) + 1}
     return True
+
+
+async def reserve_slot(
+    session: AsyncSession, team_id: str, channel_id: str, now: float, interval: float
+) -> float:
+    """The moment (epoch seconds) this sender may post to the channel, reserved so that no
+    other sender, in this process or another replica, posts within `interval` of it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    later = func.greatest if dialect == "postgresql" else func.max
+    statement = insert(ChannelSlot).values(team_id=team_id, channel_id=channel_id, last_slot=now)
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "channel_id"],
+            set_={
+                "last_slot": later(statement.excluded.last_slot, ChannelSlot.last_slot + interval)
+            },
+        ).returning(ChannelSlot.last_slot)
+    )
+    return float(result.scalar_one())

@@ -214,7 +214,10 @@ async def test_a_send_that_failed_stays_pending_and_goes_out_once_on_a_later_pas
     assert len(retry_sleeps) == retry_sleeps_asked
     (message,) = await sim.outbox()
     assert (message.status, message.attempts) == ("pending", 1)
-    assert message.next_attempt_at == start + due_again_after
+    # Due again `due_again_after` from when the send failed: the pass's start plus the
+    # (real, here tiny) time it had run by then.
+    assert start + due_again_after <= message.next_attempt_at
+    assert message.next_attempt_at < start + due_again_after + timedelta(seconds=1)
     assert message.last_error
 
     if due_again_after:
@@ -282,7 +285,7 @@ async def test_a_pass_killed_after_claiming_is_picked_up_once_its_lease_expires(
     await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))
     killed_at = utc(2026, 11, 30, 18, 1)
     async with sim.app.runtime.writes.begin() as session:
-        (claimed,) = await outbox.claim_due(session, killed_at, lease=LEASE)
+        (claimed,) = await outbox.claim_due(session, killed_at, lease=LEASE, token="killed-pass")
     assert (claimed.kind, claimed.status) == ("go-live", "sending")
 
     during_lease = [

@@ -17,6 +17,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "channel_slots",
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("channel_id", sa.String(length=32), nullable=False),
+        sa.Column("last_slot", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("team_id", "channel_id", name=op.f("pk_channel_slots")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("claimed_by", sa.String(length=36), nullable=True))
     with op.batch_alter_table("digest_schedules", schema=None) as batch_op:
         batch_op.add_column(sa.Column("reported_until", sa.DateTime(timezone=True), nullable=True))
 
@@ -105,6 +114,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("claimed_by")
+    op.drop_table("channel_slots")
     with op.batch_alter_table("digest_schedules", schema=None) as batch_op:
         batch_op.drop_column("reported_until")
 
