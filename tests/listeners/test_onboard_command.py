@@ -275,13 +275,16 @@ async def test_status_posts_the_checklist_to_the_channel(app: RunningApp, slack:
     assert blocks[0]["type"] == "header" and "2/19" in blocks[0]["text"]["text"]
     body = json.dumps(blocks, ensure_ascii=False)
     assert "Get sandbox client ID" in body and "Start your business" in body
-    async with app.runtime.sessions() as session:
-        application = await session.scalar(select(Application))
-    assert application is not None
-    assert (application.checklist_channel_id, application.checklist_ts) == (
-        "CPAY",
-        next(iter(slack.messages["CPAY"])),
-    )
+    # The message's ts is stored after Slack answered the post: wait for it.
+    expected = ("CPAY", next(iter(slack.messages["CPAY"])))
+    for _ in range(200):
+        async with app.runtime.sessions() as session:
+            application = await session.scalar(select(Application))
+        assert application is not None
+        if (application.checklist_channel_id, application.checklist_ts) == expected:
+            break
+        await asyncio.sleep(0.01)
+    assert (application.checklist_channel_id, application.checklist_ts) == expected
 
 
 async def test_export_uploads_csv_and_json_files(app: RunningApp, slack: SlackStub) -> None:
