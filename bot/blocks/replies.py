@@ -16,7 +16,6 @@ from slack_sdk.models.blocks import (
 from bot.checklists import Template
 from bot.command_parser import escape_mrkdwn
 from bot.services.checklist import MarkOutcome
-from bot.services.progress import Checklist
 from storage.models import Application, Event
 
 
@@ -32,12 +31,11 @@ def _steps(template: Template, numbers: Sequence[str]) -> str:
     return ", ".join(step_label(template, n) for n in numbers)
 
 
-def progress_text(checklist: Checklist) -> str:
-    return f"{checklist.done_count}/{checklist.total}"
+def _progress(application: Application, outcome: MarkOutcome) -> str:
+    return f"{app_label(application)} is at {outcome.done_count}/{outcome.total}."
 
 
-def marked(checklist: Checklist, outcome: MarkOutcome) -> str:
-    template = checklist.template
+def marked(application: Application, template: Template, outcome: MarkOutcome) -> str:
     lines = []
     if outcome.changed:
         lines.append(f"Marked done: {_steps(template, outcome.changed)}.")
@@ -45,18 +43,17 @@ def marked(checklist: Checklist, outcome: MarkOutcome) -> str:
         lines.append(f"Already done: {_steps(template, outcome.unchanged)}.")
     if outcome.open_before:
         lines.append(f"Still open before it: {', '.join(outcome.open_before)}.")
-    lines.append(f"{app_label(checklist.application)} is at {progress_text(checklist)}.")
+    lines.append(_progress(application, outcome))
     return "\n".join(lines)
 
 
-def unmarked(checklist: Checklist, outcome: MarkOutcome) -> str:
-    template = checklist.template
+def unmarked(application: Application, template: Template, outcome: MarkOutcome) -> str:
     lines = []
     if outcome.changed:
         lines.append(f"Marked not done: {_steps(template, outcome.changed)}.")
     if outcome.unchanged:
         lines.append(f"Already not done: {_steps(template, outcome.unchanged)}.")
-    lines.append(f"{app_label(checklist.application)} is at {progress_text(checklist)}.")
+    lines.append(_progress(application, outcome))
     return "\n".join(lines)
 
 

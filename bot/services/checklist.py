@@ -10,7 +10,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +25,7 @@ from bot.services.errors import ChecklistError
 from bot.services.progress import Checklist, build_checklist
 from storage import outbox
 from storage import repositories as repo
-from storage.models import Application, Event
+from storage.models import Application, Event, StepState
 
 
 def template_for(application: Application) -> Template:
@@ -149,6 +149,10 @@ class MarkOutcome:
     open_before: list[str]
     # Messages the change put in the outbox (announcements), to send right away.
     enqueued: int = 0
+    # Progress after the change, and who owns the changed steps (their Home needs redrawing).
+    done_count: int = 0
+    total: int = 0
+    touched: list[str | None] = field(default_factory=list)
 
 
 async def mark_steps(
@@ -189,11 +193,27 @@ async def mark_steps(
     open_before = [
         s.step for s in states if s.position < last and s.done_at is None and s.step not in numbers
     ]
+    return _outcome(template, numbers, changed, states, open_before, enqueued)
+
+
+def _outcome(
+    template: Template,
+    numbers: Sequence[str],
+    changed: Sequence[str],
+    states: Sequence[StepState],
+    open_before: list[str],
+    enqueued: int = 0,
+) -> MarkOutcome:
+    by_step = {s.step: s for s in states}
+    in_order = _in_template_order(template, changed)
     return MarkOutcome(
-        changed=_in_template_order(template, changed),
+        changed=in_order,
         unchanged=[n for n in numbers if n not in changed],
         open_before=open_before,
         enqueued=enqueued,
+        done_count=sum(s.done_at is not None for s in states),
+        total=len(states),
+        touched=[by_step[n].assignee_id for n in in_order],
     )
 
 
@@ -259,11 +279,8 @@ async def unmark_steps(
             new_value="not done",
             now=now,
         )
-    return MarkOutcome(
-        changed=_in_template_order(template, changed),
-        unchanged=[n for n in numbers if n not in changed],
-        open_before=[],
-    )
+    states = await repo.step_states(session, application.id)
+    return _outcome(template, numbers, changed, states, open_before=[])
 
 
 def _in_template_order(template: Template, numbers: Sequence[str]) -> list[str]:

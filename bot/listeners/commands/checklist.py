@@ -113,7 +113,7 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
 
     async def change(
         session: AsyncSession, current: Application
-    ) -> tuple[str, list[str | None], int]:
+    ) -> tuple[str, list[str | None], int, Application]:
         outcome = await svc.mark_steps(
             session,
             current,
@@ -123,12 +123,11 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
             keyring=req.runtime.keyring,
             force=command.force,
         )
-        checklist = await svc.load_checklist(session, current)
-        touched = [checklist.step(n).assignee_id for n in outcome.changed]
-        return replies.marked(checklist, outcome), touched, outcome.enqueued
+        text = replies.marked(current, svc.template_for(current), outcome)
+        return text, outcome.touched, outcome.enqueued, current
 
-    text, touched, enqueued = await apply_change(req, application, change)
-    redraw = redraw_after(req, application, touched)
+    text, touched, enqueued, current = await apply_change(req, application, change)
+    redraw = redraw_after(req, current, touched)
 
     async def after() -> None:
         await redraw()
@@ -141,16 +140,17 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
 async def unmark(req: Request, command: cmd.Unmark) -> Reply:
     application = await resolve_application(req, command.app)
 
-    async def change(session: AsyncSession, current: Application) -> tuple[str, list[str | None]]:
+    async def change(
+        session: AsyncSession, current: Application
+    ) -> tuple[str, list[str | None], Application]:
         outcome = await svc.unmark_steps(
             session, current, command.steps, actor_id=req.user_id, now=req.now
         )
-        checklist = await svc.load_checklist(session, current)
-        touched = [checklist.step(n).assignee_id for n in outcome.changed]
-        return replies.unmarked(checklist, outcome), touched
+        text = replies.unmarked(current, svc.template_for(current), outcome)
+        return text, outcome.touched, current
 
-    text, touched = await apply_change(req, application, change)
-    return Reply(text, after=redraw_after(req, application, touched))
+    text, touched, current = await apply_change(req, application, change)
+    return Reply(text, after=redraw_after(req, current, touched))
 
 
 async def assign(req: Request, command: cmd.Assign) -> Reply:

@@ -107,10 +107,13 @@ async def apply_change(
 
 
 def redraw_after(req: Request, application: Application, users: Iterable[str | None]) -> AfterAck:
-    """After a change: refresh the channel's latest checklist and the Home of those it touched."""
+    """After a change: refresh the channel's latest checklist and the Home of those it touched.
+    `application` as the change's transaction saw it: it knows its latest checklist message."""
 
     async def redraw() -> None:
-        await req.surfaces.update_latest_message(req.client, application.id)
+        channel, ts = application.checklist_channel_id, application.checklist_ts
+        if channel and ts:
+            await req.surfaces.update_message(req.client, application.id, channel, ts)
         await req.surfaces.publish_homes(req.client, req.team_id, users)
 
     return redraw
