@@ -15,6 +15,7 @@ from bot.crypto import Keyring
 if TYPE_CHECKING:
     from bot.installations import EncryptedInstallationStore
 from bot.slack_directory import SlackDirectory
+from storage.db import WriteSessions
 
 
 def utc_now() -> datetime:
@@ -26,7 +27,7 @@ class Runtime:
     """`sessions` for reading; `writes` for units of work that change something."""
 
     sessions: async_sessionmaker[AsyncSession]
-    writes: async_sessionmaker[AsyncSession]
+    writes: WriteSessions
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     clock: Callable[[], datetime] = utc_now
     # Sends what is due in the outbox; set when the app serves, so an announcement goes out

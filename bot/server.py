@@ -20,7 +20,7 @@ from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
 from bot.installations import EncryptedInstallationStore
 from bot.runtime import Runtime
 from bot.scheduler import PassRunner, start_scheduler
-from storage.db import create_engine, create_sessionmaker, upgrade
+from storage.db import create_engine, create_sessionmaker, upgrade, write_sessions
 from storage.models import KeyCheck
 
 logger = logging.getLogger(__name__)
@@ -72,9 +72,7 @@ async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
     engine = create_engine(settings.database)
     try:
         await upgrade(engine)
-        runtime = Runtime(
-            sessions=create_sessionmaker(engine), writes=create_sessionmaker(engine, writes=True)
-        )
+        runtime = Runtime(sessions=create_sessionmaker(engine), writes=write_sessions(engine))
         runtime.keyring = await _keyring(settings, runtime)
         runtime.engine = engine
         if settings.oauth:
