@@ -173,17 +173,7 @@ async def mark_steps(
     if gated:
         await _check_gate(session, application, gated, keyring, force, actor_id, now)
     changed = await repo.set_done(session, application.id, numbers, by=actor_id, now=now)
-    for number in _in_template_order(template, changed):
-        await repo.record_event(
-            session,
-            application_id=application.id,
-            actor_id=actor_id,
-            kind="marked",
-            step=number,
-            old_value="not done",
-            new_value="done",
-            now=now,
-        )
+    await _record_marks(session, application, template, changed, True, actor_id, now)
     announcements = await announcements_for(
         session, application, template, changed, actor_id=actor_id, now=now, keyring=keyring
     )
@@ -268,19 +258,32 @@ async def unmark_steps(
     template = template_for(application)
     numbers = expand_steps(template, refs)
     changed = await repo.set_done(session, application.id, numbers, done=False, now=now)
+    await _record_marks(session, application, template, changed, False, actor_id, now)
+    states = await repo.step_states(session, application.id)
+    return _outcome(template, numbers, changed, states, open_before=[])
+
+
+async def _record_marks(
+    session: AsyncSession,
+    application: Application,
+    template: Template,
+    changed: Sequence[str],
+    done: bool,
+    actor_id: str,
+    now: datetime,
+) -> None:
+    states = ("not done", "done") if done else ("done", "not done")
     for number in _in_template_order(template, changed):
         await repo.record_event(
             session,
             application_id=application.id,
             actor_id=actor_id,
-            kind="unmarked",
+            kind="marked" if done else "unmarked",
             step=number,
-            old_value="done",
-            new_value="not done",
+            old_value=states[0],
+            new_value=states[1],
             now=now,
         )
-    states = await repo.step_states(session, application.id)
-    return _outcome(template, numbers, changed, states, open_before=[])
 
 
 def _in_template_order(template: Template, numbers: Sequence[str]) -> list[str]:

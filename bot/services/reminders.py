@@ -50,6 +50,16 @@ class StepWatch:
     remind_after_days: int
     hours: WorkingHours
 
+    def about(self) -> dict[str, object]:
+        """What every message about this step names."""
+        return {
+            "application_id": self.application_id,
+            "application": self.application,
+            "slug": self.slug,
+            "step": self.step,
+            "title": self.title,
+        }
+
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
     """For each (done_at, changed_at) in template order: since when the step has waited, the
@@ -124,13 +134,9 @@ class Reminder:
             target=w.recipient,
             application_id=w.application_id,
             step=w.step,
-            payload={
-                "application_id": w.application_id,
-                "application": w.application,
-                "slug": w.slug,
+            payload=w.about()
+            | {
                 "channel": w.channel_id,
-                "step": w.step,
-                "title": w.title,
                 "reason": self.reason,
                 "waited_days": self.waited_days,
                 "since": self.since_day.isoformat(),
@@ -178,12 +184,8 @@ def escalations(
                 target=w.channel_id,
                 application_id=w.application_id,
                 step=w.step,
-                payload={
-                    "application_id": w.application_id,
-                    "application": w.application,
-                    "slug": w.slug,
-                    "step": w.step,
-                    "title": w.title,
+                payload=w.about()
+                | {
                     "recipient": w.recipient,
                     "owner": w.owner_id,
                     "reminders": len(unanswered),
