@@ -6,7 +6,7 @@ so two people changing the same step at once cannot both "win" and log the chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Row, delete, func, select, update
@@ -22,6 +22,9 @@ from storage.models import (
     Note,
     StepState,
 )
+
+# Rows a pass reads at a time from the watched steps.
+WATCH_BATCH = 5000
 
 
 async def add_application(
@@ -276,13 +279,14 @@ async def all_notes(session: AsyncSession, application_id: int) -> list[Note]:
     )
 
 
-async def watched_steps(session: AsyncSession) -> Sequence[Row]:
-    """Every step of every application that reminds, in order: one query for the whole pass.
+async def watched_steps(session: AsyncSession) -> AsyncIterator[Sequence[Row]]:
+    """Every step of every application that reminds, in order: one query for the whole pass,
+    read in batches.
 
-    Plain rows of the columns the reminder rules need, not ORM objects: a pass reads
-    hundreds of thousands of them.
+    Plain rows of the columns the reminder rules need, not ORM objects, streamed: a pass reads
+    hundreds of thousands of them and keeps only the few that need a reminder.
     """
-    result = await session.execute(
+    result = await session.stream(
         select(
             Application.id,
             Application.team_id,
@@ -305,8 +309,10 @@ async def watched_steps(session: AsyncSession) -> Sequence[Row]:
         .join(StepState, StepState.application_id == Application.id)
         .where(Application.archived_at.is_(None), Application.reminders_on.is_(True))
         .order_by(Application.id, StepState.position)
+        .execution_options(yield_per=WATCH_BATCH)
     )
-    return result.all()
+    async for rows in result.partitions():
+        yield rows
 
 
 async def contacts_of(session: AsyncSession, application_id: int) -> list[str]:

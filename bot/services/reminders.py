@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,46 +73,58 @@ def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[dat
     return result
 
 
-def _watches(rows: Sequence, now: datetime) -> Iterable[StepWatch]:
-    for application_id, group in groupby(rows, key=lambda r: r.id):
-        steps = list(group)
-        first = steps[0]
-        template = get_template(first.template_key, first.template_version)
-        flags = active_flags([s.done_at is not None for s in steps])
-        waits = waiting_since([(s.done_at, s.changed_at) for s in steps])
-        hours = WorkingHours.parse(first.remind_start, first.remind_end)
-        # A superset of stalled in any zone: N working days are at least N calendar days.
-        stalled_before = now - timedelta(days=first.remind_after_days)
-        for row, active, since in zip(steps, flags, waits, strict=True):
-            if row.done_at is not None:
-                continue
-            snoozed = row.snoozed_until is not None and row.snoozed_until > now
-            may_be_stalled = active and since <= stalled_before
-            may_be_overdue = row.due_on is not None and row.due_on <= now.date() + timedelta(1)
-            if snoozed or not (may_be_stalled or may_be_overdue):
-                continue
-            yield StepWatch(
-                application_id=application_id,
-                team_id=first.team_id,
-                application=first.name,
-                slug=first.slug,
-                channel_id=first.channel_id,
-                owner_id=first.owner_id,
-                step=row.step,
-                title=template.step(row.step).title,
-                recipient=row.assignee_id or first.owner_id,
-                waiting_since=since,
-                # A snooze answers the reminders before it: escalation counts from then.
-                answered_at=max(since, (row.snoozed_until or since) - SNOOZE),
-                due_on=row.due_on,
-                active=active,
-                remind_after_days=first.remind_after_days,
-                hours=hours,
-            )
+def _watches(steps: Sequence, now: datetime) -> Iterable[StepWatch]:
+    """The candidates among one application's steps (rows in template order)."""
+    if not steps:
+        return
+    first = steps[0]
+    application_id = first.id
+    template = get_template(first.template_key, first.template_version)
+    flags = active_flags([s.done_at is not None for s in steps])
+    waits = waiting_since([(s.done_at, s.changed_at) for s in steps])
+    hours = WorkingHours.parse(first.remind_start, first.remind_end)
+    # A superset of stalled in any zone: N working days are at least N calendar days.
+    stalled_before = now - timedelta(days=first.remind_after_days)
+    for row, active, since in zip(steps, flags, waits, strict=True):
+        if row.done_at is not None:
+            continue
+        snoozed = row.snoozed_until is not None and row.snoozed_until > now
+        may_be_stalled = active and since <= stalled_before
+        may_be_overdue = row.due_on is not None and row.due_on <= now.date() + timedelta(1)
+        if snoozed or not (may_be_stalled or may_be_overdue):
+            continue
+        yield StepWatch(
+            application_id=application_id,
+            team_id=first.team_id,
+            application=first.name,
+            slug=first.slug,
+            channel_id=first.channel_id,
+            owner_id=first.owner_id,
+            step=row.step,
+            title=template.step(row.step).title,
+            recipient=row.assignee_id or first.owner_id,
+            waiting_since=since,
+            # A snooze answers the reminders before it: escalation counts from then.
+            answered_at=max(since, (row.snoozed_until or since) - SNOOZE),
+            due_on=row.due_on,
+            active=active,
+            remind_after_days=first.remind_after_days,
+            hours=hours,
+        )
 
 
 async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
-    return list(_watches(await repo.watched_steps(session), now))
+    """Reads every application's steps once, batch by batch, keeping only candidates."""
+    found: list[StepWatch] = []
+    application: list = []  # the rows of the application being read, across batches
+    async for rows in repo.watched_steps(session):
+        for row in rows:
+            if application and row.id != application[0].id:
+                found.extend(_watches(application, now))
+                application = []
+            application.append(row)
+    found.extend(_watches(application, now))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
