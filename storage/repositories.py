@@ -6,10 +6,10 @@ so two people changing the same step at once cannot both "win" and log the chang
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import Row, and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,9 +22,6 @@ from storage.models import (
     Note,
     StepState,
 )
-
-# Rows a pass reads at a time from the watched steps.
-WATCH_BATCH = 5000
 
 
 async def add_application(
@@ -279,14 +276,22 @@ async def all_notes(session: AsyncSession, application_id: int) -> list[Note]:
     )
 
 
-async def watched_steps(session: AsyncSession) -> AsyncIterator[Sequence[Row]]:
-    """Every step of every application that reminds, in order: one query for the whole pass,
-    read in batches.
+async def reminder_candidates(
+    session: AsyncSession, *, stale_before: datetime, due_by: date, now: datetime
+) -> Sequence[Row]:
+    """Steps that may need a reminder: not done, not snoozed, and either active and untouched
+    since `stale_before`, or due by `due_by`. One query for the whole pass.
 
-    Plain rows of the columns the reminder rules need, not ORM objects, streamed: a pass reads
-    hundreds of thousands of them and keeps only the few that need a reminder.
+    Whether a step is active, and since when it could be started, depend on the steps
+    around it, so window functions over each application's steps work them out here, and
+    only the few candidates leave the database (bot/services/progress.py `active_flags`
+    and bot/services/reminders.py `waiting_since` are the same rules in Python; a test
+    holds the two together).
     """
-    result = await session.stream(
+    s = StepState
+    before = {"partition_by": s.application_id, "order_by": s.position, "rows": (None, -1)}
+    after = {"partition_by": s.application_id, "order_by": s.position, "rows": (1, None)}
+    steps = (
         select(
             Application.id,
             Application.team_id,
@@ -299,20 +304,37 @@ async def watched_steps(session: AsyncSession) -> AsyncIterator[Sequence[Row]]:
             Application.remind_after_days,
             Application.remind_start,
             Application.remind_end,
-            StepState.step,
-            StepState.done_at,
-            StepState.assignee_id,
-            StepState.due_on,
-            StepState.changed_at,
-            StepState.snoozed_until,
+            s.step,
+            s.done_at,
+            s.assignee_id,
+            s.due_on,
+            s.changed_at,
+            s.snoozed_until,
+            func.sum(case((s.done_at.is_(None), 1), else_=0)).over(**before).label("open_before"),
+            func.max(case((s.done_at.is_not(None), 1), else_=0)).over(**after).label("done_after"),
+            func.max(s.done_at).over(**before).label("startable_at"),
         )
-        .join(StepState, StepState.application_id == Application.id)
+        .join(s, s.application_id == Application.id)
         .where(Application.archived_at.is_(None), Application.reminders_on.is_(True))
-        .order_by(Application.id, StepState.position)
-        .execution_options(yield_per=WATCH_BATCH)
+        .subquery()
     )
-    async for rows in result.partitions():
-        yield rows
+    active = or_(
+        func.coalesce(steps.c.open_before, 0) == 0, func.coalesce(steps.c.done_after, 0) == 1
+    )
+    untouched = and_(
+        steps.c.changed_at <= stale_before,
+        or_(steps.c.startable_at.is_(None), steps.c.startable_at <= stale_before),
+    )
+    result = await session.execute(
+        select(steps)
+        .where(
+            steps.c.done_at.is_(None),
+            or_(steps.c.snoozed_until.is_(None), steps.c.snoozed_until <= now),
+            or_(and_(active, untouched), steps.c.due_on <= due_by),
+        )
+        .order_by(steps.c.id, steps.c.step)
+    )
+    return result.all()
 
 
 async def contacts_of(session: AsyncSession, application_id: int) -> list[str]:

@@ -7,7 +7,7 @@ working hours, stalled for `remind after` working days or past its due date, not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import get_template
 from bot.services.calendar import WorkingHours, add_working_days, working_days_between
-from bot.services.progress import active_flags
 from storage import outbox
 from storage import repositories as repo
 from storage.outbox import NewMessage
@@ -25,6 +24,7 @@ REMINDER = "reminder"
 ESCALATION = "escalation"
 ESCALATE_AFTER = 3  # unanswered reminders before the channel is told
 SNOOZE = timedelta(days=1)
+MIN_REMIND_AFTER_DAYS = 1  # `remind after` takes 1 to 30 working days
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,58 +73,48 @@ def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[dat
     return result
 
 
-def _watches(steps: Sequence, now: datetime) -> Iterable[StepWatch]:
-    """The candidates among one application's steps (rows in template order)."""
-    if not steps:
-        return
-    first = steps[0]
-    application_id = first.id
-    template = get_template(first.template_key, first.template_version)
-    flags = active_flags([s.done_at is not None for s in steps])
-    waits = waiting_since([(s.done_at, s.changed_at) for s in steps])
-    hours = WorkingHours.parse(first.remind_start, first.remind_end)
+def _watch(row, now: datetime) -> StepWatch | None:
+    """A candidate row (see storage.repositories.reminder_candidates) as a watch, or None
+    when its application waits longer than the day the query assumed."""
+    active = (row.open_before or 0) == 0 or (row.done_after or 0) == 1
+    since = max(row.changed_at, row.startable_at or row.changed_at)
     # A superset of stalled in any zone: N working days are at least N calendar days.
-    stalled_before = now - timedelta(days=first.remind_after_days)
-    for row, active, since in zip(steps, flags, waits, strict=True):
-        if row.done_at is not None:
-            continue
-        snoozed = row.snoozed_until is not None and row.snoozed_until > now
-        may_be_stalled = active and since <= stalled_before
-        may_be_overdue = row.due_on is not None and row.due_on <= now.date() + timedelta(1)
-        if snoozed or not (may_be_stalled or may_be_overdue):
-            continue
-        yield StepWatch(
-            application_id=application_id,
-            team_id=first.team_id,
-            application=first.name,
-            slug=first.slug,
-            channel_id=first.channel_id,
-            owner_id=first.owner_id,
-            step=row.step,
-            title=template.step(row.step).title,
-            recipient=row.assignee_id or first.owner_id,
-            waiting_since=since,
-            # A snooze answers the reminders before it: escalation counts from then.
-            answered_at=max(since, (row.snoozed_until or since) - SNOOZE),
-            due_on=row.due_on,
-            active=active,
-            remind_after_days=first.remind_after_days,
-            hours=hours,
-        )
+    may_be_stalled = active and since <= now - timedelta(days=row.remind_after_days)
+    may_be_overdue = row.due_on is not None and row.due_on <= now.date() + timedelta(1)
+    if not (may_be_stalled or may_be_overdue):
+        return None
+    template = get_template(row.template_key, row.template_version)
+    return StepWatch(
+        application_id=row.id,
+        team_id=row.team_id,
+        application=row.name,
+        slug=row.slug,
+        channel_id=row.channel_id,
+        owner_id=row.owner_id,
+        step=row.step,
+        title=template.step(row.step).title,
+        recipient=row.assignee_id or row.owner_id,
+        waiting_since=since,
+        # A snooze answers the reminders before it: escalation counts from then.
+        answered_at=max(since, (row.snoozed_until or since) - SNOOZE),
+        due_on=row.due_on,
+        active=active,
+        remind_after_days=row.remind_after_days,
+        hours=WorkingHours.parse(row.remind_start, row.remind_end),
+    )
 
 
 async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
-    """Reads every application's steps once, batch by batch, keeping only candidates."""
-    found: list[StepWatch] = []
-    application: list = []  # the rows of the application being read, across batches
-    async for rows in repo.watched_steps(session):
-        for row in rows:
-            if application and row.id != application[0].id:
-                found.extend(_watches(application, now))
-                application = []
-            application.append(row)
-    found.extend(_watches(application, now))
-    return found
+    """Steps that may need a reminder now. The database narrows 190,000 steps to the few
+    active-and-untouched-for-a-day or due-by-tomorrow ones; each application's own
+    `remind after` is applied here."""
+    rows = await repo.reminder_candidates(
+        session,
+        stale_before=now - timedelta(days=MIN_REMIND_AFTER_DAYS),
+        due_by=now.date() + timedelta(days=1),
+        now=now,
+    )
+    return [w for row in rows if (w := _watch(row, now)) is not None]
 
 
 @dataclass(frozen=True, slots=True)
