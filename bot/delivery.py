@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.notifications import render
 from bot.runtime import Runtime
@@ -60,42 +61,36 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
-Reserve = Callable[[str, str, float, float], Awaitable[float]]
-
-
 @dataclass
 class ChannelPacer:
     """At most one message a second to one channel.
 
     Each send reserves its slot before it waits, so two sends that start together get slots a
-    second apart. With `reserve` (the database, see `shared`), slots are shared by every
-    replica; without it, by this process only.
+    second apart. A `shared` pacer keeps the slots in the database, so they hold across
+    replicas; otherwise they hold in this process.
     """
 
     interval: float = 1.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     clock: Callable[[], float] = time.time
-    reserve: Reserve | None = None
+    shared: bool = False
     _last: dict[tuple[str, str], float] = field(default_factory=dict)
 
-    @staticmethod
-    def shared(runtime: Runtime) -> ChannelPacer:
-        async def reserve(team_id: str, channel: str, now: float, interval: float) -> float:
-            async with runtime.writes.begin() as session:
-                return await outbox.reserve_slot(session, team_id, channel, now, interval)
-
-        return ChannelPacer(reserve=reserve)
-
-    async def wait_turn(self, team_id: str, channel: str) -> None:
+    async def reserve(self, team_id: str, channel: str, session: AsyncSession | None) -> float:
+        """This send's moment to post, reserved in `session`'s transaction when shared."""
         now = self.clock()
-        if self.reserve is not None:
-            slot = await self.reserve(team_id, channel, now, self.interval)
-        else:
-            last = self._last.get((team_id, channel))
-            slot = now if last is None else max(now, last + self.interval)
-            self._last[(team_id, channel)] = slot
-        if slot > now:
-            await self.sleep(slot - now)
+        if self.shared:
+            assert session is not None, "a shared pacer reserves in the caller's transaction"
+            return await outbox.reserve_slot(session, team_id, channel, now, self.interval)
+        last = self._last.get((team_id, channel))
+        slot = now if last is None else max(now, last + self.interval)
+        self._last[(team_id, channel)] = slot
+        return slot
+
+    async def wait_for(self, slot: float) -> None:
+        delay = slot - self.clock()
+        if delay > 0:
+            await self.sleep(delay)
 
 
 @dataclass
@@ -127,13 +122,19 @@ class Deliverer:
         async def send_in_turn(messages: list[OutboxMessage]) -> None:
             async with gate:
                 for message in messages:
-                    await self.pacer.wait_turn(message.team_id, message.target)
+                    # One transaction: keep the claim, and take this channel's next slot.
                     async with self.runtime.writes.begin() as session:
                         still_ours = await outbox.renew(
                             session, message.id, token, current() + LEASE
                         )
-                    if still_ours:  # else another sender took it after our lease ran out
-                        await Delivery(self, message, token, current, report).run()
+                        if still_ours:
+                            slot = await self.pacer.reserve(
+                                message.team_id, message.target, session
+                            )
+                    if not still_ours:  # another sender took it after our lease ran out
+                        continue
+                    await self.pacer.wait_for(slot)
+                    await Delivery(self, message, token, current, report).run()
 
         await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
         return report

@@ -56,9 +56,7 @@ class PassRunner:
     @classmethod
     def create(cls, runtime: Runtime, client_for: ClientFor) -> PassRunner:
         # Pacing is reserved in the database, so replicas share each channel's one a second.
-        return cls(
-            runtime, client_for, Deliverer(runtime, client_for, ChannelPacer.shared(runtime))
-        )
+        return cls(runtime, client_for, Deliverer(runtime, client_for, ChannelPacer(shared=True)))
 
     async def run_pass(self, now: datetime) -> PassReport:
         async with self._running:
