@@ -71,41 +71,20 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         if outcome.enqueued:
             await runtime.kick_outbox()
 
-    async def toggle_phase(
+    async def refold(
         ack: AsyncAck,
         body: dict[str, Any],
         action: dict[str, Any],
         client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:
+        """Expand or collapse one phase, or all of them; the message is redrawn folded so."""
         await ack()
-        parsed = blocks.parse_action_value(action.get("value", ""))
-        if parsed is None or not parsed[1].isdigit():
+        found = _fold_for(action, _message_blocks(body))
+        if found is None:
             return
-        application_id, phase, what = parsed
-        fold = blocks.fold_from_blocks(_message_blocks(body))
-        fold = fold.with_phase(int(phase), what == "expand")
+        application_id, fold = found
         if not await _refresh_after_click(body, client, respond, surfaces, application_id, fold):
-            await _refuse(respond, "This checklist's application was deleted.")
-
-    async def fold_all(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        value = action.get("value", "")
-        if not value.isdigit():
-            return
-        phases = [
-            int(b["block_id"].split(":")[1])
-            for b in _message_blocks(body)
-            if b.get("block_id", "").startswith("phase:")
-        ]
-        fold = blocks.Fold.all(phases, action["action_id"] == blocks.EXPAND_ALL)
-        if not await _refresh_after_click(body, client, respond, surfaces, int(value), fold):
             await _refuse(respond, "This checklist's application was deleted.")
 
     async def step_menu(
@@ -139,10 +118,31 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
 
     app.action(blocks.TOGGLE_STEP)(toggle_step)
     app.action(MARK_FROM_HOME)(toggle_step)
-    app.action(blocks.TOGGLE_PHASE)(toggle_phase)
-    app.action(blocks.EXPAND_ALL)(fold_all)
-    app.action(blocks.COLLAPSE_ALL)(fold_all)
+    for action_id in (blocks.TOGGLE_PHASE, blocks.EXPAND_ALL, blocks.COLLAPSE_ALL):
+        app.action(action_id)(refold)
     app.action(blocks.STEP_MENU)(step_menu)
+
+
+def _fold_for(
+    action: dict[str, Any], message_blocks: list[dict[str, Any]]
+) -> tuple[int, blocks.Fold] | None:
+    """(application, new fold) for a fold button, from the message's current fold."""
+    if action["action_id"] == blocks.TOGGLE_PHASE:
+        parsed = blocks.parse_action_value(action.get("value", ""))
+        if parsed is None or not parsed[1].isdigit():
+            return None
+        application_id, phase, what = parsed
+        fold = blocks.fold_from_blocks(message_blocks).with_phase(int(phase), what == "expand")
+        return application_id, fold
+    value = action.get("value", "")
+    if not value.isdigit():
+        return None
+    phases = [
+        int(b["block_id"].split(":")[1])
+        for b in message_blocks
+        if b.get("block_id", "").startswith("phase:")
+    ]
+    return int(value), blocks.Fold.all(phases, action["action_id"] == blocks.EXPAND_ALL)
 
 
 def _message_blocks(body: dict[str, Any]) -> list[dict[str, Any]]:
