@@ -160,18 +160,6 @@ async def record_failed(session: AsyncSession, message_id: int, token: str, erro
     )
 
 
-async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found.update(
-            await session.scalars(
-                select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
-            )
-        )
-    return found
-
-
 async def sent_reminders_since(
     session: AsyncSession, since: datetime
 ) -> list[tuple[int, str, datetime]]:
@@ -184,13 +172,6 @@ async def sent_reminders_since(
         )
     )
     return [(a, s, c) for a, s, c in rows if a is not None and s is not None]
-
-
-async def counts_by_status(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    )
-    return {status: count for status, count in rows}
 
 
 async def add_to_count(session: AsyncSession, dedupe_key: str) -> bool:
