@@ -24,12 +24,11 @@ async def _database(data_dir: Path, api_url: str, applications: int) -> None:
         onboard_data_dir=data_dir,
         _env_file=None,  # type: ignore[call-arg]
     )
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         await _fill(runtime, applications, stalled_every=100, channels=None)
     finally:
         await runtime.close()
-        await engine.dispose()
 
 
 def run(applications: int = 10000) -> dict[str, float]:

@@ -110,7 +110,7 @@ async def _one_pass(
             onboard_data_dir=Path(tmp),
             _env_file=None,  # type: ignore[call-arg]
         )
-        runtime, engine = await open_runtime(settings)
+        runtime = await open_runtime(settings)
         try:
             await _fill(runtime, applications, stalled_every, channels)
             runner = PassRunner.create(
@@ -131,14 +131,15 @@ async def _one_pass(
                 return await deliver_due(now)
 
             runner.deliverer.deliver_due = delivering  # type: ignore[method-assign]
-            event.listen(engine.sync_engine, "before_cursor_execute", count)
+            for engine in runtime.owned_engines:  # the pass reads through one, writes the other
+                event.listen(engine.sync_engine, "before_cursor_execute", count)
             started = time.perf_counter()
             report = await runner.run_pass(NOW)
             seconds = time.perf_counter() - started
-            event.remove(engine.sync_engine, "before_cursor_execute", count)
+            for engine in runtime.owned_engines:
+                event.remove(engine.sync_engine, "before_cursor_execute", count)
         finally:
             await runtime.close()
-            await engine.dispose()
     result = PassResult(applications, seconds, planning, queries - planning, report.delivery.sent)
     return result, slack
 

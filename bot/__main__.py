@@ -73,14 +73,13 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     now = _parse_now(args.now)
 
     async def run() -> str:
-        runtime, engine = await open_runtime(settings)
+        runtime = await open_runtime(settings)
         try:
             runner = PassRunner.create(runtime, clients_for(settings, runtime))
             report = await runner.run_pass(now)
             return f"pass as of {now.isoformat()}: {report}"
         finally:
             await runtime.close()
-            await engine.dispose()
 
     print(asyncio.run(run()))
     return 0
@@ -174,13 +173,13 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from storage.keys import rotate_all
 
     async def run() -> int:
-        runtime, engine = await open_runtime(settings)
+        runtime = await open_runtime(settings)
         try:
             assert runtime.keyring is not None
             async with runtime.writes.begin() as session:
                 return await rotate_all(session, runtime.keyring)
         finally:
-            await engine.dispose()
+            await runtime.close()
 
     count = asyncio.run(run())
     print(f"re-encrypted {count} stored secrets with the newest key")
@@ -191,8 +190,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import open_runtime
 
     async def run() -> None:
-        _runtime, engine = await open_runtime(settings)
-        await engine.dispose()
+        runtime = await open_runtime(settings)
+        await runtime.close()
 
     asyncio.run(run())
     print("database schema is up to date")
@@ -205,15 +204,15 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from storage import repositories as repo
 
     async def run() -> list:
-        runtime, engine = await open_runtime(settings)
+        runtime = await open_runtime(settings)
         try:
-            async with runtime.sessions() as session:
+            async with runtime.long_reads() as session:
                 found = await repo.application_by_slug(session, args.team, args.slug)
                 if found is None:
                     raise SettingsError(f"no application '{args.slug}' in team '{args.team}'")
                 return await export_application(session, found, args.format)
         finally:
-            await engine.dispose()
+            await runtime.close()
 
     files = asyncio.run(run())
     if args.output == "-":

@@ -24,10 +24,14 @@ def utc_now() -> datetime:
 
 @dataclass
 class Runtime:
-    """`sessions` for reading; `writes` for units of work that change something."""
+    """`sessions` for reading; `writes` for units of work that change something;
+    `long_reads` for reads that take long (a scheduler pass over every application, an
+    export): on SQLite these run in a worker thread, so Slack's requests are answered meanwhile
+    (storage/db.py)."""
 
     sessions: async_sessionmaker[AsyncSession]
     writes: WriteSessions
+    long_reads: async_sessionmaker[AsyncSession] | None = None
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     clock: Callable[[], datetime] = utc_now
     # Sends what is due in the outbox; set when the app serves, so an announcement goes out
@@ -38,7 +42,13 @@ class Runtime:
     # With OAuth: the installed workspaces' tokens (bot/installations.py).
     installations: EncryptedInstallationStore | None = None
     engine: AsyncEngine | None = None
+    # Engines this runtime opened, disposed by close().
+    owned_engines: list[AsyncEngine] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
+
+    def __post_init__(self) -> None:
+        if self.long_reads is None:
+            self.long_reads = self.sessions
 
     async def kick_outbox(self) -> None:
         if self.deliver_outbox is not None:
@@ -54,3 +64,6 @@ class Runtime:
         if self._http is not None:
             await self._http.close()
             self._http = None
+        for engine in self.owned_engines:
+            await engine.dispose()
+        self.owned_engines.clear()

@@ -68,7 +68,7 @@ class PassRunner:
             return
 
     async def _run_pass(self, now: datetime) -> PassReport:
-        async with self.runtime.sessions() as session:
+        async with self.runtime.long_reads() as session:
             watches = await reminders.candidates(session, now)
             prepared = await digests.prepare(session, now)
         zones = await self._zones(watches)

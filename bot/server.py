@@ -11,7 +11,6 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.alipay import webhook
 from bot.app import INSTALL_PATH, REDIRECT_PATH, check_token, clients_for, create_app
@@ -65,25 +64,32 @@ def build_web_app(
     return web_app
 
 
-async def open_runtime(settings: Settings) -> tuple[Runtime, AsyncEngine]:
-    """Connect to the database, bring its schema up to date and check the encryption keys."""
+async def open_runtime(settings: Settings) -> Runtime:
+    """Connect to the database, bring its schema up to date and check the encryption keys.
+    The runtime owns its engines: `await runtime.close()` when done."""
     if settings.database_url is None:
         settings.onboard_data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database)
+    runtime = Runtime(
+        sessions=create_sessionmaker(engine), writes=write_sessions(engine), engine=engine
+    )
+    runtime.owned_engines.append(engine)
     try:
         await upgrade(engine)
-        runtime = Runtime(sessions=create_sessionmaker(engine), writes=write_sessions(engine))
+        if engine.dialect.name == "sqlite":
+            long_read_engine = create_engine(settings.database, long_reads=True)
+            runtime.owned_engines.append(long_read_engine)
+            runtime.long_reads = create_sessionmaker(long_read_engine)
         runtime.keyring = await _keyring(settings, runtime)
-        runtime.engine = engine
         if settings.oauth:
             assert settings.slack_client_id is not None
             runtime.installations = EncryptedInstallationStore(
                 client_id=settings.slack_client_id, engine=engine, keyring=runtime.keyring
             )
     except BaseException:
-        await engine.dispose()
+        await runtime.close()
         raise
-    return runtime, engine
+    return runtime
 
 
 async def _keyring(settings: Settings, runtime: Runtime) -> Keyring:
@@ -105,7 +111,7 @@ async def _keyring(settings: Settings, runtime: Runtime) -> Keyring:
 
 async def serve(settings: Settings) -> None:
     identity = None if settings.oauth else await check_token(settings)
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         bolt_app = await create_app(settings, runtime, identity)
         stop = asyncio.Event()
@@ -137,4 +143,3 @@ async def serve(settings: Settings) -> None:
         logger.info("stopped")
     finally:
         await runtime.close()
-        await engine.dispose()

@@ -8,6 +8,7 @@ SQLite is the embedded default; PostgreSQL is selected by URL. Callers own their
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,15 +17,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
+
+from storage.sqlite_inline import inline_connector
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Statements of the inline engine run on the event loop's thread: they wait for a lock only
+# briefly there, and BEGIN IMMEDIATE waits for the write lock in asyncio sleeps instead.
+INLINE_BUSY_TIMEOUT_MS = 20
 # Any constant works; it only has to be the same for every replica upgrading the schema.
 _PG_UPGRADE_LOCK = 0x0B0A4D
 
@@ -44,18 +52,28 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, long_reads: bool = False) -> AsyncEngine:
+    """The engine for `url`. On SQLite its statements run on the event loop's own thread
+    (storage/sqlite_inline.py), which suits a request's short statements; `long_reads=True`
+    gives one whose statements run in aiosqlite's worker thread instead, for reads that take
+    long enough to hold up other requests (a scheduler pass over every application)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
-        _configure_sqlite(engine)
+        path = make_url(url).database
+        if long_reads or not path or path == ":memory:":
+            engine = create_async_engine(
+                url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            )
+            _configure_sqlite(engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
+        else:
+            connect = inline_connector(path, busy_timeout=INLINE_BUSY_TIMEOUT_MS / 1000)
+            engine = create_async_engine(url, echo=echo, async_creator=connect)
+            _configure_sqlite(engine, busy_timeout_ms=INLINE_BUSY_TIMEOUT_MS)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions start (see _on_begin).
@@ -66,7 +84,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -74,8 +92,30 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # A writing transaction takes the write lock up front (IMMEDIATE): two deferred ones
         # that both read and then write would fail with SQLITE_BUSY instead of waiting in turn.
         # Reading ones stay deferred, so in WAL mode they never wait for a writer.
-        writes = connection.get_execution_options().get(_WRITES, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        if connection.get_execution_options().get(_WRITES, False):
+            _begin_immediate(connection)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for the write lock without holding up the event loop.
+
+    SQLite's own busy handler sleeps in the calling thread, which for the inline engine is the
+    loop's; and the holder may be a transaction of this very loop, waiting for its turn to
+    commit. So the engine's busy timeout is short, and between tries this sleeps the asyncio
+    way (this runs in SQLAlchemy's greenlet, where `await_only` may wait on the loop)."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as error:
+            if "locked" not in str(error.orig) or time.monotonic() + pause > deadline:
+                raise
+        await_only(asyncio.sleep(pause))
+        pause = min(pause * 2, 0.05)
 
 
 _WRITES = "onboard_writes"

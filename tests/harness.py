@@ -108,7 +108,9 @@ class RunningApp:
     _http: aiohttp.ClientSession = field(init=False)
 
     async def start(self) -> RunningApp:
-        self.runtime, self.engine = await open_runtime(self.settings)
+        self.runtime = await open_runtime(self.settings)
+        assert self.runtime.engine is not None
+        self.engine = self.runtime.engine
         if self.clock is not None:
             self.runtime.clock = self.clock
         bolt_app = await create_app(self.settings, self.runtime)
@@ -125,7 +127,6 @@ class RunningApp:
         await self._http.close()
         await self._runner.cleanup()
         await self.runtime.close()
-        await self.engine.dispose()
 
     async def post(self, body: str, headers: dict[str, str]) -> CommandResult:
         async with self._http.post(f"{self.url}/slack/events", data=body, headers=headers) as r:

@@ -221,20 +221,18 @@ def settings_for(data: Path, keys: str | None = None, database_url: str | None =
 
 
 async def start_and_stop(settings: Settings) -> None:
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     await runtime.close()
-    await engine.dispose()
 
 
 async def stored_canary(settings: Settings) -> str | None:
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         async with runtime.sessions() as session:
             row = await session.get(KeyCheck, 1)
             return None if row is None else row.ciphertext
     finally:
         await runtime.close()
-        await engine.dispose()
 
 
 async def test_first_start_writes_the_key_check(tmp_path: Path) -> None:
@@ -298,7 +296,7 @@ async def test_new_then_old_keys_start(tmp_path: Path) -> None:
 
 async def write_credentials(settings: Settings) -> int:
     """An application with the sandbox credentials, written through the service; its id."""
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         assert runtime.keyring is not None
         async with runtime.writes.begin() as session:
@@ -326,29 +324,26 @@ async def write_credentials(settings: Settings) -> int:
             return application.id
     finally:
         await runtime.close()
-        await engine.dispose()
 
 
 async def read_credentials(settings: Settings, application_id: int) -> dict[tuple[str, str], str]:
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         assert runtime.keyring is not None
         async with runtime.sessions() as session:
             return await credentials.load(session, runtime.keyring, application_id)
     finally:
         await runtime.close()
-        await engine.dispose()
 
 
 async def ciphertexts(settings: Settings) -> dict[tuple[str, str], str]:
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         async with runtime.sessions() as session:
             rows = await session.scalars(select(Credential))
             return {(r.environment, r.field): r.ciphertext for r in rows}
     finally:
         await runtime.close()
-        await engine.dispose()
 
 
 def clean_environment() -> dict[str, str]:
@@ -468,7 +463,8 @@ async def test_keys_rotate_also_re_encrypts_slack_installation_tokens(tmp_path: 
     from bot.installations import EncryptedInstallationStore
 
     data = tmp_path / "data"
-    runtime, engine = await open_runtime(settings_for(data, OLD))
+    runtime = await open_runtime(settings_for(data, OLD))
+    engine = runtime.engine
     try:
         assert runtime.keyring is not None
         store = EncryptedInstallationStore(
@@ -487,13 +483,14 @@ async def test_keys_rotate_also_re_encrypts_slack_installation_tokens(tmp_path: 
         )
     finally:
         await runtime.close()
-        await engine.dispose()
     assert b"xoxb-secret-bot-token-0002" not in raw_database_bytes(data)
 
     result = await _rotate(tmp_path, data, f"{NEW},{OLD}")
     assert result.returncode == 0, result
 
-    runtime, engine = await open_runtime(settings_for(data, NEW))
+    runtime = await open_runtime(settings_for(data, NEW))
+
+    engine = runtime.engine
     try:
         assert runtime.keyring is not None
         store = EncryptedInstallationStore(
@@ -504,20 +501,18 @@ async def test_keys_rotate_also_re_encrypts_slack_installation_tokens(tmp_path: 
         assert bot.bot_token == "xoxb-secret-bot-token-0002"
     finally:
         await runtime.close()
-        await engine.dispose()
 
 
 async def test_rotate_all_in_process(tmp_path: Path) -> None:
     data = tmp_path / "data"
     application_id = await write_credentials(settings_for(data, OLD))
-    runtime, engine = await open_runtime(settings_for(data, f"{NEW},{OLD}"))
+    runtime = await open_runtime(settings_for(data, f"{NEW},{OLD}"))
     try:
         assert runtime.keyring is not None
         async with runtime.writes.begin() as session:
             assert await rotate_all(session, runtime.keyring) == 4
     finally:
         await runtime.close()
-        await engine.dispose()
 
     assert await read_credentials(settings_for(data, NEW), application_id) == secrets()
 
@@ -532,7 +527,7 @@ async def test_postgres_ciphertexts_never_hold_the_plaintext(
     application_id = await write_credentials(old)
 
     async def check(settings: Settings, keyring: Keyring) -> None:
-        runtime, engine = await open_runtime(settings)
+        runtime = await open_runtime(settings)
         try:
             async with runtime.sessions() as session:
                 rows = {
@@ -555,7 +550,6 @@ async def test_postgres_ciphertexts_never_hold_the_plaintext(
                     dump += "\n".join(result.scalars())
         finally:
             await runtime.close()
-            await engine.dispose()
         assert rows.keys() == secrets().keys()
         for key, plaintext in secrets().items():
             assert rows[key] != plaintext
@@ -567,14 +561,13 @@ async def test_postgres_ciphertexts_never_hold_the_plaintext(
     await check(old, Keyring.parse(OLD))
     # Rotated in process on PostgreSQL too, then read with the new key alone.
     both = settings_for(tmp_path / "data", f"{NEW},{OLD}", postgres_url)
-    runtime, engine = await open_runtime(both)
+    runtime = await open_runtime(both)
     try:
         assert runtime.keyring is not None
         async with runtime.writes.begin() as session:
             assert await rotate_all(session, runtime.keyring) == 4
     finally:
         await runtime.close()
-        await engine.dispose()
     new = settings_for(tmp_path / "data", NEW, postgres_url)
     await check(new, Keyring.parse(NEW))
     assert await read_credentials(new, application_id) == secrets()

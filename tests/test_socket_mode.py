@@ -42,7 +42,7 @@ async def runtime(slack: SlackStub, tmp_path: Path) -> AsyncIterator[Runtime]:
         _env_file=None,  # type: ignore[call-arg]
     )
     assert settings.socket_mode
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     handler: AsyncSocketModeHandler | None = None
     try:
         handler = AsyncSocketModeHandler(await create_app(settings, runtime), APP_TOKEN)
@@ -53,7 +53,6 @@ async def runtime(slack: SlackStub, tmp_path: Path) -> AsyncIterator[Runtime]:
         if handler is not None:
             await handler.close_async()
         await runtime.close()
-        await engine.dispose()
 
 
 async def wait_until(condition: Callable[[], bool], what: str, deadline: float = 5.0) -> None:

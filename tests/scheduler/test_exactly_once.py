@@ -103,13 +103,12 @@ async def test_a_repeated_pass_at_the_same_now_sends_nothing_new(
 
     first = await sim.run_pass(MONDAY_9_LA)
     again = await sim.run_pass(MONDAY_9_LA)
-    runtime, engine = await open_runtime(sim.app.settings)
+    runtime = await open_runtime(sim.app.settings)
     try:
         restarted, _ = make_runner(runtime, sim.app.settings, clock)
         after_restart = await restarted.run_pass(MONDAY_9_LA)
     finally:
         await runtime.close()
-        await engine.dispose()
 
     assert Counter(p.kind for p in first.posts) == BUSY_MONDAY_KINDS
     # The go-lives were enqueued by the marks; the pass plans the other four. Once claimed,
@@ -132,14 +131,13 @@ async def two_runners(
     separate runtimes and engines over that one database, as two processes would have."""
     settings = make_settings(tmp_path / "data", slack, database_url)
     app = await RunningApp(settings, slack, clock=clock).start()
-    runtime, engine = await open_runtime(settings)
+    runtime = await open_runtime(settings)
     try:
         first, _ = make_runner(app.runtime, settings, clock)
         second, _ = make_runner(runtime, settings, clock)
         yield app, first, second
     finally:
         await runtime.close()
-        await engine.dispose()
         await app.stop()
 
 

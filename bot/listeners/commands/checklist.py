@@ -253,7 +253,7 @@ async def history(req: Request, command: cmd.History) -> Reply:
 
 async def export(req: Request, command: cmd.Export) -> Reply:
     application = await resolve_application(req, command.app)
-    async with req.runtime.sessions() as session:
+    async with req.runtime.long_reads() as session:
         files = await export_application(session, application, command.fmt)
 
     async def upload() -> None:
