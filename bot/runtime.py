@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.application_lookup import ApplicationLookup
 from bot.crypto import Keyring
 
 if TYPE_CHECKING:
     from bot.installations import EncryptedInstallationStore
 from bot.slack_directory import SlackDirectory
-from storage.db import WriteSessions
+from storage.writes import WriteSessions
 
 
 def utc_now() -> datetime:
@@ -33,6 +34,7 @@ class Runtime:
     writes: WriteSessions
     long_reads: async_sessionmaker[AsyncSession] | None = None
     directory: SlackDirectory = field(default_factory=SlackDirectory)
+    applications: ApplicationLookup = field(default_factory=ApplicationLookup)
     clock: Callable[[], datetime] = utc_now
     # Sends what is due in the outbox; set when the app serves, so an announcement goes out
     # right after the change that caused it instead of at the next pass.

@@ -8,21 +8,19 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ttl_cache import TtlCache
+
 logger = logging.getLogger(__name__)
 
 MEMBERS_TTL_SECONDS = 60.0
 USER_TTL_SECONDS = 3600.0
-
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 class MembershipUnknown(Exception):
@@ -44,37 +42,15 @@ class Person:
     zone_known: bool = True
 
 
-@dataclass
-class _TtlCache(Generic[K, V]):
-    ttl: float
-    clock: Callable[[], float] = time.monotonic
-    _entries: dict[K, tuple[float, V]] = field(default_factory=dict)
-
-    async def get(
-        self, key: K, load: Callable[[], Awaitable[V]], keep: Callable[[V], bool] = lambda _: True
-    ) -> V:
-        entry = self._entries.get(key)
-        now = self.clock()
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        value = await load()
-        if keep(value):
-            self._entries[key] = (now + self.ttl, value)
-        return value
-
-    def forget(self, key: K) -> None:
-        self._entries.pop(key, None)
-
-
 class SlackDirectory:
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._members: _TtlCache[tuple[str, str], frozenset[str]] = _TtlCache(
+        self._members: TtlCache[tuple[str, str], frozenset[str]] = TtlCache(
             MEMBERS_TTL_SECONDS, clock
         )
-        self._channels: _TtlCache[tuple[str, str], frozenset[str]] = _TtlCache(
+        self._channels: TtlCache[tuple[str, str], frozenset[str]] = TtlCache(
             MEMBERS_TTL_SECONDS, clock
         )
-        self._people: _TtlCache[tuple[str, str], Person | None] = _TtlCache(USER_TTL_SECONDS, clock)
+        self._people: TtlCache[tuple[str, str], Person | None] = TtlCache(USER_TTL_SECONDS, clock)
 
     async def channel_members(
         self, client: AsyncWebClient, team_id: str, channel_id: str

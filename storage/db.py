@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -27,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.util import await_only
 
 from storage.sqlite_inline import inline_connector
+from storage.writes import WriteSessions
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -127,29 +126,6 @@ def create_sessionmaker(
     """Sessions for reading, or (writes=True) for units of work that change something."""
     bind = engine.execution_options(**{_WRITES: True}) if writes else engine
     return async_sessionmaker(bind, expire_on_commit=False)
-
-
-class WriteSessions:
-    """Sessions for units of work that change something: `async with writes.begin() as s`.
-
-    SQLite has one writer at a time. Left to itself, every waiting writer polls the lock with
-    sleeps that grow to 100 ms, which is where slow requests come from under load; here the
-    writers of this process queue on an asyncio lock instead and take turns at once.
-    (Other processes still wait through SQLite's busy timeout.)
-    """
-
-    def __init__(self, maker: async_sessionmaker[AsyncSession], *, one_at_a_time: bool) -> None:
-        self._maker = maker
-        self._turn = asyncio.Lock() if one_at_a_time else None
-
-    @asynccontextmanager
-    async def begin(self) -> AsyncIterator[AsyncSession]:
-        if self._turn is None:
-            async with self._maker.begin() as session:
-                yield session
-            return
-        async with self._turn, self._maker.begin() as session:
-            yield session
 
 
 def write_sessions(engine: AsyncEngine) -> WriteSessions:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, case, delete, func, or_, select, update
+from sqlalchemy import Row, and_, case, delete, event, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.models import (
     Application,
@@ -172,6 +173,33 @@ async def note_counts(session: AsyncSession, application_id: int) -> dict[str, i
     return {step: count for step, count in rows}
 
 
+async def steps_for_change(session: AsyncSession, application_id: int) -> list[StepState]:
+    """The application's steps in template order, for a transaction that changes them: locked
+    until it ends (PostgreSQL row locks; on SQLite the writer holds the file), and loaded once
+    per transaction, so units sharing one (storage/writes.py) change the same objects."""
+    loaded = session.info.setdefault(_STEPS_FOR_CHANGE, {})
+    if application_id not in loaded:
+        loaded[application_id] = list(
+            await session.scalars(
+                select(StepState)
+                .where(StepState.application_id == application_id)
+                .order_by(StepState.position)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+    return loaded[application_id]
+
+
+_STEPS_FOR_CHANGE = "onboard.steps_for_change"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_steps_for_change(session: Session, _transaction: SessionTransaction) -> None:
+    # What a transaction (or a savepoint, which may roll back) loaded is not for the next.
+    session.info.pop(_STEPS_FOR_CHANGE, None)
+
+
 async def set_done(
     session: AsyncSession,
     application_id: int,
@@ -181,15 +209,16 @@ async def set_done(
     by: str | None = None,
     now: datetime,
 ) -> list[str]:
-    """Mark the steps done (or not done); returns those whose state changed."""
-    was = StepState.done_at.is_(None) if done else StepState.done_at.is_not(None)
-    result = await session.execute(
-        update(StepState)
-        .where(StepState.application_id == application_id, StepState.step.in_(steps), was)
-        .values(done_at=now if done else None, done_by=by if done else None, changed_at=now)
-        .returning(StepState.step)
-    )
-    return list(result.scalars())
+    """Mark the steps done (or not done); returns those whose state changed. The rows are
+    written when the session flushes, with the other changes of the transaction."""
+    changed = []
+    for state in await steps_for_change(session, application_id):
+        if state.step in steps and (state.done_at is None) == done:
+            state.done_at = now if done else None
+            state.done_by = by if done else None
+            state.changed_at = now
+            changed.append(state.step)
+    return changed
 
 
 async def step_for_update(

@@ -178,7 +178,7 @@ async def mark_steps(
         session, application, template, changed, actor_id=actor_id, now=now, keyring=keyring
     )
     enqueued = await outbox.enqueue(session, announcements, now)
-    states = await repo.step_states(session, application.id)
+    states = await repo.steps_for_change(session, application.id)
     last = max(template.step(n).position for n in numbers)
     open_before = [
         s.step for s in states if s.position < last and s.done_at is None and s.step not in numbers
@@ -216,7 +216,7 @@ async def _check_gate(
     actor_id: str,
     now: datetime,
 ) -> None:
-    states = {s.step: s for s in await repo.step_states(session, application.id)}
+    states = {s.step: s for s in await repo.steps_for_change(session, application.id)}
     open_gated = [n for n in gated if states[n].done_at is None]
     if not open_gated:
         return
@@ -259,7 +259,7 @@ async def unmark_steps(
     numbers = expand_steps(template, refs)
     changed = await repo.set_done(session, application.id, numbers, done=False, now=now)
     await _record_marks(session, application, template, changed, False, actor_id, now)
-    states = await repo.step_states(session, application.id)
+    states = await repo.steps_for_change(session, application.id)
     return _outcome(template, numbers, changed, states, open_before=[])
 
 

@@ -57,13 +57,15 @@ class Request:
 # ---- finding the application and checking who may change it -------------------------------
 
 
-async def find_application(session: AsyncSession, req: Request, slug: str | None) -> Application:
+async def find_application(req: Request, slug: str | None) -> Application:
+    """The application `--app <slug>` names, or else the one bound to this channel."""
+    lookup, sessions = req.runtime.applications, req.runtime.sessions
     if slug is not None:
-        application = await repo.application_by_slug(session, req.team_id, slug)
+        application = await lookup.by_slug(sessions, req.team_id, slug)
         if application is None:
             raise Refusal(f"There is no application `{slug}` here. `/onboard list` shows them.")
         return application
-    found = await repo.applications_in_channel(session, req.team_id, req.channel_id)
+    found = await lookup.in_channel(sessions, req.team_id, req.channel_id)
     if not found:
         raise Refusal(
             "No application is bound to this channel. Start one here with "
@@ -76,9 +78,9 @@ async def find_application(session: AsyncSession, req: Request, slug: str | None
 
 
 async def resolve_application(req: Request, slug: str | None) -> Application:
-    """The application the command is about, after checking the user may change it."""
-    async with req.runtime.sessions() as session:
-        application = await find_application(session, req, slug)
+    """The application the command is about, after checking the user may change it. A
+    snapshot, possibly a few seconds old (bot/application_lookup.py): changes reload it."""
+    application = await find_application(req, slug)
     await require_member(req.runtime, req.client, req.team_id, req.user_id, application)
     return application
 
@@ -98,10 +100,14 @@ async def reload_application(session: AsyncSession, application: Application) ->
 async def apply_change(
     req: Request, application: Application, change: Callable[[AsyncSession, Application], Any]
 ) -> Any:
-    """Run a change in one transaction, turning a service's refusal into ours."""
+    """Run a change in a write transaction (which concurrent changes may share: see
+    storage/writes.py), turning a service's refusal into ours."""
+
+    async def unit(session: AsyncSession) -> Any:
+        return await change(session, await reload_application(session, application))
+
     try:
-        async with req.transaction() as session:
-            return await change(session, await reload_application(session, application))
+        return await req.runtime.writes.run(unit)
     except svc.ChecklistError as e:
         raise Refusal(e.message) from None
 
