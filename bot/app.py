@@ -93,7 +93,7 @@ def build_app(
 
 
 def _oauth_flow(settings: Settings, runtime: Runtime) -> AsyncOAuthFlow:
-    assert settings.slack_client_id and settings.slack_client_secret and runtime.engine
+    assert settings.slack_client_id and settings.slack_client_secret and runtime.threaded_engine
     return AsyncOAuthFlow(
         # oauth.v2.access goes to SLACK_API_URL like every other call.
         client=web_client(None, settings.slack_api_url, runtime.http_session()),
@@ -102,7 +102,7 @@ def _oauth_flow(settings: Settings, runtime: Runtime) -> AsyncOAuthFlow:
             client_secret=settings.slack_client_secret.get_secret_value(),
             scopes=list(BOT_SCOPES),
             installation_store=runtime.installations,
-            state_store=state_store(runtime.engine),
+            state_store=state_store(runtime.threaded_engine),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
         ),

@@ -30,9 +30,7 @@ class ApplicationLookup:
         self._in_channel: TtlCache[tuple[str, str], list[Application]] = TtlCache(
             TTL_SECONDS, clock
         )
-        self._by_slug: TtlCache[tuple[str, str], Application | None] = TtlCache(
-            TTL_SECONDS, clock
-        )
+        self._by_slug: TtlCache[tuple[str, str], Application | None] = TtlCache(TTL_SECONDS, clock)
         _LOOKUPS.add(self)
 
     async def in_channel(

@@ -27,8 +27,8 @@ def utc_now() -> datetime:
 class Runtime:
     """`sessions` for reading; `writes` for units of work that change something;
     `long_reads` for reads that take long (a scheduler pass over every application, an
-    export): on SQLite these run in a worker thread, so Slack's requests are answered meanwhile
-    (storage/db.py)."""
+    export): on SQLite these run in a worker thread (`threaded_engine`), so Slack's requests
+    are answered meanwhile (storage/db.py)."""
 
     sessions: async_sessionmaker[AsyncSession]
     writes: WriteSessions
@@ -44,6 +44,7 @@ class Runtime:
     # With OAuth: the installed workspaces' tokens (bot/installations.py).
     installations: EncryptedInstallationStore | None = None
     engine: AsyncEngine | None = None
+    threaded_engine: AsyncEngine | None = None
     # Engines this runtime opened, disposed by close().
     owned_engines: list[AsyncEngine] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
@@ -51,6 +52,8 @@ class Runtime:
     def __post_init__(self) -> None:
         if self.long_reads is None:
             self.long_reads = self.sessions
+        if self.threaded_engine is None:
+            self.threaded_engine = self.engine
 
     async def kick_outbox(self) -> None:
         if self.deliver_outbox is not None:

@@ -124,6 +124,10 @@ def start_scheduler(runner: PassRunner, clock=lambda: datetime.now(UTC)) -> Asyn
             logger.info("scheduler pass: %s", report)
         except Exception:
             logger.exception("scheduler pass failed; the next one retries")
+        except asyncio.CancelledError:
+            # Shutting down (APScheduler cancels running jobs): what was claimed and not sent
+            # is sent by the next pass, here or in another replica, once its lease runs out.
+            logger.info("scheduler pass stopped by shutdown")
 
     scheduler = AsyncIOScheduler(timezone=UTC, executors={"default": AsyncIOExecutor()})
     scheduler.add_job(

@@ -78,14 +78,19 @@ async def open_runtime(settings: Settings) -> Runtime:
     try:
         await upgrade(engine)
         if engine.dialect.name == "sqlite":
-            long_read_engine = create_engine(settings.database, long_reads=True)
-            runtime.owned_engines.append(long_read_engine)
-            runtime.long_reads = create_sessionmaker(long_read_engine)
+            threaded = create_engine(settings.database, threaded=True)
+            runtime.owned_engines.append(threaded)
+            runtime.threaded_engine = threaded
+            runtime.long_reads = create_sessionmaker(threaded)
         runtime.keyring = await _keyring(settings, runtime)
         if settings.oauth:
             assert settings.slack_client_id is not None
+            # slack_sdk's store writes outside WriteSessions: it needs the threaded engine.
+            assert runtime.threaded_engine is not None
             runtime.installations = EncryptedInstallationStore(
-                client_id=settings.slack_client_id, engine=engine, keyring=runtime.keyring
+                client_id=settings.slack_client_id,
+                engine=runtime.threaded_engine,
+                keyring=runtime.keyring,
             )
     except BaseException:
         await runtime.close()

@@ -51,15 +51,17 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, echo: bool = False, long_reads: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, threaded: bool = False) -> AsyncEngine:
     """The engine for `url`. On SQLite its statements run on the event loop's own thread
-    (storage/sqlite_inline.py), which suits a request's short statements; `long_reads=True`
-    gives one whose statements run in aiosqlite's worker thread instead, for reads that take
-    long enough to hold up other requests (a scheduler pass over every application)."""
+    (storage/sqlite_inline.py), which suits a request's short statements and the writes made
+    through `WriteSessions`. `threaded=True` gives one whose statements run in aiosqlite's
+    worker thread instead, for work that may wait without holding up other requests: reads
+    that take long (a scheduler pass over every application), and writes made elsewhere
+    (slack_sdk's OAuth stores), which wait for SQLite's lock in SQLite's own way."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = make_url(url).database
-        if long_reads or not path or path == ":memory:":
+        if threaded or not path or path == ":memory:":
             engine = create_async_engine(
                 url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
             )

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.app import BOT_SCOPES, clients_for
 from bot.config import Settings
@@ -357,6 +357,33 @@ async def test_tokens_are_never_in_the_database_file_in_plaintext(installed: Run
     assert b"Acme" in raw  # the file read is the live database
     for token in TOKENS.values():
         assert token.encode() not in raw
+
+
+async def test_an_install_during_another_write_waits_for_it(
+    oauth_app: RunningApp, two_teams: SlackStub
+) -> None:
+    """slack_sdk's stores write without taking the writers' turn (storage/writes.py): while a
+    change's transaction holds SQLite's lock across an await (as a commit does), an install
+    must wait for it, not fail with "database is locked" after a moment."""
+    release = asyncio.Event()
+    holding = asyncio.Event()
+
+    async def hold() -> None:
+        async with oauth_app.runtime.writes.begin() as session:
+            await session.execute(text("UPDATE key_check SET id = id"))
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    installing = asyncio.create_task(install(oauth_app, CODES[ONE]))
+    await asyncio.sleep(0.3)
+    release.set()
+    await holder
+    status, page = await asyncio.wait_for(installing, timeout=10)
+
+    assert status == 200 and "Thank you!" in page, page
+    assert [r["team_id"] for r in await rows(oauth_app, SLACK_INSTALLATIONS)] == [ONE]
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def record_threads(engine: AsyncEngine) -> list[int]:
 @pytest.fixture
 async def engines(tmp_path: Path):
     url = db.sqlite_url(tmp_path)
-    inline, threaded = db.create_engine(url), db.create_engine(url, long_reads=True)
+    inline, threaded = db.create_engine(url), db.create_engine(url, threaded=True)
     await db.upgrade(inline)
     yield inline, threaded
     await inline.dispose()

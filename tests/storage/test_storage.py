@@ -517,3 +517,62 @@ async def test_readers_do_not_wait_for_an_open_write_transaction(
                 reader.scalar(select(func.count()).select_from(StepState)), timeout=2
             )
         assert seen == 19
+
+
+# --- the steps a change works on ----------------------------------------------------------------
+
+
+def count_step_reads(engine: AsyncEngine) -> list[str]:
+    reads: list[str] = []
+
+    def before(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM step_states" in statement:
+            reads.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    return reads
+
+
+async def test_a_transaction_loads_the_steps_once_for_all_its_changes(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    application = await committed_application(sessions)
+    reads = count_step_reads(engine)
+    async with sessions.begin() as session:
+        first = await checklist.mark_steps(
+            session, application, ["1.1"], actor_id="UALICE", now=NOW
+        )
+        second = await checklist.mark_steps(session, application, ["1.2"], actor_id="UBOB", now=NOW)
+        undone = await checklist.unmark_steps(
+            session, application, ["1.1"], actor_id="UBOB", now=NOW
+        )
+
+    assert len(reads) == 1
+    assert (first.done_count, second.done_count, undone.done_count) == (1, 2, 1)
+    async with sessions.begin() as session:
+        states = {s.step: s for s in await repo.step_states(session, application.id)}
+        events = [(e.step, e.kind) for e in await repo.all_events(session, application.id)]
+    assert states["1.1"].done_at is None and states["1.2"].done_by == "UBOB"
+    assert events[-3:] == [("1.1", "marked"), ("1.2", "marked"), ("1.1", "unmarked")]
+
+
+async def test_the_next_transaction_reads_the_steps_afresh(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """What one transaction loaded is not reused by the next on the same session, which must
+    see a change committed meanwhile by another connection."""
+    application = await committed_application(sessions)
+    session = sessions()
+    try:
+        async with session.begin():
+            assert await repo.set_done(session, application.id, ["1.1"], now=NOW) == ["1.1"]
+        async with engine.begin() as other:
+            await other.execute(
+                update(StepState)
+                .where(StepState.application_id == application.id, StepState.step == "1.1")
+                .values(done_at=None, done_by=None)
+            )
+        async with session.begin():
+            assert await repo.set_done(session, application.id, ["1.1"], now=NOW) == ["1.1"]
+    finally:
+        await session.close()
