@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from bot.scheduler import PASS_INTERVAL_SECONDS, start_scheduler
 from tests.harness import RunningApp
@@ -34,3 +35,26 @@ async def test_the_scheduler_runs_a_pass_at_start_with_its_clock(
     # One pass, as of the scheduler's clock: nothing more arrives.
     await asyncio.sleep(0.05)
     assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_pass_cut_short_by_shutdown_is_logged_as_one_line(
+    app: RunningApp, clock, caplog
+) -> None:
+    """APScheduler cancels a running job when it shuts down; the pass's claims are sent by a
+    later pass, so that is news, not an error with a traceback."""
+    caplog.set_level(logging.INFO)
+    runner, _ = make_runner(app.runtime, app.settings, clock)
+    started = asyncio.Event()
+
+    async def endless_pass(_now):
+        started.set()
+        await asyncio.Event().wait()
+
+    runner.run_pass = endless_pass  # type: ignore[method-assign]
+    scheduler = start_scheduler(runner, clock=clock)
+    await asyncio.wait_for(started.wait(), timeout=5)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0.05)
+
+    assert "scheduler pass stopped by shutdown" in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR" or r.exc_info]
