@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import checklist as blocks
 from bot.blocks import modals, replies
@@ -42,7 +43,8 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
         try:
             application = await application_for_click(runtime, application_id, team_of(body))
             await require_member(runtime, client, team_id, user_id, application)
-            async with runtime.writes.begin() as session:
+
+            async def toggle(session: AsyncSession) -> tuple[svc.MarkOutcome, str | None]:
                 current = await repo.application_by_id(session, application_id)
                 assert current is not None
                 if what == "mark":
@@ -58,8 +60,11 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                     outcome = await svc.unmark_steps(
                         session, current, [step], actor_id=user_id, now=runtime.clock()
                     )
-                state = await repo.step_for_update(session, application_id, step)
-                assignee = state.assignee_id if state else None
+                steps = await repo.steps_for_change(session, application_id)
+                return outcome, next((s.assignee_id for s in steps if s.step == step), None)
+
+            # Clicks in a burst share transactions (storage/writes.py).
+            outcome, assignee = await runtime.writes.run(toggle)
         except (Refusal, svc.ChecklistError) as refusal:
             await ack()
             await _refuse(respond, refusal.message)
