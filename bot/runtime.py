@@ -32,7 +32,7 @@ class Runtime:
 
     sessions: async_sessionmaker[AsyncSession]
     writes: WriteSessions
-    long_reads: async_sessionmaker[AsyncSession] | None = None
+    long_reads: async_sessionmaker[AsyncSession]
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     applications: ApplicationLookup = field(default_factory=ApplicationLookup)
     clock: Callable[[], datetime] = utc_now
@@ -48,12 +48,6 @@ class Runtime:
     # Engines this runtime opened, disposed by close().
     owned_engines: list[AsyncEngine] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
-
-    def __post_init__(self) -> None:
-        if self.long_reads is None:
-            self.long_reads = self.sessions
-        if self.threaded_engine is None:
-            self.threaded_engine = self.engine
 
     async def kick_outbox(self) -> None:
         if self.deliver_outbox is not None:

@@ -12,6 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bot.alipay import webhook
 from bot.app import INSTALL_PATH, REDIRECT_PATH, check_token, clients_for, create_app
@@ -20,7 +21,7 @@ from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
 from bot.installations import EncryptedInstallationStore
 from bot.runtime import Runtime
 from bot.scheduler import PassRunner, start_scheduler
-from storage.db import create_engine, create_sessionmaker, upgrade, write_sessions
+from storage.db import create_engine, create_sessionmaker, is_sqlite, upgrade, write_sessions
 from storage.models import KeyCheck
 
 logger = logging.getLogger(__name__)
@@ -71,25 +72,25 @@ async def open_runtime(settings: Settings) -> Runtime:
     if settings.database_url is None:
         settings.onboard_data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database)
+    # On SQLite, a second engine whose statements run in a worker thread (storage/db.py).
+    threaded = create_engine(settings.database, threaded=True) if is_sqlite(engine) else engine
     runtime = Runtime(
-        sessions=create_sessionmaker(engine), writes=write_sessions(engine), engine=engine
+        sessions=create_sessionmaker(engine),
+        writes=write_sessions(engine),
+        long_reads=create_sessionmaker(threaded),
+        engine=engine,
+        threaded_engine=threaded,
+        owned_engines=[engine] if threaded is engine else [engine, threaded],
     )
-    runtime.owned_engines.append(engine)
     try:
         await upgrade(engine)
-        if engine.dialect.name == "sqlite":
-            threaded = create_engine(settings.database, threaded=True)
-            runtime.owned_engines.append(threaded)
-            runtime.threaded_engine = threaded
-            runtime.long_reads = create_sessionmaker(threaded)
         runtime.keyring = await _keyring(settings, runtime)
         if settings.oauth:
             assert settings.slack_client_id is not None
             # slack_sdk's store writes outside WriteSessions: it needs the threaded engine.
-            assert runtime.threaded_engine is not None
             runtime.installations = EncryptedInstallationStore(
                 client_id=settings.slack_client_id,
-                engine=runtime.threaded_engine,
+                engine=threaded,
                 keyring=runtime.keyring,
             )
     except BaseException:
@@ -105,14 +106,23 @@ async def _keyring(settings: Settings, runtime: Runtime) -> Keyring:
         keyring = load_keyring(
             configured.get_secret_value() if configured else None, settings.onboard_data_dir
         )
-        async with runtime.writes.begin() as session:
-            stored = await session.get(KeyCheck, 1)
-            new = check_canary(keyring, stored.ciphertext if stored else None)
-            if new is not None:
-                session.add(KeyCheck(id=1, ciphertext=new))
+        try:
+            await _check_keys(runtime, keyring)
+        except IntegrityError:
+            # Another replica stored the first key check at the same moment: prove ours
+            # against that one.
+            await _check_keys(runtime, keyring)
     except EncryptionKeyError as e:
         raise SettingsError(f"bad setting {e}") from None
     return keyring
+
+
+async def _check_keys(runtime: Runtime, keyring: Keyring) -> None:
+    async with runtime.writes.begin() as session:
+        stored = await session.get(KeyCheck, 1)
+        new = check_canary(keyring, stored.ciphertext if stored else None)
+        if new is not None:
+            session.add(KeyCheck(id=1, ciphertext=new))
 
 
 # Young objects a full generation-0 collection may pile up before it runs (CPython's default is

@@ -74,6 +74,10 @@ def create_engine(url: str, *, echo: bool = False, threaded: bool = False) -> As
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -131,9 +135,7 @@ def create_sessionmaker(
 
 
 def write_sessions(engine: AsyncEngine) -> WriteSessions:
-    return WriteSessions(
-        create_sessionmaker(engine, writes=True), one_at_a_time=engine.dialect.name == "sqlite"
-    )
+    return WriteSessions(create_sessionmaker(engine, writes=True), one_at_a_time=is_sqlite(engine))
 
 
 def alembic_config() -> Config:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
@@ -19,6 +20,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, SettingsError
 from bot.crypto import (
@@ -571,3 +573,36 @@ async def test_postgres_ciphertexts_never_hold_the_plaintext(
     new = settings_for(tmp_path / "data", NEW, postgres_url)
     await check(new, Keyring.parse(NEW))
     assert await read_credentials(new, application_id) == secrets()
+
+
+async def test_replicas_starting_together_on_a_new_database_agree_on_the_key_check(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two replicas with the same key start at once on an empty database: both find no key
+    check and both store one. Both must start, and one key check remains."""
+    both_looked = asyncio.Barrier(2)
+    looks = 0
+    original_get = AsyncSession.get
+
+    async def get_then_wait_for_the_other(self, entity, ident, **kwargs):
+        nonlocal looks
+        found = await original_get(self, entity, ident, **kwargs)
+        if entity is KeyCheck and looks < 2:
+            looks += 1
+            await both_looked.wait()
+        return found
+
+    monkeypatch.setattr(AsyncSession, "get", get_then_wait_for_the_other)
+    settings = settings_for(tmp_path / "data", NEW, postgres_url)
+    runtimes = await asyncio.wait_for(
+        asyncio.gather(open_runtime(settings), open_runtime(settings)), timeout=30
+    )
+    try:
+        async with runtimes[0].sessions() as session:
+            stored = (await session.scalars(select(KeyCheck))).all()
+    finally:
+        for runtime in runtimes:
+            await runtime.close()
+    assert looks == 2
+    assert len(stored) == 1
+    assert Keyring.parse(NEW).decrypt(stored[0].ciphertext)
