@@ -81,6 +81,14 @@ class WriteSessions:
         return await queued.result
 
     async def _commit(self, batch: list[_Queued]) -> None:
+        try:
+            await self._commit_batch(batch)
+        finally:  # cancelled at shutdown: no caller may wait for ever
+            for queued in batch:
+                if not queued.result.done():
+                    queued.result.set_exception(RuntimeError("the transaction was interrupted"))
+
+    async def _commit_batch(self, batch: list[_Queued]) -> None:
         if len(batch) > 1:
             try:
                 async with self._maker.begin() as session:
