@@ -8,9 +8,10 @@ project's `bench/` machine a one-row SELECT took 250 µs of the loop's CPU throu
 `InlineConnection` keeps aiosqlite's interface, which SQLAlchemy's `sqlite+aiosqlite` dialect
 drives, but runs each call at once on the loop's thread. That is only right for statements that
 finish in microseconds to milliseconds; long reads (a scheduler pass over every application, an
-export) go through the ordinary threaded aiosqlite engine instead (see storage/db.py). Writers
-of one process take turns on an asyncio lock before they begin, so a statement here only waits
-on SQLite's lock when another process (an `onboard-bot` CLI command) holds it.
+export) go through the ordinary threaded aiosqlite engine instead (see storage/db.py). Nor may
+a statement here wait long for SQLite's lock, since the loop waits with it: writers take turns
+on an asyncio lock (storage/writes.py), wait for another process's lock in asyncio sleeps
+(storage/db.py), and the engine's busy timeout is kept short.
 """
 
 from __future__ import annotations
