@@ -69,6 +69,14 @@ def main() -> None:
             "≥ 0.5×",
             o32.throughput >= 0.5 * b32.throughput,
         ),
+        _row(
+            "server CPU per mark, 32 concurrent",
+            f"{o32.cpu_ms:.2f} ms",
+            f"{b32.cpu_ms:.2f} ms",
+            f"{o32.cpu_ms / b32.cpu_ms:.2f}×",
+            "(what throughput costs)",
+            None,
+        ),
         _row("errors, 32 concurrent", str(o32.errors), str(b32.errors), "", "0", o32.errors == 0),
         _row(
             "slowest ack, 200 concurrent",

@@ -25,9 +25,11 @@ class LoadResult:
     max_ms: float
     throughput: float
     errors: int
+    # The server process's CPU time (user + system) per request: what the throughput costs.
+    cpu_ms: float
 
 
-def load(port: int, requests: int, concurrency: int, texts: list[str]) -> LoadResult:
+def load(port: int, requests: int, concurrency: int, texts: list[str], pid: int) -> LoadResult:
     args = [
         sys.executable,
         "-m",
@@ -41,7 +43,9 @@ def load(port: int, requests: int, concurrency: int, texts: list[str]) -> LoadRe
     ]
     for text in texts:
         args += ["--text", text]
+    cpu_before = processes.cpu_seconds(pid)
     out = subprocess.run(args, cwd=processes.ROOT, capture_output=True, text=True, check=True)
+    cpu = processes.cpu_seconds(pid) - cpu_before
     data = json.loads(out.stdout)
     latencies = sorted(data["latencies"])
     errors = sum(n for status, n in data["statuses"].items() if status != "200")
@@ -51,6 +55,7 @@ def load(port: int, requests: int, concurrency: int, texts: list[str]) -> LoadRe
         max_ms=1000 * latencies[-1],
         throughput=len(latencies) / data["wall"],
         errors=errors,
+        cpu_ms=1000 * cpu / len(latencies),
     )
 
 
@@ -61,6 +66,7 @@ def median_of(results: list[LoadResult]) -> LoadResult:
         max_ms=max(r.max_ms for r in results),
         throughput=statistics.median(r.throughput for r in results),
         errors=sum(r.errors for r in results),
+        cpu_ms=statistics.median(r.cpu_ms for r in results),
     )
 
 
@@ -70,18 +76,25 @@ def run(requests: int = 2000, runs: int = 3) -> dict[str, LoadResult]:
         slack.add_user("UBENCH")
         onboard_port, bare_port = processes.free_port(), processes.free_port()
         with (
-            processes.onboard(onboard_port, Path(tmp) / "data", slack.api_url, slack.bot_token),
-            processes.bare(bare_port),
+            processes.onboard(
+                onboard_port, Path(tmp) / "data", slack.api_url, slack.bot_token
+            ) as onboard,
+            processes.bare(bare_port) as bare,
         ):
-            load(onboard_port, 1, 1, ["new Bench"])  # the application the marks change
+            servers = {onboard_port: onboard.pid, bare_port: bare.pid}
+
+            def on(port: int, requests: int, concurrency: int, texts: list[str]) -> LoadResult:
+                return load(port, requests, concurrency, texts, servers[port])
+
+            on(onboard_port, 1, 1, ["new Bench"])  # the application the marks change
             for port in (bare_port, onboard_port):  # warm up both
-                load(port, 200, 32, TEXTS)
+                on(port, 200, 32, TEXTS)
             bare_runs, onboard_runs = [], []
             for _ in range(runs):  # alternate, so drift on a shared machine hits both
-                bare_runs.append(load(bare_port, requests, 32, TEXTS))
-                onboard_runs.append(load(onboard_port, requests, 32, TEXTS))
-            bare_200 = load(bare_port, requests, 200, TEXTS)
-            onboard_200 = load(onboard_port, requests, 200, TEXTS)
+                bare_runs.append(on(bare_port, requests, 32, TEXTS))
+                onboard_runs.append(on(onboard_port, requests, 32, TEXTS))
+            bare_200 = on(bare_port, requests, 200, TEXTS)
+            onboard_200 = on(onboard_port, requests, 200, TEXTS)
     return {
         "bare_32": median_of(bare_runs),
         "onboard_32": median_of(onboard_runs),

@@ -45,6 +45,6 @@ def run(applications: int = 10000) -> dict[str, float]:
                 if time.monotonic() > deadline:
                     break
                 time.sleep(0.2)
-            load(port, 1, 1, ["new Bench"])
-            load(port, 500, 32, ["mark 1.1", "unmark 1.1", "status", "history"])
+            load(port, 1, 1, ["new Bench"], process.pid)
+            load(port, 500, 32, ["mark 1.1", "unmark 1.1", "status", "history"], process.pid)
             return {"idle_mb": idle, "after_pass_and_load_mb": processes.rss_mb(process.pid)}
