@@ -6,15 +6,19 @@ A `Refusal` carries the message to show the user; listeners turn it into an ephe
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.replies import app_label
 from bot.runtime import Runtime
 from bot.slack_directory import MembershipUnknown
 from storage import repositories as repo
 from storage.models import Application
+
+T = TypeVar("T")
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -38,6 +42,29 @@ async def application_for_click(runtime: Runtime, application_id: int, team_id: 
     if application.archived_at is not None:
         raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")
     return application
+
+
+async def reload_application(session: AsyncSession, application: Application) -> Application:
+    """The application inside this transaction; it may have been archived meanwhile."""
+    current = await repo.application_by_id(session, application.id)
+    if current is None or current.archived_at is not None:
+        raise Refusal(f"{app_label(application)} was archived; nothing was changed.")
+    return current
+
+
+async def change_application(
+    runtime: Runtime,
+    application: Application,
+    change: Callable[[AsyncSession, Application], Awaitable[T]],
+) -> T:
+    """Run `change` on the application as it is inside a write transaction, which changes
+    arriving together may share (storage/writes.py): so `change` may run twice and must touch
+    only the session. Refused if the application was archived meanwhile."""
+
+    async def unit(session: AsyncSession) -> T:
+        return await change(session, await reload_application(session, application))
+
+    return await runtime.writes.run(unit)
 
 
 async def require_member(

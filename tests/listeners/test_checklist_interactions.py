@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.blocks.home import MARK_FROM_HOME
+from bot.listeners.actions import checklist as checklist_clicks
 from storage.models import Application, Event, Note, StepState
 from tests.harness import RunningApp, click, send_event, signed_headers, submit
 from tests.harness import block_actions_body as actions_body
@@ -118,6 +119,28 @@ async def test_a_click_on_a_deleted_application_says_so(app: RunningApp, slack: 
     await click(app, "CPAY", ts, blocks.TOGGLE_STEP, value, name="gone")
     (answer,) = await slack.wait_for("response_url:gone")
     assert "deleted" in answer.args["text"]
+
+
+async def test_a_click_on_an_application_archived_meanwhile_changes_nothing(
+    app: RunningApp, slack: SlackStub, monkeypatch
+) -> None:
+    """The click is checked against the application as it was read before the change; if it
+    was archived between that read and the change's transaction, the change refuses."""
+    application_id, ts = await _posted_checklist(app, slack)
+    async with app.runtime.sessions() as session:
+        before_archiving = await session.get(Application, application_id)
+    assert before_archiving is not None
+    await app.command("archive")
+
+    async def as_read_before(*_args) -> Application:
+        return before_archiving
+
+    monkeypatch.setattr(checklist_clicks, "application_for_click", as_read_before)
+    value = blocks.action_value(application_id, "1.1", "mark")
+    await click(app, "CPAY", ts, blocks.TOGGLE_STEP, value, name="archived")
+    (answer,) = await slack.wait_for("response_url:archived")
+    assert "was archived; nothing was changed" in answer.args["text"]
+    assert (await _state(app, "1.1")).done_at is None
 
 
 async def test_done_phases_fold_and_expand_on_request(app: RunningApp, slack: SlackStub) -> None:

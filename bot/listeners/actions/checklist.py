@@ -13,11 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import checklist as blocks
 from bot.blocks import modals, replies
 from bot.blocks.home import MARK_FROM_HOME
-from bot.listeners.access import Refusal, application_for_click, require_member, team_of
+from bot.listeners.access import (
+    Refusal,
+    application_for_click,
+    change_application,
+    require_member,
+    team_of,
+)
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
 from storage import repositories as repo
+from storage.models import Application
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +51,9 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
             application = await application_for_click(runtime, application_id, team_of(body))
             await require_member(runtime, client, team_id, user_id, application)
 
-            async def toggle(session: AsyncSession) -> tuple[svc.MarkOutcome, str | None]:
-                current = await repo.application_by_id(session, application_id)
-                assert current is not None
+            async def toggle(
+                session: AsyncSession, current: Application
+            ) -> tuple[svc.MarkOutcome, str | None]:
                 if what == "mark":
                     outcome = await svc.mark_steps(
                         session,
@@ -63,8 +70,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 steps = await repo.steps_for_change(session, application_id)
                 return outcome, next((s.assignee_id for s in steps if s.step == step), None)
 
-            # Clicks in a burst share transactions (storage/writes.py).
-            outcome, assignee = await runtime.writes.run(toggle)
+            outcome, assignee = await change_application(runtime, application, toggle)
         except (Refusal, svc.ChecklistError) as refusal:
             await ack()
             await _refuse(respond, refusal.message)

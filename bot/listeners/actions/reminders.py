@@ -8,17 +8,25 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import modals
 from bot.blocks.checklist import parse_action_value
 from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
-from bot.listeners.access import Refusal, application_for_click, require_member, team_of
+from bot.listeners.access import (
+    Refusal,
+    application_for_click,
+    change_application,
+    require_member,
+    team_of,
+)
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
 from storage import repositories as repo
+from storage.models import Application
 
 MARKS = (REMINDER_MARK, OFFER_MARK)
 
@@ -55,11 +63,11 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 )
                 await client.views_open(trigger_id=body["trigger_id"], view=view)
                 return
-            async with runtime.writes.begin() as session:
-                current = await repo.application_by_id(session, application_id)
-                assert current is not None
+
+            async def answer_reminder(
+                session: AsyncSession, current: Application
+            ) -> tuple[str, int]:
                 now = runtime.clock()
-                enqueued = 0
                 if action["action_id"] in MARKS:
                     outcome = await svc.mark_steps(
                         session,
@@ -69,14 +77,18 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                         now=now,
                         keyring=runtime.keyring,
                     )
-                    enqueued = outcome.enqueued
-                    answer = f"✅ You marked {step_label(template, step)} done. Thank you!"
-                else:
-                    until = await svc.snooze(session, current, step, actor_id=user_id, now=now)
-                    answer = (
-                        f"😴 Snoozed {step_label(template, step)}: no reminder before "
-                        f"{until:%Y-%m-%d %H:%M} UTC."
+                    return (
+                        f"✅ You marked {step_label(template, step)} done. Thank you!",
+                        outcome.enqueued,
                     )
+                until = await svc.snooze(session, current, step, actor_id=user_id, now=now)
+                return (
+                    f"😴 Snoozed {step_label(template, step)}: no reminder before "
+                    f"{until:%Y-%m-%d %H:%M} UTC.",
+                    0,
+                )
+
+            answer, enqueued = await change_application(runtime, application, answer_reminder)
         except (Refusal, svc.ChecklistError) as refusal:
             await ack()
             await respond(response_type="ephemeral", replace_original=False, text=refusal.message)

@@ -17,12 +17,10 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.blocks import replies
-from bot.listeners.access import Refusal, require_member, require_owner
+from bot.listeners.access import Refusal, change_application, require_member, require_owner
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
-from storage import repositories as repo
 from storage.models import Application
 
 AfterAck = Callable[[], Awaitable[None]]
@@ -89,25 +87,12 @@ async def require_app_owner(req: Request, application: Application, action: str)
     await require_owner(req.runtime, req.client, req.team_id, req.user_id, application, action)
 
 
-async def reload_application(session: AsyncSession, application: Application) -> Application:
-    """The application inside this transaction; it may have been archived meanwhile."""
-    current = await repo.application_by_id(session, application.id)
-    if current is None or current.archived_at is not None:
-        raise Refusal(f"{replies.app_label(application)} was archived; nothing was changed.")
-    return current
-
-
 async def apply_change(
     req: Request, application: Application, change: Callable[[AsyncSession, Application], Any]
 ) -> Any:
-    """Run a change in a write transaction (which concurrent changes may share: see
-    storage/writes.py), turning a service's refusal into ours."""
-
-    async def unit(session: AsyncSession) -> Any:
-        return await change(session, await reload_application(session, application))
-
+    """`change_application`, turning a service's refusal into ours."""
     try:
-        return await req.runtime.writes.run(unit)
+        return await change_application(req.runtime, application, change)
     except svc.ChecklistError as e:
         raise Refusal(e.message) from None
 

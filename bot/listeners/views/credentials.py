@@ -11,12 +11,14 @@ from cryptography.fernet import InvalidToken
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alipay.signature import verify
 from bot.blocks import credentials as blocks
 from bot.listeners.access import (
     Refusal,
     application_for_click,
+    change_application,
     require_member,
     require_owner,
     team_of,
@@ -25,7 +27,7 @@ from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.services import credentials
 from bot.services.errors import ChecklistError
-from storage import repositories as repo
+from storage.models import Application
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
@@ -75,10 +77,9 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             await ack(response_action="errors", errors=errors)
             return
         template = svc.template_for(application)
-        results = []
-        async with runtime.writes.begin() as session:
-            current = await repo.application_by_id(session, application_id)
-            assert current is not None
+
+        async def save(session: AsyncSession, current: Application) -> list:
+            results = []
             for block_id, value in entered.items():
                 environment, field = block_id.split(".")
                 result = await credentials.set_value(
@@ -93,6 +94,13 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
                     now=runtime.clock(),
                 )
                 results.append((environment, field, result))
+            return results
+
+        try:
+            results = await change_application(runtime, application, save)
+        except Refusal as refusal:
+            await ack(response_action="errors", errors={first_field: refusal.message[:150]})
+            return
         await ack()
         # One confirmation for the whole form, offering the steps it completed.
         ready = sorted({n for *_, r in results for n in r.steps_ready})

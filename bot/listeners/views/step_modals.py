@@ -12,14 +12,22 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import modals
 from bot.command_parser import MAX_NOTE, DueSpec
-from bot.listeners.access import Refusal, application_for_click, require_member, team_of
+from bot.listeners.access import (
+    Refusal,
+    application_for_click,
+    change_application,
+    require_member,
+    team_of,
+)
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.surfaces import Surfaces
 from storage import repositories as repo
+from storage.models import Application
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +56,13 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
             application = await application_for_click(runtime, context.application_id, team_id)
             await require_member(runtime, client, team_id, user_id, application)
             if callback_id == modals.ASSIGN:
-                touched = await _assign(runtime, client, team_id, user_id, context, view)
+                touched = await _assign(
+                    runtime, client, team_id, user_id, application, context, view
+                )
             elif callback_id == modals.DUE:
-                touched = await _due(runtime, client, team_id, user_id, context, view)
+                touched = await _due(runtime, client, team_id, user_id, application, context, view)
             else:
-                touched = await _note(runtime, user_id, context, view)
+                touched = await _note(runtime, user_id, application, context, view)
         except (Refusal, svc.ChecklistError) as refusal:
             await ack(response_action="errors", errors={field: refusal.message[:2000]})
             return
@@ -74,6 +84,7 @@ async def _assign(
     client: AsyncWebClient,
     team_id: str,
     user_id: str,
+    application: Application,
     context: modals.ModalContext,
     view: dict[str, Any],
 ) -> list[str | None]:
@@ -83,13 +94,14 @@ async def _assign(
     person = await runtime.directory.person(client, team_id, assignee)
     if person is None or person.deleted:
         raise Refusal("That person isn't an active member of this workspace; pick someone else.")
-    async with runtime.writes.begin() as session:
-        application = await repo.application_by_id(session, context.application_id)
-        assert application is not None
+
+    async def assign(session: AsyncSession, current: Application) -> str | None:
         _, old = await svc.assign_step(
-            session, application, context.step, assignee, actor_id=user_id, now=runtime.clock()
+            session, current, context.step, assignee, actor_id=user_id, now=runtime.clock()
         )
-    return [old, assignee]
+        return old
+
+    return [await change_application(runtime, application, assign), assignee]
 
 
 async def _due(
@@ -97,6 +109,7 @@ async def _due(
     client: AsyncWebClient,
     team_id: str,
     user_id: str,
+    application: Application,
     context: modals.ModalContext,
     view: dict[str, Any],
 ) -> list[str | None]:
@@ -112,26 +125,32 @@ async def _due(
     except ValueError:
         raise Refusal("Pick a date from the calendar.") from None
     due_on = svc.resolve_due(spec, today)
-    async with runtime.writes.begin() as session:
-        application = await repo.application_by_id(session, context.application_id)
-        assert application is not None
-        await svc.set_due(session, application, context.step, due_on, actor_id=user_id, now=now)
+
+    async def set_due(session: AsyncSession, current: Application) -> None:
+        await svc.set_due(session, current, context.step, due_on, actor_id=user_id, now=now)
+
+    await change_application(runtime, application, set_due)
     return [assignee]
 
 
 async def _note(
-    runtime: Runtime, user_id: str, context: modals.ModalContext, view: dict[str, Any]
+    runtime: Runtime,
+    user_id: str,
+    application: Application,
+    context: modals.ModalContext,
+    view: dict[str, Any],
 ) -> list[str | None]:
     text = (_value(view, modals.NOTE_BLOCK, modals.NOTE_ACTION).get("value") or "").strip()
     if not text:
         raise Refusal("Write something: an empty note isn't saved.")
     if len(text) > MAX_NOTE:
         raise Refusal(f"That note is {len(text):,} characters; the most is {MAX_NOTE:,}.")
-    async with runtime.writes.begin() as session:
-        application = await repo.application_by_id(session, context.application_id)
-        assert application is not None
+
+    async def add_note(session: AsyncSession, current: Application) -> str | None:
         await svc.add_note(
-            session, application, context.step, text, actor_id=user_id, now=runtime.clock()
+            session, current, context.step, text, actor_id=user_id, now=runtime.clock()
         )
         state = await repo.step_for_update(session, context.application_id, context.step)
-    return [state.assignee_id if state else None]
+        return state.assignee_id if state else None
+
+    return [await change_application(runtime, application, add_note)]
