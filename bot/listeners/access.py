@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.replies import app_label
 from bot.runtime import Runtime
+from bot.services.errors import Refusal
 from bot.slack_directory import MembershipUnknown
 from storage import repositories as repo
 from storage.models import Application
@@ -24,12 +25,6 @@ T = TypeVar("T")
 def team_of(body: dict[str, Any]) -> str:
     """The workspace of an interaction payload (block actions and view submissions)."""
     return (body.get("team") or {}).get("id") or body["user"].get("team_id", "")
-
-
-class Refusal(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 async def application_for_click(runtime: Runtime, application_id: int, team_id: str) -> Application:

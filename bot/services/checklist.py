@@ -1,7 +1,7 @@
 """The checklist's rules: creating applications, marking, assigning, due dates, notes.
 
 Every function takes the caller's session and `now`; none commits and none knows Slack.
-A `ChecklistError` means the request was wrong: the caller rolls back and shows its message.
+A `Refusal` means the request was wrong: the caller rolls back and shows its message.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.command_parser import DueSpec
 from bot.crypto import Keyring
 from bot.services import credentials
 from bot.services.announcements import announcements_for
-from bot.services.errors import ChecklistError
+from bot.services.errors import Refusal
 from bot.services.progress import Checklist, build_checklist
 from storage import outbox
 from storage import repositories as repo
@@ -39,7 +39,7 @@ def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
         if "." in ref:
             number = _normalize_step(ref)
             if not template.has_step(number):
-                raise ChecklistError(
+                raise Refusal(
                     f"There is no step `{ref}`. Valid steps: {template.describe_valid_steps()}; "
                     f"or a whole phase, 1–{len(template.phases)}."
                 )
@@ -48,7 +48,7 @@ def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
             try:
                 found = [s.number for s in template.phase(int(ref)).steps]
             except (KeyError, TemplateError, ValueError):
-                raise ChecklistError(
+                raise Refusal(
                     f"There is no phase `{ref}`. Phases are 1–{len(template.phases)}; "
                     f"single steps are {template.describe_valid_steps()}."
                 ) from None
@@ -67,7 +67,7 @@ def _normalize_step(ref: str) -> str:
 def step_number(template: Template, ref: str) -> str:
     """Exactly one step (not a phase)."""
     if "." not in ref:
-        raise ChecklistError(
+        raise Refusal(
             f"`{ref}` is a phase; this needs a single step such as `{ref}.1`. "
             f"Valid steps: {template.describe_valid_steps()}."
         )
@@ -123,7 +123,7 @@ async def create_application(
         except IntegrityError:
             continue
     else:
-        raise ChecklistError("Too many applications are being created at once; try again.")
+        raise Refusal("Too many applications are being created at once; try again.")
     await repo.record_event(
         session,
         application_id=application.id,
@@ -240,7 +240,7 @@ async def _check_gate(
         )
     if problems:
         steps = ", ".join(open_gated)
-        raise ChecklistError(
+        raise Refusal(
             f"Step {steps} can't be marked yet: {'; '.join(problems)}. Set them with "
             "`/onboard creds set production <field> <value>`, or mark it anyway with "
             f"`/onboard mark {steps} --force` (history records that)."
@@ -294,7 +294,7 @@ async def _locked_step(session: AsyncSession, application: Application, ref: str
     number = step_number(template_for(application), ref)
     state = await repo.step_for_update(session, application.id, number)
     if state is None:  # the template has it, so only a damaged database lacks it
-        raise ChecklistError(f"Step {number} is missing from this application's records.")
+        raise Refusal(f"Step {number} is missing from this application's records.")
     return state
 
 
@@ -367,7 +367,7 @@ def resolve_due(spec: DueSpec, today: date) -> date | None:
     on = spec.on if spec.kind == "date" else today + timedelta(days=spec.days)
     assert on is not None
     if on < today:
-        raise ChecklistError(
+        raise Refusal(
             f"{on.isoformat()} is in the past (today is {today.isoformat()}). "
             "Give today or a later date: `YYYY-MM-DD`, `tomorrow`, `+3d`, or `none` to clear it."
         )

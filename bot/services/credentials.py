@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.alipay.keys import KeyProblem, parse_public_key
 from bot.checklists import Template
 from bot.crypto import Keyring
-from bot.services.errors import ChecklistError
+from bot.services.errors import Refusal
 from storage import repositories as repo
 from storage.models import Application, Credential
 
@@ -38,12 +38,12 @@ Values = dict[tuple[str, str], str]
 
 
 def normalize(environment: str, field: str, value: str) -> str:
-    """The value as stored, or a ChecklistError saying what was expected (never echoing it)."""
+    """The value as stored, or a Refusal saying what was expected (never echoing it)."""
     value = value.strip()
     label = f"{environment} {LABELS[field]}"
     if field == "client_id":
         if not _CLIENT_ID.fullmatch(value):
-            raise ChecklistError(
+            raise Refusal(
                 f"That {label} doesn't look like one: 4–64 letters, digits, `_` or `-`, as "
                 "shown under Integration Settings in the Developer Center."
             )
@@ -53,16 +53,16 @@ def normalize(environment: str, field: str, value: str) -> str:
                 if environment == "sandbox"
                 else f"does not start with `{SANDBOX_PREFIX}`"
             )
-            raise ChecklistError(f"A {label} {expected}; check which environment you copied.")
+            raise Refusal(f"A {label} {expected}; check which environment you copied.")
         return value
     if field in KEY_FIELDS:
         try:
             return parse_public_key(value).one_line
         except KeyProblem as problem:
-            raise ChecklistError(f"That {label} was refused: {problem}") from None
+            raise Refusal(f"That {label} was refused: {problem}") from None
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or " " in value:
-        raise ChecklistError(
+        raise Refusal(
             f"The {label} must be an https:// address Alipay can reach, e.g. "
             "`https://pay.example.com/alipay/notify`."
         )

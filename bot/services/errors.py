@@ -1,9 +1,11 @@
-"""The one error services raise for a request that cannot be applied."""
+"""The one error for a request that cannot be applied, raised by services and use cases alike.
+
+Its message is shown to the user as it is (an ephemeral reply, or an inline modal error): it
+says what was wrong and what is valid. Nothing was changed when it is raised inside a change.
+"""
 
 
-class ChecklistError(Exception):
-    """A request that cannot be applied; the message says why and what is valid."""
-
+class Refusal(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.checklists import get_template
 from bot.command_parser import DueSpec
 from bot.services import checklist as svc
-from bot.services.checklist import ChecklistError
+from bot.services.checklist import Refusal
 from bot.services.progress import active_flags, build_checklist
 from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker, upgrade
@@ -181,7 +181,7 @@ def test_expand_steps(refs: list[str], expected: list[str]) -> None:
 
 @pytest.mark.parametrize("ref", ["9.9", "6", "0", "1.6", "0.1", "4.4", "5.2", "00"])
 def test_expand_steps_refuses_unknown_steps_and_phases(ref: str) -> None:
-    with pytest.raises(ChecklistError) as caught:
+    with pytest.raises(Refusal) as caught:
         svc.expand_steps(TEMPLATE, ["1.1", ref])
     message = caught.value.message
     assert f"`{ref}`" in message
@@ -193,7 +193,7 @@ def test_expand_steps_refuses_unknown_steps_and_phases(ref: str) -> None:
 
 def test_step_number_wants_a_single_step() -> None:
     assert svc.step_number(TEMPLATE, "2.3") == "2.3"
-    with pytest.raises(ChecklistError, match=r"`3` is a phase.*`3\.1`"):
+    with pytest.raises(Refusal, match=r"`3` is a phase.*`3\.1`"):
         svc.step_number(TEMPLATE, "3")
 
 
@@ -248,7 +248,7 @@ async def test_marking_is_idempotent_and_unmarking_is_recorded(
 async def test_bad_step_changes_nothing(
     sessions: async_sessionmaker[AsyncSession], application: Application
 ) -> None:
-    with pytest.raises(ChecklistError):
+    with pytest.raises(Refusal):
         async with sessions.begin() as session:
             await svc.mark_steps(session, application, ["1.1", "9.9"], actor_id="U", now=NOW)
     async with sessions.begin() as session:
@@ -277,7 +277,7 @@ def test_resolve_due(spec: DueSpec, expected: date | None) -> None:
 
 
 def test_resolve_due_refuses_a_past_date_naming_today() -> None:
-    with pytest.raises(ChecklistError) as caught:
+    with pytest.raises(Refusal) as caught:
         svc.resolve_due(DueSpec("date", on=date(2026, 11, 24)), TODAY)
     assert "2026-11-24" in caught.value.message
     assert "today is 2026-11-25" in caught.value.message
@@ -344,7 +344,7 @@ async def test_assign_and_unassign_record_old_and_new(
         ("unassigned", "2.1", "UBOB", "UCAROL", None),
     ]
 
-    with pytest.raises(ChecklistError, match="is a phase"):
+    with pytest.raises(Refusal, match="is a phase"):
         async with sessions.begin() as session:
             await svc.assign_step(session, application, "2", "UBOB", actor_id="U", now=NOW)
 

@@ -71,7 +71,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 return outcome, next((s.assignee_id for s in steps if s.step == step), None)
 
             outcome, assignee = await change_application(runtime, application, toggle)
-        except (Refusal, svc.ChecklistError) as refusal:
+        except Refusal as refusal:
             await ack()
             await _refuse(respond, refusal.message)
             return
@@ -240,7 +240,7 @@ def register_history(app: AsyncApp, runtime: Runtime) -> None:
             await require_member(runtime, client, team_of(body), body["user"]["id"], application)
             async with runtime.sessions() as session:
                 events, more = await svc.history(session, application, step, before_id=before_id)
-        except (Refusal, svc.ChecklistError) as refusal:
+        except Refusal as refusal:
             await _refuse(respond, refusal.message)
             return
         text, history_blocks = replies.history_blocks(application, events, step, more, older=True)

@@ -89,7 +89,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 )
 
             answer, enqueued = await change_application(runtime, application, answer_reminder)
-        except (Refusal, svc.ChecklistError) as refusal:
+        except Refusal as refusal:
             await ack()
             await respond(response_type="ephemeral", replace_original=False, text=refusal.message)
             return

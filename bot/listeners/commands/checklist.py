@@ -197,7 +197,7 @@ async def due(req: Request, command: cmd.SetDue) -> Reply:
     template = svc.template_for(application)
     try:
         number = svc.step_number(template, command.step)
-    except svc.ChecklistError as e:
+    except Refusal as e:
         raise Refusal(e.message) from None
     # "tomorrow" and the past are judged in the assignee's time zone (else the caller's).
     async with req.runtime.sessions() as session:
@@ -208,7 +208,7 @@ async def due(req: Request, command: cmd.SetDue) -> Reply:
     today = req.now.astimezone(zone).date() if zone else req.now.date()
     try:
         due_on = svc.resolve_due(command.due, today)
-    except svc.ChecklistError as e:
+    except Refusal as e:
         raise Refusal(e.message) from None
 
     async def change(session: AsyncSession, current: Application):
@@ -244,7 +244,7 @@ async def history(req: Request, command: cmd.History) -> Reply:
     try:
         async with req.runtime.sessions() as session:
             events, more = await svc.history(session, application, command.step)
-    except svc.ChecklistError as e:
+    except Refusal as e:
         raise Refusal(e.message) from None
     step = svc.step_number(svc.template_for(application), command.step) if command.step else None
     text, blocks = replies.history_blocks(application, events, step, more, older=False)

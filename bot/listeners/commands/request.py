@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.listeners.access import Refusal, change_application, require_member, require_owner
 from bot.runtime import Runtime
-from bot.services import checklist as svc
 from bot.surfaces import Surfaces
 from storage.models import Application
 
@@ -93,7 +92,7 @@ async def apply_change(
     """`change_application`, turning a service's refusal into ours."""
     try:
         return await change_application(req.runtime, application, change)
-    except svc.ChecklistError as e:
+    except Refusal as e:
         raise Refusal(e.message) from None
 
 

@@ -26,7 +26,6 @@ from bot.listeners.access import (
 from bot.runtime import Runtime
 from bot.services import checklist as svc
 from bot.services import credentials
-from bot.services.errors import ChecklistError
 from storage.models import Application
 
 
@@ -64,7 +63,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
             environment, field = block_id.split(".")
             try:
                 credentials.normalize(environment, field, value)
-            except ChecklistError as e:
+            except Refusal as e:
                 errors[block_id] = e.message[:150]
         if not entered:
             errors[first_field] = "Fill in at least one value, or cancel."

@@ -63,7 +63,7 @@ def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
                 touched = await _due(runtime, client, team_id, user_id, application, context, view)
             else:
                 touched = await _note(runtime, user_id, application, context, view)
-        except (Refusal, svc.ChecklistError) as refusal:
+        except Refusal as refusal:
             await ack(response_action="errors", errors={field: refusal.message[:2000]})
             return
         await ack()
