@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
 from bot.delivery import ClientFor
+from bot.followup import Deliver
 from bot.installations import per_workspace, state_store
 from bot.listeners import register_listeners
 from bot.runtime import Runtime
@@ -64,11 +65,13 @@ def build_app(
     settings: Settings,
     runtime: Runtime,
     *,
+    deliver: Deliver,
     client: AsyncWebClient | None = None,
     identity: AuthorizeResult | None = None,
 ) -> AsyncApp:
     """The Bolt app. With OAuth set up, each workspace's installation authorizes its requests;
-    otherwise `identity`, known from the start, does without calling Slack."""
+    otherwise `identity`, known from the start, does without calling Slack. `deliver` sends
+    the outbox messages a change queued, right after it (bot/followup.py)."""
     secret = settings.slack_signing_secret
     extra: dict[str, Any] = {}
     if runtime.installations is not None:
@@ -88,7 +91,7 @@ def build_app(
     if runtime.installations is not None:
         # app_uninstalled and tokens_revoked delete the workspace's tokens.
         app.enable_token_revocation_listeners()
-    register_listeners(app, runtime)
+    register_listeners(app, runtime, deliver)
     return app
 
 
@@ -124,7 +127,11 @@ async def check_token(settings: Settings) -> AuthorizeResult:
 
 
 async def create_app(
-    settings: Settings, runtime: Runtime, identity: AuthorizeResult | None = None
+    settings: Settings,
+    runtime: Runtime,
+    identity: AuthorizeResult | None = None,
+    *,
+    deliver: Deliver,
 ) -> AsyncApp:
     """The app as served: a shared HTTP session, and the bot's identity known up front."""
     if identity is None and runtime.installations is None:
@@ -132,4 +139,4 @@ async def create_app(
     # Requests get their token from `identity`; a token on Bolt's own client would be ignored
     # (and Bolt would warn about it at every start).
     client = build_client(settings, runtime.http_session(), with_token=False)
-    return build_app(settings, runtime, client=client, identity=identity)
+    return build_app(settings, runtime, deliver=deliver, client=client, identity=identity)

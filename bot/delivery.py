@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -102,7 +102,14 @@ class Deliverer:
     # How time passes during a pass (tests give a simulated one).
     monotonic: Callable[[], float] = time.monotonic
 
-    async def deliver_due(self, now: datetime) -> DeliveryReport:
+    async def deliver_queued(self, ids: Sequence[int]) -> DeliveryReport:
+        """Send these outbox messages now, if they are due: what a change just queued."""
+        return await self.deliver_due(self.runtime.clock(), only=ids)
+
+    async def deliver_due(
+        self, now: datetime, only: Sequence[int] | None = None
+    ) -> DeliveryReport:
+        """Send what is due (of `only` these outbox ids, when given)."""
         # A claim is this sender's (token); times move on from `now` as the pass runs, so a
         # lease or a Retry-After counts from when it happens, not from the start of the pass.
         token = uuid.uuid4().hex
@@ -112,7 +119,7 @@ class Deliverer:
             return now + timedelta(seconds=self.monotonic() - started)
 
         async with self.runtime.writes.begin() as session:
-            claimed = await outbox.claim_due(session, now, lease=LEASE, token=token)
+            claimed = await outbox.claim_due(session, now, lease=LEASE, token=token, only=only)
         report = DeliveryReport()
         by_target: dict[str, list[OutboxMessage]] = defaultdict(list)
         for message in claimed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -36,9 +36,6 @@ class Runtime:
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     applications: ApplicationLookup = field(default_factory=ApplicationLookup)
     clock: Callable[[], datetime] = utc_now
-    # Sends what is due in the outbox; set when the app serves, so an announcement goes out
-    # right after the change that caused it instead of at the next pass.
-    deliver_outbox: Callable[[], Awaitable[object]] | None = None
     # Encrypts and decrypts stored credentials; set once the keys are checked at start.
     keyring: Keyring | None = None
     # With OAuth: the installed workspaces' tokens (bot/installations.py).
@@ -48,10 +45,6 @@ class Runtime:
     # Engines this runtime opened, disposed by close().
     owned_engines: list[AsyncEngine] = field(default_factory=list)
     _http: aiohttp.ClientSession | None = None
-
-    async def kick_outbox(self) -> None:
-        if self.deliver_outbox is not None:
-            await self.deliver_outbox()
 
     def http_session(self) -> aiohttp.ClientSession:
         """The HTTP session for Slack's Web API; made on first use, inside the running loop."""

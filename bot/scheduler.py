@@ -82,7 +82,7 @@ class PassRunner:
             # Slack retries an event within minutes; a day of event ids is plenty to dedupe.
             await repo.forget_events_before(session, now - timedelta(days=1))
         delivery = await self.deliverer.deliver_due(now)
-        return PassReport(len(messages), claimed, delivery)
+        return PassReport(len(messages), len(claimed), delivery)
 
     async def _zones(self, watches: list[StepWatch]) -> dict[tuple[str, str], ZoneInfo | None]:
         """Each recipient's own time zone, from Slack (cached by the directory); None where

@@ -145,7 +145,10 @@ async def serve(settings: Settings) -> None:
     identity = None if settings.oauth else await check_token(settings)
     runtime = await open_runtime(settings)
     try:
-        bolt_app = await create_app(settings, runtime, identity)
+        passes = PassRunner.create(runtime, clients_for(settings, runtime))
+        bolt_app = await create_app(
+            settings, runtime, identity, deliver=passes.deliverer.deliver_queued
+        )
         _settle_garbage_collector()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -156,9 +159,7 @@ async def serve(settings: Settings) -> None:
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
-        passes = PassRunner.create(runtime, clients_for(settings, runtime))
         scheduler = start_scheduler(passes)
-        runtime.deliver_outbox = lambda: passes.deliverer.deliver_due(runtime.clock())
         handler = None
         if settings.socket_mode:
             assert settings.slack_app_token is not None

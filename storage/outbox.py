@@ -36,10 +36,12 @@ class NewMessage:
     not_before: datetime | None = None
 
 
-async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: datetime) -> int:
-    """Insert the messages whose keys are new; returns how many were."""
+async def enqueue(
+    session: AsyncSession, messages: Sequence[NewMessage], now: datetime
+) -> list[int]:
+    """Insert the messages whose keys are new; returns the ids of those that were."""
     if not messages:
-        return 0
+        return []
     rows = [
         {
             "dedupe_key": m.dedupe_key,
@@ -63,11 +65,11 @@ async def enqueue(session: AsyncSession, messages: Sequence[NewMessage], now: da
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id)
     )
-    inserted = 0
+    inserted: list[int] = []
     # Executed in chunks: the same statement for every row, RETURNING the ones that went in.
     for start in range(0, len(rows), 500):
         result = await session.execute(statement, rows[start : start + 500])
-        inserted += len(result.all())
+        inserted.extend(result.scalars())
     return inserted
 
 
@@ -79,13 +81,20 @@ def _due(now: datetime):
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, lease: timedelta, token: str, limit: int = 1000
+    session: AsyncSession,
+    now: datetime,
+    *,
+    lease: timedelta,
+    token: str,
+    limit: int = 1000,
+    only: Sequence[int] | None = None,
 ) -> list[OutboxMessage]:
-    """Take due messages for sending. A sender that dies mid-send loses its lease, and the
-    message is taken again after it expires."""
+    """Take due messages for sending (of `only` these ids, when given). A sender that dies
+    mid-send loses its lease, and the message is taken again after it expires."""
+    due = _due(now) if only is None else and_(_due(now), OutboxMessage.id.in_(list(only)))
     candidates = (
         select(OutboxMessage.id)
-        .where(_due(now))
+        .where(due)
         .order_by(OutboxMessage.id)
         .limit(limit)
         # Two senders skip each other's rows instead of queueing on them (PostgreSQL).

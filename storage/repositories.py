@@ -1,7 +1,9 @@
 """Queries and writes, each taking the caller's session. Nothing here commits.
 
-Changes to step states are single conditional UPDATEs (`... WHERE done_at IS NULL RETURNING`),
-so two people changing the same step at once cannot both "win" and log the change twice.
+A transaction that changes steps loads them once with a row lock (`steps_for_change`,
+`step_for_update`) and changes the loaded objects; two people changing the same step at once
+take turns on that lock, so the second sees the first's change and neither logs it twice.
+Plain reads (`step_state`, `step_states`) take no lock.
 """
 
 from __future__ import annotations
@@ -219,6 +221,26 @@ async def set_done(
             state.changed_at = now
             changed.append(state.step)
     return changed
+
+
+async def step_state(session: AsyncSession, application_id: int, step: str) -> StepState | None:
+    """The step's row as it is now, for showing it; no lock."""
+    return await session.scalar(
+        select(StepState).where(
+            StepState.application_id == application_id, StepState.step == step
+        )
+    )
+
+
+async def record_checklist_message(
+    session: AsyncSession, application_id: int, channel_id: str, ts: str
+) -> None:
+    """Remember the checklist message last posted for the application: the one every later
+    change redraws."""
+    application = await session.get(Application, application_id)
+    if application is not None:
+        application.checklist_channel_id = channel_id
+        application.checklist_ts = ts
 
 
 async def step_for_update(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.followup import Deliver
 from bot.runtime import Runtime
 from bot.server import build_web_app, open_runtime
 from tests.slack_stub import SlackStub
@@ -104,8 +105,19 @@ class RunningApp:
     runtime: Runtime = field(init=False)
     engine: AsyncEngine = field(init=False)
     url: str = field(init=False)
+    # What a change's follow-up sends at once (bot/followup.py). Unset, it is held for the
+    # test's next pass and its outbox ids are recorded in `held`; set it to a deliverer's
+    # `deliver_queued` to send at once as `onboard-bot run` does.
+    send_queued: Deliver | None = None
+    held: list[int] = field(default_factory=list)
     _runner: web.AppRunner = field(init=False)
     _http: aiohttp.ClientSession = field(init=False)
+
+    async def _deliver(self, ids: Sequence[int]) -> None:
+        if self.send_queued is None:
+            self.held.extend(ids)
+        else:
+            await self.send_queued(ids)
 
     async def start(self) -> RunningApp:
         self.runtime = await open_runtime(self.settings)
@@ -113,7 +125,7 @@ class RunningApp:
         self.engine = self.runtime.engine
         if self.clock is not None:
             self.runtime.clock = self.clock
-        bolt_app = await create_app(self.settings, self.runtime)
+        bolt_app = await create_app(self.settings, self.runtime, deliver=self._deliver)
         self._runner = web.AppRunner(build_web_app(bolt_app, self.runtime))
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

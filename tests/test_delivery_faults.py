@@ -374,7 +374,7 @@ def go_live(i: int, channel: str, *, marked_on: str = "2026-11-25") -> NewMessag
 
 async def enqueue(app: RunningApp, messages: list[NewMessage], now: datetime) -> None:
     async with app.runtime.writes.begin() as session:
-        assert await outbox.enqueue(session, messages, now) == len(messages)
+        assert len(await outbox.enqueue(session, messages, now)) == len(messages)
 
 
 async def test_a_burst_to_one_channel_is_spread_a_second_apart_and_none_dropped(

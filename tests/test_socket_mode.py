@@ -29,6 +29,10 @@ from tests.slack_stub import SlackStub
 APP_TOKEN = "xapp-1-test"
 
 
+async def _hold(_ids) -> None:
+    """Queued messages wait for a pass; none are queued here."""
+
+
 @pytest.fixture
 async def runtime(slack: SlackStub, tmp_path: Path) -> AsyncIterator[Runtime]:
     """The app connected to the stub in Socket Mode, as `serve` connects it.
@@ -45,7 +49,9 @@ async def runtime(slack: SlackStub, tmp_path: Path) -> AsyncIterator[Runtime]:
     runtime = await open_runtime(settings)
     handler: AsyncSocketModeHandler | None = None
     try:
-        handler = AsyncSocketModeHandler(await create_app(settings, runtime), APP_TOKEN)
+        handler = AsyncSocketModeHandler(
+            await create_app(settings, runtime, deliver=_hold), APP_TOKEN
+        )
         await handler.connect_async()
         await wait_until(lambda: slack.socket_connected, "the stub to see the socket")
         yield runtime

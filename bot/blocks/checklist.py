@@ -8,9 +8,10 @@ fold state travels in the header's block_id, so every click can rebuild the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -325,3 +326,26 @@ def checklist_blocks(
 
 def checklist_fallback_text(checklist: Checklist) -> str:
     return f"{checklist.application.name}: {checklist.done_count}/{checklist.total} steps done"
+
+
+def fold_after_click(
+    action_id: str, value: str, message_blocks: Sequence[dict[str, Any]]
+) -> tuple[int, Fold] | None:
+    """(application id, new fold) for a click on a fold button of a message with these
+    blocks; None for a value no fold button of ours carries."""
+    if action_id == TOGGLE_PHASE:
+        parsed = parse_action_value(value)
+        if parsed is None or not parsed[1].isdigit() or parsed[2] not in ("expand", "collapse"):
+            return None
+        application_id, phase, what = parsed
+        fold = fold_from_blocks(message_blocks).with_phase(int(phase), what == "expand")
+        return application_id, fold
+    if not value.isdigit():
+        return None
+    phases = [
+        int(b["block_id"].split(":")[1])
+        for b in message_blocks
+        if str(b.get("block_id", "")).startswith("phase:")
+        and str(b["block_id"]).split(":")[1].isdigit()
+    ]
+    return int(value), Fold.all(phases, action_id == EXPAND_ALL)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -228,3 +230,64 @@ def diagnosis(valid: bool, reason: str, content: str) -> View:
         ),
     ]
     return View(type="modal", title="Signature check", close="Done", blocks=blocks)
+
+
+# ---- reading the submitted forms -------------------------------------------------------------
+
+
+def _inputs(view: dict) -> dict[str, dict]:
+    """Each block's `value` input (both forms name their inputs `value`)."""
+    values = (view.get("state") or {}).get("values") or {}
+    return {block: (actions or {}).get("value") or {} for block, actions in values.items()}
+
+
+def entered_credentials(view: dict) -> dict[tuple[str, str], str]:
+    """(environment, field) → value for each field of the credentials form filled in."""
+    entered = {}
+    for environment in ENVIRONMENTS:
+        for field in credentials.FIELDS:
+            typed = _inputs(view).get(field_block_id(environment, field), {}).get("value")
+            if isinstance(typed, str) and typed.strip():
+                entered[environment, field] = typed.strip()
+    return entered
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisForm:
+    method: str
+    path: str
+    headers: dict[str, str]  # by lower-case name
+    body: str
+    key_choice: str  # "pasted", or "<environment>.<field>" of a stored key
+    pasted_key: str
+
+
+_HEADER = re.compile(r"^\s*([A-Za-z-]+)\s*:\s*(.+?)\s*$")
+SIGNATURE_HEADERS = ("client-id", "request-time", "signature")
+
+
+def read_diagnosis(view: dict) -> DiagnosisForm | dict[str, str]:
+    """The diagnosis form's values, or the inline errors (by block id) that say what is
+    missing. Header lines may be pasted in any case and with extra spaces."""
+    inputs = _inputs(view)
+    text = {block: (i.get("value") or "") for block, i in inputs.items()}
+    key_choice = (inputs.get("key", {}).get("selected_option") or {}).get("value") or "pasted"
+    errors: dict[str, str] = {}
+    request_line = text.get("request_line", "").split()
+    if len(request_line) != 2:
+        errors["request_line"] = "Give the method and the path, e.g. POST /ams/api/v1/payments/pay"
+    headers = {}
+    for line in text.get("headers", "").splitlines():
+        match = _HEADER.match(line)
+        if match:
+            headers[match.group(1).lower()] = match.group(2)
+    missing = [h for h in SIGNATURE_HEADERS if h not in headers]
+    if missing:
+        errors["headers"] = f"Missing {', '.join(missing)}: paste those header lines."
+    pasted = text.get("pasted_key", "")
+    if key_choice == "pasted" and not pasted.strip():
+        errors["pasted_key"] = "Paste the public key to check with, or pick a stored one."
+    if errors:
+        return errors
+    method, path = request_line
+    return DiagnosisForm(method, path, headers, text.get("body", ""), key_choice, pasted)

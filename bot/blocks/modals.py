@@ -32,12 +32,11 @@ NOTE_BLOCK, NOTE_ACTION = "note", "note"
 
 @dataclass(frozen=True, slots=True)
 class ModalContext:
-    """What a submission needs to know: the step, and the message to refresh afterwards."""
+    """Which step a submission is about. A claim the submission's use case checks again: the
+    message redrawn afterwards is the one the application recorded, never one named here."""
 
     application_id: int
     step: str
-    channel_id: str | None = None
-    message_ts: str | None = None
 
     def encode(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -46,12 +45,7 @@ class ModalContext:
     def decode(text: str) -> ModalContext | None:
         try:
             data = json.loads(text)
-            return ModalContext(
-                application_id=int(data["application_id"]),
-                step=str(data["step"]),
-                channel_id=data.get("channel_id"),
-                message_ts=data.get("message_ts"),
-            )
+            return ModalContext(application_id=int(data["application_id"]), step=str(data["step"]))
         except (ValueError, KeyError, TypeError, OverflowError):
             return None
 

@@ -114,6 +114,21 @@ def _user(value: str | None) -> str:
 
 
 OLDER_HISTORY = "history_older"
+_MAX_ID = 2**63 - 1
+
+
+def older_value(application_id: int, step: str | None, before_id: int) -> str:
+    return f"{application_id}|{step or ''}|{before_id}"
+
+
+def parse_older_value(value: str) -> tuple[int, str | None, int] | None:
+    """(application id, step or None, events before this id) of an *Older* button."""
+    parts = value.split("|")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
+        return None
+    if int(parts[2]) > _MAX_ID:
+        return None
+    return int(parts[0]), parts[1] or None, int(parts[2])
 
 
 def history_blocks(
@@ -130,7 +145,7 @@ def history_blocks(
                     ButtonElement(
                         text="Older",
                         action_id=OLDER_HISTORY,
-                        value=f"{application.id}|{step or ''}|{events[-1].id}",
+                        value=older_value(application.id, step, events[-1].id),
                     )
                 ],
             )

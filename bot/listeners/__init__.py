@@ -1,14 +1,17 @@
-"""Listeners translate between Slack and the services; one `register` per kind."""
+"""Listeners translate between Slack and the use cases (bot/usecases/); one `register` per
+kind. None of them touches storage: a listener reads the payload, calls a use case, renders
+its outcome, and hands the follow-up to `FollowUps`."""
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.followup import Deliver, FollowUps
 from bot.listeners import actions, commands, events, middleware, views
 from bot.runtime import Runtime
 from bot.surfaces import Surfaces
 
 
-def register_listeners(app: AsyncApp, runtime: Runtime) -> None:
+def register_listeners(app: AsyncApp, runtime: Runtime, deliver: Deliver) -> None:
     middleware.register(app, runtime)
-    surfaces = Surfaces(runtime)
+    followups = FollowUps(Surfaces(runtime), deliver)
     for kind in (commands, actions, views, events):
-        kind.register(app, runtime, surfaces)
+        kind.register(app, runtime, followups)

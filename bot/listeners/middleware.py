@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from bot.runtime import Runtime
-from storage import repositories as repo
+from bot.usecases.events import first_delivery
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
@@ -19,13 +19,8 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         # Slack retries (X-Slack-Retry-Num) an event it thinks timed out; the event_id is the
         # same, so the first delivery to be recorded wins, in any replica.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            async with runtime.writes.begin() as session:
-                first = await repo.claim_event(
-                    session, event_id, body.get("team_id", ""), runtime.clock()
-                )
-            if not first:
-                return BoltResponse(status=200, body="")
+        if event_id and not await first_delivery(runtime, event_id, body.get("team_id", "")):
+            return BoltResponse(status=200, body="")
         await next()
         return None
 

@@ -147,8 +147,8 @@ class MarkOutcome:
     unchanged: list[str]
     # Earlier steps still not done after this mark: shown so skipping is never silent.
     open_before: list[str]
-    # Messages the change put in the outbox (announcements), to send right away.
-    enqueued: int = 0
+    # Outbox ids of the messages the change queued (announcements), to send right away.
+    queued: tuple[int, ...] = ()
     # Progress after the change, and who owns the changed steps (their Home needs redrawing).
     done_count: int = 0
     total: int = 0
@@ -177,13 +177,13 @@ async def mark_steps(
     announcements = await announcements_for(
         session, application, template, changed, actor_id=actor_id, now=now, keyring=keyring
     )
-    enqueued = await outbox.enqueue(session, announcements, now)
+    queued = await outbox.enqueue(session, announcements, now)
     states = await repo.steps_for_change(session, application.id)
     last = max(template.step(n).position for n in numbers)
     open_before = [
         s.step for s in states if s.position < last and s.done_at is None and s.step not in numbers
     ]
-    return _outcome(template, numbers, changed, states, open_before, enqueued)
+    return _outcome(template, numbers, changed, states, open_before, tuple(queued))
 
 
 def _outcome(
@@ -192,7 +192,7 @@ def _outcome(
     changed: Sequence[str],
     states: Sequence[StepState],
     open_before: list[str],
-    enqueued: int = 0,
+    queued: tuple[int, ...] = (),
 ) -> MarkOutcome:
     by_step = {s.step: s for s in states}
     in_order = _in_template_order(template, changed)
@@ -200,7 +200,7 @@ def _outcome(
         changed=in_order,
         unchanged=[n for n in numbers if n not in changed],
         open_before=open_before,
-        enqueued=enqueued,
+        queued=queued,
         done_count=sum(s.done_at is not None for s in states),
         total=len(states),
         touched=[by_step[n].assignee_id for n in in_order],

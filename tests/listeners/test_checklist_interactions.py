@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.blocks.home import MARK_FROM_HOME
-from bot.listeners.actions import checklist as checklist_clicks
+from bot.usecases import access as usecase_access
 from storage.models import Application, Event, Note, StepState
 from tests.harness import RunningApp, click, send_event, signed_headers, submit
 from tests.harness import block_actions_body as actions_body
@@ -135,7 +135,7 @@ async def test_a_click_on_an_application_archived_meanwhile_changes_nothing(
     async def as_read_before(*_args) -> Application:
         return before_archiving
 
-    monkeypatch.setattr(checklist_clicks, "application_for_click", as_read_before)
+    monkeypatch.setattr(usecase_access, "find", as_read_before)
     value = blocks.action_value(application_id, "1.1", "mark")
     await click(app, "CPAY", ts, blocks.TOGGLE_STEP, value, name="archived")
     (answer,) = await slack.wait_for("response_url:archived")

@@ -1,8 +1,8 @@
 """Go-live (step 3.4) and business-start (step 5.1) announcements.
 
 Marking the step puts the announcement in the outbox in the same transaction. When the app
-serves, `runtime.deliver_outbox` is set and the mark's after-ack work sends it at once; in the
-test harness it is None, so the announcement waits for the next pass: these tests say which.
+serves, the mark's follow-up sends it at once (bot/followup.py); the test harness holds it for
+the next pass unless a test sets `send_queued`: these tests say which.
 Reminders are off in every application here, so each pass posts announcements only.
 """
 
@@ -55,10 +55,9 @@ async def test_go_live_is_announced_once_at_the_next_pass_even_after_unmark_and_
 async def test_go_live_goes_out_right_after_the_mark_when_the_app_kicks_the_outbox(
     sim: Sim, slack: SlackStub
 ) -> None:
-    """With `deliver_outbox` wired as `onboard-bot run` wires it, marking 3.4 Mon 18:00 UTC posts
+    """With delivery wired as `onboard-bot run` wires it, marking 3.4 Mon 18:00 UTC posts
     the go-live without any pass; the next pass (18:01) posts nothing."""
-    runtime = sim.app.runtime
-    runtime.deliver_outbox = lambda: sim.runner.deliverer.deliver_due(runtime.clock())
+    sim.app.send_queued = sim.runner.deliverer.deliver_queued
     await new_application(sim)
 
     await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))

@@ -1,7 +1,6 @@
-from bot.listeners.actions import checklist, reminders
+from bot.listeners.actions import checklist, fold, history, reminders, step_menu
 
 
-def register(app, runtime, surfaces) -> None:
-    checklist.register(app, runtime, surfaces)
-    checklist.register_history(app, runtime)
-    reminders.register(app, runtime, surfaces)
+def register(app, runtime, followups) -> None:
+    for module in (checklist, fold, step_menu, history, reminders):
+        module.register(app, runtime, followups)

@@ -1,108 +1,92 @@
-"""The buttons of a reminder DM (Mark done, Snooze 1 day, Reassign…), and the offer to mark a
-step that follows saving its credentials."""
+"""The buttons of a reminder DM (*Mark done*, *Snooze 1 day*, *Reassign…*), and the offer to
+mark a step that follows saving its credentials."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import modals
-from bot.blocks.checklist import parse_action_value
 from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
-from bot.listeners.access import (
-    Refusal,
-    application_for_click,
-    change_application,
-    require_member,
-    team_of,
-)
+from bot.followup import FollowUps
+from bot.listeners.payloads import action_target, actor_of, answering_refusals
 from bot.runtime import Runtime
-from bot.services import checklist as svc
-from bot.surfaces import Surfaces
-from storage import repositories as repo
-from storage.models import Application
-
-MARKS = (REMINDER_MARK, OFFER_MARK)
+from bot.usecases import checklist, steps
+from bot.usecases.context import Deps
 
 
-def register(app: AsyncApp, runtime: Runtime, surfaces: Surfaces) -> None:
-    async def answered(
+def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
+    @answering_refusals
+    async def mark_done(
         ack: AsyncAck,
         body: dict[str, Any],
         action: dict[str, Any],
         client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:
-        parsed = parse_action_value(action.get("value", ""))
-        if parsed is None:
+        target = action_target(action)
+        if target is None:
             await ack()
             return
-        application_id, step, _ = parsed
-        user_id = body["user"]["id"]
-        team_id = team_of(body)
-        try:
-            application = await application_for_click(runtime, application_id, team_of(body))
-            await require_member(runtime, client, team_id, user_id, application)
-            template = svc.template_for(application)
-            if action["action_id"] == REMINDER_REASSIGN:
-                await ack()
-                async with runtime.sessions() as session:
-                    state = await repo.step_for_update(session, application_id, step)
-                context = modals.ModalContext(application_id=application_id, step=step)
-                view = modals.assign_modal(
-                    context,
-                    application.name,
-                    template.step(step),
-                    state.assignee_id if state else None,
-                )
-                await client.views_open(trigger_id=body["trigger_id"], view=view)
-                return
+        application_id, step, _ = target
+        marked = await checklist.mark(Deps(runtime, client), actor_of(body), application_id, [step])
+        await ack()  # once committed; then the message itself shows the answer
+        number = (marked.outcome.changed or marked.outcome.unchanged)[0]
+        label = step_label(marked.template, number)
+        await respond(replace_original=True, text=f"✅ You marked {label} done. Thank you!")
+        await followups.after_change(client, marked.followup)
 
-            async def answer_reminder(
-                session: AsyncSession, current: Application
-            ) -> tuple[str, int]:
-                now = runtime.clock()
-                if action["action_id"] in MARKS:
-                    outcome = await svc.mark_steps(
-                        session,
-                        current,
-                        [step],
-                        actor_id=user_id,
-                        now=now,
-                        keyring=runtime.keyring,
-                    )
-                    return (
-                        f"✅ You marked {step_label(template, step)} done. Thank you!",
-                        outcome.enqueued,
-                    )
-                until = await svc.snooze(session, current, step, actor_id=user_id, now=now)
-                return (
-                    f"😴 Snoozed {step_label(template, step)}: no reminder before "
-                    f"{until:%Y-%m-%d %H:%M} UTC.",
-                    0,
-                )
-
-            answer, enqueued = await change_application(runtime, application, answer_reminder)
-        except Refusal as refusal:
+    @answering_refusals
+    async def snooze(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        target = action_target(action)
+        if target is None:
             await ack()
-            await respond(response_type="ephemeral", replace_original=False, text=refusal.message)
             return
-        except SlackApiError:
-            return  # the modal could not open (the trigger expired); nothing changed
-        # Acknowledged once committed; then the reminder itself shows the answer.
+        application_id, step, _ = target
+        snoozed = await steps.snooze(Deps(runtime, client), actor_of(body), application_id, step)
         await ack()
-        await respond(replace_original=True, text=answer)
-        await surfaces.update_latest_message(client, application_id)
-        if action["action_id"] in MARKS:
-            await surfaces.publish_home(client, team_id, user_id)
-        if enqueued:
-            await runtime.kick_outbox()
+        await respond(
+            replace_original=True,
+            text=f"😴 Snoozed {step_label(snoozed.template, snoozed.step)}: no reminder before "
+            f"{snoozed.until:%Y-%m-%d %H:%M} UTC.",
+        )
+        await followups.after_change(client, snoozed.followup)
 
-    for action_id in (*MARKS, REMINDER_SNOOZE, REMINDER_REASSIGN):
-        app.action(action_id)(answered)
+    @answering_refusals
+    async def reassign(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        target = action_target(action)
+        if target is None:
+            return
+        application_id, step, _ = target
+        menu = await steps.open_step_menu(
+            Deps(runtime, client), actor_of(body), application_id, step, "assign"
+        )
+        context = modals.ModalContext(application_id=menu.application.id, step=menu.step.number)
+        view = modals.assign_modal(context, menu.application.name, menu.step, menu.assignee_id)
+        # An expired trigger opens nothing; nothing changed, and the button still works.
+        with contextlib.suppress(SlackApiError):
+            await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+
+    for action_id in (REMINDER_MARK, OFFER_MARK):
+        app.action(action_id)(mark_done)
+    app.action(REMINDER_SNOOZE)(snooze)
+    app.action(REMINDER_REASSIGN)(reassign)

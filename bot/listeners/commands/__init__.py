@@ -1,5 +1,5 @@
 from bot.listeners.commands import onboard
 
 
-def register(app, runtime, surfaces) -> None:
-    onboard.register(app, runtime, surfaces)
+def register(app, runtime, followups) -> None:
+    onboard.register(app, runtime, followups)

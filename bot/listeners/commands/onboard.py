@@ -9,10 +9,11 @@ from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command_parser import ParseError, parse_command
-from bot.listeners.access import Refusal
+from bot.followup import FollowUps
 from bot.listeners.commands.subcommands import HANDLERS, Reply, Request
 from bot.runtime import Runtime
-from bot.surfaces import Surfaces
+from bot.services.errors import Refusal
+from bot.usecases.context import Actor, Deps
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def _ack_body(reply: Reply) -> dict[str, Any]:
 
 async def handle_onboard(
     runtime: Runtime,
-    surfaces: Surfaces,
+    followups: FollowUps,
     ack: AsyncAck,
     command: dict[str, Any],
     client: AsyncWebClient,
@@ -43,15 +44,15 @@ async def handle_onboard(
         await ack(response_type="ephemeral", text=parsed.message)
         return
     request = Request(
-        runtime=runtime,
-        client=client,
-        team_id=command.get("team_id") or "",
-        channel_id=command.get("channel_id") or "",
-        user_id=command.get("user_id") or "",
+        deps=Deps(runtime, client),
+        actor=Actor(
+            team_id=command.get("team_id") or "",
+            user_id=command.get("user_id") or "",
+            channel_id=command.get("channel_id") or "",
+        ),
         trigger_id=command.get("trigger_id") or "",
-        now=runtime.clock(),
         respond=respond,
-        surfaces=surfaces,
+        followups=followups,
     )
     try:
         reply = await HANDLERS[type(parsed)](request, parsed)
@@ -74,10 +75,10 @@ async def handle_onboard(
             await respond(response_type="ephemeral", text=FOLLOW_UP_FAILED)
 
 
-def register(app, runtime: Runtime, surfaces: Surfaces) -> None:
+def register(app, runtime: Runtime, followups: FollowUps) -> None:
     async def onboard_command(
         ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
-        await handle_onboard(runtime, surfaces, ack, command, client, respond)
+        await handle_onboard(runtime, followups, ack, command, client, respond)
 
     app.command("/onboard")(onboard_command)

@@ -6,44 +6,27 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import command_parser as cmd
-from bot.listeners.commands.checklist import (
-    archive,
-    assign,
-    due,
-    export,
-    help_,
-    history,
-    list_,
-    mark,
-    new,
-    note,
-    rename,
-    status,
-    unassign,
-    unmark,
-)
-from bot.listeners.commands.credentials import creds, diagnose
+from bot.listeners.commands import applications, checklist, credentials, settings, steps
 from bot.listeners.commands.request import Reply, Request
-from bot.listeners.commands.settings import contacts, digest, remind
 
 HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
-    cmd.Help: help_,
-    cmd.NewApp: new,
-    cmd.ListApps: list_,
-    cmd.Status: status,
-    cmd.Mark: mark,
-    cmd.Unmark: unmark,
-    cmd.Assign: assign,
-    cmd.Unassign: unassign,
-    cmd.SetDue: due,
-    cmd.AddNote: note,
-    cmd.History: history,
-    cmd.Export: export,
-    cmd.Remind: remind,
-    cmd.Digest: digest,
-    cmd.Contacts: contacts,
-    cmd.Creds: creds,
-    cmd.Diagnose: diagnose,
-    cmd.Rename: rename,
-    cmd.Archive: archive,
+    cmd.Help: checklist.help_,
+    cmd.NewApp: checklist.new,
+    cmd.ListApps: checklist.list_,
+    cmd.Status: checklist.status,
+    cmd.History: checklist.history,
+    cmd.Export: checklist.export,
+    cmd.Mark: steps.mark,
+    cmd.Unmark: steps.unmark,
+    cmd.Assign: steps.assign,
+    cmd.Unassign: steps.unassign,
+    cmd.SetDue: steps.due,
+    cmd.AddNote: steps.note,
+    cmd.Remind: settings.remind,
+    cmd.Digest: settings.digest,
+    cmd.Contacts: settings.contacts,
+    cmd.Creds: credentials.creds,
+    cmd.Diagnose: credentials.diagnose,
+    cmd.Rename: applications.rename,
+    cmd.Archive: applications.archive,
 }

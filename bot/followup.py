@@ -1,0 +1,47 @@
+"""What follows a committed change, the same whichever surface asked for it.
+
+`after_change` redraws the checklist message the application itself recorded (never a
+channel or message named by a payload), republishes the App Home of everyone the change
+touched, and sends at once the outbox messages this change queued (announcements); the rest
+of the outbox waits for the scheduler's pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks.checklist import Fold
+from bot.surfaces import Surfaces
+from bot.usecases.context import Followup
+
+# Sends the outbox messages with these ids, if they are due.
+Deliver = Callable[[Sequence[int]], Awaitable[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUps:
+    surfaces: Surfaces
+    deliver: Deliver
+
+    async def after_change(
+        self,
+        client: AsyncWebClient,
+        followup: Followup,
+        *,
+        fold: Fold | None = None,
+        homes: Sequence[str] = (),
+    ) -> None:
+        """`fold`: how to fold the redrawn message (as it was, when it was clicked);
+        `homes`: more people whose Home to republish (the clicker, on a Home click)."""
+        application = followup.application
+        channel, ts = application.checklist_channel_id, application.checklist_ts
+        if followup.redraw_checklist and channel and ts:
+            await self.surfaces.update_message(client, application.id, channel, ts, fold)
+        await self.surfaces.publish_homes(
+            client, application.team_id, [*sorted(followup.homes), *homes]
+        )
+        if followup.queued:
+            await self.deliver(followup.queued)

@@ -1,0 +1,55 @@
+"""*Expand all*, *Collapse all* and each phase's *Expand*/*Collapse* on a checklist message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import checklist as blocks
+from bot.followup import FollowUps
+from bot.listeners.actions.redraw import clicked, redraw_other
+from bot.listeners.payloads import actor_of, answering_refusals
+from bot.runtime import Runtime
+from bot.usecases import checklist
+from bot.usecases.context import Deps
+
+
+def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
+    @answering_refusals
+    async def refold(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        """The checklist redrawn folded anew; only for members of the application's channel,
+        and only on the application's own message or the clicked copy."""
+        await ack()
+        where_blocks = (body.get("message") or {}).get("blocks") or []
+        found = blocks.fold_after_click(
+            action.get("action_id", ""), str(action.get("value") or ""), where_blocks
+        )
+        if found is None:
+            return
+        application_id, fold = found
+        shown = await checklist.show(
+            deps=Deps(runtime, client), actor=actor_of(body), ref=application_id
+        )
+        application = shown.checklist.application
+        where = clicked(body, application)
+        if where.recorded:
+            assert application.checklist_channel_id and application.checklist_ts
+            await followups.surfaces.update_message(
+                client,
+                application.id,
+                application.checklist_channel_id,
+                application.checklist_ts,
+                fold,
+            )
+        await redraw_other(where, respond, followups.surfaces, application, fold)
+
+    for action_id in (blocks.TOGGLE_PHASE, blocks.EXPAND_ALL, blocks.COLLAPSE_ALL):
+        app.action(action_id)(refold)

@@ -1,0 +1,40 @@
+"""The *Older* button under a history reply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import replies
+from bot.followup import FollowUps
+from bot.listeners.payloads import actor_of, answering_refusals
+from bot.runtime import Runtime
+from bot.usecases import checklist
+from bot.usecases.context import Deps
+
+
+def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
+    @answering_refusals
+    async def older_history(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        parsed = replies.parse_older_value(str(action.get("value") or ""))
+        if parsed is None:
+            return
+        application_id, step, before_id = parsed
+        page = await checklist.history(
+            Deps(runtime, client), actor_of(body), application_id, step, before_id
+        )
+        text, blocks = replies.history_blocks(
+            page.application, page.events, page.step, page.more, older=True
+        )
+        await respond(replace_original=True, text=text, blocks=blocks)
+
+    app.action(replies.OLDER_HISTORY)(older_history)

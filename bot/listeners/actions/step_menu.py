@@ -1,0 +1,58 @@
+"""The step menu on the checklist message: opens the modal for the chosen step and choice."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import checklist as blocks
+from bot.blocks import modals
+from bot.followup import FollowUps
+from bot.listeners.payloads import action_target, actor_of, answering_refusals
+from bot.runtime import Runtime
+from bot.usecases import steps
+from bot.usecases.context import Deps
+
+logger = logging.getLogger(__name__)
+
+
+def step_modal(menu: steps.StepMenu):
+    """The modal a step menu choice opens."""
+    name, step = menu.application.name, menu.step
+    context = modals.ModalContext(application_id=menu.application.id, step=step.number)
+    if menu.choice == "guide":
+        return modals.guide_modal(name, step, menu.template.guide_url)
+    if menu.choice == "assign":
+        return modals.assign_modal(context, name, step, menu.assignee_id)
+    if menu.choice == "due":
+        return modals.due_modal(context, name, step, menu.due_on, menu.zone_name)
+    return modals.note_modal(context, name, step)
+
+
+def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
+    @answering_refusals
+    async def step_menu(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        target = action_target(action)
+        if target is None:
+            return
+        application_id, step, choice = target
+        menu = await steps.open_step_menu(
+            Deps(runtime, client), actor_of(body), application_id, step, choice
+        )
+        try:
+            await client.views_open(trigger_id=body.get("trigger_id", ""), view=step_modal(menu))
+        except SlackApiError as e:
+            logger.warning("step menu modal not opened: %s", e.response["error"])
+
+    app.action(blocks.STEP_MENU)(step_menu)

@@ -1,0 +1,51 @@
+"""Subcommands that change steps: mark, unmark, assign, unassign, due, note."""
+
+from __future__ import annotations
+
+from bot import command_parser as cmd
+from bot.blocks import replies
+from bot.listeners.commands.request import Reply, Request
+from bot.usecases import checklist, steps
+
+
+async def mark(req: Request, command: cmd.Mark) -> Reply:
+    done = await checklist.mark(
+        req.deps, req.actor, command.app, command.steps, force=command.force
+    )
+    text = replies.marked(done.followup.application, done.template, done.outcome)
+    return Reply(text, after=req.after_change(done.followup))
+
+
+async def unmark(req: Request, command: cmd.Unmark) -> Reply:
+    done = await checklist.unmark(req.deps, req.actor, command.app, command.steps)
+    text = replies.unmarked(done.followup.application, done.template, done.outcome)
+    return Reply(text, after=req.after_change(done.followup))
+
+
+async def assign(req: Request, command: cmd.Assign) -> Reply:
+    done = await steps.assign(req.deps, req.actor, command.app, command.step, command.user_id)
+    was = f" (was <@{done.old}>)" if done.old and done.old != command.user_id else ""
+    label = replies.step_label(done.template, done.step)
+    return Reply(
+        f"Assigned {label} to <@{command.user_id}>{was}.", after=req.after_change(done.followup)
+    )
+
+
+async def unassign(req: Request, command: cmd.Unassign) -> Reply:
+    done = await steps.assign(req.deps, req.actor, command.app, command.step, None)
+    label = replies.step_label(done.template, done.step)
+    if done.old is None:
+        return Reply(f"{label} had no assignee.")
+    return Reply(f"Unassigned {label} (was <@{done.old}>).", after=req.after_change(done.followup))
+
+
+async def due(req: Request, command: cmd.SetDue) -> Reply:
+    done = await steps.set_due(req.deps, req.actor, command.app, command.step, command.due)
+    text = replies.due_set(done.template, done.step, done.due_on, done.zone_name)
+    return Reply(text, after=req.after_change(done.followup))
+
+
+async def note(req: Request, command: cmd.AddNote) -> Reply:
+    done = await steps.add_note(req.deps, req.actor, command.app, command.step, command.text)
+    label = replies.step_label(done.template, done.step)
+    return Reply(f"Noted on {label}.", after=req.after_change(done.followup))

@@ -1,0 +1,129 @@
+"""Which application an actor names, and whether they may see or change it.
+
+Every use case starts here, so a rule is written once: the application must be in the actor's
+workspace and not archived, the actor must be a member of its channel, and some actions are
+for its owner (or a workspace admin) only. An application id from a button or a form is
+treated as a claim to check, never as permission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.blocks.replies import app_label
+from bot.services.errors import Refusal
+from bot.slack_directory import MembershipUnknown
+from bot.usecases.context import Actor, Deps
+from storage import repositories as repo
+from storage.models import Application
+
+T = TypeVar("T")
+
+# How an actor names an application: an id carried by a button or form, a slug typed with
+# `--app`, or None for the one bound to the channel the command was typed in.
+AppRef = int | str | None
+
+# Database ids are 64-bit; a larger number in a forged payload names nothing.
+_MAX_ID = 2**63 - 1
+GONE = "This checklist's application was deleted, so there is nothing to change."
+
+
+async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
+    """The active application `ref` names in the actor's workspace. A snapshot, possibly a few
+    seconds old (bot/application_lookup.py): `change` reloads it inside the transaction."""
+    runtime = deps.runtime
+    if isinstance(ref, int):
+        if not 0 < ref <= _MAX_ID:
+            raise Refusal(GONE)
+        async with runtime.sessions() as session:
+            application = await repo.application_by_id(session, ref)
+        # One of another workspace (a channel shared between two) is as good as gone.
+        if application is None or application.team_id != actor.team_id:
+            raise Refusal(GONE)
+        if application.archived_at is not None:
+            raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")
+        return application
+    if ref is not None:
+        found = await runtime.applications.by_slug(runtime.sessions, actor.team_id, ref)
+        if found is None:
+            raise Refusal(f"There is no application `{ref}` here. `/onboard list` shows them.")
+        return found
+    in_channel = await runtime.applications.in_channel(
+        runtime.sessions, actor.team_id, actor.channel_id or ""
+    )
+    if not in_channel:
+        raise Refusal(
+            "No application is bound to this channel. Start one here with "
+            "`/onboard new &lt;name&gt;`, or name one with `--app &lt;slug&gt;`."
+        )
+    if len(in_channel) > 1:
+        slugs = ", ".join(f"`{a.slug}`" for a in in_channel)
+        raise Refusal(
+            f"This channel has {len(in_channel)} applications ({slugs}); add `--app &lt;slug&gt;`."
+        )
+    return in_channel[0]
+
+
+async def for_member(deps: Deps, actor: Actor, ref: AppRef) -> Application:
+    """The application, if the actor is a member of its channel."""
+    application = await find(deps, actor, ref)
+    await require_member(deps, actor, application)
+    return application
+
+
+async def for_owner(deps: Deps, actor: Actor, ref: AppRef, action: str) -> Application:
+    """The application, if the actor is in its channel and owns it (or administers the
+    workspace). `action` completes "Only the owner … can {action} it"."""
+    application = await for_member(deps, actor, ref)
+    await require_owner(deps, actor, application, action)
+    return application
+
+
+async def require_member(deps: Deps, actor: Actor, application: Application) -> None:
+    directory = deps.runtime.directory
+    try:
+        members = await directory.channel_members(
+            deps.client, actor.team_id, application.channel_id
+        )
+    except MembershipUnknown as e:
+        raise Refusal(
+            f"I can't see who is in <#{application.channel_id}> (Slack said `{e.error}`), so I "
+            "can't check you may change it. Invite me there with `/invite @Onboard`."
+        ) from None
+    if actor.user_id not in members:
+        raise Refusal(
+            f"Only members of <#{application.channel_id}> can change {app_label(application)}; "
+            "join the channel first."
+        )
+
+
+async def require_owner(deps: Deps, actor: Actor, application: Application, action: str) -> None:
+    if actor.user_id == application.owner_id:
+        return
+    person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
+    if person is None or not person.is_admin:
+        raise Refusal(
+            f"Only the owner of {app_label(application)} (<@{application.owner_id}>) "
+            f"or a workspace admin can {action} it."
+        )
+
+
+async def change(
+    deps: Deps,
+    application: Application,
+    unit: Callable[[AsyncSession, Application], Awaitable[T]],
+) -> T:
+    """Run `unit` on the application as it is inside a write transaction, which changes
+    arriving together may share (storage/writes.py): so `unit` may run twice and must touch
+    only the session. Refused if the application was archived meanwhile."""
+
+    async def reloaded(session: AsyncSession) -> T:
+        current = await repo.application_by_id(session, application.id)
+        if current is None or current.archived_at is not None:
+            raise Refusal(f"{app_label(application)} was archived; nothing was changed.")
+        return await unit(session, current)
+
+    return await deps.runtime.writes.run(reloaded)

@@ -1,0 +1,51 @@
+"""What every use case takes (`Deps`, `Actor`) and what every change returns (`Followup`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.runtime import Runtime
+from storage.models import Application
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks: their workspace and user, and the channel they typed a command in (None for
+    a click or a modal, whose channel is never trusted)."""
+
+    team_id: str
+    user_id: str
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """What a use case runs with: the runtime (database, caches, clock) and the workspace's
+    Web API client, through which the directory learns who is in a channel."""
+
+    runtime: Runtime
+    client: AsyncWebClient
+
+    def now(self) -> datetime:
+        return self.runtime.clock()
+
+
+@dataclass(frozen=True, slots=True)
+class Followup:
+    """What must follow a committed change (bot/followup.py does it).
+
+    `application` is as the change's transaction left it, so it knows its latest checklist
+    message; `homes` are the people whose App Home shows what changed; `queued` the outbox ids
+    this change queued, sent at once."""
+
+    application: Application
+    homes: frozenset[str] = frozenset()
+    queued: tuple[int, ...] = ()
+    redraw_checklist: bool = True
+
+
+def people(*user_ids: str | None) -> frozenset[str]:
+    return frozenset(u for u in user_ids if u)

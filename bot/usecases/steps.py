@@ -1,0 +1,180 @@
+"""Intents about one step: assign, unassign, due date, note, snooze, and the step menu."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.checklists import Step, Template
+from bot.command_parser import MAX_NOTE, DueSpec
+from bot.services import checklist as svc
+from bot.services.errors import Refusal
+from bot.usecases import access
+from bot.usecases.access import AppRef
+from bot.usecases.context import Actor, Deps, Followup, people
+from storage import repositories as repo
+from storage.models import Application
+
+
+@dataclass(frozen=True, slots=True)
+class StepChanged:
+    """The outcome of assign, unassign, due and note: which step, its old and new value."""
+
+    template: Template
+    step: str
+    old: object
+    new: object
+    followup: Followup
+
+
+async def assign(
+    deps: Deps, actor: Actor, ref: AppRef, step: str, assignee_id: str | None
+) -> StepChanged:
+    """Give the step to `assignee_id`, or take it from whoever has it (None)."""
+    application = await access.for_member(deps, actor, ref)
+    if assignee_id is not None:
+        person = await deps.runtime.directory.person(deps.client, actor.team_id, assignee_id)
+        if person is None or person.deleted:
+            what = "isn't a user in this workspace" if person is None else "is deactivated"
+            raise Refusal(f"<@{assignee_id}> {what}; pick someone from Slack's @ list.")
+
+    async def unit(session: AsyncSession, current: Application) -> StepChanged:
+        number, old = await svc.assign_step(
+            session, current, step, assignee_id, actor_id=actor.user_id, now=deps.now()
+        )
+        followup = Followup(current, homes=people(old, assignee_id), redraw_checklist=True)
+        return StepChanged(svc.template_for(current), number, old, assignee_id, followup)
+
+    return await access.change(deps, application, unit)
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """Today where the step's assignee is (else the actor): "tomorrow" and the past are
+    judged there."""
+
+    date: date
+    zone: ZoneInfo | None
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.zone or "UTC")
+
+
+async def _today_for(deps: Deps, actor: Actor, assignee_id: str | None) -> Today:
+    whose = assignee_id or actor.user_id
+    person = await deps.runtime.directory.person(deps.client, actor.team_id, whose)
+    zone = person.timezone if person else None
+    now = deps.now()
+    return Today(now.astimezone(zone).date() if zone else now.date(), zone)
+
+
+async def _assignee(deps: Deps, application: Application, number: str) -> str | None:
+    async with deps.runtime.sessions() as session:
+        state = await repo.step_state(session, application.id, number)
+    return state.assignee_id if state else None
+
+
+@dataclass(frozen=True, slots=True)
+class DueSet:
+    template: Template
+    step: str
+    due_on: date | None
+    zone_name: str
+    followup: Followup
+
+
+async def set_due(deps: Deps, actor: Actor, ref: AppRef, step: str, due: DueSpec) -> DueSet:
+    application = await access.for_member(deps, actor, ref)
+    number = svc.step_number(svc.template_for(application), step)
+    assignee = await _assignee(deps, application, number)
+    today = await _today_for(deps, actor, assignee)
+    due_on = svc.resolve_due(due, today.date)
+
+    async def unit(session: AsyncSession, current: Application) -> DueSet:
+        await svc.set_due(session, current, number, due_on, actor_id=actor.user_id, now=deps.now())
+        followup = Followup(current, homes=people(assignee))
+        return DueSet(svc.template_for(current), number, due_on, today.zone_name, followup)
+
+    return await access.change(deps, application, unit)
+
+
+async def add_note(deps: Deps, actor: Actor, ref: AppRef, step: str, text: str) -> StepChanged:
+    text = text.strip()
+    if not text:
+        raise Refusal("Write something: an empty note isn't saved.")
+    if len(text) > MAX_NOTE:
+        raise Refusal(f"That note is {len(text):,} characters; the most is {MAX_NOTE:,}.")
+    application = await access.for_member(deps, actor, ref)
+
+    async def unit(session: AsyncSession, current: Application) -> StepChanged:
+        number = await svc.add_note(
+            session, current, step, text, actor_id=actor.user_id, now=deps.now()
+        )
+        state = await repo.step_state(session, current.id, number)
+        followup = Followup(current, homes=people(state.assignee_id if state else None))
+        return StepChanged(svc.template_for(current), number, None, text, followup)
+
+    return await access.change(deps, application, unit)
+
+
+@dataclass(frozen=True, slots=True)
+class Snoozed:
+    template: Template
+    step: str
+    until: datetime
+    followup: Followup
+
+
+async def snooze(deps: Deps, actor: Actor, ref: AppRef, step: str) -> Snoozed:
+    application = await access.for_member(deps, actor, ref)
+
+    async def unit(session: AsyncSession, current: Application) -> Snoozed:
+        until = await svc.snooze(session, current, step, actor_id=actor.user_id, now=deps.now())
+        followup = Followup(current, redraw_checklist=False)
+        return Snoozed(svc.template_for(current), step, until, followup)
+
+    return await access.change(deps, application, unit)
+
+
+MenuChoice = Literal["guide", "assign", "due", "note"]
+MENU_CHOICES: tuple[str, ...] = ("guide", "assign", "due", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class StepMenu:
+    """What the modal for a step menu choice shows."""
+
+    application: Application
+    template: Template
+    step: Step
+    choice: MenuChoice
+    assignee_id: str | None
+    due_on: date | None
+    zone_name: str
+
+
+async def open_step_menu(deps: Deps, actor: Actor, ref: AppRef, step: str, choice: str) -> StepMenu:
+    if choice not in MENU_CHOICES:
+        raise Refusal(f"`{choice[:30]}` is not something the step menu does.")
+    application = await access.for_member(deps, actor, ref)
+    template = svc.template_for(application)
+    if not template.has_step(step):
+        raise Refusal(f"Step {step[:10]} is not in this application's checklist.")
+    async with deps.runtime.sessions() as session:
+        state = await repo.step_state(session, application.id, step)
+    assignee = state.assignee_id if state else None
+    zone_name = (await _today_for(deps, actor, assignee)).zone_name if choice == "due" else "UTC"
+    return StepMenu(
+        application,
+        template,
+        template.step(step),
+        choice,  # type: ignore[arg-type]
+        assignee,
+        state.due_on if state else None,
+        zone_name,
+    )
