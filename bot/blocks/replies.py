@@ -13,8 +13,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.checklists import Template
-from bot.command_parser import escape_mrkdwn
 from bot.services.checklist import MarkOutcome
 from storage.models import Application, Event
 

@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import command_parser as cmd
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
+from bot.blocks.help import help_text
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.listeners.access import Refusal
 from bot.listeners.commands.request import (
     Reply,
@@ -18,13 +20,14 @@ from bot.listeners.commands.request import (
     resolve_application,
 )
 from bot.services import checklist as svc
+from bot.services.due_dates import resolve_due
 from bot.services.export import export_application
 from storage import repositories as repo
 from storage.models import Application
 
 
 async def help_(req: Request, command: cmd.Help) -> Reply:
-    return Reply(cmd.help_text(command.topic))
+    return Reply(help_text(command.topic))
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:
@@ -207,7 +210,7 @@ async def due(req: Request, command: cmd.SetDue) -> Reply:
     zone = person.timezone if person else None
     today = req.now.astimezone(zone).date() if zone else req.now.date()
     try:
-        due_on = svc.resolve_due(command.due, today)
+        due_on = resolve_due(command.due, today)
     except Refusal as e:
         raise Refusal(e.message) from None
 
@@ -285,7 +288,7 @@ async def rename(req: Request, command: cmd.Rename) -> Reply:
 
     old = await apply_change(req, application, change)
     return Reply(
-        f"Renamed *{cmd.escape_mrkdwn(old)}* to *{cmd.escape_mrkdwn(command.name)}* "
+        f"Renamed *{escape_mrkdwn(old)}* to *{escape_mrkdwn(command.name)}* "
         f"(`{application.slug}` stays the same).",
         in_channel=True,
     )

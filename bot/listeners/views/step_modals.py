@@ -15,7 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import modals
-from bot.command_parser import MAX_NOTE, DueSpec
+from bot.command_parser import MAX_NOTE
 from bot.listeners.access import (
     Refusal,
     application_for_click,
@@ -25,6 +25,7 @@ from bot.listeners.access import (
 )
 from bot.runtime import Runtime
 from bot.services import checklist as svc
+from bot.services.due_dates import DueSpec, resolve_due
 from bot.surfaces import Surfaces
 from storage import repositories as repo
 from storage.models import Application
@@ -124,7 +125,7 @@ async def _due(
         spec = DueSpec("date", date.fromisoformat(picked)) if picked else DueSpec("none")
     except ValueError:
         raise Refusal("Pick a date from the calendar.") from None
-    due_on = svc.resolve_due(spec, today)
+    due_on = resolve_due(spec, today)
 
     async def set_due(session: AsyncSession, current: Application) -> None:
         await svc.set_due(session, current, context.step, due_on, actor_id=user_id, now=now)
