@@ -21,7 +21,6 @@ from bot.command_parser import (
     Creds,
     Diagnose,
     Digest,
-    DueSpec,
     Export,
     Help,
     History,
@@ -35,10 +34,9 @@ from bot.command_parser import (
     Status,
     Unassign,
     Unmark,
-    escape_mrkdwn,
-    help_text,
     parse_command,
 )
+from bot.services.due_dates import DueSpec
 
 SUBCOMMANDS = [usage.split()[1] for usage, _ in SUBCOMMAND_USAGE]
 COMMAND_TYPES = (
@@ -120,23 +118,6 @@ def test_subcommand_usage_order_and_shape():
     for usage, about in SUBCOMMAND_USAGE:
         assert usage.startswith("/onboard ")
         assert about and "\n" not in about and "<" not in about
-
-
-def test_help_text_lists_every_subcommand_escaped():
-    text = help_text()
-    for usage, about in SUBCOMMAND_USAGE:
-        assert f"`{escape_mrkdwn(usage)}` – {about}" in text
-    assert "`/onboard mark &lt;step&gt;… [--force]` – mark steps done" in text
-    assert "`mark 1.1 1.2` or `mark 2` for a whole phase" in text
-    assert text.count("--app") == 1
-    assert text.rstrip().splitlines()[-1].startswith("Add `--app &lt;slug&gt;`")
-    assert "<" not in text and ">" not in text
-
-
-def test_help_text_for_one_topic():
-    text = help_text("due")
-    assert "/onboard due" in text and "/onboard mark" not in text
-    assert help_text("nonsense") == help_text()
 
 
 # --- subcommand matching ------------------------------------------------------------------------
@@ -892,9 +873,6 @@ def test_contacts_extra_and_unknown():
 
 
 def test_help_on_new_subcommands():
-    assert "remind after 2d" in help_text("remind")
-    assert "digest tz Asia/Shanghai" in help_text("digest")
-    assert "contacts channel #alipay-team" in help_text("contacts")
     assert parse_command("help contacts") == Help(topic="contacts")
 
 
@@ -1132,30 +1110,8 @@ def test_diagnose():
 
 
 def test_help_on_creds_and_diagnose():
-    text = help_text("creds")
-    assert "/onboard creds [show|set &lt;env&gt; &lt;field&gt; &lt;value&gt;]" in text
-    assert "`creds set sandbox client-id 2021…`" in text and "`notify-url`" in text
-    assert "/onboard diagnose" in help_text("diagnose")
     assert parse_command("help creds") == Help(topic="creds")
     assert parse_command("help Diagnose") == Help(topic="diagnose")
-
-
-# --- escaping -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "escaped"),
-    [
-        ("a & b", "a &amp; b"),
-        ("<!channel>", "&lt;!channel&gt;"),
-        ("<@U123>", "&lt;@U123&gt;"),
-        ("&lt;b&gt; &amp;", "&lt;b&gt; &amp;"),
-        ("&ltx &copy;", "&amp;ltx &amp;copy;"),
-        ("支付宝", "支付宝"),
-    ],
-)
-def test_escape_mrkdwn(raw, escaped):
-    assert escape_mrkdwn(raw) == escaped
 
 
 def test_results_are_frozen():
@@ -1411,11 +1367,3 @@ def test_creds_errors_never_repeat_the_value(place, wrapping, value, too_long):
     else:
         assert isinstance(result, Creds) and result.action == "set"
         assert value in result.value and len(result.value) <= MAX_CREDENTIAL
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_escape_mrkdwn_is_safe_and_idempotent(text):
-    escaped = escape_mrkdwn(text)
-    assert "<" not in escaped and ">" not in escaped
-    assert escape_mrkdwn(escaped) == escaped

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.command_parser import escape_mrkdwn
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.services.progress import Checklist, PhaseProgress, StepProgress
 
 MAX_BLOCKS = 50  # Slack's limit for a message

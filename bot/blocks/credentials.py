@@ -21,9 +21,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.blocks.replies import app_label, step_label
 from bot.checklists import Template
-from bot.command_parser import escape_mrkdwn
 from bot.services import credentials
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from storage.models import Application

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value, progress_bar
-from bot.command_parser import escape_mrkdwn
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.services.progress import Checklist, StepProgress
 
 MARK_FROM_HOME = "home_mark_step"

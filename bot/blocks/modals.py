@@ -17,8 +17,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.checklists import Step
-from bot.command_parser import MAX_NOTE, escape_mrkdwn
+from bot.command_parser import MAX_NOTE
 
 ASSIGN = "step_assign"
 DUE = "step_due"

@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.checklist import action_value, progress_bar
-from bot.command_parser import escape_mrkdwn
+from bot.blocks.mrkdwn import escape_mrkdwn
 
 # action_ids of the reminder's buttons
 REMINDER_MARK = "reminder_mark"

@@ -13,8 +13,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.checklists import Template
-from bot.command_parser import escape_mrkdwn
 from bot.services.checklist import MarkOutcome
 from storage.models import Application, Event
 
@@ -63,6 +63,13 @@ def created(application: Application, template: Template) -> str:
         f"{escape_mrkdwn(template.title)} guide ({len(template.steps)} steps). "
         f"You own it. Next: `/onboard status` to see the checklist, "
         f"`/onboard mark 1.1` when the first step is done."
+    )
+
+
+def renamed(old_name: str, new_name: str, slug: str) -> str:
+    return (
+        f"Renamed *{escape_mrkdwn(old_name)}* to *{escape_mrkdwn(new_name)}* "
+        f"(`{slug}` stays the same)."
     )
 
 

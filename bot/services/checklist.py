@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
-from bot.command_parser import DueSpec
 from bot.crypto import Keyring
 from bot.services import credentials
 from bot.services.announcements import announcements_for
@@ -358,20 +357,6 @@ async def assign_step(
         now=now,
     )
     return number, old  # type: ignore[return-value]
-
-
-def resolve_due(spec: DueSpec, today: date) -> date | None:
-    """The calendar date a due spec names, as seen from `today`; past dates are refused."""
-    if spec.kind == "none":
-        return None
-    on = spec.on if spec.kind == "date" else today + timedelta(days=spec.days)
-    assert on is not None
-    if on < today:
-        raise Refusal(
-            f"{on.isoformat()} is in the past (today is {today.isoformat()}). "
-            "Give today or a later date: `YYYY-MM-DD`, `tomorrow`, `+3d`, or `none` to clear it."
-        )
-    return on
 
 
 async def set_due(

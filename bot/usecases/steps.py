@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Step, Template
-from bot.command_parser import MAX_NOTE, DueSpec
+from bot.command_parser import MAX_NOTE
 from bot.services import checklist as svc
+from bot.services.due_dates import DueSpec, resolve_due
 from bot.services.errors import Refusal
 from bot.usecases import access
 from bot.usecases.access import AppRef
@@ -93,7 +94,7 @@ async def set_due(deps: Deps, actor: Actor, ref: AppRef, step: str, due: DueSpec
     number = svc.step_number(svc.template_for(application), step)
     assignee = await _assignee(deps, application, number)
     today = await _today_for(deps, actor, assignee)
-    due_on = svc.resolve_due(due, today.date)
+    due_on = resolve_due(due, today.date)
 
     async def unit(session: AsyncSession, current: Application) -> DueSet:
         await svc.set_due(session, current, number, due_on, actor_id=actor.user_id, now=deps.now())

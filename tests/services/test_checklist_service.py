@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.checklists import get_template
-from bot.command_parser import DueSpec
 from bot.services import checklist as svc
 from bot.services.checklist import Refusal
 from bot.services.progress import active_flags, build_checklist
@@ -258,29 +257,6 @@ async def test_bad_step_changes_nothing(
 
 
 # --- due dates ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("spec", "expected"),
-    [
-        (DueSpec("days", days=1), date(2026, 11, 26)),
-        (DueSpec("days", days=3), date(2026, 11, 28)),
-        (DueSpec("days", days=0), TODAY),
-        (DueSpec("days", days=7), date(2026, 12, 2)),
-        (DueSpec("date", on=date(2026, 12, 24)), date(2026, 12, 24)),
-        (DueSpec("date", on=TODAY), TODAY),
-        (DueSpec("none"), None),
-    ],
-)
-def test_resolve_due(spec: DueSpec, expected: date | None) -> None:
-    assert svc.resolve_due(spec, TODAY) == expected
-
-
-def test_resolve_due_refuses_a_past_date_naming_today() -> None:
-    with pytest.raises(Refusal) as caught:
-        svc.resolve_due(DueSpec("date", on=date(2026, 11, 24)), TODAY)
-    assert "2026-11-24" in caught.value.message
-    assert "today is 2026-11-25" in caught.value.message
 
 
 async def test_set_due_records_old_and_new(

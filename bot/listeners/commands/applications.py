@@ -12,8 +12,7 @@ async def rename(req: Request, command: cmd.Rename) -> Reply:
     renamed = await applications.rename(req.deps, req.actor, command.app, command.name)
     slug = renamed.followup.application.slug
     return Reply(
-        f"Renamed *{cmd.escape_mrkdwn(renamed.old_name)}* to *{cmd.escape_mrkdwn(command.name)}* "
-        f"(`{slug}` stays the same).",
+        replies.renamed(renamed.old_name, command.name, slug),
         in_channel=True,
         after=req.after_change(renamed.followup),
     )

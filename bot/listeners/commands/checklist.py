@@ -7,13 +7,14 @@ from slack_sdk.errors import SlackApiError
 from bot import command_parser as cmd
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
+from bot.blocks.help import help_text
 from bot.listeners.commands.request import Reply, Request
 from bot.services.checklist import template_for
 from bot.usecases import applications, checklist
 
 
 async def help_(req: Request, command: cmd.Help) -> Reply:
-    return Reply(cmd.help_text(command.topic))
+    return Reply(help_text(command.topic))
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:

@@ -13,10 +13,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import modals
-from bot.command_parser import DueSpec
 from bot.followup import FollowUps
 from bot.listeners.payloads import actor_of
 from bot.runtime import Runtime
+from bot.services.due_dates import DueSpec
 from bot.services.errors import Refusal
 from bot.usecases import steps
 from bot.usecases.context import Deps

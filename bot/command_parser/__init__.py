@@ -1,0 +1,186 @@
+"""Parse the text of `/onboard` into a command, or into a message saying what was wrong.
+
+Pure: no Slack, no database, no I/O but reading the time zone database to check a zone.
+The command is registered with `should_escape: true`, so users arrive as `<@U123|name>`,
+channels as `<#C123|name>`, and a typed `<` as `&lt;`.
+Whether a step, application or date makes sense is for the services to decide; this package
+only checks the shape of what was typed.
+
+`parse_command` is the entry point: it reads `help` itself and hands any other subcommand to
+its parser in `checklist`, `settings` or `credentials`, which reads its words with `tokens` and
+its values with `values` and returns one of the dataclasses in `commands`. Which subcommands
+there are, and their usage lines, is the table in `usage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.command_parser import checklist, credentials, settings
+from bot.command_parser.commands import (
+    END_OF_DAY,
+    MAX_CREDENTIAL,
+    MAX_CREDS_TEXT,
+    MAX_DUE_DAYS,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_REMIND_DAYS,
+    MAX_TEXT,
+    AddNote,
+    Archive,
+    Assign,
+    Command,
+    Contacts,
+    CredentialField,
+    Creds,
+    Diagnose,
+    Digest,
+    Environment,
+    Export,
+    Help,
+    History,
+    ListApps,
+    Mark,
+    NewApp,
+    Remind,
+    Rename,
+    SetDue,
+    Status,
+    Unassign,
+    Unmark,
+)
+from bot.command_parser.tokens import (
+    TOKEN,
+    Args,
+    Invalid,
+    ParseError,
+    is_option,
+    no_more,
+    normalize,
+    options_anywhere,
+    quote,
+    tokenize,
+    unescape_slack,
+)
+from bot.command_parser.usage import SUBCOMMAND_USAGE, USAGE_BY_NAME, subcommand_list
+
+__all__ = [
+    "END_OF_DAY",
+    "MAX_CREDENTIAL",
+    "MAX_CREDS_TEXT",
+    "MAX_DUE_DAYS",
+    "MAX_NAME",
+    "MAX_NOTE",
+    "MAX_REMIND_DAYS",
+    "MAX_TEXT",
+    "SUBCOMMAND_USAGE",
+    "AddNote",
+    "Archive",
+    "Assign",
+    "Command",
+    "Contacts",
+    "CredentialField",
+    "Creds",
+    "Diagnose",
+    "Digest",
+    "Environment",
+    "Export",
+    "Help",
+    "History",
+    "ListApps",
+    "Mark",
+    "NewApp",
+    "ParseError",
+    "Remind",
+    "Rename",
+    "SetDue",
+    "Status",
+    "Unassign",
+    "Unmark",
+    "parse_command",
+    "unescape_slack",
+]
+
+
+def _parse_help(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    if not positional:
+        return Help(app=options.app)
+    no_more(args, positional[1:], "one subcommand at most")
+    topic = normalize(positional[0].text)
+    if topic not in USAGE_BY_NAME:
+        raise Invalid(
+            f"I have no help on {quote(positional[0].text)}."
+            f" Ask about one of the subcommands: {subcommand_list()}."
+        )
+    return Help(topic=topic, app=options.app)
+
+
+_PARSERS: dict[str, Callable[[Args], Command]] = {
+    "help": _parse_help,
+    "new": checklist.parse_new,
+    "list": checklist.parse_list,
+    "status": checklist.parse_status,
+    "mark": checklist.parse_mark,
+    "unmark": checklist.parse_unmark,
+    "assign": checklist.parse_assign,
+    "unassign": checklist.parse_unassign,
+    "due": checklist.parse_due,
+    "note": checklist.parse_note,
+    "history": checklist.parse_history,
+    "remind": settings.parse_remind,
+    "digest": settings.parse_digest,
+    "contacts": settings.parse_contacts,
+    "creds": credentials.parse_creds,
+    "diagnose": credentials.parse_diagnose,
+    "export": checklist.parse_export,
+    "rename": checklist.parse_rename,
+    "archive": checklist.parse_archive,
+}
+assert tuple(_PARSERS) == tuple(USAGE_BY_NAME)
+
+_INTERNAL_ERROR = "Sorry, I couldn't read that command. Try `/onboard help` for what I understand."
+
+
+def parse_command(text: str) -> Command | ParseError:
+    """Read `/onboard` text. Never raises: bad input comes back as a ParseError to show."""
+    try:
+        return _parse(text)
+    except Invalid as invalid:
+        return ParseError(invalid.message)
+    except Exception:
+        # The listener must always answer; tests check this fallback is never reached.
+        return ParseError(_INTERNAL_ERROR)
+
+
+def _is_creds(text: str) -> bool:
+    """Whether `text` starts with the subcommand `creds`, looking no further than that."""
+    head = TOKEN.search(text)
+    return head is not None and len(head.group()) <= 10 and normalize(head.group()) == "creds"
+
+
+def _parse(text: str) -> Command:
+    if not isinstance(text, str):
+        raise Invalid(_INTERNAL_ERROR)
+    limit = MAX_CREDS_TEXT if _is_creds(text) else MAX_TEXT
+    if len(text) > limit:
+        raise Invalid(
+            f"That command is {len(text):,} characters long; the most I take is {limit:,}."
+        )
+    tokens = tokenize(text)
+    if not tokens:
+        return Help()
+    head, *rest = tokens
+    if is_option(head):
+        raise Invalid(
+            "Start with the subcommand, then any options, e.g. `/onboard status --app acme-pos`."
+            f" The subcommands are {subcommand_list()}."
+        )
+    name = normalize(head.text)
+    parser = _PARSERS.get(name)
+    if parser is None:
+        raise Invalid(
+            f"{quote(head.text)} is not a subcommand. The subcommands are {subcommand_list()};"
+            " `/onboard help` says what each does."
+        )
+    return parser(Args(name=name, text=text, tokens=rest))

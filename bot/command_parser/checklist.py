@@ -1,0 +1,194 @@
+"""The subcommands about applications and their checklists: `new`, `rename`, `list`,
+`archive`, `status`, `mark`, `unmark`, `assign`, `unassign`, `due`, `note`, `history` and
+`export`."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.command_parser import values
+from bot.command_parser.commands import (
+    MAX_NAME,
+    MAX_NOTE,
+    AddNote,
+    Archive,
+    Assign,
+    Command,
+    Export,
+    History,
+    ListApps,
+    Mark,
+    NewApp,
+    Rename,
+    SetDue,
+    Status,
+    Unassign,
+    Unmark,
+)
+from bot.command_parser.tokens import (
+    Args,
+    Invalid,
+    Token,
+    no_more,
+    normalize,
+    options_anywhere,
+    options_leading,
+    quote,
+    strip_quotes,
+)
+from bot.command_parser.usage import usage
+
+
+def _name(args: Args) -> tuple[str, str | None]:
+    rest, options = options_leading(args.tokens, args.name)
+    name = values.clean_name(args.rest_from(rest[0])) if rest else ""
+    if not name:
+        raise Invalid(f"`{args.name}` needs a name for the application. {usage(args.name)}")
+    if len(name) > MAX_NAME:
+        raise Invalid(
+            f"That name is {len(name):,} characters long; a name can be at most {MAX_NAME}."
+        )
+    return name, options.app
+
+
+def parse_new(args: Args) -> Command:
+    return NewApp(*_name(args))
+
+
+def parse_rename(args: Args) -> Command:
+    return Rename(*_name(args))
+
+
+def parse_list(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    return ListApps(app=options.app)
+
+
+def parse_archive(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    return Archive(app=options.app)
+
+
+def parse_status(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    if not positional:
+        return Status(app=options.app)
+    no_more(args, positional[1:], "one phase number at most")
+    phase = unicodedata.normalize("NFKC", positional[0].text)
+    if not values.PHASE.fullmatch(phase) or not 1 <= int(phase) <= 99:
+        raise Invalid(
+            f"{quote(positional[0].text)} is not a phase. Give a phase number from 1 to 99,"
+            " like `status 3`, or nothing for the whole checklist."
+        )
+    return Status(phase=int(phase), app=options.app)
+
+
+def parse_mark(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    steps = values.steps(positional)
+    if not steps:
+        raise Invalid(
+            "`mark` needs at least one step, e.g. `mark 1.1 1.2`, or `mark 2` for a whole phase."
+        )
+    return Mark(steps=steps, force=options.force, app=options.app)
+
+
+def parse_unmark(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    steps = values.steps(positional)
+    if not steps:
+        raise Invalid(
+            "`unmark` needs at least one step, e.g. `unmark 1.2`, or `unmark 2` for a whole phase."
+        )
+    return Unmark(steps=steps, app=options.app)
+
+
+def _one_step(args: Args, positional: list[Token]) -> str:
+    if not positional:
+        raise Invalid(f"`{args.name}` needs a step, like `3.4`. {usage(args.name)}")
+    return values.step(positional[0].text, phases_ok=False)
+
+
+def parse_assign(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    if positional and positional[0].text.startswith("<@") and len(positional) > 1:
+        raise Invalid("Put the step first, then the person: `/onboard assign 1.2 @Mei`.")
+    step = _one_step(args, positional)
+    if len(positional) < 2:
+        raise Invalid(
+            f"Who should own step {quote(step)}? Add the person, picked from Slack's"
+            f" autocomplete: `/onboard assign {escape_mrkdwn(step)} @Mei`."
+        )
+    if len(positional) > 2:
+        raise Invalid(
+            "A step has one owner, so `assign` takes one person."
+            f" {quote(positional[2].text)} is one too many. {usage('assign')}"
+        )
+    who = positional[1].text
+    if m := values.USER.fullmatch(who):
+        return Assign(step=step, user_id=m[1], app=options.app)
+    if who.startswith("<#"):
+        problem = "is a channel; a step is owned by one person."
+    elif who.startswith("<!"):
+        problem = "is a group or a special mention; a step is owned by one person."
+    else:
+        problem = "is not a linked Slack mention."
+    raise values.not_a_person(who, problem, f"assign {escape_mrkdwn(step)} @Mei")
+
+
+def parse_unassign(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    step = _one_step(args, positional)
+    no_more(args, positional[1:], "one step")
+    return Unassign(step=step, app=options.app)
+
+
+def parse_due(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    step = _one_step(args, positional)
+    if len(positional) < 2:
+        raise Invalid(f"When is step {quote(step)} due? Use {values.DUE_FORMS}. {usage('due')}")
+    if len(positional) > 2:
+        when = args.text[positional[1].start : positional[-1].end]
+        raise Invalid(f"{quote(when)} is not a due date I understand. Use {values.DUE_FORMS}.")
+    return SetDue(step=step, due=values.due(positional[1].text), app=options.app)
+
+
+def parse_note(args: Args) -> Command:
+    rest, options = options_leading(args.tokens, args.name)
+    step = _one_step(args, rest)
+    text = strip_quotes(args.rest_after(rest[0]))
+    if not text:
+        raise Invalid(f"The note for step {quote(step)} is empty. {usage('note')}")
+    if len(text) > MAX_NOTE:
+        raise Invalid(
+            f"That note is {len(text):,} characters long; a note can be at most {MAX_NOTE:,}."
+            " Split it into several notes."
+        )
+    return AddNote(step=step, text=text, app=options.app)
+
+
+def parse_history(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    if not positional:
+        return History(app=options.app)
+    no_more(args, positional[1:], "one step at most")
+    return History(step=values.step(positional[0].text), app=options.app)
+
+
+def parse_export(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    if not positional:
+        return Export(app=options.app)
+    no_more(args, positional[1:], "one format at most")
+    fmt = normalize(positional[0].text)
+    if fmt == "csv":
+        return Export(fmt="csv", app=options.app)
+    if fmt == "json":
+        return Export(fmt="json", app=options.app)
+    raise Invalid(
+        f"{quote(positional[0].text)} is not an export format. Use `csv` (the default) or `json`."
+    )

@@ -1,0 +1,80 @@
+"""Every subcommand's usage and what it does: the one table of the subcommands, in help order.
+
+The parser reads it to know the subcommands and to quote a usage line in its error messages;
+`bot/blocks/help.py` formats it as the help text. The import goes that one way only: the
+parser never imports the help text.
+"""
+
+from __future__ import annotations
+
+from bot.blocks.mrkdwn import escape_mrkdwn
+
+SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
+    ("/onboard help [subcommand]", "this list, or how to use one subcommand, e.g. `help due`"),
+    ("/onboard new <name>", "create an application in this channel, e.g. `new Acme POS`"),
+    ("/onboard list", "applications in this channel, and yours elsewhere, with progress"),
+    (
+        "/onboard status [phase]",
+        "the checklist with progress per phase, e.g. `status` or `status 2` for one phase",
+    ),
+    (
+        "/onboard mark <step>… [--force]",
+        "mark steps done, e.g. `mark 1.1 1.2` or `mark 2` for a whole phase;"
+        " `--force` skips the credentials check on 3.5",
+    ),
+    ("/onboard unmark <step>…", "mark steps not done again, e.g. `unmark 1.2`"),
+    (
+        "/onboard assign <step> @person",
+        "set who owns a step, e.g. `assign 1.2 @Mei`, picking the person from the autocomplete",
+    ),
+    ("/onboard unassign <step>", "clear a step's owner, e.g. `unassign 1.2`"),
+    (
+        "/onboard due <step> <when>",
+        "set a due date: `YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w` or `none`,"
+        " e.g. `due 2.1 +3d`",
+    ),
+    ("/onboard note <step> <text>", "add a note to a step, e.g. `note 1.5 waiting for IT`"),
+    ("/onboard history [step]", "recent changes to the application, or to one step"),
+    (
+        "/onboard remind [after <days>|hours <start>-<end>|off|on]",
+        "reminders about stalled steps: `remind after 2d` (working days without progress),"
+        " `remind hours 09:00-18:00` (in each person's time zone), `remind off` or `remind on`;"
+        " alone, the current settings",
+    ),
+    (
+        "/onboard digest [daily <time>|weekly <day> <time>|off|tz <zone>]",
+        "the channel digest: `digest daily 09:30`, `digest weekly mon 09:00`, `digest off`,"
+        " `digest tz Asia/Shanghai`; alone, the current schedule",
+    ),
+    (
+        "/onboard contacts [add @person…|remove @person…|channel #channel]",
+        "the Alipay contacts: `contacts add @Mei @Li`, `contacts remove @Li`,"
+        " `contacts channel #alipay-team` (or `none`); alone, the list",
+    ),
+    (
+        "/onboard creds [show|set <env> <field> <value>]",
+        "the Alipay credentials: alone, a form to fill them in; `creds show` to see them;"
+        " `creds set sandbox client-id 2021…` to set one, for `sandbox` or `production`:"
+        " `client-id`, `public-key` (yours), `alipay-public-key` or `notify-url`",
+    ),
+    (
+        "/onboard diagnose",
+        "paste a request's headers and body: says whether its Alipay signature is valid"
+        " and shows what was signed, to settle `ILLEGAL_SIGN`",
+    ),
+    ("/onboard export [csv|json]", "the checklist and its history as a file (CSV by default)"),
+    ("/onboard rename <name>", "rename the application (owner only)"),
+    ("/onboard archive", "archive the application: no more reminders or digests (owner only)"),
+)
+
+# Keyed by the subcommand's name, the word after `/onboard`.
+USAGE_BY_NAME = {usage.split()[1]: (usage, about) for usage, about in SUBCOMMAND_USAGE}
+
+
+def usage(name: str) -> str:
+    """The sentence that ends an error message about subcommand `name`."""
+    return f"Usage: `{escape_mrkdwn(USAGE_BY_NAME[name][0])}`."
+
+
+def subcommand_list() -> str:
+    return ", ".join(f"`{name}`" for name in USAGE_BY_NAME)

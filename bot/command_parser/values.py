@@ -1,0 +1,274 @@
+"""The values inside a command: steps, due dates, people, names, working days and hours,
+times of day, weekdays and time zones.
+
+Each reads what was typed and returns the value, or raises `Invalid` saying what is valid.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date, time
+from functools import cache
+
+from bot.command_parser.commands import END_OF_DAY, MAX_DUE_DAYS, MAX_REMIND_DAYS
+from bot.command_parser.tokens import (
+    Invalid,
+    Token,
+    normalize,
+    normalized,
+    quote,
+    strip_quotes,
+    typed,
+)
+from bot.services.due_dates import DueSpec
+
+# --- Steps and due dates ------------------------------------------------------------------------
+
+_STEP = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
+PHASE = re.compile(r"[0-9]{1,2}")
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_OFFSET = re.compile(r"(\+)?([0-9]{1,6})([dw])?")
+DUE_FORMS = "`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w` or `none`"
+
+
+def step(text: str, phases_ok: bool = True) -> str:
+    number = unicodedata.normalize("NFKC", text)
+    if _STEP.fullmatch(number):
+        return number
+    valid = "Steps look like `3.4`"
+    valid += "; a phase number like `3` means all of its steps." if phases_ok else "."
+    raise Invalid(f"{quote(text)} is not a step. {valid}")
+
+
+def steps(tokens: Iterable[Token]) -> tuple[str, ...]:
+    """Steps as typed, in order, each once; `1.1,1.2` is read as two steps."""
+    found: dict[str, None] = {}
+    for token in tokens:
+        for part in token.text.split(","):
+            if part:
+                found.setdefault(step(part))
+    return tuple(found)
+
+
+def due(token_text: str) -> DueSpec:
+    word = normalize(token_text)
+    if word in ("none", "clear"):
+        return DueSpec("none")
+    if word == "today":
+        return DueSpec("days", days=0)
+    if word == "tomorrow":
+        return DueSpec("days", days=1)
+    if m := _DATE.fullmatch(word):
+        try:
+            return DueSpec("date", on=date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:
+            raise Invalid(
+                f"{quote(token_text)} is not a real date. Dates look like `2026-12-01`"
+                " (year, month, day)."
+            ) from None
+    if (m := _OFFSET.fullmatch(word)) and (m[1] or m[3]):
+        days = int(m[2]) * (7 if m[3] == "w" else 1)
+        if days > MAX_DUE_DAYS:
+            raise Invalid(
+                f"{quote(token_text)} is too far ahead; a due date can be at most"
+                f" {MAX_DUE_DAYS} days out (`+{MAX_DUE_DAYS}d` or `+52w`)."
+            )
+        return DueSpec("days", days=days)
+    raise Invalid(f"{quote(token_text)} is not a due date I understand. Use {DUE_FORMS}.")
+
+
+# --- People, channels and names -----------------------------------------------------------------
+
+USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>")
+# A list of mentions may be split by commas as well as spaces; a mention's label may hold one.
+MENTION_LIST_ITEM = re.compile(r"<[^<>]*>|[^,<]+|<")
+# Characters that draw nothing or reorder the text around them: no use in a name.
+_INVISIBLE = frozenset(
+    "\u200b\u2060\ufeff"  # zero-width space, word joiner, byte order mark
+    "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # direction marks
+)
+
+
+def not_a_person(who: str, problem: str, example: str) -> Invalid:
+    return Invalid(
+        f"{quote(who)} {problem} Type `@` and pick the person from Slack's autocomplete so"
+        f" the mention is linked: `/onboard {example}`."
+    )
+
+
+def clean_name(raw: str) -> str:
+    text = "".join(
+        ch
+        for ch in strip_quotes(raw)
+        if ch.isspace() or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _INVISIBLE)
+    )
+    return " ".join(text.split())
+
+
+# --- Working days and hours, times of day -------------------------------------------------------
+
+WORKING_DAYS = re.compile(r"([0-9]{1,6})(?: ?(?:(?:working|business) ?)?(d|days?|w|wks?|weeks?))?")
+_WORKING_DAYS_FORMS = "`2d`, `3 days` or `1w` (a week is 5 working days)"
+# Times are read after normalize: `９：００` is `9:00`, `9AM` is `9am`.
+_CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?(?: ?([ap])\.?m\.?)?")
+_AM_PM = re.compile(r"[ap]\.?m\.?")
+_TIME_FORMS = "`HH:MM` on a 24-hour clock (`00:00` to `23:59`), like `09:30`, or `9am`, `5:30pm`"
+_HOURS_FORMS = "`09:00-18:00`, `9-18` or `9am-6pm`"
+HOURS = re.compile(r"(.+?) ?[-–—~] ?(.+)")
+
+
+def working_days(tokens: list[Token]) -> int:
+    if not tokens:
+        raise Invalid(
+            "After how many working days without progress should I remind?"
+            f" Use {_WORKING_DAYS_FORMS}, e.g. `remind after 2d`."
+        )
+    m = WORKING_DAYS.fullmatch(normalized(tokens))
+    if not m:
+        raise Invalid(
+            f"{quote(typed(tokens))} is not a number of working days. Use {_WORKING_DAYS_FORMS},"
+            f" from 1 to {MAX_REMIND_DAYS} working days, e.g. `remind after 2d`."
+        )
+    days = int(m[1]) * (5 if (m[2] or "d").startswith("w") else 1)
+    if not 1 <= days <= MAX_REMIND_DAYS:
+        raise Invalid(
+            f"`remind after` takes 1 to {MAX_REMIND_DAYS} working days"
+            f" (`1d` to `{MAX_REMIND_DAYS}d`, or `1w` to `{MAX_REMIND_DAYS // 5}w`),"
+            f" and {quote(typed(tokens))} is {days:,}."
+        )
+    return days
+
+
+def clock(text: str, bare_hour: bool = False, end: bool = False) -> time | None:
+    """The time of day in normalized `text`, or None. `24:00` only with `end`, as END_OF_DAY."""
+    m = _CLOCK.fullmatch(text)
+    if not m:
+        return None
+    hour, minute, half = int(m[1]), int(m[2] or 0), m[3]
+    if minute > 59:
+        return None
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        return time(hour % 12 + (12 if half == "p" else 0), minute)
+    if m[2] is None and not bare_hour:
+        return None
+    if end and hour == 24 and minute == 0:
+        return END_OF_DAY
+    return time(hour, minute) if hour <= 23 else None
+
+
+def time_of_day(tokens: list[Token], example: str) -> tuple[time, list[Token]]:
+    """A time at the start of `tokens` (`9 am` is two tokens); return it and what follows."""
+    if not tokens:
+        raise Invalid(f"At what time? Use {_TIME_FORMS}, e.g. `{example}`.")
+    size = 2 if len(tokens) > 1 and _AM_PM.fullmatch(normalize(tokens[1].text)) else 1
+    at = clock(normalized(tokens[:size]))
+    if at is None:
+        raise Invalid(
+            f"{quote(typed(tokens[:size]))} is not a time of day."
+            f" Use {_TIME_FORMS}, e.g. `{example}`."
+        )
+    return at, tokens[size:]
+
+
+def working_hours(tokens: list[Token]) -> tuple[time, time]:
+    example = "e.g. `remind hours 09:00-18:00`, in each person's own time zone"
+    if not tokens:
+        raise Invalid(f"`remind hours` needs a start and an end: {_HOURS_FORMS}, {example}.")
+    text = typed(tokens)
+    m = HOURS.fullmatch(normalized(tokens))
+    if not m:
+        raise Invalid(
+            f"{quote(text)} is not a range of working hours. Give a start and an end:"
+            f" {_HOURS_FORMS}, {example}."
+        )
+    start = clock(m[1], bare_hour=True)
+    end = clock(m[2], bare_hour=True, end=True)
+    if start is None and clock(m[1], bare_hour=True, end=True) is not None:
+        raise Invalid(
+            f"{quote(m[1])} can only end the working hours, not start them."
+            f" Start between `00:00` and `23:59`, {example}."
+        )
+    for part, parsed in ((m[1], start), (m[2], end)):
+        if parsed is None:
+            raise Invalid(
+                f"{quote(part)} is not a time of day. Write the hours as {_HOURS_FORMS}:"
+                " hours from 0 to 24 (`24:00` only as the end), minutes from 00 to 59,"
+                f" {example}."
+            )
+    assert start is not None and end is not None
+    if start >= end:
+        raise Invalid(
+            f"The working hours {quote(text)} don't start before they end. Give the start"
+            f" first, then a later end on the same day (overnight hours aren't supported),"
+            f" {example}."
+        )
+    return start, end
+
+
+# --- Weekdays and time zones --------------------------------------------------------------------
+
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "weds", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        )
+    )
+    for name in names
+}
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_FORMS = (
+    "`mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun` (or the full name, like `monday`)"
+)
+_ZONE_EXAMPLES = "an IANA name like `Asia/Shanghai` or `America/Los_Angeles` (or `UTC`)"
+# Files in the zone database that are not zones anyone should pick.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
+
+
+def weekday(token: Token) -> int:
+    word = normalize(token.text).rstrip(".")
+    if word in _WEEKDAYS:
+        return _WEEKDAYS[word]
+    if clock(word) is not None:
+        raise Invalid("Put the day first, then the time: `/onboard digest weekly mon 09:00`.")
+    raise Invalid(f"{quote(token.text)} is not a day of the week. Use {WEEKDAY_FORMS}.")
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """The zone database's names by their casefold."""
+    try:
+        names = zoneinfo.available_timezones()
+    except Exception:
+        names = set()
+    return {name.casefold(): name for name in sorted(names) if name.casefold() not in _NOT_ZONES}
+
+
+def time_zone(tokens: list[Token]) -> str:
+    if not tokens:
+        raise Invalid(f"`digest tz` needs a time zone: {_ZONE_EXAMPLES}.")
+    # `America/Los Angeles` is `America/Los_Angeles`.
+    wanted = "_".join(unicodedata.normalize("NFKC", token.text) for token in tokens).casefold()
+    if wanted == "utc":
+        return "UTC"
+    name = _zone_names().get(wanted)
+    if name is not None:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except Exception:
+            name = None
+    if name is None:
+        raise Invalid(f"{quote(typed(tokens))} is not a time zone I know. Give {_ZONE_EXAMPLES}.")
+    return name
