@@ -3,7 +3,9 @@
 Slack allows about one message a second per channel, so messages to one channel go one after
 another with a pause; different channels are sent concurrently. A message Slack could not
 take now is retried on a later pass with backoff; one it can never take (the channel or person
-is gone) is kept as failed, and the application's channel hears about it once.
+is gone) is kept as failed, and the application's channel hears about it once. A row that
+cannot be read or rendered (a kind or payload this version does not know) is kept as failed
+too, logged once, and the messages behind it still go.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.notifications import render
+from bot.outbox_messages import (
+    BusinessStart,
+    BusinessStartNoContacts,
+    GoLive,
+    Message,
+    Reminder,
+    Undeliverable,
+    UnreadablePayload,
+    decode,
+)
 from bot.runtime import Runtime
 from storage import outbox
 from storage.models import OutboxMessage
@@ -159,7 +171,19 @@ class Delivery:
 
     async def run(self) -> None:
         message = self.message
-        text, blocks = render(message.kind, message.payload)
+        try:
+            decoded = decode(message.kind, message.payload)
+            text, blocks = render(decoded)
+        except UnreadablePayload as e:
+            logger.error("outbox %s (%s) cannot be read: %s", message.id, message.kind, e)
+            await self._give_up(f"unreadable: {e}")
+            return
+        except Exception as e:
+            # Rendering is pure, so trying again would fail again: keep the row as failed
+            # (the traceback is in the log) rather than let it stop every pass.
+            logger.exception("outbox %s (%s) cannot be rendered", message.id, message.kind)
+            await self._give_up(f"render failed: {type(e).__name__}: {e}")
+            return
         client = await self.deliverer.client_for(message.team_id)
         if client is None:
             await self._give_up("no token for this workspace")
@@ -169,7 +193,7 @@ class Delivery:
                 channel=message.target, text=text, blocks=blocks, unfurl_links=False
             )
         except SlackApiError as e:
-            await self._refused(e)
+            await self._refused(e, decoded)
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
             await self._retry(self.current() + backoff(message.attempts), type(e).__name__)
@@ -180,10 +204,10 @@ class Delivery:
             )
         self.report.sent += 1
 
-    async def _refused(self, e: SlackApiError) -> None:
+    async def _refused(self, e: SlackApiError, decoded: Message) -> None:
         error = str(e.response.get("error") or f"http_{e.response.status_code}")
         if error in UNDELIVERABLE:
-            await self._give_up(error, tell_channel=True)
+            await self._give_up(error, tell_channel_about=decoded)
         elif error in BROKEN_MESSAGE or self.message.attempts >= MAX_ATTEMPTS:
             logger.error(
                 "outbox %s (%s) failed for good: %s", self.message.id, self.message.kind, error
@@ -205,33 +229,31 @@ class Delivery:
             await outbox.record_retry(session, message.id, self.token, at, error)
         self.report.retried += 1
 
-    async def _give_up(self, error: str, tell_channel: bool = False) -> None:
+    async def _give_up(self, error: str, tell_channel_about: Message | None = None) -> None:
         async with self.deliverer.runtime.writes.begin() as session:
             await outbox.record_failed(session, self.message.id, self.token, error)
-            if tell_channel:
-                notice = _undeliverable_notice(self.message, error)
+            if tell_channel_about is not None:
+                notice = _undeliverable_notice(self.message, tell_channel_about, error)
                 if notice is not None:
                     await outbox.enqueue(session, [notice], self.current())
         self.report.failed += 1
 
 
-def _undeliverable_notice(message: OutboxMessage, error: str) -> NewMessage | None:
-    """One note to the application's channel, unless that channel is what failed."""
-    channel = message.payload.get("channel")
-    application = message.payload.get("application")
-    if (
-        not channel
-        or not application
-        or message.target == channel
-        or message.kind == "undeliverable"
-    ):
+def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> NewMessage | None:
+    """One note to the application's channel, unless that channel is what failed. Only the
+    kinds that name the application's channel have one to tell."""
+    match message:
+        case Reminder() | GoLive() | BusinessStart() | BusinessStartNoContacts():
+            channel, application = message.channel, message.application
+        case _:
+            return None
+    if not channel or row.target == channel:
         return None
-    to = f"<@{message.target}>" if message.target[:1] in "UW" else f"<#{message.target}>"
-    return NewMessage(
-        dedupe_key=f"undeliverable:{message.application_id}:{message.target}:{error}",
-        team_id=message.team_id,
-        kind="undeliverable",
+    to = f"<@{row.target}>" if row.target[:1] in "UW" else f"<#{row.target}>"
+    notice = Undeliverable(application=application, what=message.KIND, to=to, error=error)
+    return notice.for_outbox(
+        dedupe_key=f"{Undeliverable.KIND}:{row.application_id}:{row.target}:{error}",
+        team_id=row.team_id,
         target=channel,
-        payload={"application": application, "what": message.kind, "to": to, "error": error},
-        application_id=message.application_id,
+        application_id=row.application_id,
     )

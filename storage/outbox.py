@@ -9,7 +9,7 @@ Nothing here commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,13 +169,13 @@ async def record_failed(session: AsyncSession, message_id: int, token: str, erro
     )
 
 
-async def sent_reminders_since(
-    session: AsyncSession, since: datetime
+async def sent_since(
+    session: AsyncSession, kind: str, since: datetime
 ) -> list[tuple[int, str, datetime]]:
-    """(application, step, when) of every reminder sent after `since`: for escalations."""
+    """(application, step, when) of every message of this kind sent after `since`."""
     rows = await session.execute(
         select(OutboxMessage.application_id, OutboxMessage.step, OutboxMessage.created_at).where(
-            OutboxMessage.kind == "reminder",
+            OutboxMessage.kind == kind,
             OutboxMessage.status == SENT,
             OutboxMessage.created_at > since,
         )
@@ -183,8 +183,11 @@ async def sent_reminders_since(
     return [(a, s, c) for a, s, c in rows if a is not None and s is not None]
 
 
-async def add_to_count(session: AsyncSession, dedupe_key: str) -> bool:
-    """Count one more in a message not sent yet; False when there is none to add to."""
+async def change_pending(
+    session: AsyncSession, dedupe_key: str, change: Callable[[dict[str, Any]], dict[str, Any]]
+) -> bool:
+    """Replace the payload of a message not sent yet with `change(payload)`; False when there
+    is no such message."""
     message = await session.scalar(
         select(OutboxMessage)
         .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.status == PENDING)
@@ -192,7 +195,7 @@ async def add_to_count(session: AsyncSession, dedupe_key: str) -> bool:
     )
     if message is None:
         return False
-    message.payload = message.payload | {"count": message.payload.get("count", 1) + 1}
+    message.payload = change(message.payload)
     return True
 
 

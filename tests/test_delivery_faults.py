@@ -28,7 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -41,6 +41,7 @@ from sqlalchemy import select
 from bot.app import build_client
 from bot.blocks.notifications import render
 from bot.delivery import LEASE, ChannelPacer
+from bot.outbox_messages import Digest, GoLive, Reminder, decode
 from bot.scheduler import PassRunner, single_workspace
 from bot.server import open_runtime
 from storage import outbox
@@ -109,7 +110,7 @@ def tally(rows: list[tuple[str, str, str, dict[str, Any]]], posts: Counter) -> T
     expected: Counter[tuple[str, str]] = Counter()
     sent_rows: Counter[tuple[str, str]] = Counter()
     for status, kind, target, payload in rows:
-        key = (target, render(kind, payload)[0])
+        key = (target, render(decode(kind, payload))[0])
         expected[key] += 1
         if status == "sent":
             sent_rows[key] += 1
@@ -264,8 +265,8 @@ async def test_each_transient_fault_delays_but_never_drops_or_duplicates(
         result = await passes.run(now)
         rows = await passes.rows()
         assert len(rows) == N
-        assert Counter(m.kind for m in rows) == {"reminder": 30, "digest": 5}
-        assert Counter(m.target for m in rows if m.kind == "reminder") == dict.fromkeys(
+        assert Counter(m.kind for m in rows) == {Reminder.KIND: 30, Digest.KIND: 5}
+        assert Counter(m.target for m in rows if m.kind == Reminder.KIND) == dict.fromkeys(
             RECIPIENTS, 3
         )
         if attempt <= failed_passes:
@@ -355,20 +356,18 @@ async def test_a_mix_of_faults_gets_everything_out_once_without_failing_a_row(
 # ---- per-channel rate ---------------------------------------------------------------------------
 
 
-def go_live(i: int, channel: str, *, marked_on: str = "2026-11-25") -> NewMessage:
-    return NewMessage(
-        dedupe_key=f"test-burst:{channel}:{i}",
-        team_id="T0001",
-        kind="go-live",
-        target=channel,
-        payload={
-            "application": f"App {i}",
-            "slug": f"app-{i}",
-            "channel": channel,
-            "marked_by": "UALICE",
-            "marked_on": marked_on,
-            "step": "3.4",
-        },
+def go_live(i: int, channel: str, *, marked_on: date = date(2026, 11, 25)) -> NewMessage:
+    announcement = GoLive(
+        application_id=i,
+        application=f"App {i}",
+        slug=f"app-{i}",
+        channel=channel,
+        marked_by="UALICE",
+        marked_on=marked_on,
+        step="3.4",
+    )
+    return announcement.for_outbox(
+        dedupe_key=f"test-burst:{channel}:{i}", team_id="T0001", target=channel
     )
 
 
@@ -701,7 +700,7 @@ def test_sigkill_between_commit_and_send_loses_nothing_and_sends_once(
         # Right after the ack: the row is there, written with the mark (same `now`).
         ((status, kind, target, _payload, _attempts, _err, _until, created),) = outbox_rows(db)
         ((marked_at,),) = query(db, "SELECT created_at FROM events WHERE kind = 'marked'")
-        assert (kind, target) == ("go-live", "CPAY")
+        assert (kind, target) == (GoLive.KIND, "CPAY")
         assert created == marked_at
         assert before - timedelta(seconds=1) <= db_time(created) <= datetime.now(UTC)
         assert status in ("pending", "sending")
@@ -753,7 +752,7 @@ def test_sigkill_between_commit_and_send_loses_nothing_and_sends_once(
     expected_ticks = {"before-claim": [0], "mid-send": [0, 1, 0], "after-failed-send": [1, 0]}
     assert sent_by_ticks == expected_ticks[moment], lines
     rows = outbox_rows(db)
-    assert [(r[0], r[1]) for r in rows] == [("sent", "go-live")]
+    assert [(r[0], r[1]) for r in rows] == [("sent", GoLive.KIND)]
     assert go_live_posts(slack) == 1
     numbers = tally([(r[0], r[1], r[2], json.loads(r[3])) for r in rows], stand_in_posts(slack))
     numbers.extra = {"attempts": rows[0][4]}

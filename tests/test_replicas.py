@@ -30,6 +30,7 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from bot.blocks.checklist import TOGGLE_STEP
+from bot.outbox_messages import Digest, GoLive, Reminder
 from tests.harness import (
     block_actions_body,
     event_body,
@@ -347,7 +348,7 @@ async def test_two_replicas_apply_each_change_once_and_send_each_message_once(
     assert [sum(c for c, _ in on_tuesday), sum(s for _, s in on_tuesday)] == [5, 5], on_tuesday
 
     rows = pg(postgres_url, "SELECT status, kind, target, payload FROM outbox ORDER BY id")
-    assert Counter(r[1] for r in rows) == {"reminder": 6, "digest": 5, "go-live": 2}
+    assert Counter(r[1] for r in rows) == {Reminder.KIND: 6, Digest.KIND: 5, GoLive.KIND: 2}
     assert {r[0] for r in rows} == {"sent"}
     payloads = [(s, k, t, p if isinstance(p, dict) else json.loads(p)) for s, k, t, p in rows]
     numbers = tally(payloads, stand_in_posts(slack))

@@ -1,10 +1,7 @@
-"""Messages sent outside a request (reminders, escalations, digests, announcements): pure
-functions from an outbox payload to (fallback text, blocks)."""
+"""Messages sent outside a request (bot/outbox_messages.py: reminders, escalations, digests,
+announcements, notices): pure functions from a message to (fallback text, blocks)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -19,6 +16,18 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.checklist import action_value, progress_bar
 from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.outbox_messages import (
+    BusinessStart,
+    BusinessStartNoContacts,
+    Digest,
+    Escalation,
+    GoLive,
+    Message,
+    NotificationLine,
+    Reminder,
+    Undeliverable,
+    WaitingStep,
+)
 
 # action_ids of the reminder's buttons
 REMINDER_MARK = "reminder_mark"
@@ -36,25 +45,25 @@ def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text[:3000])])
 
 
-def _app(p: dict[str, Any]) -> str:
-    return f"*{escape_mrkdwn(p['application'])}*"
+def _app(name: str) -> str:
+    return f"*{escape_mrkdwn(name)}*"
 
 
-def _step(p: dict[str, Any]) -> str:
-    return f"*{p['step']}* _{escape_mrkdwn(p['title'])}_"
+def _step(step: str, title: str) -> str:
+    return f"*{step}* _{escape_mrkdwn(title)}_"
 
 
 def _days(n: int) -> str:
     return f"{n} working day{'s' * (n != 1)}"
 
 
-def reminder(p: dict[str, Any]) -> Rendered:
-    if p["reason"] == "overdue":
-        why = f"was due {p['due_on']}"
+def reminder(m: Reminder) -> Rendered:
+    if m.reason == "overdue":
+        why = f"was due {m.due_on}"
     else:
-        why = f"has waited {_days(p['waited_days'])} (since {p['since']})"
-    text = f"⏰ Step {_step(p)} of {_app(p)} in <#{p['channel']}> {why}."
-    target = p["application_id"], p["step"]
+        why = f"has waited {_days(m.waited_days)} (since {m.since})"
+    text = f"⏰ Step {_step(m.step, m.title)} of {_app(m.application)} in <#{m.channel}> {why}."
+    target = m.application_id, m.step
     blocks: list[Block] = [
         _md(text),
         ActionsBlock(
@@ -79,139 +88,141 @@ def reminder(p: dict[str, Any]) -> Rendered:
             ],
         ),
     ]
-    return f"Step {p['step']} of {p['application']} {why}", blocks
+    return f"Step {m.step} of {m.application} {why}", blocks
 
 
-def escalation(p: dict[str, Any]) -> Rendered:
+def escalation(m: Escalation) -> Rendered:
     text = (
-        f"⚠️ Step {_step(p)} of {_app(p)} has had {p['reminders']} reminders to "
-        f"<@{p['recipient']}> since {p['since']} with no answer. "
-        f"Owner of the application: <@{p['owner']}>. Could someone pick it up?"
+        f"⚠️ Step {_step(m.step, m.title)} of {_app(m.application)} has had {m.reminders} "
+        f"reminders to <@{m.recipient}> since {m.since} with no answer. "
+        f"Owner of the application: <@{m.owner}>. Could someone pick it up?"
     )
-    return f"Step {p['step']} of {p['application']} is stuck", [_md(text)]
+    return f"Step {m.step} of {m.application} is stuck", [_md(text)]
 
 
-def go_live(p: dict[str, Any]) -> Rendered:
+def go_live(m: GoLive) -> Rendered:
     text = (
-        f"🚀 {_app(p)} is live in production! <@{p['marked_by']}> marked step "
-        f"{p['step']} (launch) on {p['marked_on']}. Next: pilot testing with a live account."
+        f"🚀 {_app(m.application)} is live in production! <@{m.marked_by}> marked step "
+        f"{m.step} (launch) on {m.marked_on}. Next: pilot testing with a live account."
     )
-    return f"{p['application']} is live in production", [_md(text)]
+    return f"{m.application} is live in production", [_md(text)]
 
 
-def business_start(p: dict[str, Any]) -> Rendered:
-    contacts = " ".join(f"<@{c}>" for c in p["contacts"])
+def business_start(m: BusinessStart) -> Rendered:
+    contacts = " ".join(f"<@{c}>" for c in m.contacts)
     pilot = "\n".join(
-        f"• {s['step']} {escape_mrkdwn(s['title'])}: "
-        + (f"done {s['done_on']}" if s["done_on"] else "not marked done")
-        for s in p["pilot"]
+        f"• {s.step} {escape_mrkdwn(s.title)}: "
+        + (f"done {s.done_on}" if s.done_on else "not marked done")
+        for s in m.pilot
     )
-    client_id = p.get("production_client_id") or "not recorded in Onboard"
+    client_id = m.production_client_id or "not recorded in Onboard"
     blocks: list[Block] = [
-        HeaderBlock(text=f"{p['application']} has started business"[:150]),
+        HeaderBlock(text=f"{m.application} has started business"[:150]),
         _md(
             (f"{contacts} " if contacts else "")
-            + f"{_app(p)} is activated for business, so Alipay can start monitoring it "
-            "for unexpected errors."
+            + f"{_app(m.application)} is activated for business, so Alipay can start monitoring "
+            "it for unexpected errors."
         ),
         _md(
             f"*Production client ID:* `{escape_mrkdwn(client_id)}`\n"
-            f"*Went live:* {p['went_live_on'] or 'not marked'}\n"
-            f"*Business started:* {p['marked_on']} (marked by <@{p['marked_by']}>)"
+            f"*Went live:* {m.went_live_on or 'not marked'}\n"
+            f"*Business started:* {m.marked_on} (marked by <@{m.marked_by}>)"
         ),
     ]
     if pilot:
         blocks.append(_md(f"*Pilot testing*\n{pilot}"))
-    return f"{p['application']} has started business", blocks
+    return f"{m.application} has started business", blocks
 
 
-def business_start_no_contacts(p: dict[str, Any]) -> Rendered:
+def business_start_no_contacts(m: BusinessStartNoContacts) -> Rendered:
     text = (
-        f"{_app(p)} has started business, but it has no Alipay contacts to tell. Add them "
-        "with `/onboard contacts add @person` (and optionally `/onboard contacts channel "
-        "#channel`), then unmark and mark the last step again."
+        f"{_app(m.application)} has started business, but it has no Alipay contacts to tell. "
+        "Add them with `/onboard contacts add @person` (and optionally `/onboard contacts "
+        "channel #channel`), then unmark and mark the last step again."
     )
-    return f"{p['application']}: no Alipay contacts to tell", [_md(text)]
+    return f"{m.application}: no Alipay contacts to tell", [_md(text)]
 
 
-def _waiting(w: dict[str, Any]) -> str:
-    return f"overdue since {w['due_on']}" if w["overdue"] else "stalled"
+def _waiting(w: WaitingStep) -> str:
+    return f"overdue since {w.due_on}" if w.overdue else "stalled"
 
 
-def digest(p: dict[str, Any]) -> Rendered:
-    title = "Daily digest" if p["cadence"] == "daily" else "Weekly digest"
+def digest(m: Digest) -> Rendered:
+    title = "Daily digest" if m.cadence == "daily" else "Weekly digest"
     blocks: list[Block] = [HeaderBlock(text=title)]
-    for a in p["applications"]:
+    for a in m.applications:
         blocks += [
             DividerBlock(),
-            _md(f"*{escape_mrkdwn(a['application'])}* · {a['done']}/{a['total']}"),
+            _md(f"*{escape_mrkdwn(a.application)}* · {a.done}/{a.total}"),
         ]
         phases = "\n".join(
-            f"{progress_bar(ph['done'], ph['total'])} {ph['done']}/{ph['total']} "
-            f"{escape_mrkdwn(ph['title'])}"
-            for ph in a["phases"]
+            f"{progress_bar(ph.done, ph.total)} {ph.done}/{ph.total} {escape_mrkdwn(ph.title)}"
+            for ph in a.phases
         )
         lines = [phases]
-        if a["done_since"]:
+        if a.done_since:
             lines.append(
                 "*Done since the last digest:* "
-                + ", ".join(f"{d['step']} by <@{d['by']}>" for d in a["done_since"])
+                + ", ".join(f"{d.step} by <@{d.by}>" for d in a.done_since)
             )
-        if a["waiting"]:
+        if a.waiting:
             lines.append(
                 "*Stalled or overdue:* "
-                + ", ".join(f"{w['step']} ({_waiting(w)}, <@{w['owner']}>)" for w in a["waiting"])
+                + ", ".join(f"{w.step} ({_waiting(w)}, <@{w.owner}>)" for w in a.waiting)
             )
-        if a["next"]:
+        if a.next:
             lines.append(
                 "*Next:* "
                 + ", ".join(
-                    f"{n['step']} {escape_mrkdwn(n['title'])}"
-                    + (f" (<@{n['assignee']}>)" if n["assignee"] else "")
-                    for n in a["next"]
+                    f"{n.step} {escape_mrkdwn(n.title)}"
+                    + (f" (<@{n.assignee}>)" if n.assignee else "")
+                    for n in a.next
                 )
             )
         blocks.append(_md("\n".join(lines)))
-    if not p["applications"]:
+    if not m.applications:
         blocks.append(_md("No active applications in this channel."))
-    if p["more"]:
-        blocks.append(_context(f"…and {p['more']} more applications; `/onboard list` shows all."))
-    total = sum(a["done"] for a in p["applications"])
-    return f"{title}: {total} steps done across {len(p['applications'])} applications", blocks
+    if m.more:
+        blocks.append(_context(f"…and {m.more} more applications; `/onboard list` shows all."))
+    total = sum(a.done for a in m.applications)
+    return f"{title}: {total} steps done across {len(m.applications)} applications", blocks
 
 
-def undeliverable(p: dict[str, Any]) -> Rendered:
-    what = p["what"].replace("-", " ")
+def undeliverable(m: Undeliverable) -> Rendered:
+    what = m.what.replace("-", " ")
     text = (
-        f"I couldn't deliver a {what} to {p['to']} (Slack said `{p['error']}`). "
-        f"Check the step's assignee or the contacts of {_app(p)}, or invite me to the channel."
+        f"I couldn't deliver a {what} to {m.to} (Slack said `{m.error}`). Check the step's "
+        f"assignee or the contacts of {_app(m.application)}, or invite me to the channel."
     )
     return f"Couldn't deliver a {what}", [_md(text)]
 
 
-def alipay_notification(p: dict[str, Any]) -> Rendered:
-    count = p.get("count", 1)
-    what = "an Alipay notification" if count == 1 else f"{count} Alipay notifications"
-    minute = p["minute"][11:16]
-    evidence = f" That is the evidence for step {p['step']}." if p.get("step") else ""
+def notification_line(m: NotificationLine) -> Rendered:
+    what = "an Alipay notification" if m.count == 1 else f"{m.count} Alipay notifications"
+    evidence = f" That is the evidence for step {m.step}." if m.step else ""
     text = (
-        f"✅ {_app(p)} received {what} ({p['environment']}) at {minute} UTC, signature "
-        f"verified.{evidence}"
+        f"✅ {_app(m.application)} received {what} ({m.environment}) at {m.minute:%H:%M} UTC, "
+        f"signature verified.{evidence}"
     )
-    return f"{p['application']}: {what} verified", [_md(text)]
+    return f"{m.application}: {what} verified", [_md(text)]
 
 
-RENDERERS: dict[str, Callable[[dict[str, Any]], Rendered]] = {
-    "reminder": reminder,
-    "escalation": escalation,
-    "go-live": go_live,
-    "business-start": business_start,
-    "business-start-no-contacts": business_start_no_contacts,
-    "digest": digest,
-    "undeliverable": undeliverable,
-    "alipay-notification": alipay_notification,
-}
-
-
-def render(kind: str, payload: dict[str, Any]) -> Rendered:
-    return RENDERERS[kind](payload)
+def render(message: Message) -> Rendered:
+    match message:
+        case Reminder():
+            return reminder(message)
+        case Escalation():
+            return escalation(message)
+        case GoLive():
+            return go_live(message)
+        case BusinessStart():
+            return business_start(message)
+        case BusinessStartNoContacts():
+            return business_start_no_contacts(message)
+        case Digest():
+            return digest(message)
+        case Undeliverable():
+            return undeliverable(message)
+        case NotificationLine():
+            return notification_line(message)
+    raise TypeError(f"no rendering for {type(message).__name__}")

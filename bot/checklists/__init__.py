@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.outbox_messages import BusinessStart, GoLive
+
 __all__ = [
     "DEFAULT_TEMPLATE_KEY",
     "Link",
@@ -45,7 +47,8 @@ _FILE_NAME = re.compile(r"(?P<key>[a-z0-9][a-z0-9_-]*)-v(?P<version>[1-9][0-9]*)
 _STEP_NUMBER = re.compile(r"([1-9][0-9]*)\.([1-9][0-9]*)")
 
 
-ANNOUNCEMENTS = ("go-live", "business-start")
+# A step's `announces` is the kind of outbox message that marking it sends.
+ANNOUNCEMENTS = (GoLive.KIND, BusinessStart.KIND)
 GATES = ("production-credentials",)
 
 

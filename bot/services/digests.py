@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.outbox_messages import Digest, DigestSection, DoneStep, NextStep, PhaseCount, WaitingStep
 from bot.services.calendar import add_working_days, latest_occurrence, parse_hhmm
 from bot.services.checklist import template_for
 from bot.services.progress import build_checklist
@@ -22,7 +23,6 @@ from storage import repositories as repo
 from storage.models import DigestSchedule
 from storage.outbox import NewMessage
 
-DIGEST = "digest"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_APPLICATIONS = 8  # per digest, to stay within a message's blocks
 
@@ -119,19 +119,17 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     prepared = []
     for digest in due(await repo.active_digest_schedules(session), now):
         schedule = digest.schedule
-        payload = await report(session, digest, now)
+        content = await report(session, digest, now)
         # A channel whose applications are all archived gets nothing; the occurrence is
         # still claimed, so it does not fire later.
         message = (
-            NewMessage(
-                dedupe_key=f"{DIGEST}:{schedule.team_id}:{schedule.channel_id}:"
+            content.for_outbox(
+                dedupe_key=f"{Digest.KIND}:{schedule.team_id}:{schedule.channel_id}:"
                 f"{digest.occurrence.isoformat()}",
                 team_id=schedule.team_id,
-                kind=DIGEST,
                 target=schedule.channel_id,
-                payload=payload,
             )
-            if payload["applications"]
+            if content.applications
             else None
         )
         prepared.append(PreparedDigest(schedule.id, digest.occurrence, now, message))
@@ -153,7 +151,7 @@ async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDiges
         )
 
 
-async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> dict:
+async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> Digest:
     """What the channel's applications did since the last digest, and what waits."""
     schedule = digest.schedule
     zone = ZoneInfo(schedule.timezone)
@@ -169,11 +167,11 @@ async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> dic
         checklist = build_checklist(
             application, template_for(application), states[application.id], {}
         )
-        done_since = [
-            {"step": e.step, "title": checklist.step(e.step).step.title, "by": e.actor_id}
+        done_since = tuple(
+            DoneStep(step=e.step, title=checklist.step(e.step).step.title, by=e.actor_id)
             for e in events
             if e.application_id == application.id and e.step and checklist.step(e.step).done
-        ]
+        )
         waiting = []
         waits = waiting_since([(s.done_at, s.changed_at) for s in checklist.steps])
         for s, since in zip(checklist.steps, waits, strict=True):
@@ -184,38 +182,38 @@ async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> dic
             )
             if stalled or s.overdue(today):
                 waiting.append(
-                    {
-                        "step": s.step.number,
-                        "title": s.step.title,
-                        "owner": s.assignee_id or application.owner_id,
-                        "due_on": s.due_on.isoformat() if s.due_on else None,
-                        "overdue": s.overdue(today),
-                    }
+                    WaitingStep(
+                        step=s.step.number,
+                        title=s.step.title,
+                        owner=s.assignee_id or application.owner_id,
+                        due_on=s.due_on,
+                        overdue=s.overdue(today),
+                    )
                 )
         sections.append(
-            {
-                "application": application.name,
-                "slug": application.slug,
-                "done": checklist.done_count,
-                "total": checklist.total,
-                "phases": [
-                    {"title": p.phase.title, "done": p.done_count, "total": len(p.steps)}
+            DigestSection(
+                application=application.name,
+                slug=application.slug,
+                done=checklist.done_count,
+                total=checklist.total,
+                phases=tuple(
+                    PhaseCount(title=p.phase.title, done=p.done_count, total=len(p.steps))
                     for p in checklist.phases
-                ],
-                "done_since": done_since,
-                "waiting": waiting,
-                "next": [
-                    {"step": s.step.number, "title": s.step.title, "assignee": s.assignee_id}
+                ),
+                done_since=done_since,
+                waiting=tuple(waiting),
+                next=tuple(
+                    NextStep(step=s.step.number, title=s.step.title, assignee=s.assignee_id)
                     for s in checklist.steps
                     if s.active
-                ][:3],
-            }
+                )[:3],
+            )
         )
-    return {
-        "cadence": schedule.cadence,
-        "since": digest.since.isoformat(),
-        "occurrence": digest.occurrence.isoformat(),
-        "timezone": schedule.timezone,
-        "applications": sections,
-        "more": max(len(applications) - MAX_APPLICATIONS, 0),
-    }
+    return Digest(
+        cadence=schedule.cadence,
+        since=digest.since,
+        occurrence=digest.occurrence,
+        timezone=schedule.timezone,
+        applications=tuple(sections),
+        more=max(len(applications) - MAX_APPLICATIONS, 0),
+    )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
+from bot.outbox_messages import NotificationLine
 from storage import outbox
 from storage import repositories as repo
 from storage.models import Application
-from storage.outbox import NewMessage
-
-NOTIFICATION_VERIFIED = "alipay-notification"
 
 
 def evidence_step(template: Template, environment: str) -> str | None:
@@ -45,26 +45,21 @@ async def record_verified(
     # One line per minute: the first notification of a minute queues it for the minute's
     # end, and the rest of that minute only raise its count.
     minute = now.replace(second=0, microsecond=0)
-    key = f"{NOTIFICATION_VERIFIED}:{application.id}:{minute.isoformat()}"
-    if await outbox.add_to_count(session, key):
+    key = f"{NotificationLine.KIND}:{application.id}:{minute.isoformat()}"
+    if await outbox.change_pending(session, key, _one_more):
         return
+    line = NotificationLine(
+        application=application.name, environment=environment, minute=minute, step=step
+    )
     inserted = await outbox.enqueue(
         session,
         [
-            NewMessage(
+            line.for_outbox(
                 dedupe_key=key,
                 team_id=application.team_id,
-                kind=NOTIFICATION_VERIFIED,
                 target=application.channel_id,
                 application_id=application.id,
                 step=step,
-                payload={
-                    "application": application.name,
-                    "environment": environment,
-                    "step": step,
-                    "minute": minute.isoformat(),
-                    "count": 1,
-                },
                 not_before=minute + timedelta(minutes=1),
             )
         ],
@@ -72,4 +67,9 @@ async def record_verified(
     )
     if not inserted:
         # Another notification of this minute inserted the line meanwhile: count in it.
-        await outbox.add_to_count(session, key)
+        await outbox.change_pending(session, key, _one_more)
+
+
+def _one_more(payload: dict[str, Any]) -> dict[str, Any]:
+    line = NotificationLine.from_payload(payload)
+    return replace(line, count=line.count + 1).to_payload()

@@ -15,13 +15,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import get_template
+from bot.outbox_messages import Escalation, Reminder
 from bot.services.calendar import WorkingHours, add_working_days, working_days_between
 from storage import outbox
 from storage import repositories as repo
 from storage.outbox import NewMessage
 
-REMINDER = "reminder"
-ESCALATION = "escalation"
 ESCALATE_AFTER = 3  # unanswered reminders before the channel is told
 SNOOZE = timedelta(days=1)
 MIN_REMIND_AFTER_DAYS = 1  # `remind after` takes 1 to 30 working days
@@ -48,16 +47,6 @@ class StepWatch:
     active: bool
     remind_after_days: int
     hours: WorkingHours
-
-    def about(self) -> dict[str, object]:
-        """What every message about this step names."""
-        return {
-            "application_id": self.application_id,
-            "application": self.application,
-            "slug": self.slug,
-            "step": self.step,
-            "title": self.title,
-        }
 
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
@@ -118,7 +107,7 @@ async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
 
 
 @dataclass(frozen=True, slots=True)
-class Reminder:
+class DueReminder:
     watch: StepWatch
     reason: str  # "stalled" or "overdue"
     waited_days: int
@@ -127,26 +116,29 @@ class Reminder:
 
     def message(self) -> NewMessage:
         w = self.watch
-        return NewMessage(
+        reminder = Reminder(
+            application_id=w.application_id,
+            application=w.application,
+            slug=w.slug,
+            step=w.step,
+            title=w.title,
+            channel=w.channel_id,
+            reason=self.reason,
+            waited_days=self.waited_days,
+            since=self.since_day,
+            due_on=w.due_on,
+        )
+        return reminder.for_outbox(
             # One a working day, by the recipient's own calendar.
-            dedupe_key=f"{REMINDER}:{w.application_id}:{w.step}:{self.local_day.isoformat()}",
+            dedupe_key=f"{Reminder.KIND}:{w.application_id}:{w.step}:{self.local_day.isoformat()}",
             team_id=w.team_id,
-            kind=REMINDER,
             target=w.recipient,
             application_id=w.application_id,
             step=w.step,
-            payload=w.about()
-            | {
-                "channel": w.channel_id,
-                "reason": self.reason,
-                "waited_days": self.waited_days,
-                "since": self.since_day.isoformat(),
-                "due_on": w.due_on.isoformat() if w.due_on else None,
-            },
         )
 
 
-def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> Reminder | None:
+def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> DueReminder | None:
     local_now = now.astimezone(zone)
     if not watch.hours.contains(local_now):
         return None
@@ -157,7 +149,7 @@ def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> Reminder | None:
         reason = "stalled"
     else:
         return None
-    return Reminder(
+    return DueReminder(
         watch, reason, working_days_between(since, local_now), local_now.date(), since.date()
     )
 
@@ -176,22 +168,26 @@ def escalations(
         unanswered = [at for at in counts.get((w.application_id, w.step), []) if at > w.answered_at]
         if len(unanswered) < ESCALATE_AFTER:
             continue
+        escalation = Escalation(
+            application_id=w.application_id,
+            application=w.application,
+            slug=w.slug,
+            step=w.step,
+            title=w.title,
+            recipient=w.recipient,
+            owner=w.owner_id,
+            reminders=len(unanswered),
+            since=w.waiting_since.astimezone(zone_of(w)).date(),
+        )
         messages.append(
-            NewMessage(
+            escalation.for_outbox(
                 # One per stretch of silence: new activity on the step starts a new one.
-                dedupe_key=f"{ESCALATION}:{w.application_id}:{w.step}:{w.answered_at.isoformat()}",
+                dedupe_key=f"{Escalation.KIND}:{w.application_id}:{w.step}:"
+                f"{w.answered_at.isoformat()}",
                 team_id=w.team_id,
-                kind=ESCALATION,
                 target=w.channel_id,
                 application_id=w.application_id,
                 step=w.step,
-                payload=w.about()
-                | {
-                    "recipient": w.recipient,
-                    "owner": w.owner_id,
-                    "reminders": len(unanswered),
-                    "since": w.waiting_since.astimezone(zone_of(w)).date().isoformat(),
-                },
             )
         )
     return messages
@@ -208,5 +204,5 @@ async def plan(
     known = [w for w in watches if zone_of(w) is not None]
     due = [r for w in known if (r := decide(w, zone_of(w), now)) is not None]
     oldest = min((w.waiting_since for w in known), default=now)
-    sent = await outbox.sent_reminders_since(session, oldest)
+    sent = await outbox.sent_since(session, Reminder.KIND, oldest)
     return [r.message() for r in due] + escalations(known, sent, zone_of)

@@ -20,6 +20,15 @@ from sqlalchemy import select
 
 from bot.app import build_client
 from bot.delivery import ChannelPacer
+from bot.outbox_messages import (
+    BusinessStart,
+    BusinessStartNoContacts,
+    Digest,
+    Escalation,
+    GoLive,
+    Reminder,
+    Undeliverable,
+)
 from bot.runtime import Runtime
 from bot.scheduler import PassReport, PassRunner, single_workspace
 from storage.models import Application, OutboxMessage
@@ -79,19 +88,19 @@ class Post:
     def kind(self) -> str:
         text = self.text
         if " has waited " in text or " was due " in text:
-            return "reminder"
+            return Reminder.KIND
         if text.endswith(" is stuck"):
-            return "escalation"
+            return Escalation.KIND
         if text.startswith(("Daily digest", "Weekly digest")):
-            return "digest"
+            return Digest.KIND
         if text.endswith(" is live in production"):
-            return "go-live"
+            return GoLive.KIND
         if text.endswith("has started business"):
-            return "business-start"
+            return BusinessStart.KIND
         if "no Alipay contacts" in text:
-            return "business-start-no-contacts"
+            return BusinessStartNoContacts.KIND
         if text.startswith("Couldn't deliver"):
-            return "undeliverable"
+            return Undeliverable.KIND
         return "other"
 
     @property

@@ -8,6 +8,7 @@ Reminders are off in every application here, so each pass posts announcements on
 
 from __future__ import annotations
 
+from bot.outbox_messages import BusinessStart, BusinessStartNoContacts, GoLive, Undeliverable
 from tests.scheduler.conftest import Post, Sim, utc
 from tests.slack_stub import SlackStub
 
@@ -34,7 +35,7 @@ async def test_go_live_is_announced_once_at_the_next_pass_even_after_unmark_and_
     first = await sim.run_pass(utc(2026, 11, 30, 18, 1))
 
     (announcement,) = first.posts
-    assert (announcement.kind, announcement.channel) == ("go-live", "CPAY")
+    assert (announcement.kind, announcement.channel) == (GoLive.KIND, "CPAY")
     assert announcement.text == "Acme POS is live in production"
     assert announcement.markdown == (
         "🚀 *Acme POS* is live in production! <@UBOB> marked step 3.4 (launch) on 2026-11-30. "
@@ -109,10 +110,10 @@ async def test_business_start_goes_to_the_contacts_channel_once_mentioning_the_c
     result = await sim.run_pass(utc(2026, 12, 3, 18, 1))
 
     assert sorted((p.kind, p.channel) for p in result.posts) == [
-        ("business-start", "CALIPAY"),
-        ("go-live", "CPAY"),
+        (BusinessStart.KIND, "CALIPAY"),
+        (GoLive.KIND, "CPAY"),
     ]
-    (announcement,) = [p for p in result.posts if p.kind == "business-start"]
+    (announcement,) = [p for p in result.posts if p.kind == BusinessStart.KIND]
     assert announcement.text == "Acme POS has started business"
     assert business_start_blocks(announcement) == [
         "Acme POS has started business",
@@ -145,7 +146,7 @@ async def test_business_start_without_a_contacts_channel_is_a_dm_to_each_contact
     result = await sim.run_pass(utc(2026, 12, 3, 18, 1))
 
     assert sorted(p.channel for p in result.posts) == ["UCAROL", "UMEI"]
-    assert {p.kind for p in result.posts} == {"business-start"}
+    assert {p.kind for p in result.posts} == {BusinessStart.KIND}
     for dm in result.posts:
         blocks = business_start_blocks(dm)
         assert blocks[1].startswith("<@UCAROL> <@UMEI> *Acme POS* is activated for business")
@@ -165,7 +166,7 @@ async def test_business_start_with_no_contacts_tells_the_application_channel_onc
     again = await sim.run_pass(utc(2026, 11, 30, 18, 30))
 
     (note,) = result.posts
-    assert (note.kind, note.channel) == ("business-start-no-contacts", "CPAY")
+    assert (note.kind, note.channel) == (BusinessStartNoContacts.KIND, "CPAY")
     assert note.markdown.startswith(
         "*Acme POS* has started business, but it has no Alipay contacts to tell."
     )
@@ -191,15 +192,15 @@ async def test_a_contacts_channel_the_bot_cannot_post_in_is_reported_once_to_the
     assert failed.posts == []
     assert (failed.report.delivery.sent, failed.report.delivery.failed) == (0, 1)
     (notice,) = told.posts
-    assert (notice.kind, notice.channel) == ("undeliverable", "CPAY")
+    assert (notice.kind, notice.channel) == (Undeliverable.KIND, "CPAY")
     assert notice.markdown.startswith(
         "I couldn't deliver a business start to <#CALIPAY> (Slack said `not_in_channel`)."
     )
     assert later.posts == []
     statuses = {m.kind: (m.status, m.last_error) for m in await sim.outbox()}
     assert statuses == {
-        "business-start": ("failed", "not_in_channel"),
-        "undeliverable": ("sent", None),
+        BusinessStart.KIND: ("failed", "not_in_channel"),
+        Undeliverable.KIND: ("sent", None),
     }
 
 
@@ -218,7 +219,7 @@ async def test_business_start_names_the_production_client_id_when_it_is_stored(
 
     result = await sim.run_pass(utc(2026, 12, 3, 18, 1))
 
-    (announcement,) = [p for p in result.posts if p.kind == "business-start"]
+    (announcement,) = [p for p in result.posts if p.kind == BusinessStart.KIND]
     # Masked like everywhere else: enough for Alipay to recognise, never the whole credential.
     shown = business_start_blocks(announcement)[2]
     assert "*Production client ID:* `2021…2345`" in shown

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.outbox_messages import Digest
 from tests.scheduler.conftest import LA, SHANGHAI, Post, Sim, run_passes, sent, utc
 from tests.slack_stub import SlackStub
 
@@ -53,7 +54,7 @@ async def test_daily_digest_runs_in_the_zone_of_whoever_set_it(
 
     results = await run_passes(sim, utc(2026, 11, 25, 11), utc(2026, 11, 28), HOUR)
 
-    digests = sent(results, "digest")
+    digests = sent(results, Digest.KIND)
     first_day = 25 if utc_hour == 17 else 26  # 01:00 UTC Wed had passed when it was set
     assert [(p.channel, p.at) for p in digests] == [
         ("CPAY", utc(2026, 11, day, utc_hour)) for day in range(first_day, 28)
@@ -72,7 +73,7 @@ async def test_weekly_digest_in_shanghai_posts_on_monday_morning_there(sim: Sim)
 
     results = await run_passes(sim, utc(2026, 11, 25, 10), utc(2026, 12, 9, 10), 3 * HOUR)
 
-    digests = sent(results, "digest")
+    digests = sent(results, Digest.KIND)
     assert [(p.channel, p.at) for p in digests] == [
         ("CPAY", utc(2026, 11, 30, 1)),
         ("CPAY", utc(2026, 12, 7, 1)),
@@ -89,7 +90,7 @@ async def test_a_schedule_set_after_todays_time_waits_for_the_next_occurrence(si
 
     results = await run_passes(sim, utc(2026, 11, 25, 18), utc(2026, 11, 27), HOUR)
 
-    assert [p.at for p in sent(results, "digest")] == [utc(2026, 11, 26, 17)]
+    assert [p.at for p in sent(results, Digest.KIND)] == [utc(2026, 11, 26, 17)]
 
 
 async def test_digest_reports_phases_done_since_last_with_who_waiting_with_owners_and_next(
@@ -106,7 +107,7 @@ async def test_digest_reports_phases_done_since_last_with_who_waiting_with_owner
     assert reply.text.startswith("A digest is posted here every day")
     await sim.command("due 2.1 2026-11-26 --app acme-pos")
     thursday = await run_passes(sim, utc(2026, 11, 26, 17), utc(2026, 11, 26, 18), HOUR)
-    (first,) = sent(thursday, "digest")
+    (first,) = sent(thursday, Digest.KIND)
     assert "Done since" not in first.markdown and "Stalled" not in first.markdown
 
     sim.clock.now = utc(2026, 11, 26, 18)
@@ -115,7 +116,7 @@ async def test_digest_reports_phases_done_since_last_with_who_waiting_with_owner
     await sim.command("assign 1.3 <@UBOB|bob> --app acme-pos")
     friday = await run_passes(sim, utc(2026, 11, 26, 18), utc(2026, 11, 27, 18), HOUR)
 
-    (digest,) = sent(friday, "digest")
+    (digest,) = sent(friday, Digest.KIND)
     assert (digest.channel, digest.at) == ("CPAY", utc(2026, 11, 27, 17))
     assert digest.text == "Daily digest: 2 steps done across 2 applications"
     assert (digest.blocks[0]["type"], digest.blocks[0]["text"]["text"]) == (
@@ -156,17 +157,20 @@ async def test_a_digest_missed_during_downtime_is_sent_once_at_the_next_pass(sim
     await sim.command("new Acme POS")
     await sim.command("digest daily 09:00")
     before = await run_passes(sim, utc(2026, 11, 25, 10), utc(2026, 11, 27), HOUR)
-    assert [p.at for p in sent(before, "digest")] == [utc(2026, 11, 25, 17), utc(2026, 11, 26, 17)]
+    assert [p.at for p in sent(before, Digest.KIND)] == [
+        utc(2026, 11, 25, 17),
+        utc(2026, 11, 26, 17),
+    ]
 
     catch_up = await sim.run_pass(utc(2026, 11, 30, 12))
     again = await sim.run_pass(utc(2026, 11, 30, 12, 30))
     still = await sim.run_pass(utc(2026, 11, 30, 16))
     monday = await sim.run_pass(utc(2026, 11, 30, 17))
 
-    assert [p.channel for p in catch_up.posts if p.kind == "digest"] == ["CPAY"]
+    assert [p.channel for p in catch_up.posts if p.kind == Digest.KIND] == ["CPAY"]
     assert [p.kind for p in again.posts + still.posts] == []
-    assert [p.channel for p in monday.posts if p.kind == "digest"] == ["CPAY"]
-    keys = [m.dedupe_key for m in await sim.outbox() if m.kind == "digest"]
+    assert [p.channel for p in monday.posts if p.kind == Digest.KIND] == ["CPAY"]
+    keys = [m.dedupe_key for m in await sim.outbox() if m.kind == Digest.KIND]
     assert keys == [
         "digest:T0001:CPAY:2026-11-25T17:00:00+00:00",
         "digest:T0001:CPAY:2026-11-26T17:00:00+00:00",
@@ -181,13 +185,16 @@ async def test_digest_off_stops_digests(sim: Sim) -> None:
     await sim.command("new Acme POS")
     await sim.command("digest daily 09:00")
     before = await run_passes(sim, utc(2026, 11, 25, 10), utc(2026, 11, 26, 20), HOUR)
-    assert [p.at for p in sent(before, "digest")] == [utc(2026, 11, 25, 17), utc(2026, 11, 26, 17)]
+    assert [p.at for p in sent(before, Digest.KIND)] == [
+        utc(2026, 11, 25, 17),
+        utc(2026, 11, 26, 17),
+    ]
 
     reply = await sim.command("digest off", at=utc(2026, 11, 26, 20))
     assert reply.text.startswith("No digest is scheduled for this channel")
     after = await run_passes(sim, utc(2026, 11, 26, 20), utc(2026, 11, 30), HOUR)
 
-    assert sent(after, "digest") == []
+    assert sent(after, Digest.KIND) == []
 
 
 async def test_the_digest_after_a_catch_up_does_not_repeat_what_the_catch_up_reported(
@@ -203,11 +210,11 @@ async def test_the_digest_after_a_catch_up_does_not_repeat_what_the_catch_up_rep
     catch_up = await sim.run_pass(utc(2026, 11, 30, 12))
     monday = await sim.run_pass(utc(2026, 11, 30, 17))
 
-    (caught,) = [p for p in catch_up.posts if p.kind == "digest"]
+    (caught,) = [p for p in catch_up.posts if p.kind == Digest.KIND]
     assert lines_starting(section(caught, "Acme POS"), "*Done since") == [
         "*Done since the last digest:* 1.1 by <@UBOB>"
     ]
-    (regular,) = [p for p in monday.posts if p.kind == "digest"]
+    (regular,) = [p for p in monday.posts if p.kind == Digest.KIND]
     assert lines_starting(section(regular, "Acme POS"), "*Done since") == []
 
 
@@ -220,7 +227,7 @@ async def test_a_step_that_just_became_active_is_not_reported_stalled(sim: Sim) 
 
     friday = await sim.run_pass(utc(2026, 11, 27, 17))
 
-    assert [p.kind for p in friday.posts] == ["digest"]  # and no reminder about 1.2
+    assert [p.kind for p in friday.posts] == [Digest.KIND]  # and no reminder about 1.2
     (digest,) = friday.posts
     assert lines_starting(section(digest, "Acme POS"), "*Stalled or overdue:*") == []
 
@@ -235,7 +242,7 @@ async def test_archiving_the_channels_only_application_stops_its_digest(sim: Sim
 
     results = await run_passes(sim, utc(2026, 11, 25, 12), utc(2026, 11, 28), HOUR)
 
-    assert [p.markdown for p in sent(results, "digest")] == []
+    assert [p.markdown for p in sent(results, Digest.KIND)] == []
 
 
 def test_pacific_and_shanghai_nine_oclock_are_17_and_01_utc() -> None:

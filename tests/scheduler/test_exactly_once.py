@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.blocks.notifications import render
 from bot.delivery import LEASE
+from bot.outbox_messages import Digest, GoLive, Reminder, Undeliverable, decode
 from bot.scheduler import PassRunner
 from bot.server import open_runtime
 from storage import outbox
@@ -72,7 +73,7 @@ def posted(slack: SlackStub) -> Counter[tuple[str, str]]:
 
 def expected(messages: list[OutboxMessage]) -> Counter[tuple[str, str]]:
     """What the stand-in must have seen: each outbox row once, rendered."""
-    return Counter((m.target, render(m.kind, m.payload)[0]) for m in messages)
+    return Counter((m.target, render(decode(m.kind, m.payload))[0]) for m in messages)
 
 
 THROUGH_GO_LIVE = "mark 1 2 3.1 3.2 3.3 3.4"  # in order: only 3.5 is left active
@@ -91,7 +92,7 @@ async def busy_monday(command: Callable[..., Any]) -> None:
     await command(THROUGH_GO_LIVE, user="UCAROL", channel="COTHER")
 
 
-BUSY_MONDAY_KINDS = Counter({"reminder": 3, "go-live": 2, "digest": 1})
+BUSY_MONDAY_KINDS = Counter({Reminder.KIND: 3, GoLive.KIND: 2, Digest.KIND: 1})
 
 
 async def test_a_repeated_pass_at_the_same_now_sends_nothing_new(
@@ -224,7 +225,7 @@ async def test_a_send_that_failed_stays_pending_and_goes_out_once_on_a_later_pas
     retried = await sim.run_pass(start + due_again_after + timedelta(seconds=1))
     later = await sim.run_pass(start + timedelta(minutes=10))
 
-    assert [(p.kind, p.channel) for p in retried.posts] == [("go-live", "CPAY")]
+    assert [(p.kind, p.channel) for p in retried.posts] == [(GoLive.KIND, "CPAY")]
     assert later.posts == []
     (message,) = await sim.outbox()
     assert (message.status, message.attempts, message.last_error) == ("sent", 2, None)
@@ -253,18 +254,18 @@ async def test_an_undeliverable_reminder_is_failed_the_channel_told_once_and_the
     tuesday_later = await sim.run_pass(MONDAY_9_LA + timedelta(days=1, minutes=1))
 
     assert sorted((p.kind, p.channel) for p in monday.posts) == [
-        ("go-live", "CPAY"),
-        ("reminder", "UBOB"),
+        (GoLive.KIND, "CPAY"),
+        (Reminder.KIND, "UBOB"),
     ]
     d = monday.report.delivery
     assert (d.sent, d.retried, d.failed) == (2, 0, 1)
     (notice,) = told.posts
-    assert (notice.kind, notice.channel) == ("undeliverable", "CPAY")
+    assert (notice.kind, notice.channel) == (Undeliverable.KIND, "CPAY")
     assert notice.markdown == (
         "I couldn't deliver a reminder to <@UGONE> (Slack said `user_not_found`). "
         "Check the step's assignee or the contacts of *Acme POS*, or invite me to the channel."
     )
-    assert [(p.kind, p.channel) for p in tuesday.posts] == [("reminder", "UBOB")]
+    assert [(p.kind, p.channel) for p in tuesday.posts] == [(Reminder.KIND, "UBOB")]
     assert tuesday.report.delivery.failed == 1
     assert tuesday_later.posts == []
     failed = [m for m in await sim.outbox() if m.status == "failed"]
@@ -284,7 +285,7 @@ async def test_a_pass_killed_after_claiming_is_picked_up_once_its_lease_expires(
     killed_at = utc(2026, 11, 30, 18, 1)
     async with sim.app.runtime.writes.begin() as session:
         (claimed,) = await outbox.claim_due(session, killed_at, lease=LEASE, token="killed-pass")
-    assert (claimed.kind, claimed.status) == ("go-live", "sending")
+    assert (claimed.kind, claimed.status) == (GoLive.KIND, "sending")
 
     during_lease = [
         await sim.run_pass(killed_at + timedelta(minutes=1)),
@@ -294,7 +295,7 @@ async def test_a_pass_killed_after_claiming_is_picked_up_once_its_lease_expires(
     later = await sim.run_pass(utc(2026, 11, 30, 18, 30))
 
     assert [r.posts for r in during_lease] == [[], []]
-    assert [(p.kind, p.channel) for p in after_lease.posts] == [("go-live", "CPAY")]
+    assert [(p.kind, p.channel) for p in after_lease.posts] == [(GoLive.KIND, "CPAY")]
     assert later.posts == []
     (message,) = await sim.outbox()
     assert (message.status, message.attempts) == ("sent", 2)
@@ -321,7 +322,7 @@ async def test_messages_to_one_channel_are_a_second_apart_other_channels_do_not_
     first = await sim.run_pass(start)
 
     assert Counter(p.channel for p in first.posts) == {"CPAY": 5, "COTHER": 1, "CTHIRD": 1}
-    assert {p.kind for p in first.posts} == {"go-live"}
+    assert {p.kind for p in first.posts} == {GoLive.KIND}
     assert sim.pacer.slept == pytest.approx([1.0] * 4)
 
     await sim.command("mark 3.4 --app a6")

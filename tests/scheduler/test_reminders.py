@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from bot.blocks.checklist import parse_action_value
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
+from bot.outbox_messages import Escalation, Reminder
 from bot.slack_directory import SlackDirectory
 from storage.models import StepState
 from tests.harness import click
@@ -126,7 +127,7 @@ async def test_la_and_shanghai_assignees_are_reminded_only_in_their_own_working_
 
     results = await run_passes(sim, utc(2026, 11, 26), utc(2026, 12, 2), HOUR)
 
-    reminders = sent(results, "reminder")
+    reminders = sent(results, Reminder.KIND)
     bob = [p for p in reminders if p.channel == "UBOB"]
     mei = [p for p in reminders if p.channel == "UMEI"]
     assert len(reminders) == len(bob) + len(mei) == 5
@@ -238,7 +239,7 @@ async def test_three_unanswered_reminders_escalate_once_to_the_channel(sim: Sim)
 
     results = await run_passes(sim, utc(2026, 11, 27), utc(2026, 12, 4), HOUR)
 
-    reminders = sent(results, "reminder")
+    reminders = sent(results, Reminder.KIND)
     assert [p.at for p in reminders] == [
         utc(2026, 11, 27, 17),
         utc(2026, 11, 30, 17),
@@ -247,7 +248,7 @@ async def test_three_unanswered_reminders_escalate_once_to_the_channel(sim: Sim)
         utc(2026, 12, 3, 17),
     ]
     assert {p.channel for p in reminders} == {"UBOB"}
-    (escalation,) = sent(results, "escalation")
+    (escalation,) = sent(results, Escalation.KIND)
     assert (escalation.channel, escalation.at) == ("CPAY", utc(2026, 12, 1, 18))
     assert escalation.text == "Step 1.1 of Acme POS is stuck"
     assert escalation.markdown == (
@@ -318,11 +319,11 @@ async def test_a_snoozed_reminder_was_answered_and_does_not_count_toward_escalat
 
     after = await run_passes(sim, utc(2026, 11, 30, 17, 30), utc(2026, 12, 3), HALF_HOUR)
 
-    assert [p.at for p in sent(after, "reminder")] == [
+    assert [p.at for p in sent(after, Reminder.KIND)] == [
         utc(2026, 12, 1, 17, 30),
         utc(2026, 12, 2, 17),
     ]
-    assert sent(after, "escalation") == []
+    assert sent(after, Escalation.KIND) == []
 
 
 async def test_mark_done_button_marks_the_step_and_the_next_step_waits_afresh(

@@ -1,0 +1,254 @@
+"""What Onboard queues in the outbox: one frozen dataclass per kind of message.
+
+Named for the outbox, and kept at the top of `bot` rather than in services or blocks, because
+it is what the two ends of the outbox agree on: the producers (reminders, digests,
+announcements, Alipay notifications, delivery's own notice) build these, bot/delivery.py reads
+them back from claimed rows and bot/blocks/notifications.py renders them. It imports from
+neither end.
+
+Each class's KIND is the `kind` column of its rows and must never change: rows queued by an
+earlier version are read by it (it also starts the producers' dedupe keys, and a template
+step's `announces` names GoLive's or BusinessStart's). `to_payload` gives the row's JSON
+payload and `from_payload` reads it back (bot/payload_codec.py: dates as ISO strings, unknown
+keys ignored, a missing or wrong field refused with UnreadablePayload). `decode(kind, payload)`
+reads a claimed row into the class its kind names, and raises UnreadablePayload for a kind it
+does not know. storage/ stays dict-based: `for_outbox` turns a message into the NewMessage that
+storage enqueues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, Self
+
+from bot.payload_codec import UnreadablePayload, from_json, to_json
+from storage.outbox import NewMessage
+
+
+class Message:
+    """The common part of every kind: its KIND and its JSON form."""
+
+    __slots__ = ()
+    KIND: ClassVar[str]
+
+    def to_payload(self) -> dict[str, Any]:
+        return to_json(self)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Self:
+        return from_json(cls, payload, cls.KIND)
+
+    def for_outbox(
+        self,
+        *,
+        dedupe_key: str,
+        team_id: str,
+        target: str,
+        application_id: int | None = None,
+        step: str | None = None,
+        not_before: datetime | None = None,
+    ) -> NewMessage:
+        return NewMessage(
+            dedupe_key=dedupe_key,
+            team_id=team_id,
+            kind=self.KIND,
+            target=target,
+            payload=self.to_payload(),
+            application_id=application_id,
+            step=step,
+            not_before=not_before,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder(Message):
+    """A DM to a step's assignee (or the owner) about a step that stalled or is overdue."""
+
+    KIND: ClassVar[str] = "reminder"
+    application_id: int
+    application: str
+    slug: str
+    step: str
+    title: str
+    channel: str  # the application's channel
+    reason: str  # "stalled" or "overdue"
+    waited_days: int  # working days, in the recipient's zone
+    since: date  # in the recipient's zone
+    due_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation(Message):
+    """To the application's channel: a step whose last reminders all went unanswered."""
+
+    KIND: ClassVar[str] = "escalation"
+    application_id: int
+    application: str
+    slug: str
+    step: str
+    title: str
+    recipient: str  # who was reminded
+    owner: str
+    reminders: int
+    since: date
+
+
+@dataclass(frozen=True, slots=True)
+class GoLive(Message):
+    """To the application's channel when its launch step is marked done."""
+
+    KIND: ClassVar[str] = "go-live"
+    application_id: int
+    application: str
+    slug: str
+    channel: str
+    marked_by: str
+    marked_on: date
+    step: str | None  # the step that announces going live, if the template has one
+
+
+@dataclass(frozen=True, slots=True)
+class PilotStep:
+    step: str
+    title: str
+    done_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessStart(Message):
+    """To the Alipay contacts (their channel, or each in a DM) when business starts."""
+
+    KIND: ClassVar[str] = "business-start"
+    application_id: int
+    application: str
+    slug: str
+    channel: str  # the application's channel, not where this one goes
+    marked_by: str
+    marked_on: date
+    step: str | None
+    contacts: tuple[str, ...]
+    went_live_on: date | None
+    pilot: tuple[PilotStep, ...]
+    # Masked: enough for Alipay to recognise the application, never the credential in full.
+    production_client_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessStartNoContacts(Message):
+    """To the application's channel instead, when business starts and nobody is to be told.
+
+    Rows written before this class also hold BusinessStart's other fields; they are ignored.
+    """
+
+    KIND: ClassVar[str] = "business-start-no-contacts"
+    application_id: int
+    application: str
+    slug: str
+    channel: str
+    marked_by: str
+    marked_on: date
+    step: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseCount:
+    title: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class DoneStep:
+    step: str
+    title: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingStep:
+    step: str
+    title: str
+    owner: str
+    due_on: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NextStep:
+    step: str
+    title: str
+    assignee: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSection:
+    """One application in a digest."""
+
+    application: str
+    slug: str
+    done: int
+    total: int
+    phases: tuple[PhaseCount, ...]
+    done_since: tuple[DoneStep, ...]
+    waiting: tuple[WaitingStep, ...]  # stalled or overdue
+    next: tuple[NextStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest(Message):
+    """A channel's scheduled digest of its applications."""
+
+    KIND: ClassVar[str] = "digest"
+    cadence: str  # "daily" or "weekly"
+    since: datetime
+    occurrence: datetime
+    timezone: str
+    applications: tuple[DigestSection, ...]
+    more: int  # applications left out
+
+
+@dataclass(frozen=True, slots=True)
+class Undeliverable(Message):
+    """To the application's channel: a message of `what` kind that Slack would never take."""
+
+    KIND: ClassVar[str] = "undeliverable"
+    application: str
+    what: str  # the KIND of the message that failed
+    to: str  # its target, as a mention
+    error: str  # Slack's error code
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationLine(Message):
+    """To the application's channel: the Alipay notifications of one minute that verified."""
+
+    KIND: ClassVar[str] = "alipay-notification"
+    application: str
+    environment: str
+    minute: datetime
+    step: str | None = None  # the step the notification is evidence for
+    count: int = 1
+
+
+KINDS: dict[str, type[Message]] = {
+    cls.KIND: cls
+    for cls in (
+        Reminder,
+        Escalation,
+        GoLive,
+        BusinessStart,
+        BusinessStartNoContacts,
+        Digest,
+        Undeliverable,
+        NotificationLine,
+    )
+}
+
+
+def decode(kind: str, payload: dict[str, Any]) -> Message:
+    """The message of an outbox row."""
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise UnreadablePayload(f"unknown kind {kind!r}")
+    return cls.from_payload(payload)
