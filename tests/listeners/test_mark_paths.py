@@ -1,6 +1,7 @@
 """The three ways to mark a step (the `mark` command, the checklist's *Mark done* button, a
 reminder's *Mark done*) are one intent: the same use case, the same outcome, and the same
-follow-up calls to Slack for the same change."""
+follow-up calls to Slack for the same change. UALICE marks step 1.1, which is UBOB's: the
+Home redrawn is UBOB's, whichever way she marked it."""
 
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ class Seen:
 
 
 async def _command(app: RunningApp, _application: Application) -> None:
-    await app.command("mark 1.1", user="UBOB")
+    await app.command("mark 1.1", user="UALICE")
 
 
 async def _click(app: RunningApp, application: Application, action_id: str, where: dict) -> None:
     message = app.slack.messages.get(where["channel_id"], {}).get(where["message_ts"], {})
     body = block_actions_body(
-        user_id="UBOB",
+        user_id="UALICE",
         action={
             "action_id": action_id,
             "block_id": "b",
