@@ -3,7 +3,8 @@
 Every command first finds its application, and a burst of marks from one channel would read
 the same row each time. The objects kept here are snapshots, detached from any session: a
 change is always made to the row reloaded inside its own transaction
-(listeners/commands/request.py), so a snapshot only picks the application and labels replies.
+(`change` in bot/usecases/access.py), so a snapshot only picks the application and labels
+replies.
 This process forgets every snapshot when it commits a change to any application; another
 replica's changes (PostgreSQL) are seen here within `TTL_SECONDS`.
 """

@@ -1,8 +1,16 @@
 """Engine, sessions and schema upgrades.
 
 SQLite is the embedded default; PostgreSQL is selected by URL. Callers own their transactions:
-`async with writes.begin() as session: ...` per unit of work that changes something, and
-`async with reads() as session: ...` for one that only reads.
+`async with runtime.writes.begin() as session: ...` (or `runtime.writes.run(unit)`, which may
+share a transaction: storage/writes.py) per unit of work that changes something, and
+`async with runtime.sessions() as session: ...` for one that only reads.
+
+SQLAlchemy event hooks this project registers, so none surprises a reader:
+- per engine, here: `connect` (SQLite pragmas) and `begin` (BEGIN IMMEDIATE for writers);
+- process-wide on every `Session`: `after_transaction_end` in storage/repositories.py (forgets
+  the steps a transaction loaded), and `before_flush`, `after_commit` and
+  `after_soft_rollback` in bot/application_lookup.py (forgets cached application lookups once
+  a change to an application commits).
 """
 
 from __future__ import annotations
