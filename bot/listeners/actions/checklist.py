@@ -38,14 +38,15 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             done = await checklist.unmark(deps, actor, application_id, [step])
         # Acknowledged only once the change is committed, so a crash cannot lose a click.
         await ack()
-        where = clicked(body, done.followup.application)
+        application = done.followup.application
+        where = clicked(body, application.checklist_channel_id, application.checklist_ts)
         await followups.after_change(
             client,
             done.followup,
             fold=where.fold if where.recorded else None,
             homes=[actor.user_id] if where.on_home else [],
         )
-        await redraw_other(where, respond, followups.surfaces, done.followup.application)
+        await redraw_other(where, respond, followups.surfaces, application.id)
 
     app.action(blocks.TOGGLE_STEP)(toggle_step)
     app.action(MARK_FROM_HOME)(toggle_step)

@@ -39,17 +39,11 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             deps=Deps(runtime, client), actor=actor_of(body), ref=application_id
         )
         application = shown.checklist.application
-        where = clicked(body, application)
-        if where.recorded:
-            assert application.checklist_channel_id and application.checklist_ts
-            await followups.surfaces.update_message(
-                client,
-                application.id,
-                application.checklist_channel_id,
-                application.checklist_ts,
-                fold,
-            )
-        await redraw_other(where, respond, followups.surfaces, application, fold)
+        channel, ts = application.checklist_channel_id, application.checklist_ts
+        where = clicked(body, channel, ts)
+        if where.recorded and channel and ts:
+            await followups.surfaces.update_message(client, application.id, channel, ts, fold)
+        await redraw_other(where, respond, followups.surfaces, application.id, fold)
 
     for action_id in (blocks.TOGGLE_PHASE, blocks.EXPAND_ALL, blocks.COLLAPSE_ALL):
         app.action(action_id)(refold)

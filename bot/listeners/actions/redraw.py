@@ -11,7 +11,6 @@ from slack_bolt.async_app import AsyncRespond
 
 from bot.blocks.checklist import Fold, fold_from_blocks
 from bot.surfaces import Surfaces
-from storage.models import Application
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +21,17 @@ class Clicked:
     other_message: bool  # an ephemeral or older copy, with a response_url to replace it
 
 
-def clicked(body: dict[str, Any], application: Application) -> Clicked:
-    """`application` is one the clicker was authorized for."""
+def clicked(body: dict[str, Any], recorded_channel: str | None, recorded_ts: str | None) -> Clicked:
+    """Where the click came from, given where the application (one the clicker was
+    authorized for) recorded its checklist message."""
     container = body.get("container") or {}
     is_message = container.get("type") == "message"
     recorded = (
         is_message
+        and recorded_ts is not None
         and not container.get("is_ephemeral")
-        and container.get("message_ts") == application.checklist_ts
-        and container.get("channel_id") == application.checklist_channel_id
+        and container.get("message_ts") == recorded_ts
+        and container.get("channel_id") == recorded_channel
     )
     blocks = (body.get("message") or {}).get("blocks") or []
     return Clicked(
@@ -45,12 +46,12 @@ async def redraw_other(
     where: Clicked,
     respond: AsyncRespond,
     surfaces: Surfaces,
-    application: Application,
+    application_id: int,
     fold: Fold | None = None,
 ) -> None:
     """Replace a clicked copy that is not the recorded message with the checklist now."""
     if not where.other_message:
         return
-    rendered = await surfaces.render_checklist(application.id, fold or where.fold)
+    rendered = await surfaces.render_checklist(application_id, fold or where.fold)
     if rendered is not None:
         await respond(replace_original=True, text=rendered.text, blocks=rendered.blocks)

@@ -8,11 +8,10 @@ from bot import command_parser as cmd
 from bot.blocks import credentials as blocks
 from bot.listeners.commands.request import Reply, Request
 from bot.usecases import credentials
-from storage.models import Application
 
 
-def _form_metadata(application: Application) -> str:
-    return json.dumps({"application_id": application.id})
+def _form_metadata(application_id: int) -> str:
+    return json.dumps({"application_id": application_id})
 
 
 async def creds(req: Request, command: cmd.Creds) -> Reply:
@@ -22,7 +21,7 @@ async def creds(req: Request, command: cmd.Creds) -> Reply:
     if command.action == "modal":
         masked = await credentials.open_form(req.deps, req.actor, command.app)
         view = blocks.credentials_modal(
-            masked.application, masked.rows, _form_metadata(masked.application)
+            masked.application, masked.rows, _form_metadata(masked.application.id)
         )
         await req.deps.client.views_open(trigger_id=req.trigger_id, view=view)
         return Reply("")
@@ -39,6 +38,6 @@ async def creds(req: Request, command: cmd.Creds) -> Reply:
 
 async def diagnose(req: Request, command: cmd.Diagnose) -> Reply:
     application = await credentials.diagnosis_target(req.deps, req.actor, command.app)
-    view = blocks.diagnose_modal(application, _form_metadata(application))
+    view = blocks.diagnose_modal(application, _form_metadata(application.id))
     await req.deps.client.views_open(trigger_id=req.trigger_id, view=view)
     return Reply("")
