@@ -75,17 +75,6 @@ class Surfaces:
                 )
             return True
 
-    async def update_latest_message(self, client: AsyncWebClient, application_id: int) -> None:
-        """Refresh the checklist last posted with `status`, if there is one."""
-        async with self.runtime.sessions() as session:
-            application = await repo.application_by_id(session, application_id)
-        if application is None or not application.checklist_ts:
-            return
-        assert application.checklist_channel_id is not None
-        await self.update_message(
-            client, application_id, application.checklist_channel_id, application.checklist_ts
-        )
-
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
         channels = await self.runtime.directory.channels_of(client, team_id, user_id)
         async with self.runtime.sessions() as session:
@@ -111,5 +100,5 @@ class Surfaces:
     async def publish_homes(
         self, client: AsyncWebClient, team_id: str, user_ids: Iterable[str | None]
     ) -> None:
-        for user_id in {u for u in user_ids if u}:
+        for user_id in dict.fromkeys(u for u in user_ids if u):  # each once, in order
             await self.publish_home(client, team_id, user_id)
