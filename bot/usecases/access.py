@@ -32,8 +32,10 @@ GONE = "This checklist's application was deleted, so there is nothing to change.
 
 
 async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
-    """The active application `ref` names in the actor's workspace. A snapshot, possibly a few
-    seconds old (bot/application_lookup.py): `change` reloads it inside the transaction."""
+    """The application `ref` names in the actor's workspace. A snapshot, possibly a few
+    seconds old (bot/application_lookup.py): `change` reloads it inside the transaction and
+    refuses an archived one. A click's id or the channel names only an active application; a
+    typed slug also an archived one, whose history and export stay readable."""
     runtime = deps.runtime
     if isinstance(ref, int):
         if not 0 < ref <= _MAX_ID:

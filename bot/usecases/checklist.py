@@ -55,7 +55,7 @@ async def show(deps: Deps, actor: Actor, ref: AppRef, phase: int | None = None) 
     """The checklist as it is now, for a member of the application's channel."""
     application = await access.for_member(deps, actor, ref)
     phases = len(svc.template_for(application).phases)
-    if phase is not None and phase > phases:
+    if phase is not None and not 1 <= phase <= phases:
         raise Refusal(f"There is no phase {phase}; phases are 1–{phases}.")
     async with deps.runtime.sessions() as session:
         checklist = await svc.load_checklist(session, application)

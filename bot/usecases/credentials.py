@@ -63,6 +63,12 @@ def problems(values: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], str
     """What is wrong with each value that cannot be saved, by (environment, field)."""
     found = {}
     for (environment, field), value in values.items():
+        if environment not in credentials.ENVIRONMENTS or field not in credentials.FIELDS:
+            found[environment, field] = (
+                f"`{environment[:20]}.{field[:30]}` is not a credential; they are "
+                f"{', '.join(credentials.ENVIRONMENTS)} × {', '.join(credentials.FIELDS)}."
+            )
+            continue
         try:
             credentials.normalize(environment, field, value)
         except Refusal as refusal:

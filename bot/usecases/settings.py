@@ -72,7 +72,7 @@ async def set_digest(
         if existing is None:
             person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
             timezone = str(person.timezone) if person else "UTC"
-    async with deps.runtime.writes.begin() as session:
+    async def unit(session: AsyncSession, _current: Application) -> DigestSchedule:
         return await digests.set_schedule(
             session,
             team_id=actor.team_id,
@@ -84,6 +84,9 @@ async def set_digest(
             weekday=weekday,
             timezone=timezone,
         )
+
+    # Through the application's change, so one archived meanwhile sets nothing.
+    return await access.change(deps, application, unit)
 
 
 @dataclass(frozen=True, slots=True)
