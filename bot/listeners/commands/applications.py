@@ -13,7 +13,7 @@ async def rename(req: Request, command: cmd.Rename) -> Reply:
     slug = renamed.followup.application.slug
     return Reply(
         replies.renamed(renamed.old_name, command.name, slug),
-        in_channel=True,
+        in_channel=req.typed_in(renamed.followup.application.channel_id),
         after=req.after_change(renamed.followup),
     )
 
@@ -23,5 +23,5 @@ async def archive(req: Request, command: cmd.Archive) -> Reply:
     return Reply(
         f"Archived {replies.app_label(application)}: no more reminders or digests. "
         f"Its history stays and `/onboard export --app {application.slug}` still works.",
-        in_channel=True,
+        in_channel=req.typed_in(application.channel_id),
     )

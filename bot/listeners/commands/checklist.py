@@ -78,9 +78,10 @@ async def export(req: Request, command: cmd.Export) -> Reply:
     label = replies.app_label(application)
 
     async def upload() -> None:
+        # Into the application's own channel: its members are the ones who may read it.
         try:
             await req.deps.client.files_upload_v2(
-                channel=req.actor.channel_id,
+                channel=application.channel_id,
                 file_uploads=[
                     {"content": f.content, "filename": f.filename, "title": f.title} for f in files
                 ],
@@ -93,4 +94,5 @@ async def export(req: Request, command: cmd.Export) -> Reply:
                 response_type="ephemeral",
             )
 
-    return Reply(f"Exporting {label} as {command.fmt.upper()}…", after=upload)
+    where = "" if req.typed_in(application.channel_id) else f" to <#{application.channel_id}>"
+    return Reply(f"Exporting {label} as {command.fmt.upper()}{where}…", after=upload)

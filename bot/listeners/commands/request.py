@@ -36,6 +36,11 @@ class Request:
     respond: Callable[..., Awaitable[Any]]
     followups: FollowUps
 
+    def typed_in(self, channel_id: str) -> bool:
+        """Whether the command was typed in this channel: only there is an answer about the
+        channel's application shown to everyone (`in_channel`)."""
+        return self.actor.channel_id == channel_id
+
     def after_change(self, followup: Followup) -> AfterAck:
         async def follow() -> None:
             await self.followups.after_change(self.deps.client, followup)

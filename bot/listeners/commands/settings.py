@@ -40,7 +40,7 @@ async def digest(req: Request, command: cmd.Digest) -> Reply:
         weekday=command.weekday,
         timezone=command.tz,
     )
-    return Reply(describe(schedule), in_channel=True)
+    return Reply(describe(schedule), in_channel=req.typed_in(schedule.channel_id))
 
 
 async def contacts(req: Request, command: cmd.Contacts) -> Reply:
