@@ -59,7 +59,7 @@ def action_value(application_id: int, target: str | int, what: str) -> str:
 
 def parse_action_value(value: str) -> tuple[int, str, str] | None:
     parts = value.split("|")
-    if len(parts) != 3 or not parts[0].isdigit():
+    if len(parts) != 3 or not parts[0].isdecimal():
         return None
     return int(parts[0]), parts[1], parts[2]
 
@@ -335,17 +335,17 @@ def fold_after_click(
     blocks; None for a value no fold button of ours carries."""
     if action_id == TOGGLE_PHASE:
         parsed = parse_action_value(value)
-        if parsed is None or not parsed[1].isdigit() or parsed[2] not in ("expand", "collapse"):
+        if parsed is None or not parsed[1].isdecimal() or parsed[2] not in ("expand", "collapse"):
             return None
         application_id, phase, what = parsed
         fold = fold_from_blocks(message_blocks).with_phase(int(phase), what == "expand")
         return application_id, fold
-    if not value.isdigit():
+    if not value.isdecimal():
         return None
     phases = [
         int(b["block_id"].split(":")[1])
         for b in message_blocks
         if str(b.get("block_id", "")).startswith("phase:")
-        and str(b["block_id"]).split(":")[1].isdigit()
+        and str(b["block_id"]).split(":")[1].isdecimal()
     ]
     return int(value), Fold.all(phases, action_id == EXPAND_ALL)

@@ -51,19 +51,10 @@ def shown(application: Application, rows: Sequence[tuple[str, str, str]]) -> str
         lines += [
             f"• {LABELS[field]}: `{value}`" for env, field, value in rows if env == environment
         ]
-    lines.append("Set one with `/onboard creds set <sandbox|production> <field> <value>`.")
+    lines.append(
+        "Set one with `/onboard creds set &lt;sandbox|production&gt; &lt;field&gt; &lt;value&gt;`."
+    )
     return "\n".join(lines)
-
-
-def saved(
-    application: Application,
-    template: Template,
-    environment: str,
-    field: str,
-    masked: str,
-    steps_ready: Sequence[str],
-) -> tuple[str, list[Block]]:
-    return saved_many(application, template, [(environment, field, masked)], steps_ready)
 
 
 def saved_many(

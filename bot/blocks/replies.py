@@ -131,7 +131,7 @@ def older_value(application_id: int, step: str | None, before_id: int) -> str:
 def parse_older_value(value: str) -> tuple[int, str | None, int] | None:
     """(application id, step or None, events before this id) of an *Older* button."""
     parts = value.split("|")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
+    if len(parts) != 3 or not parts[0].isdecimal() or not parts[2].isdecimal():
         return None
     if int(parts[2]) > _MAX_ID:
         return None

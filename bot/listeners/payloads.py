@@ -33,7 +33,9 @@ ActionHandler = Callable[[AsyncAck, dict, dict, AsyncWebClient, AsyncRespond], A
 
 def answering_refusals(handler: ActionHandler) -> ActionHandler:
     """A block action listener that answers a `Refusal` with an ephemeral message to the
-    clicker and changes nothing; the handler acks once its change is committed."""
+    clicker (nothing was changed). A handler that changes something acks once the change is
+    committed; one that only opens or shows something may ack first (a second ack is
+    harmless)."""
 
     async def listener(
         ack: AsyncAck,

@@ -58,7 +58,7 @@ def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
 def _normalize_step(ref: str) -> str:
     # "03.4" and "3.04" name step 3.4; the template spells numbers without leading zeros.
     phase, _, index = ref.partition(".")
-    if not (phase.isdigit() and index.isdigit()):
+    if not (phase.isdecimal() and index.isdecimal()):
         return ref  # not a number: the template lookup refuses it with the valid steps
     return f"{int(phase)}.{int(index)}"
 
@@ -241,7 +241,7 @@ async def _check_gate(
         steps = ", ".join(open_gated)
         raise Refusal(
             f"Step {steps} can't be marked yet: {'; '.join(problems)}. Set them with "
-            "`/onboard creds set production <field> <value>`, or mark it anyway with "
+            "`/onboard creds set production &lt;field&gt; &lt;value&gt;`, or mark it anyway with "
             f"`/onboard mark {steps} --force` (history records that)."
         )
 

@@ -29,13 +29,14 @@ AppRef = int | str | None
 # Database ids are 64-bit; a larger number in a forged payload names nothing.
 _MAX_ID = 2**63 - 1
 GONE = "This checklist's application was deleted, so there is nothing to change."
+NOT_YOURS = "Only members of this checklist's channel can see or change it; join the channel first."
 
 
 async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
-    """The application `ref` names in the actor's workspace. A snapshot, possibly a few
-    seconds old (bot/application_lookup.py): `change` reloads it inside the transaction and
-    refuses an archived one. A click's id or the channel names only an active application; a
-    typed slug also an archived one, whose history and export stay readable."""
+    """The application `ref` names in the actor's workspace, archived ones included (a typed
+    slug reads an archived one's history and export; `for_member` refuses a click on one). A
+    snapshot, possibly a few seconds old (bot/application_lookup.py): `change` reloads it
+    inside the transaction and refuses an archived one. Who may see it is for the caller."""
     runtime = deps.runtime
     if isinstance(ref, int):
         if not 0 < ref <= _MAX_ID:
@@ -45,8 +46,6 @@ async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
         # One of another workspace (a channel shared between two) is as good as gone.
         if application is None or application.team_id != actor.team_id:
             raise Refusal(GONE)
-        if application.archived_at is not None:
-            raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")
         return application
     if ref is not None:
         found = await runtime.applications.by_slug(runtime.sessions, actor.team_id, ref)
@@ -70,9 +69,13 @@ async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
 
 
 async def for_member(deps: Deps, actor: Actor, ref: AppRef) -> Application:
-    """The application, if the actor is a member of its channel."""
+    """The application, if the actor is a member of its channel. For a click's id, a
+    non-member learns nothing of what the id names (an id can be guessed, a slug is typed by
+    someone who knows it), and an archived application is refused once membership is known."""
     application = await find(deps, actor, ref)
-    await require_member(deps, actor, application)
+    await require_member(deps, actor, application, name_it=not isinstance(ref, int))
+    if isinstance(ref, int) and application.archived_at is not None:
+        raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")
     return application
 
 
@@ -84,18 +87,26 @@ async def for_owner(deps: Deps, actor: Actor, ref: AppRef, action: str) -> Appli
     return application
 
 
-async def require_member(deps: Deps, actor: Actor, application: Application) -> None:
+async def require_member(
+    deps: Deps, actor: Actor, application: Application, *, name_it: bool = True
+) -> None:
+    """Refused unless the actor is in the application's channel; `name_it=False` refuses
+    without naming the application or its channel."""
     directory = deps.runtime.directory
     try:
         members = await directory.channel_members(
             deps.client, actor.team_id, application.channel_id
         )
     except MembershipUnknown as e:
+        if not name_it:
+            raise Refusal(NOT_YOURS) from None
         raise Refusal(
             f"I can't see who is in <#{application.channel_id}> (Slack said `{e.error}`), so I "
             "can't check you may change it. Invite me there with `/invite @Onboard`."
         ) from None
     if actor.user_id not in members:
+        if not name_it:
+            raise Refusal(NOT_YOURS)
         raise Refusal(
             f"Only members of <#{application.channel_id}> can change {app_label(application)}; "
             "join the channel first."

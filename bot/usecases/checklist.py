@@ -15,7 +15,7 @@ from bot.services.export import ExportFile, export_application
 from bot.services.progress import Checklist
 from bot.usecases import access
 from bot.usecases.access import AppRef
-from bot.usecases.context import Actor, Deps, Followup
+from bot.usecases.context import Actor, Deps, Followup, people
 from storage.models import Application, Event
 
 
@@ -107,7 +107,7 @@ async def unmark(deps: Deps, actor: Actor, ref: AppRef, steps: Sequence[str]) ->
 def _marked(application: Application, outcome: svc.MarkOutcome) -> Marked:
     followup = Followup(
         application,
-        homes=frozenset(u for u in outcome.touched if u),
+        homes=people(*outcome.touched),
         queued=outcome.queued,
         redraw_checklist=bool(outcome.changed),
     )

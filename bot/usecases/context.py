@@ -39,7 +39,8 @@ class Followup:
 
     `application` is as the change's transaction left it, so it knows its latest checklist
     message; `homes` are the people whose App Home shows what changed; `queued` the outbox ids
-    this change queued, sent at once."""
+    this change queued, sent at once; `redraw_checklist` False when the checklist message
+    shows nothing new (a snooze, a mark of a step already done)."""
 
     application: Application
     homes: frozenset[str] = frozenset()

@@ -84,8 +84,9 @@ async def save(
     keyring = _keyring(deps)
     if not values:
         raise Refusal("Give at least one value.")
-    for message in problems(values).values():
-        raise Refusal(message)
+    found = problems(values)
+    if found:
+        raise Refusal(" ".join(found.values()))
     application = await access.for_owner(deps, actor, ref, OWNER_ACTION)
 
     async def unit(session: AsyncSession, current: Application) -> Saved:

@@ -72,6 +72,7 @@ async def set_digest(
         if existing is None:
             person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
             timezone = str(person.timezone) if person else "UTC"
+
     async def unit(session: AsyncSession, _current: Application) -> DigestSchedule:
         return await digests.set_schedule(
             session,

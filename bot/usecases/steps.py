@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +47,7 @@ async def assign(
         number, old = await svc.assign_step(
             session, current, step, assignee_id, actor_id=actor.user_id, now=deps.now()
         )
-        followup = Followup(current, homes=people(old, assignee_id), redraw_checklist=True)
+        followup = Followup(current, homes=people(old, assignee_id))
         return StepChanged(svc.template_for(current), number, old, assignee_id, followup)
 
     return await access.change(deps, application, unit)
@@ -133,17 +133,17 @@ class Snoozed:
 
 async def snooze(deps: Deps, actor: Actor, ref: AppRef, step: str) -> Snoozed:
     application = await access.for_member(deps, actor, ref)
+    number = svc.step_number(svc.template_for(application), step)
 
     async def unit(session: AsyncSession, current: Application) -> Snoozed:
-        until = await svc.snooze(session, current, step, actor_id=actor.user_id, now=deps.now())
+        until = await svc.snooze(session, current, number, actor_id=actor.user_id, now=deps.now())
         followup = Followup(current, redraw_checklist=False)
-        return Snoozed(svc.template_for(current), step, until, followup)
+        return Snoozed(svc.template_for(current), number, until, followup)
 
     return await access.change(deps, application, unit)
 
 
 MenuChoice = Literal["guide", "assign", "due", "note"]
-MENU_CHOICES: tuple[str, ...] = ("guide", "assign", "due", "note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +160,12 @@ class StepMenu:
 
 
 async def open_step_menu(deps: Deps, actor: Actor, ref: AppRef, step: str, choice: str) -> StepMenu:
-    if choice not in MENU_CHOICES:
-        raise Refusal(f"`{choice[:30]}` is not something the step menu does.")
+    if choice not in get_args(MenuChoice):
+        raise Refusal("That is not something the step menu does: assign, due date, note, guide.")
     application = await access.for_member(deps, actor, ref)
     template = svc.template_for(application)
     if not template.has_step(step):
-        raise Refusal(f"Step {step[:10]} is not in this application's checklist.")
+        raise Refusal("That step is not in this application's checklist.")
     async with deps.runtime.sessions() as session:
         state = await repo.step_state(session, application.id, step)
     assignee = state.assignee_id if state else None

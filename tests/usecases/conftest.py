@@ -36,7 +36,8 @@ FORGED_IDS = [999_999, 0, -1, 10**30]
 # Who asks, how they name the application, and what the refusal says: for every use case
 # that names an application. "id" is a click's id, "slug" a typed `--app`, "channel" None.
 ACCESS_REFUSALS = [
-    pytest.param("outsider", "id", "Only members of <#CPAY>", id="non-member"),
+    # A click's id may be guessed: the refusal names neither application nor channel.
+    pytest.param("outsider", "id", "Only members of this checklist's channel", id="non-member"),
     pytest.param("outsider", "slug", "Only members of <#CPAY>", id="non-member-by-slug"),
     pytest.param("other_workspace", "id", access.GONE, id="other-workspace"),
     pytest.param(

@@ -215,8 +215,8 @@ async def test_the_step_menu_shows_the_step_as_it_is(
 @pytest.mark.parametrize(
     ("step", "choice", "says"),
     [
-        ("1.1", "delete", "`delete` is not something the step menu does"),
-        ("9.9", "guide", "Step 9.9 is not in this application's checklist"),
+        ("1.1", "delete", "That is not something the step menu does"),
+        ("9.9", "guide", "That step is not in this application's checklist"),
     ],
 )
 async def test_the_step_menu_refuses_unknown_choices_and_steps(

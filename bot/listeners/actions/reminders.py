@@ -10,11 +10,11 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks import modals
 from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
 from bot.followup import FollowUps
+from bot.listeners.actions.step_menu import step_modal
 from bot.listeners.payloads import action_target, actor_of, answering_refusals
 from bot.runtime import Runtime
 from bot.usecases import checklist, steps
@@ -80,8 +80,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         menu = await steps.open_step_menu(
             Deps(runtime, client), actor_of(body), application_id, step, "assign"
         )
-        context = modals.ModalContext(application_id=menu.application.id, step=menu.step.number)
-        view = modals.assign_modal(context, menu.application.name, menu.step, menu.assignee_id)
+        view = step_modal(menu)
         # An expired trigger opens nothing; nothing changed, and the button still works.
         with contextlib.suppress(SlackApiError):
             await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
