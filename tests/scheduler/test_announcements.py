@@ -73,6 +73,29 @@ async def test_go_live_goes_out_right_after_the_mark_when_the_app_kicks_the_outb
     assert posts_to_chat(slack) == 1
 
 
+async def test_a_mark_sends_at_once_only_what_it_queued(sim: Sim, slack: SlackStub) -> None:
+    """Acme's go-live, queued while nothing sent at once, waits in the outbox. Then, with
+    delivery wired as `onboard-bot run` wires it, UCAROL marks 3.4 of Beta in #COTHER: only
+    Beta's go-live is posted right away; Acme's goes at the next pass."""
+    await new_application(sim)
+    await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))
+    (acme_go_live,) = sim.app.held
+    sim.app.send_queued = sim.runner.deliverer.deliver_queued
+    await sim.command("new Beta", user="UCAROL", channel="COTHER")
+    await sim.command("remind off", user="UCAROL", channel="COTHER")
+
+    await sim.command("mark 3.4", user="UCAROL", channel="COTHER", at=utc(2026, 11, 30, 18, 5))
+
+    (posted,) = await slack.wait_for("chat.postMessage")
+    assert (posted.args["channel"], posted.args["text"]) == ("COTHER", "Beta is live in production")
+    pending = [m.id for m in await sim.outbox() if m.status == "pending"]
+    assert pending == [acme_go_live]
+    later = await sim.run_pass(utc(2026, 11, 30, 18, 6))
+    assert [(p.channel, p.text) for p in later.posts] == [
+        ("CPAY", "Acme POS is live in production")
+    ]
+
+
 async def mark_through_pilot(sim: Sim) -> None:
     """Go live Mon 11-30, pilot 4.1 Tue 12-01, 4.2 and 4.3 Wed 12-02 (all 18:00 UTC)."""
     await sim.command("mark 3.4", user="UBOB", at=utc(2026, 11, 30, 18))
