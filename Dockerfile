@@ -49,6 +49,9 @@ ENV PATH=/opt/venv/bin:$PATH \
 
 # A .env file is read from the working directory: mount one at /app/.env if you like.
 WORKDIR /app
+# /data must be writable by user id 10001. A new named volume is (Docker copies the image's
+# ownership into it); a host directory mounted here needs `chown 10001:10001` on the host.
+# Otherwise the start stops with one line naming /data and the user id.
 VOLUME /data
 EXPOSE 3000
 # The onboard user, by number so that Kubernetes' runAsNonRoot can verify it.

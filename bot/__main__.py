@@ -42,10 +42,31 @@ def _configure_logging(settings: Settings) -> None:
         handler.addFilter(RedactSecrets())
 
 
+def check_storage(settings: Settings) -> None:
+    """Open the database once, and make sure the data directory takes the key file if one is
+    to be written, before a command opens them for real: a database that cannot be reached or
+    opened stops the command with one line naming the setting and the fix, not a traceback."""
+    from storage.db import StorageUnavailable, check_database, writable_directory
+
+    try:
+        # The default SQLite file's directory is made on the first start.
+        asyncio.run(
+            check_database(settings.database, create_directory=settings.database_url is None)
+        )
+    except StorageUnavailable as e:
+        raise SettingsError(f"bad setting {settings.database_setting}: {e}") from None
+    if settings.creates_key_file:
+        try:
+            writable_directory(settings.onboard_data_dir.absolute(), create=True)
+        except StorageUnavailable as e:
+            raise SettingsError(f"bad setting ONBOARD_DATA_DIR: {e}") from None
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import serve
 
     settings.require_for_serving()
+    check_storage(settings)
     asyncio.run(serve(settings))
     return 0
 
@@ -71,6 +92,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.oauth:
         settings.require_token()
     now = _parse_now(args.now)
+    check_storage(settings)
 
     async def run() -> str:
         runtime = await open_runtime(settings)
@@ -172,6 +194,8 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import open_runtime
     from storage.keys import rotate_all
 
+    check_storage(settings)
+
     async def run() -> int:
         runtime = await open_runtime(settings)
         try:
@@ -189,6 +213,8 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import open_runtime
 
+    check_storage(settings)
+
     async def run() -> None:
         runtime = await open_runtime(settings)
         await runtime.close()
@@ -202,6 +228,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from bot.server import open_runtime
     from bot.services.export import export_application
     from storage import repositories as repo
+
+    check_storage(settings)
 
     async def run() -> list:
         runtime = await open_runtime(settings)

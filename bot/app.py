@@ -31,9 +31,27 @@ BOT_SCOPES = (
     "channels:read",
     "groups:read",
     "files:write",
+    # Reading back whether a send whose answer was lost reached Slack (bot/delivery.py).
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+BOLT_LOGGER = "bot.bolt"
+
+
+class WithoutRequestBodies(logging.Filter):
+    """Bolt (checked with slack-bolt 1.30.0) logs a request whose signature it refuses at INFO
+    with the whole body: anyone could write megabytes to the log, one request at a time. The
+    line stays; the body, signature and timestamp go."""
+
+    REFUSED = "Invalid request signature detected"
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(self.REFUSED):
+            record.msg, record.args = f"{self.REFUSED} (request not logged)", ()
+        return True
 
 
 def build_client(
@@ -82,10 +100,14 @@ def build_app(
             return identity
 
         extra["authorize"] = authorize
+    bolt_logger = logging.getLogger(BOLT_LOGGER)
+    # Bolt gives each of its parts a logger of its own with the filters of this one.
+    if not any(isinstance(f, WithoutRequestBodies) for f in bolt_logger.filters):
+        bolt_logger.addFilter(WithoutRequestBodies())
     app = AsyncApp(
         client=client or build_client(settings),
         signing_secret=secret.get_secret_value() if secret else "",
-        logger=logging.getLogger("bot.bolt"),
+        logger=bolt_logger,
         **extra,
     )
     if runtime.installations is not None:

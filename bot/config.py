@@ -8,7 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.db import sqlite_url
+from bot.crypto import KEY_FILE
+from storage.db import check_url, sqlite_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -19,6 +20,8 @@ HINTS = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "PORT": "the HTTP port to listen on, 1–65535 (0 picks a free one)",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "DATABASE_URL": "postgresql+psycopg://user:password@host:5432/name, "
+    "sqlite:///path/to/onboard.db, or unset for a SQLite file in ONBOARD_DATA_DIR",
 }
 
 
@@ -53,6 +56,14 @@ class Settings(BaseSettings):
         # slack_sdk joins base_url and the method name without adding a slash.
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_supported(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # `DATABASE_URL=` in a .env file: unset, the default SQLite file
+        check_url(value)
+        return value
+
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -79,6 +90,21 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or sqlite_url(self.onboard_data_dir.resolve())
+
+    @property
+    def database_setting(self) -> str:
+        """The setting that says where the database is, for a message about it."""
+        return "DATABASE_URL" if self.database_url else "ONBOARD_DATA_DIR"
+
+    @property
+    def creates_key_file(self) -> bool:
+        """No ONBOARD_ENCRYPTION_KEYS and no key file yet: the first start writes one into the
+        data directory (bot/crypto.py), whatever the database."""
+        configured = self.onboard_encryption_keys
+        return (
+            not (configured and configured.get_secret_value())
+            and not (self.onboard_data_dir / KEY_FILE).exists()
+        )
 
     def require_token(self) -> None:
         if self.slack_bot_token is None:

@@ -6,6 +6,13 @@ take now is retried on a later pass with backoff; one it can never take (the cha
 is gone) is kept as failed, and the application's channel hears about it once. A row that
 cannot be read or rendered (a kind or payload this version does not know) is kept as failed
 too, logged once, and the messages behind it still go.
+
+Never twice, even when a send's outcome is unknown: the sender died after Slack took a post
+but before recording it, or Slack's answer was lost or said part may have happened. Every post
+carries message metadata naming its outbox row, and a row whose earlier send is unconfirmed
+is first looked for in its channel's history (from when that send began); found, it is
+recorded as sent with that message's ts instead of being posted again. A workspace whose token
+cannot read history (the *:history scopes) gets it sent again, and the log says so once.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -57,6 +65,30 @@ UNDELIVERABLE = frozenset(
     }
 )
 BROKEN_MESSAGE = frozenset({"invalid_blocks", "msg_too_long", "no_text", "invalid_arguments"})
+# Errors after which Slack may have taken the message all the same (its docs say "it's possible
+# some aspect of the operation succeeded"), as may any HTTP 5xx: the retry checks first.
+MAYBE_TAKEN = frozenset({"internal_error", "fatal_error"})
+
+# Every post names its outbox row, so an unconfirmed send can be found in the channel.
+METADATA_EVENT_TYPE = "onboard_outbox"
+# The history read from this long before the unconfirmed send began: Slack stamps the message
+# with its own clock, which may be a little behind ours.
+CLOCK_SKEW = timedelta(minutes=1)
+# At most this many messages (pages of HISTORY_PAGE) posted since then are read; a channel
+# that busy gets the message again, with a warning.
+HISTORY_PAGE = 200
+HISTORY_PAGES = 5
+# What the token is missing when it may not read a conversation's history at all.
+NO_HISTORY_ACCESS = frozenset(
+    {
+        "missing_scope",
+        "not_allowed_token_type",
+        "no_permission",
+        "access_denied",
+        "ekm_access_denied",
+        "team_access_not_granted",
+    }
+)
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]
 
@@ -66,11 +98,28 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    # Of `sent`: found already in the channel (an earlier send's answer was lost), not posted.
+    found_posted: int = 0
 
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, … capped at an hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def outbox_metadata(message_id: int) -> dict[str, Any]:
+    """The message metadata every outbox post carries (Slack keeps it with the message)."""
+    return {"event_type": METADATA_EVENT_TYPE, "event_payload": {"outbox_id": message_id}}
+
+
+def names_outbox_row(message: dict[str, Any], message_id: int) -> bool:
+    """Whether a message from conversations.history is the post of this outbox row."""
+    metadata = message.get("metadata")
+    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
+        return False
+    payload = metadata.get("event_payload")
+    # Compared as text: a JSON number may come back as either.
+    return isinstance(payload, dict) and str(payload.get("outbox_id")) == str(message_id)
 
 
 @dataclass
@@ -113,14 +162,30 @@ class Deliverer:
     concurrency: int = 16
     # How time passes during a pass (tests give a simulated one).
     monotonic: Callable[[], float] = time.monotonic
+    # Workspaces already told (in the log) that their unconfirmed sends cannot be checked.
+    _told_unverifiable: set[str] = field(default_factory=set)
+
+    def tell_unverifiable_once(self, team_id: str, error: str, needed: str | None) -> None:
+        """Log, once per workspace in this process, that its unconfirmed sends are sent again
+        unchecked: one line, however many messages it affects."""
+        if team_id in self._told_unverifiable:
+            return
+        self._told_unverifiable.add(team_id)
+        logger.warning(
+            "workspace %s: cannot read conversation history (%s%s), so a message whose send "
+            "was interrupted is sent again without checking whether it already arrived; a "
+            "crash right after a send can then repeat it. Add the *:history scopes in "
+            "manifest.yml and reinstall the app.",
+            team_id,
+            error,
+            f", needs {needed}" if needed else "",
+        )
 
     async def deliver_queued(self, ids: Sequence[int]) -> DeliveryReport:
         """Send these outbox messages now, if they are due: what a change just queued."""
         return await self.deliver_due(self.runtime.clock(), only=ids)
 
-    async def deliver_due(
-        self, now: datetime, only: Sequence[int] | None = None
-    ) -> DeliveryReport:
+    async def deliver_due(self, now: datetime, only: Sequence[int] | None = None) -> DeliveryReport:
         """Send what is due (of `only` these outbox ids, when given)."""
         # A claim is this sender's (token); times move on from `now` as the pass runs, so a
         # lease or a Retry-After counts from when it happens, not from the start of the pass.
@@ -141,10 +206,14 @@ class Deliverer:
         async def send_in_turn(messages: list[OutboxMessage]) -> None:
             async with gate:
                 for message in messages:
-                    # One transaction: keep the claim, and take this channel's next slot.
+                    # As claimed, before this send marks itself: set if an earlier one is
+                    # unconfirmed.
+                    unconfirmed_since = message.unconfirmed_since
+                    # One transaction: keep the claim, note the send, take the next slot.
                     async with self.runtime.writes.begin() as session:
+                        sending_at = current()
                         still_ours = await outbox.renew(
-                            session, message.id, token, current() + LEASE
+                            session, message.id, token, sending_at + LEASE, sending_at=sending_at
                         )
                         if still_ours:
                             slot = await self.pacer.reserve(
@@ -153,7 +222,7 @@ class Deliverer:
                     if not still_ours:  # another sender took it after our lease ran out
                         continue
                     await self.pacer.wait_for(slot)
-                    await Delivery(self, message, token, current, report).run()
+                    await Delivery(self, message, token, current, report, unconfirmed_since).run()
 
         await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
         return report
@@ -168,6 +237,9 @@ class Delivery:
     token: str
     current: Callable[[], datetime]
     report: DeliveryReport
+    # When an earlier send of this row began whose outcome is unknown; None for a first send
+    # or after a clear refusal, which need no check.
+    unconfirmed_since: datetime | None = None
 
     async def run(self) -> None:
         message = self.message
@@ -188,31 +260,71 @@ class Delivery:
         if client is None:
             await self._give_up("no token for this workspace")
             return
+        if self.unconfirmed_since is not None:
+            try:
+                earlier = await EarlierPost(self, client, self.unconfirmed_since).find()
+            except CannotLookNow as e:
+                # Still unknown: posting now could repeat it, so look again later (as long as
+                # a refused send would be retried).
+                if message.attempts >= MAX_ATTEMPTS:
+                    logger.error(
+                        "outbox %s (%s) failed for good: its history could not be read: %s",
+                        message.id,
+                        message.kind,
+                        e,
+                    )
+                    await self._give_up(f"history: {e}", unconfirmed=True)
+                else:
+                    await self._retry(
+                        self.current() + backoff(message.attempts),
+                        f"history: {e}",
+                        unconfirmed=True,
+                    )
+                return
+            if earlier is not None:
+                logger.info(
+                    "outbox %s (%s) had already reached Slack (ts %s): recorded, not sent again",
+                    message.id,
+                    message.kind,
+                    earlier,
+                )
+                await self._record_sent(earlier)
+                self.report.found_posted += 1
+                return
         try:
             response = await client.chat_postMessage(
-                channel=message.target, text=text, blocks=blocks, unfurl_links=False
+                channel=message.target,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                metadata=outbox_metadata(message.id),
             )
         except SlackApiError as e:
             await self._refused(e, decoded)
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as e:
-            await self._retry(self.current() + backoff(message.attempts), type(e).__name__)
-            return
-        async with self.deliverer.runtime.writes.begin() as session:
-            await outbox.record_sent(
-                session, message.id, self.token, self.current(), response.get("ts")
+            # The request may have reached Slack before the connection failed.
+            await self._retry(
+                self.current() + backoff(message.attempts), type(e).__name__, unconfirmed=True
             )
+            return
+        await self._record_sent(response.get("ts"))
+
+    async def _record_sent(self, ts: str | None) -> None:
+        async with self.deliverer.runtime.writes.begin() as session:
+            await outbox.record_sent(session, self.message.id, self.token, self.current(), ts)
         self.report.sent += 1
 
     async def _refused(self, e: SlackApiError, decoded: Message) -> None:
         error = str(e.response.get("error") or f"http_{e.response.status_code}")
+        maybe_taken = e.response.status_code >= 500 or error in MAYBE_TAKEN
         if error in UNDELIVERABLE:
             await self._give_up(error, tell_channel_about=decoded)
         elif error in BROKEN_MESSAGE or self.message.attempts >= MAX_ATTEMPTS:
             logger.error(
                 "outbox %s (%s) failed for good: %s", self.message.id, self.message.kind, error
             )
-            await self._give_up(error)
+            await self._give_up(error, unconfirmed=maybe_taken)
         else:
             retry_after = e.response.headers.get("Retry-After") if e.response.headers else None
             wait = (
@@ -220,23 +332,115 @@ class Delivery:
                 if retry_after
                 else backoff(self.message.attempts)
             )
-            await self._retry(self.current() + wait, error)
+            await self._retry(self.current() + wait, error, unconfirmed=maybe_taken)
 
-    async def _retry(self, at: datetime, error: str) -> None:
+    async def _retry(self, at: datetime, error: str, *, unconfirmed: bool = False) -> None:
         message = self.message
         logger.warning("outbox %s (%s) will retry at %s: %s", message.id, message.kind, at, error)
         async with self.deliverer.runtime.writes.begin() as session:
-            await outbox.record_retry(session, message.id, self.token, at, error)
+            await outbox.record_retry(
+                session, message.id, self.token, at, error, unconfirmed=unconfirmed
+            )
         self.report.retried += 1
 
-    async def _give_up(self, error: str, tell_channel_about: Message | None = None) -> None:
+    async def _give_up(
+        self,
+        error: str,
+        tell_channel_about: Message | None = None,
+        *,
+        unconfirmed: bool = False,
+    ) -> None:
         async with self.deliverer.runtime.writes.begin() as session:
-            await outbox.record_failed(session, self.message.id, self.token, error)
+            await outbox.record_failed(
+                session, self.message.id, self.token, error, unconfirmed=unconfirmed
+            )
             if tell_channel_about is not None:
                 notice = _undeliverable_notice(self.message, tell_channel_about, error)
                 if notice is not None:
                     await outbox.enqueue(session, [notice], self.current())
         self.report.failed += 1
+
+
+class CannotLookNow(Exception):
+    """Slack could not show the history now (rate limited, down, unreachable)."""
+
+
+@dataclass
+class EarlierPost:
+    """Looking for an unconfirmed send of one outbox row in its conversation's history.
+
+    Only a retry of a row whose earlier send is unconfirmed does this, so the ordinary path
+    makes no extra call. A direct message is addressed to a user id; its history is the DM
+    channel's, which conversations.open names (im:write, which the app has for reminders):
+    one more call, and only here.
+    """
+
+    delivery: Delivery
+    client: AsyncWebClient
+    since: datetime
+
+    async def find(self) -> str | None:
+        """The ts of the row's earlier post, or None when Slack does not have it within the
+        pages read, or cannot tell us (then it is sent again). Raises CannotLookNow when
+        looking should be tried again later."""
+        row = self.delivery.message
+        try:
+            channel = await self._conversation(row.target)
+            oldest = f"{(self.since - CLOCK_SKEW).timestamp():.6f}"
+            cursor: str | None = None
+            for _ in range(HISTORY_PAGES):
+                page = await self.client.conversations_history(
+                    channel=channel,
+                    oldest=oldest,
+                    include_all_metadata=True,
+                    limit=HISTORY_PAGE,
+                    cursor=cursor,
+                )
+                for message in page.get("messages") or []:
+                    if names_outbox_row(message, row.id):
+                        return str(message["ts"])
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not page.get("has_more") or cursor is None:
+                    return None
+        except SlackApiError as e:
+            return self._unreadable(e)
+        except (aiohttp.ClientError, TimeoutError, OSError) as e:
+            raise CannotLookNow(type(e).__name__) from e
+        logger.warning(
+            "outbox %s (%s): not among the %d newest messages of %s since %s; sending it again",
+            row.id,
+            row.kind,
+            HISTORY_PAGE * HISTORY_PAGES,
+            row.target,
+            self.since.isoformat(),
+        )
+        return None
+
+    async def _conversation(self, target: str) -> str:
+        if target[:1] not in "UW":  # a channel id already
+            return target
+        opened = await self.client.conversations_open(users=target)
+        return str(opened["channel"]["id"])
+
+    def _unreadable(self, e: SlackApiError) -> None:
+        row = self.delivery.message
+        error = str(e.response.get("error") or f"http_{e.response.status_code}")
+        if e.response.status_code == 429 or e.response.status_code >= 500 or error in MAYBE_TAKEN:
+            raise CannotLookNow(error) from e
+        if error in NO_HISTORY_ACCESS:
+            self.delivery.deliverer.tell_unverifiable_once(
+                row.team_id, error, e.response.get("needed")
+            )
+        else:
+            # The conversation is gone or closed to us; the send says what Slack makes of it.
+            logger.warning(
+                "outbox %s (%s): cannot look in %s's history (%s); sending it again",
+                row.id,
+                row.kind,
+                row.target,
+                error,
+            )
+        return None
 
 
 def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> NewMessage | None:

@@ -63,7 +63,8 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Reminder(Message):
-    """A DM to a step's assignee (or the owner) about a step that stalled or is overdue."""
+    """A DM about a step that stalled or is overdue, to its assignee; to the application's owner
+    when the step has none, or when its assignee is not in the channel (`instead_of`)."""
 
     KIND: ClassVar[str] = "reminder"
     application_id: int
@@ -76,6 +77,9 @@ class Reminder(Message):
     waited_days: int  # working days, in the recipient's zone
     since: date  # in the recipient's zone
     due_on: date | None
+    # The step's assignee when they are not in the channel and the owner is reminded instead.
+    # Rows queued before this field have no such key and read as None.
+    instead_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

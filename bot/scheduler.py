@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from bot.delivery import ChannelPacer, ClientFor, Deliverer, DeliveryReport
 from bot.runtime import Runtime
 from bot.services import digests, reminders
 from bot.services.reminders import StepWatch
+from bot.slack_directory import MembershipUnknown
 from storage import outbox
 from storage import repositories as repo
 
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 UTC_ZONE = ZoneInfo("UTC")
 PASS_INTERVAL_SECONDS = 60
+LOOKUPS_AT_ONCE = 8  # calls in flight to one Web API method while looking people up
 
 
 @dataclass
@@ -71,7 +74,10 @@ class PassRunner:
         async with self.runtime.long_reads() as session:
             watches = await reminders.candidates(session, now)
             prepared = await digests.prepare(session, now)
-        zones = await self._zones(watches)
+        # Who is in each channel and where each possible recipient lives are asked at once:
+        # whether a step's assignee or its owner is reminded is known only once both answer.
+        members, zones = await asyncio.gather(self._members(watches), self._zones(watches))
+        watches = reminders.to_members(watches, members)
         async with self.runtime.writes.begin() as session:
             messages = await reminders.plan(
                 session, watches, lambda w: zones.get((w.team_id, w.recipient)), now
@@ -84,12 +90,38 @@ class PassRunner:
         delivery = await self.deliverer.deliver_due(now)
         return PassReport(len(messages), len(claimed), delivery)
 
+    async def _members(
+        self, watches: list[StepWatch]
+    ) -> Callable[[StepWatch], frozenset[str] | None]:
+        """Who is in each channel with a step assigned to someone other than its owner (the
+        only steps whose recipient may change): one lookup per channel, however many steps
+        it has, cached by the directory like the zones. None for a channel Slack would not
+        list."""
+        channels = sorted({(w.team_id, w.channel_id) for w in watches if w.recipient != w.owner_id})
+        gate = asyncio.Semaphore(LOOKUPS_AT_ONCE)
+
+        async def members(team_id: str, channel_id: str) -> frozenset[str] | None:
+            async with gate:
+                client = await self.client_for(team_id)
+                if client is None:
+                    return None
+                try:
+                    return await self.runtime.directory.channel_members(client, team_id, channel_id)
+                except MembershipUnknown:
+                    return None
+
+        found = await asyncio.gather(*(members(t, c) for t, c in channels))
+        known = dict(zip(channels, found, strict=True))
+        return lambda w: known.get((w.team_id, w.channel_id))
+
     async def _zones(self, watches: list[StepWatch]) -> dict[tuple[str, str], ZoneInfo | None]:
-        """Each recipient's own time zone, from Slack (cached by the directory); None where
+        """Each possible recipient's own time zone, from Slack (cached by the directory): the
+        assignee's, and the owner's too where the owner may be reminded instead. None where
         Slack could not say now. A user Slack does not know gets UTC: the send will fail and
         the channel will hear of it."""
         people = {(w.team_id, w.recipient) for w in watches}
-        gate = asyncio.Semaphore(8)
+        people |= {(w.team_id, w.owner_id) for w in watches if w.recipient != w.owner_id}
+        gate = asyncio.Semaphore(LOOKUPS_AT_ONCE)
 
         async def zone(team_id: str, user_id: str) -> tuple[tuple[str, str], ZoneInfo | None]:
             async with gate:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 import signal
+from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +33,169 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
+# ---- Slack's requests, checked before Bolt sees them ------------------------------------------
+#
+# Anyone can POST to /slack/events. Bolt (checked against slack-bolt 1.30.0, slack-sdk 3.48.0)
+# answers some requests with a 500 and a traceback in the log: its signature check int()s the
+# timestamp and compares the signature as ASCII, its request parses the body before the
+# signature is checked, and its routing indexes the payload's fields (`actions[0]
+# ["action_id"]`, `view.get(...)`, `event["type"]`) without checking their types. So the edge
+# refuses, in one log line each, what Slack never sends: signature headers of another shape
+# (401, as Bolt answers a wrong signature), and a body that is not UTF-8, not a JSON object or
+# a form, or whose envelope fields have other types than Slack's (400). Bolt still checks the
+# signature of everything else. After upgrading Bolt, tests/test_hostile_requests.py and
+# tests/test_fuzz_requests.py are how to tell whether it reads what this lets through unsafely.
+
+# Unix seconds in ASCII digits ([0-9], not \d: int() also takes "１" and "1_0"), and "v0=" with
+# a hex HMAC-SHA256: https://api.slack.com/authentication/verifying-requests-from-slack
+SLACK_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SLACK_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+# Workspace, user, channel and enterprise ids; the database keeps them in 32 characters.
+SLACK_ID = re.compile(r"[A-Z0-9]{1,32}")
+EVENT_ID = re.compile(r"[A-Za-z0-9]{1,64}")
+# PostgreSQL text cannot hold NUL, and no database can store a lone surrogate.
+UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+# Ids Bolt reads from the payload into its context; our listeners read the same fields.
+CONTEXT_IDS = (
+    "enterprise_id",
+    "team_id",
+    "user_id",
+    "actor_enterprise_id",
+    "actor_team_id",
+    "actor_user_id",
+    "channel_id",
+)
+CONTEXT_STRINGS = ("thread_ts", "function_execution_id", "function_bot_access_token")
+# Top-level fields that Slack always sends as strings and Bolt compares or formats.
+ENVELOPE_STRINGS = ("type", "callback_id", "action_id", "block_id", "event_id", "trigger_id")
+
+
+def refused_signature_headers(headers: Any) -> str | None:
+    """Why these are not Slack's signature headers, or None if they have Slack's shape (the
+    signature itself is Bolt's to check)."""
+    timestamps = headers.getall("X-Slack-Request-Timestamp", [])
+    signatures = headers.getall("X-Slack-Signature", [])
+    if len(timestamps) != 1 or len(signatures) != 1:
+        return "not one X-Slack-Request-Timestamp and one X-Slack-Signature"
+    if not SLACK_TIMESTAMP.fullmatch(timestamps[0]):
+        return "X-Slack-Request-Timestamp is not Unix seconds"
+    if not SLACK_SIGNATURE.fullmatch(signatures[0]):
+        return "X-Slack-Signature is not v0=<hex>"
+    return None
+
+
+def unreadable_payload(request: AsyncBoltRequest) -> str | None:
+    """Why Bolt could not route this parsed payload safely, or None. Checks only what Slack
+    always sends with these types: the ids Bolt put in the request's context, the envelope
+    fields it routes by, and that every string could be stored."""
+    body, context = request.body, request.context
+    for key in CONTEXT_IDS:
+        value = context.get(key)
+        if value is not None and not (isinstance(value, str) and SLACK_ID.fullmatch(value)):
+            return f"{key} is not a Slack id"
+    for key in CONTEXT_STRINGS:
+        if not isinstance(context.get(key, ""), str):
+            return f"{key} is not a string"
+    if "response_url" in context and not _is_http_url(context["response_url"]):
+        return "response_url is not an http(s) URL"
+    for key in ENVELOPE_STRINGS:
+        if not isinstance(body.get(key, ""), str):
+            return f"{key} is not a string"
+    if "event_id" in body and not EVENT_ID.fullmatch(body["event_id"]):
+        return "event_id is not an event id"
+    if "command" in body and not all(isinstance(v, str) for v in body.values()):
+        return "a slash command's field is not a string"  # Slack sends them form-encoded
+    if "actions" in body or body.get("type") == "block_actions":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "actions is not a list of actions"
+        for action in actions:
+            if not (isinstance(action, dict) and isinstance(action.get("action_id"), str)):
+                return "an action has no action_id"
+            if not isinstance(action.get("block_id", ""), str):
+                return "an action's block_id is not a string"
+    for key in ("view", "event"):  # Slack's views and events always say their type
+        if key in body:
+            part = body[key]
+            if not (isinstance(part, dict) and isinstance(part.get("type"), str)):
+                return f"{key} is not an object with a type"
+            if not isinstance(part.get("callback_id", ""), str):
+                return f"{key}.callback_id is not a string"
+            if not isinstance(part.get("function", {}), dict):
+                return f"{key}.function is not an object"
+    return _unstorable(body)
+
+
+def _is_http_url(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _unstorable(body: dict[str, Any]) -> str | None:
+    """A string anywhere in the payload no database could store, walked without recursion
+    (the JSON parser already refused nesting deeper than Python's recursion limit)."""
+    pending: list[Any] = [body]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and UNSTORABLE.search(value):
+            return "a string holds NUL or a lone surrogate"
+    return None
+
+
+async def read_slack_request(request: web.Request) -> AsyncBoltRequest | web.Response:
+    """The request as Bolt's aiohttp adapter builds it, or the refusal of one Slack would
+    never send (see above)."""
+    refused = refused_signature_headers(request.headers)
+    if refused is not None:
+        logger.info("refused a request to %s: %s", EVENTS_PATH, refused)
+        return web.json_response({"error": "invalid request"}, status=401)
+    try:
+        # Slack sends UTF-8 and signs its bytes. Bolt's adapter calls aiohttp's request.text(),
+        # which decodes by whatever charset the Content-Type names and raises on bad bytes.
+        decoded = (await request.read()).decode("utf-8")
+        bolt_request = AsyncBoltRequest(
+            body=decoded,
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return _bad_request("the body is not UTF-8 JSON or form data")
+    except (AttributeError, TypeError, KeyError, IndexError):
+        # Bolt reads ids from the parsed body as it builds the request: a JSON value that is
+        # not an object, or fields of other types than Slack's.
+        return _bad_request("the body is not a Slack payload")
+    unreadable = unreadable_payload(bolt_request)
+    if unreadable is not None:
+        return _bad_request(unreadable)
+    return bolt_request
+
+
+def _bad_request(why: str) -> web.Response:
+    logger.info("refused a request to %s: %s", EVENTS_PATH, why)
+    return web.json_response({"error": "invalid request"}, status=400)
+
+
+class ServerLog(logging.LoggerAdapter):
+    """aiohttp's server log (aiohttp.server), where aiohttp 3.14 writes a request it could not
+    parse as HTTP (headers over 8 KB, a broken request line) with a traceback: anyone can
+    send those, so they get one line. Exceptions in our handlers keep their traceback."""
+
+    def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
+        if isinstance(exc_info, HttpProcessingError):
+            self.warning("refused a malformed HTTP request (%s)", type(exc_info).__name__)
+            return
+        super().exception(msg, *args, exc_info=exc_info, **kwargs)
+
 
 def build_web_app(
     bolt_app: AsyncApp, runtime: Runtime, *, serve_slack_events: bool = True
@@ -35,8 +203,10 @@ def build_web_app(
     """The HTTP routes; in Socket Mode Slack's requests come over the socket instead."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        read = await read_slack_request(request)
+        if isinstance(read, web.Response):
+            return read
+        return await to_aiohttp_response(await bolt_app.async_dispatch(read))
 
     async def healthz(_request: web.Request) -> web.Response:
         try:
@@ -55,7 +225,9 @@ def build_web_app(
             return await to_aiohttp_response(await flow.handle_installation(bolt_request))
         return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
-    web_app = web.Application()
+    web_app = web.Application(
+        handler_args={"logger": ServerLog(logging.getLogger("aiohttp.server"))}
+    )
     web_app.add_routes(
         [web.get("/healthz", healthz), web.post(webhook.PATH, webhook.notify_handler(runtime))]
     )

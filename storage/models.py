@@ -198,6 +198,11 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    # When the earliest send whose outcome is unknown began (its sender died before recording
+    # Slack's answer, or the answer was lost); None once an answer settles it. Before sending
+    # such a row again, the sender looks for it in the channel's history from then on. A row
+    # given up while still unknown keeps it: that message may have gone out.
+    unconfirmed_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class ChannelSlot(Base):

@@ -4,7 +4,11 @@ A message is *enqueued* with a unique `dedupe_key` (INSERT ... ON CONFLICT DO NO
 first to insert a key owns that message and a repeated, retried or concurrent pass adds
 nothing. A sender then *claims* due rows (pending, or sending with an expired lease) with one
 conditional UPDATE, sends them, and records each one as sent, to retry, or failed.
-Nothing here commits.
+
+A send whose outcome is unknown (the sender died before recording Slack's answer, or the
+answer was lost on the way) leaves `unconfirmed_since` set: `renew` marks it as a send
+starts, and only a recorded answer clears it. The next sender checks Slack before sending
+such a row again (bot/delivery.py). Nothing here commits.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -125,13 +129,24 @@ def _held(message_id: int, token: str):
     )
 
 
-async def renew(session: AsyncSession, message_id: int, token: str, until: datetime) -> bool:
-    """Extend the claim right before sending; False when another sender took the message
-    after this one's lease ran out (it must then not send it)."""
+async def renew(
+    session: AsyncSession, message_id: int, token: str, until: datetime, *, sending_at: datetime
+) -> bool:
+    """Extend the claim right before sending, and note that a send starts at `sending_at`
+    (kept if an earlier send is still unconfirmed, so a later check covers both); False when
+    another sender took the message after this one's lease ran out (it must then not send
+    it)."""
     result = await session.execute(
         update(OutboxMessage)
         .where(_held(message_id, token))
-        .values(claimed_until=until)
+        .values(
+            claimed_until=until,
+            # The time bound as the column's own type, so it is stored in UTC like the rest.
+            unconfirmed_since=func.coalesce(
+                OutboxMessage.unconfirmed_since,
+                literal(sending_at, OutboxMessage.unconfirmed_since.type),
+            ),
+        )
         .returning(OutboxMessage.id)
     )
     return result.first() is not None
@@ -144,29 +159,49 @@ async def record_sent(
         update(OutboxMessage)
         .where(_held(message_id, token))
         .values(
-            status=SENT, sent_at=now, message_ts=message_ts, claimed_until=None, last_error=None
+            status=SENT,
+            sent_at=now,
+            message_ts=message_ts,
+            claimed_until=None,
+            last_error=None,
+            unconfirmed_since=None,
         )
     )
 
 
 async def record_retry(
-    session: AsyncSession, message_id: int, token: str, retry_at: datetime, error: str
+    session: AsyncSession,
+    message_id: int,
+    token: str,
+    retry_at: datetime,
+    error: str,
+    *,
+    unconfirmed: bool = False,
 ) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(_held(message_id, token))
-        .values(
-            status=PENDING, next_attempt_at=retry_at, claimed_until=None, last_error=error[:255]
-        )
-    )
+    """Due again at `retry_at`. `unconfirmed`: Slack may have taken the message anyway (no
+    answer, or one that says part may have happened), so the retry checks first. Otherwise
+    Slack refused this send, and the sender looked for any earlier unconfirmed one before
+    making it, so nothing is left to check."""
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "next_attempt_at": retry_at,
+        "claimed_until": None,
+        "last_error": error[:255],
+    }
+    if not unconfirmed:
+        values["unconfirmed_since"] = None
+    await session.execute(update(OutboxMessage).where(_held(message_id, token)).values(values))
 
 
-async def record_failed(session: AsyncSession, message_id: int, token: str, error: str) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(_held(message_id, token))
-        .values(status=FAILED, claimed_until=None, last_error=error[:255])
-    )
+async def record_failed(
+    session: AsyncSession, message_id: int, token: str, error: str, *, unconfirmed: bool = False
+) -> None:
+    """Never tried again. `unconfirmed` (Slack may have taken it after all) keeps when that
+    send began, as the record that the message may have gone out."""
+    values: dict[str, Any] = {"status": FAILED, "claimed_until": None, "last_error": error[:255]}
+    if not unconfirmed:
+        values["unconfirmed_since"] = None
+    await session.execute(update(OutboxMessage).where(_held(message_id, token)).values(values))
 
 
 async def sent_since(

@@ -1,7 +1,17 @@
 """A local stand-in for Slack's Web API (and Socket Mode) for tests.
 
 Tests point the app at ``SlackStub.api_url`` (e.g. through ``SLACK_API_URL``) and then
-look at what the app sent (``calls``), or script failures (``fail``).
+look at what the app sent (``calls``), or script failures (``fail``), or hold answers back
+after the call took effect (``hold_answers``), as when a process dies before it hears Slack.
+
+Messages are kept per conversation with their metadata; ``conversations.history`` serves them
+(newest first, ``oldest``/``latest``/``inclusive``, ``limit``/``cursor``), with each message's
+metadata only when asked with ``include_all_metadata``. A direct message is kept under the
+user id it was posted to; ``conversations.open`` names that conversation ``D<user id>``, and
+its history is that user's messages. Timestamps follow ``clock`` (default: real time), so a
+test with a fake clock can set it to keep Slack's times in step with the app's. The methods
+added for history check ``scopes`` (default: all the app asks for, history included), and
+answer ``missing_scope`` with the scope ``needed`` when one is taken away.
 
 It is a real aiohttp server on 127.0.0.1, running in its own thread with its own event
 loop. That way the same stub serves an app running in the test's own event loop (an
@@ -49,6 +59,22 @@ JSON_FIELDS = frozenset(
 # Socket Mode envelope types whose acks may carry a response payload (as on Slack).
 RESPONSE_PAYLOAD_TYPES = frozenset({"slash_commands", "interactive"})
 
+# The bot scopes the stand-in grants unless a test takes one away (see `SlackStub.scopes`).
+DEFAULT_SCOPES = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "channels:read",
+        "groups:read",
+        "files:write",
+        "channels:history",
+        "groups:history",
+        "im:history",
+    }
+)
+
 
 @dataclass
 class Call:
@@ -73,6 +99,8 @@ class _Failure:
     status: int
     retry_after: int | None
     drop_connection: bool
+    # The call takes effect first (a message is stored), then the failure is the answer.
+    after_accepting: bool = False
 
     def answer(self) -> tuple[web.Response | None, str]:
         if self.drop_connection:
@@ -101,6 +129,12 @@ class SlackStub:
         self.channel_members: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.oauth_grants: dict[str, dict[str, Any]] = {}
+        # What the bot token may do; only the history methods check it (see module docstring).
+        self.scopes: set[str] = set(DEFAULT_SCOPES)
+        # Channels ("C…") that are private: their history needs groups:history.
+        self.private_channels: set[str] = set()
+        # Where message timestamps come from (seconds since the epoch).
+        self.clock: Callable[[], float] = time.time
 
         # State the app builds up through its calls.
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
@@ -111,13 +145,15 @@ class SlackStub:
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = {}
+        self._holds: list[HeldAnswers] = []
 
         # Socket Mode: acks are awaited from other threads, hence a Condition.
         self._sockets: list[web.WebSocketResponse] = []
         self._acks: dict[str, dict[str, Any]] = {}
         self._acks_changed = threading.Condition(self._lock)
 
-        self._ts_counter = itertools.count(1)
+        self._last_ts_micros = 0
+        self._ts_lock = threading.Lock()
         self._id_counter = itertools.count(1)
 
         self._dispatch: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {
@@ -128,6 +164,8 @@ class SlackStub:
             "chat.delete": self._chat_delete,
             "conversations.members": self._conversations_members,
             "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.open": self._conversations_open,
             "users.conversations": self._users_conversations,
             "users.info": self._users_info,
             "views.open": self._views_any,
@@ -158,6 +196,8 @@ class SlackStub:
 
     def stop(self) -> None:
         """Stop the server and its thread. Safe to call twice."""
+        for hold in list(self._holds):
+            hold.release()
         loop, self._loop = self._loop, None
         if loop is None:
             return
@@ -282,6 +322,7 @@ class SlackStub:
         retry_after: int | None = None,
         times: int = 1,
         drop_connection: bool = False,
+        after_accepting: bool = False,
     ) -> None:
         """Make the next `times` calls to `method` fail.
 
@@ -290,6 +331,8 @@ class SlackStub:
         - status=5xx: that status with {"ok": false, "error": error or "internal_error"}.
         - error="x" (status 200): {"ok": false, "error": "x"}.
         - drop_connection=True: close the connection without answering.
+        - after_accepting=True: the call takes effect first (a posted message is kept), and
+          only the answer fails, as when Slack did the work but its answer was lost.
 
         `method` is a Web API method name, "upload" for file-content uploads, or
         "response_url:<name>".
@@ -301,9 +344,36 @@ class SlackStub:
             error = error or "internal_error"
         elif error is None and not drop_connection:
             raise ValueError("fail() needs error=, a 429/5xx status, or drop_connection=True")
-        failure = _Failure(error, status, retry_after, drop_connection)
+        failure = _Failure(error, status, retry_after, drop_connection, after_accepting)
         with self._lock:
             self._failures.setdefault(method, deque()).extend([failure] * times)
+
+    def hold_answers(
+        self, method: str, matching: Callable[[dict[str, Any]], bool] = lambda args: True
+    ) -> HeldAnswers:
+        """From now on, calls to `method` whose arguments match take effect (and are recorded)
+        as usual, but their answers are held back until `release()`: the app never hears
+        that they succeeded. A test can kill the app while it waits."""
+        hold = HeldAnswers(self, method, matching)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
+    def add_message(
+        self,
+        channel: str,
+        text: str,
+        *,
+        user: str = "UOTHER",
+        metadata: dict[str, Any] | None = None,
+    ) -> str:
+        """Someone else's message in `channel`, stamped by `clock`; returns its ts."""
+        ts = self._next_ts()
+        message: dict[str, Any] = {"type": "message", "user": user, "text": text, "ts": ts}
+        if metadata is not None:
+            message["metadata"] = metadata
+        self.messages.setdefault(channel, {})[ts] = message
+        return ts
 
     def add_user(
         self,
@@ -376,10 +446,15 @@ class SlackStub:
         with self._lock:
             queue = self._failures.get(method)
             failure = queue.popleft() if queue else None
+            holds = [h for h in self._holds if h.method == method]
+        if failure is not None and failure.after_accepting:
+            produce()
         response, answered_with = failure.answer() if failure else produce()
         call = Call(method, args, dict(request.headers), token, answered_with)
         with self._lock:
             self._calls.append(call)
+        for hold in holds:
+            await hold.wait_if_matching(args)
         if response is None:
             # Close the socket without a byte of response: the client sees
             # ServerDisconnectedError, like a connection reset by a proxy.
@@ -448,10 +523,13 @@ class SlackStub:
             "type": "message",
             "user": self.bot_user_id,
             "bot_id": "B0001",
+            "app_id": "A0001",
             "text": args.get("text", ""),
             "blocks": args.get("blocks"),
             "ts": ts,
         }
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
         self.messages.setdefault(channel, {})[ts] = message
@@ -489,6 +567,76 @@ class SlackStub:
         end = start + limit
         next_cursor = _encode_cursor(end) if end < len(members) else ""
         return _ok(members=members[start:end], response_metadata={"next_cursor": next_cursor})
+
+    def _conversations_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "im:write" not in self.scopes:
+            return self._missing_scope("im:write")
+        users = [u for u in str(args.get("users") or "").split(",") if u]
+        if len(users) != 1:
+            # Group DMs are not needed by the app, so not served.
+            return _error("invalid_arguments" if users else "users_list_not_supplied")
+        if users[0] not in self.users and users[0] not in self.messages:
+            return _error("user_not_found")
+        return _ok(channel={"id": dm_channel(users[0])})
+
+    def _conversations_history(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        # A DM's messages are kept under the user id the app posted to (or the D id).
+        held = [channel, channel.removeprefix("D")] if channel.startswith("D") else [channel]
+        if channel.startswith("D"):
+            needed = "im:history"
+        elif channel.startswith("G") or channel in self.private_channels:
+            needed = "groups:history"
+        else:
+            needed = "channels:history"
+        if needed not in self.scopes:
+            return self._missing_scope(needed)
+        known = {*self.messages, *self.channel_members, *(dm_channel(u) for u in self.users)}
+        if channel not in known and not any(h in self.messages for h in held):
+            return _error("channel_not_found")
+        try:
+            oldest = float(args.get("oldest") or 0)
+            latest = float(args["latest"]) if args.get("latest") else float("inf")
+            limit = min(int(args.get("limit") or 100), 999)
+            start = _decode_cursor(args.get("cursor") or "")
+        except ValueError:
+            return _error("invalid_arguments")
+        inclusive = _truthy(args.get("inclusive"))
+        with_metadata = _truthy(args.get("include_all_metadata"))
+
+        def in_range(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = sorted(
+            (
+                m
+                for key in held
+                for ts, m in self.messages.get(key, {}).items()
+                # Thread replies are not in a channel's history, only their parents.
+                if in_range(float(ts)) and m.get("thread_ts", ts) == ts
+            ),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        page = found[start : start + limit]
+        has_more = start + limit < len(found)
+        messages = [{k: v for k, v in m.items() if k != "metadata" or with_metadata} for m in page]
+        return _ok(
+            messages=messages,
+            has_more=has_more,
+            pin_count=0,
+            response_metadata={"next_cursor": _encode_cursor(start + limit) if has_more else ""},
+        )
+
+    def _missing_scope(self, needed: str) -> dict[str, Any]:
+        return {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": needed,
+            "provided": ",".join(sorted(self.scopes)),
+        }
 
     def _users_conversations(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         # Every channel listing the user; one page is enough for tests.
@@ -557,9 +705,11 @@ class SlackStub:
         return _ok(url=f"ws://127.0.0.1:{self.port}/socket")
 
     def _next_ts(self) -> str:
-        # Unique and increasing, shaped like Slack's "seconds.micros" timestamps.
-        micros = next(self._ts_counter) * 100
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        # Slack's "seconds.micros" timestamps: the time by `clock`, unique and increasing.
+        with self._ts_lock:
+            micros = max(int(self.clock() * 1_000_000), self._last_ts_micros + 1)
+            self._last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     def _next_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._id_counter):08d}"
@@ -694,7 +844,59 @@ class SlackStub:
         return self._loop
 
 
+class HeldAnswers:
+    """Answers to one method held back after the calls took effect (`SlackStub.hold_answers`).
+
+    `held` counts the calls whose answers were held; `release()` lets them (and later ones)
+    go. Waiting happens on the stand-in's own loop, so any number can be held at once."""
+
+    def __init__(
+        self, stub: SlackStub, method: str, matching: Callable[[dict[str, Any]], bool]
+    ) -> None:
+        self.stub = stub
+        self.method = method
+        self.matching = matching
+        self.held = 0
+        self._released = asyncio.Event()
+        self._changed = threading.Condition()
+
+    async def wait_if_matching(self, args: dict[str, Any]) -> None:
+        if self._released.is_set() or not self.matching(args):
+            return
+        with self._changed:
+            self.held += 1
+            self._changed.notify_all()
+        await self._released.wait()
+
+    def wait_held(self, count: int = 1, timeout: float = 10.0) -> None:
+        """Block until `count` answers are held (the calls have taken effect)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.held >= count, timeout):
+                raise AssertionError(
+                    f"{self.held} {self.method} answer(s) held within {timeout}s, not {count}"
+                )
+
+    def release(self) -> None:
+        """Answer every held call and stop holding; safe to call twice."""
+        with self.stub._lock:
+            if self in self.stub._holds:
+                self.stub._holds.remove(self)
+        loop = self.stub._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._released.set)
+
+
+def dm_channel(user_id: str) -> str:
+    """The id the stand-in gives the direct-message conversation with `user_id`."""
+    return f"D{user_id}"
+
+
 # ---------------------------------------------------------------------- helpers
+
+
+def _truthy(value: Any) -> bool:
+    # slack_sdk sends booleans in query strings as "1"/"0"; other clients send "true".
+    return str(value).lower() in ("1", "true")
 
 
 def _ok(**fields: Any) -> dict[str, Any]:
@@ -764,4 +966,4 @@ async def _read_upload(request: web.Request) -> tuple[str | None, bytes]:
     return None, await request.read()
 
 
-__all__ = ["Call", "SlackStub"]
+__all__ = ["Call", "HeldAnswers", "SlackStub", "dm_channel"]

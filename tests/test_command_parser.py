@@ -160,14 +160,14 @@ def test_text_too_long():
 
 
 def test_creds_text_may_be_longer_to_hold_a_credential():
-    assert MAX_TEXT < MAX_CREDENTIAL < MAX_CREDS_TEXT
+    assert MAX_TEXT <= MAX_CREDENTIAL < MAX_CREDS_TEXT
     value = "k" * MAX_CREDENTIAL
     text = f"creds --app acme set production public-key {value}"
     assert len(text) > MAX_TEXT
     assert parse_command(text) == Creds("set", "production", "public_key", value, app="acme")
     assert isinstance(parse_command("ｃｒｅｄｓ " + " " * MAX_TEXT), Creds)
     message = error("creds set sandbox public-key " + "k" * MAX_CREDS_TEXT)
-    assert message.startswith("That command is 5,029 characters long; the most I take is 5,000.")
+    assert message.startswith("That command is 4,029 characters long; the most I take is 4,000.")
     assert "kkk" not in message
     # Other subcommands keep the shorter limit, even when `creds` comes later.
     assert "the most I take is 3,000" in error("note 1.2 creds " + "y" * MAX_TEXT)
@@ -1088,8 +1088,8 @@ def test_creds_missing_value(value):
 def test_creds_value_too_long():
     value = "".join(str(i % 10) for i in range(MAX_CREDENTIAL + 1))
     message = error(f"creds set sandbox public-key {value}")
-    assert message.startswith("That value is 4,001 characters long;")
-    assert "at most 4,000" in message
+    assert message.startswith("That value is 3,001 characters long;")
+    assert "at most 3,000" in message
     assert "0123" not in message and value[:8] not in message
     # The limit counts the value, without its quotes or fences.
     exact = "x" * MAX_CREDENTIAL

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from bot.app import BOT_SCOPES
+
 yaml = pytest.importorskip("yaml")
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
@@ -20,6 +22,11 @@ MINIMAL_BOT_SCOPES = {
     "channels:read",
     "groups:read",
     "files:write",
+    # Checking, before posting again, whether a send interrupted by a crash reached the
+    # channel or DM (bot/delivery.py).
+    "channels:history",
+    "groups:history",
+    "im:history",
 }
 
 
@@ -71,6 +78,10 @@ def test_scopes_are_exactly_the_minimal_set(manifest: dict[str, Any]) -> None:
     assert len(bot) == len(set(bot)), "a bot scope is listed twice"
     assert set(bot) == MINIMAL_BOT_SCOPES
     assert not scopes.get("user"), "the app needs no user-token scopes"
+
+
+def test_oauth_installs_ask_for_the_manifest_scopes(manifest: dict[str, Any]) -> None:
+    assert set(BOT_SCOPES) == set(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def test_oauth_redirect(manifest: dict[str, Any]) -> None:

@@ -279,7 +279,9 @@ NO_CONTACTS_BEFORE = ROWS_BEFORE["business-start"] | {"contacts": [], "pilot": [
 def test_rows_written_before_the_dataclasses_read_and_write_back_the_same(kind: str) -> None:
     message = decode(kind, ROWS_BEFORE[kind])
 
-    assert message.to_payload() == ROWS_BEFORE[kind]
+    # Fields added since default to None, and write back as such.
+    added = {"reminder": {"instead_of": None}}.get(kind, {})
+    assert message.to_payload() == ROWS_BEFORE[kind] | added
 
 
 def test_an_older_no_contacts_row_reads_ignoring_the_fields_it_no_longer_carries() -> None:

@@ -7,6 +7,7 @@ error status, changes nothing, and is logged without its body.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 SUCCESS = {"result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"}}
 PATH = "/alipay/notify/{slug}"
+# What bot/services/checklist.py's slugify makes (and the database holds in 64 characters).
+SLUG = re.compile(r"[a-z0-9-]{1,64}")
 
 
 def _failure(status: int, code: str, message: str) -> web.Response:
@@ -33,6 +36,10 @@ def _failure(status: int, code: str, message: str) -> web.Response:
 def notify_handler(runtime: Runtime):
     async def alipay_notify(request: web.Request) -> web.Response:
         slug = request.match_info["slug"]
+        if not SLUG.fullmatch(slug):
+            # Not logged as given: a path can carry newlines and anything else, %-encoded.
+            logger.warning("Alipay notification refused: the path names no application")
+            return _failure(404, "UNKNOWN_APPLICATION", "no such application")
         client_id = request.headers.get("client-id", "").strip()
         request_time = request.headers.get("request-time", "").strip()
         signature = request.headers.get("signature", "").strip()
@@ -41,7 +48,12 @@ def notify_handler(runtime: Runtime):
             return _failure(
                 400, "PARAM_ILLEGAL", "client-id, request-time and signature are required"
             )
-        body = await request.text()
+        try:
+            # Alipay signs the body as UTF-8 text; aiohttp decodes it by the declared charset.
+            body = await request.text()
+        except (UnicodeDecodeError, LookupError):  # not in that charset, or no such charset
+            logger.warning("Alipay notification for %s refused: undecodable body", slug)
+            return _failure(400, "PARAM_ILLEGAL", "the body is not text in its declared charset")
         environment = (
             "sandbox" if client_id.startswith(credentials.SANDBOX_PREFIX) else "production"
         )

@@ -27,11 +27,23 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.blocks.mrkdwn import (
+    escape_mrkdwn,
+    link,
+    shorten,
+    user_mention,
+    user_text,
+)
 from bot.services.progress import Checklist, PhaseProgress, StepProgress
 
 MAX_BLOCKS = 50  # Slack's limit for a message
 MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_OPTION_TEXT = 75
+# What a title or a name may take of a line once escaped; more is cut with an ellipsis.
+MAX_STEP_TITLE = 200
+MAX_HEADING_TITLE = 150  # a phase's or the template's
+MAX_NAME_TEXT = 200
 BAR_WIDTH = 10
 
 # action_ids the listeners subscribe to
@@ -58,10 +70,18 @@ def action_value(application_id: int, target: str | int, what: str) -> str:
 
 
 def parse_action_value(value: str) -> tuple[int, str, str] | None:
-    parts = value.split("|")
-    if len(parts) != 3 or not parts[0].isdecimal():
+    """(application id, target, what) of a value `action_value` made; None for any other
+    value, an id that is not ASCII digits within 64 bits (as database ids are) included.
+    int() alone would take "٣" or 5,000 digits (and raise)."""
+    parts = value.split("|") if isinstance(value, str) else []
+    if len(parts) != 3:
         return None
-    return int(parts[0]), parts[1], parts[2]
+    application = parts[0]
+    if not (application.isascii() and application.isdigit() and len(application) <= 19):
+        return None
+    if not 0 < int(application) <= 2**63 - 1:
+        return None
+    return int(application), parts[1], parts[2]
 
 
 # ---- how the message is folded --------------------------------------------------------------
@@ -134,21 +154,22 @@ def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _header(name: str, suffix: str) -> str:
+    """A plain_text header: the name cut so that `suffix` (the progress) always shows."""
+    return shorten(name, MAX_HEADER_TEXT - len(suffix)) + suffix
 
 
 def step_text(progress: StepProgress, today: date) -> str:
     mark = "✅" if progress.done else ("▶️" if progress.active else "⬜")
-    title = escape_mrkdwn(_shorten(progress.step.title, 200))
+    title = user_text(progress.step.title, MAX_STEP_TITLE)
     details = []
     if progress.assignee_id:
-        details.append(f"👤 <@{progress.assignee_id}>")
+        details.append(f"👤 {user_mention(progress.assignee_id)}")
     if progress.due_on and not progress.done:
         late = " ⚠️ *overdue*" if progress.overdue(today) else ""
         details.append(f"📅 due {progress.due_on.isoformat()}{late}")
     if progress.done and progress.done_by:
-        details.append(f"done by <@{progress.done_by}> {progress.done_at:%Y-%m-%d}")
+        details.append(f"done by {user_mention(progress.done_by)} {progress.done_at:%Y-%m-%d}")
     if progress.note_count:
         details.append(f"💬 {progress.note_count}")
     line = f"{mark} *{progress.step.number}* {title}"
@@ -177,7 +198,7 @@ def _step_section(application_id: int, progress: StepProgress, today: date) -> S
 
 def _phase_heading(application_id: int, phase: PhaseProgress, open_: bool) -> SectionBlock:
     total = len(phase.steps)
-    title = escape_mrkdwn(_shorten(phase.phase.title, 150))
+    title = user_text(phase.phase.title, MAX_HEADING_TITLE)
     if phase.complete and not open_:
         text = f"✅ *{phase.phase.number}. {title}* · all {total} done"
     else:
@@ -199,7 +220,7 @@ def _phase_heading(application_id: int, phase: PhaseProgress, open_: bool) -> Se
 def _step_menu(application_id: int, phase: PhaseProgress) -> ActionsBlock:
     groups = [
         OptionGroup(
-            label=_shorten(f"{s.step.number} {s.step.title}", 75),
+            label=shorten(f"{s.step.number} {s.step.title}", MAX_OPTION_TEXT),
             options=[
                 Option(value=action_value(application_id, s.step.number, what), label=label)
                 for what, label in STEP_MENU_CHOICES
@@ -263,13 +284,14 @@ def checklist_blocks(
     top: list[Block] = [
         HeaderBlock(
             block_id=header_block_id(application.id, fold),
-            text=_shorten(f"{application.name} · {checklist.done_count}/{checklist.total}", 150),
+            text=_header(application.name, f" · {checklist.done_count}/{checklist.total}"),
         ),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text=f"`{application.slug}` · {escape_mrkdwn(checklist.template.title)} · "
-                    f"<{checklist.template.guide_url}|the guide> · "
+                    text=f"`{escape_mrkdwn(application.slug)}` · "
+                    f"{user_text(checklist.template.title, MAX_HEADING_TITLE)} · "
+                    f"{link(checklist.template.guide_url, 'the guide')} · "
                     f"{progress_bar(checklist.done_count, checklist.total)} · "
                     "✅ done ▶️ to do now ⬜ later"
                 )
@@ -325,7 +347,10 @@ def checklist_blocks(
 
 
 def checklist_fallback_text(checklist: Checklist) -> str:
-    return f"{checklist.application.name}: {checklist.done_count}/{checklist.total} steps done"
+    """The message's top-level `text`: Slack parses it as mrkdwn too, and it is what
+    notifications show, so the name is escaped like everywhere else."""
+    name = user_text(checklist.application.name, MAX_NAME_TEXT)
+    return f"{name}: {checklist.done_count}/{checklist.total} steps done"
 
 
 def fold_after_click(

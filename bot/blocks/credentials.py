@@ -21,16 +21,28 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value
-from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.blocks.mrkdwn import fit_mrkdwn, shorten, user_text
 from bot.blocks.replies import app_label, step_label
 from bot.checklists import Template
+from bot.command_parser import MAX_CREDENTIAL
 from bot.services import credentials
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from storage.models import Application
 
 CREDENTIALS_MODAL = "credentials"
 DIAGNOSE_MODAL = "diagnose"
+# The offer to mark steps is one button per step, in one actions block, and Slack wants
+# action_ids unique within a block: each is OFFER_MARK, a colon and the step. The listener
+# matches them all with OFFER_MARK_ACTION (messages sent before the suffix carry OFFER_MARK).
 OFFER_MARK = "offer_mark_step"
+OFFER_MARK_ACTION = re.compile(rf"^{re.escape(OFFER_MARK)}(?::[0-9.]+)?$")
+
+MAX_TEXT = 3000  # a section's text
+MAX_HINT = 150  # what a hint shows of the value now set (Slack allows 2,000)
+# A masked value is short (services/credentials.mask), but a notification URL without a path
+# shows whole, and may be as long as a credential.
+MAX_MASKED = 100
+MAX_SIGNED_CONTENT = 2800  # the signed content, escaped, inside its code block
 
 LABELS = {
     "client_id": "Client ID",
@@ -49,7 +61,9 @@ def shown(application: Application, rows: Sequence[tuple[str, str, str]]) -> str
     for environment in ENVIRONMENTS:
         lines.append(f"*{environment.title()}*")
         lines += [
-            f"• {LABELS[field]}: `{value}`" for env, field, value in rows if env == environment
+            f"• {LABELS[field]}: `{user_text(value, MAX_MASKED)}`"
+            for env, field, value in rows
+            if env == environment
         ]
     lines.append(
         "Set one with `/onboard creds set &lt;sandbox|production&gt; &lt;field&gt; &lt;value&gt;`."
@@ -65,33 +79,44 @@ def saved_many(
 ) -> tuple[str, list[Block]]:
     """What was saved, masked, and a button for each step whose credentials are now all set."""
     what = "; ".join(
-        f"the {env} {credentials.LABELS[field]} `{masked}`" for env, field, masked in values
+        f"the {env} {credentials.LABELS[field]} `{user_text(masked, MAX_MASKED)}`"
+        for env, field, masked in values
     )
     text = (
         f"Saved for {app_label(application)}: {what} (encrypted; history notes the change, "
         "not the value)."
     )
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, MAX_TEXT)))]
     if steps_ready:
         offer = ", ".join(step_label(template, n) for n in steps_ready)
         blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"That completes what {offer} needs."))
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=fit_mrkdwn(f"That completes what {offer} needs.", MAX_TEXT)
+                )
+            )
         )
         blocks.append(
             ActionsBlock(
                 block_id="offer",
                 elements=[
                     ButtonElement(
-                        text=f"Mark {n} done",
-                        action_id=OFFER_MARK,
+                        text=shorten(f"Mark {n} done", 75),
+                        action_id=offer_action_id(n),
                         value=action_value(application.id, n, "mark"),
                         style="primary",
                     )
-                    for n in steps_ready
+                    # Slack's limit of elements in an actions block.
+                    for n in steps_ready[:25]
                 ],
             )
         )
     return text, blocks
+
+
+def offer_action_id(step: str) -> str:
+    """The action_id of the button offering to mark `step`: unique within its block."""
+    return f"{OFFER_MARK}:{step}"
 
 
 def credentials_modal(
@@ -118,9 +143,11 @@ def credentials_modal(
                     label=f"{LABELS[field]} ({environment})",
                     optional=True,
                     element=PlainTextInputElement(
-                        action_id="value", multiline=field.endswith("key"), max_length=4000
+                        action_id="value",
+                        multiline=field.endswith("key"),
+                        max_length=MAX_CREDENTIAL,
                     ),
-                    hint=f"Now: {now_set}"[:150],
+                    hint=shorten(f"Now: {now_set}", MAX_HINT),
                 )
             )
     return View(
@@ -208,14 +235,16 @@ def diagnose_modal(application: Application, private_metadata: str) -> View:
 
 def diagnosis(valid: bool, reason: str, content: str) -> View:
     verdict = (
-        "✅ *valid*: the signature matches." if valid else f"❌ *invalid*: {escape_mrkdwn(reason)}"
+        "✅ *valid*: the signature matches."
+        if valid
+        else f"❌ *invalid*: {user_text(reason, MAX_TEXT - 20)}"
     )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=verdict)),
         SectionBlock(
             text=MarkdownTextObject(
                 text="*Signed content* (compare it with what your code signs):\n```"
-                + escape_mrkdwn(content)[:2800]
+                + user_text(content, MAX_SIGNED_CONTENT)
                 + "```"
             )
         ),

@@ -10,7 +10,7 @@ from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.command_parser.usage import SUBCOMMAND_USAGE, USAGE_BY_NAME
 
 _APP_OPTION_NOTE = (
-    "Add `--app <slug>` to any subcommand to pick the application"
+    "Add `--app &lt;slug&gt;` to any subcommand to pick the application"
     " when this channel has more than one."
 )
 
@@ -21,7 +21,7 @@ def help_text(topic: str | None = None) -> str:
         lines = [_usage_line(*USAGE_BY_NAME[topic])]
     else:
         lines = ["*What `/onboard` can do*", *(_usage_line(u, a) for u, a in SUBCOMMAND_USAGE)]
-    lines.append(escape_mrkdwn(_APP_OPTION_NOTE))
+    lines.append(_APP_OPTION_NOTE)
     return "\n".join(lines)
 
 

@@ -18,11 +18,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value, progress_bar
-from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.blocks.mrkdwn import channel_mention, fit_mrkdwn, user_text
 from bot.services.progress import Checklist, StepProgress
 
 MARK_FROM_HOME = "home_mark_step"
 MAX_HOME_BLOCKS = 100  # Slack's limit for a Home tab
+MAX_TEXT = 3000  # a section's text
+MAX_TITLE = 200  # a step's title or an application's name, escaped, in a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +47,11 @@ def _order(item: AssignedStep, today: date) -> tuple:
 def _assigned_section(item: AssignedStep, today: date) -> SectionBlock:
     application = item.checklist.application
     step = item.progress
-    parts = [f"*{step.step.number}* {escape_mrkdwn(step.step.title)}"]
+    parts = [f"*{step.step.number}* {user_text(step.step.title, MAX_TITLE)}"]
     if step.due_on:
         late = " ⚠️ *overdue*" if step.overdue(today) else ""
         parts.append(f"📅 due {step.due_on.isoformat()}{late}")
-    where = f"{escape_mrkdwn(application.name)} in <#{application.channel_id}>"
+    where = f"{user_text(application.name, MAX_TITLE)} in {channel_mention(application.channel_id)}"
     return SectionBlock(
         block_id=f"home-step:{application.id}:{step.step.number}",
         text=MarkdownTextObject(text=" · ".join(parts) + f"\n{where}"),
@@ -65,15 +67,17 @@ def _assigned_section(item: AssignedStep, today: date) -> SectionBlock:
 def _application_section(checklist: Checklist) -> SectionBlock:
     application = checklist.application
     next_steps = [s for s in checklist.steps if s.active][:2]
-    upcoming = ", ".join(f"{s.step.number} {escape_mrkdwn(s.step.title)}" for s in next_steps)
+    upcoming = ", ".join(
+        f"{s.step.number} {user_text(s.step.title, MAX_TITLE)}" for s in next_steps
+    )
     text = (
-        f"*{escape_mrkdwn(application.name)}* in <#{application.channel_id}>  "
+        f"*{user_text(application.name, MAX_TITLE)}* in {channel_mention(application.channel_id)}  "
         f"{progress_bar(checklist.done_count, checklist.total)} "
         f"{checklist.done_count}/{checklist.total}"
     )
     if upcoming:
         text += f"\nNext: {upcoming}"
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+    return SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, MAX_TEXT)))
 
 
 def _note(text: str) -> ContextBlock:

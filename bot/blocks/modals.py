@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.blocks.mrkdwn import escape_mrkdwn, fit_mrkdwn, link, shorten, user_text
 from bot.checklists import Step
 from bot.command_parser import MAX_NOTE
 
@@ -29,6 +29,10 @@ NOTE = "step_note"
 ASSIGNEE_BLOCK, ASSIGNEE_ACTION = "assignee", "assignee"
 DUE_BLOCK, DUE_ACTION = "due", "due"
 NOTE_BLOCK, NOTE_ACTION = "note", "note"
+
+MAX_TITLE = 24  # Slack's limit for a modal's title
+MAX_TEXT = 3000  # a section's or context element's text
+MAX_NAME_TEXT = 200  # an application's name or a step's title, escaped, in the context line
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +48,31 @@ class ModalContext:
 
     @staticmethod
     def decode(text: str) -> ModalContext | None:
+        """The context `encode` wrote, or None for anything else: private_metadata comes back
+        in the submission's payload, where it may not even be JSON (or nest 50,000 deep)."""
         try:
             data = json.loads(text)
-            return ModalContext(application_id=int(data["application_id"]), step=str(data["step"]))
-        except (ValueError, KeyError, TypeError, OverflowError):
+        except (ValueError, TypeError, RecursionError):
             return None
+        if not isinstance(data, dict):
+            return None
+        application_id, step = data.get("application_id"), data.get("step")
+        # An int as `encode` wrote it: not a bool, a float or a string of digits.
+        if type(application_id) is not int or not isinstance(step, str):
+            return None
+        return ModalContext(application_id=application_id, step=step)
 
 
 def _title(text: str) -> str:
-    return text if len(text) <= 24 else text[:23] + "…"  # Slack's limit for a modal title
+    return shorten(text, MAX_TITLE)
 
 
 def _step_context(application_name: str, step: Step) -> ContextBlock:
     return ContextBlock(
         elements=[
             MarkdownTextObject(
-                text=f"*{escape_mrkdwn(application_name)}* · step {step.number} "
-                f"_{escape_mrkdwn(step.title)}_"
+                text=f"*{user_text(application_name, MAX_NAME_TEXT)}* · step "
+                f"{escape_mrkdwn(step.number)} _{user_text(step.title, MAX_NAME_TEXT)}_"
             )
         ]
     )
@@ -107,7 +119,8 @@ def due_modal(
                 element=DatePickerElement(
                     action_id=DUE_ACTION, initial_date=due_on.isoformat() if due_on else None
                 ),
-                hint=f"A day in {zone} time (the assignee's). Leave empty to clear it.",
+                hint=f"A day in {shorten(zone, 100)} time (the assignee's). "
+                "Leave empty to clear it.",
             ),
         ],
     )
@@ -135,14 +148,19 @@ def note_modal(context: ModalContext, application_name: str, step: Step) -> View
 
 
 def guide_modal(application_name: str, step: Step, guide_url: str) -> View:
-    links = "\n".join(f"• <{link.url}|{escape_mrkdwn(link.title)}>" for link in step.links)
-    body = f"*{step.number} {escape_mrkdwn(step.title)}*\n{escape_mrkdwn(step.summary)}"
+    """The step's summary and links from the template, each cut to fit its section: a long
+    summary ends in an ellipsis, and the link to the whole guide always shows."""
+    heading = f"*{escape_mrkdwn(step.number)} {user_text(step.title, MAX_NAME_TEXT)}*\n"
+    body = heading + user_text(step.summary, MAX_TEXT - len(heading))
+    whole_guide = f"\n• {link(guide_url, 'The whole guide')}"
+    links = "\n".join(f"• {link(each.url, each.title)}" for each in step.links)
     blocks = [
         _step_context(application_name, step),
         SectionBlock(text=MarkdownTextObject(text=body)),
         SectionBlock(
             text=MarkdownTextObject(
-                text=(links or "No links for this step.") + f"\n• <{guide_url}|The whole guide>"
+                text=fit_mrkdwn(links or "No links for this step.", MAX_TEXT - len(whole_guide))
+                + whole_guide
             )
         ),
     ]

@@ -1,4 +1,10 @@
-"""Escaping user text for Slack mrkdwn, so that it shows as typed and can't mention or link."""
+"""Escaping user text for Slack mrkdwn, so that it shows as typed and can't mention or link;
+the mentions and links the bot means to make; and cutting text to Slack's limits.
+
+Slack parses as mrkdwn a message's top-level `text` (what chat.postMessage, chat.update,
+`respond` and `ack` send, and what notifications show) as well as mrkdwn text objects, so
+every builder passes user- and template-supplied text through here before it reaches either.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,63 @@ import re
 _TO_ESCAPE = re.compile(r"&(?!(?:amp|lt|gt);)|<|>")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
+ELLIPSIS = "…"
+
+# Slack's ids: a letter for the kind (U, W, B, C, G…), then capital letters and digits.
+_SLACK_ID = re.compile(r"[A-Z][A-Z0-9]{1,39}")
+
 
 def escape_mrkdwn(text: str) -> str:
     """Escape `&`, `<` and `>` as Slack requires, so user text can't mention or link anyone."""
     return _TO_ESCAPE.sub(lambda m: _ENTITIES[m.group()], text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + ELLIPSIS
+
+
+def fit_mrkdwn(text: str, limit: int) -> str:
+    """Built mrkdwn cut to at most `limit` characters, ending in an ellipsis when cut.
+
+    Never cuts inside an entity (`&amp;`) or a `<…>` mention or link: half of one would show
+    as stray characters, or leave a `<` that takes whatever follows it.
+    """
+    if len(text) <= limit:
+        return text
+    if limit < 1:
+        return ""
+    cut = text[: limit - 1]
+    opened = cut.rfind("<")
+    if opened > cut.rfind(">"):
+        cut = cut[:opened]
+    amp = cut.rfind("&")
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + ELLIPSIS
+
+
+def user_text(text: str, limit: int) -> str:
+    """User- or template-supplied text for mrkdwn: escaped, and at most `limit` characters
+    once escaped (cut with an ellipsis)."""
+    return fit_mrkdwn(escape_mrkdwn(text), limit)
+
+
+def user_mention(user_id: str) -> str:
+    """A mention of a Slack user the bot means to mention, by id. Anything that is not an id
+    shows as text: a mention is only ever built from an id."""
+    return f"<@{user_id}>" if _SLACK_ID.fullmatch(user_id) else escape_mrkdwn(user_id)
+
+
+def channel_mention(channel_id: str) -> str:
+    """A link to a channel, by id; anything that is not an id shows as text."""
+    return f"<#{channel_id}>" if _SLACK_ID.fullmatch(channel_id) else escape_mrkdwn(channel_id)
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link. Every `&`, `<` and `>` of the URL (from a template, never escaped
+    before) is escaped and a `|` percent-encoded, so it can't end the link early or smuggle
+    in a label or a mention."""
+    for raw, entity in _ENTITIES.items():
+        url = url.replace(raw, entity)
+    return f"<{url.replace('|', '%7C')}|{escape_mrkdwn(label)}>"

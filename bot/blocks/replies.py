@@ -13,21 +13,43 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.mrkdwn import escape_mrkdwn
+from bot.blocks.mrkdwn import (
+    channel_mention,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    user_mention,
+    user_text,
+)
 from bot.checklists import Template
 from bot.services.checklist import MarkOutcome
+from bot.services.listing import Listing
 from storage.models import Application, Event
+
+MAX_SECTION_TEXT = 3000
+# How much of a name or title a reply shows, escaped: a name of MAX_NAME (80) plain characters
+# is never cut; one full of `&` or `<` is, so a reply's length stays bounded.
+MAX_NAME_TEXT = 100
+MAX_TITLE_TEXT = 200
+MAX_VALUE_TEXT = 80  # a value in a history line: an old or new name, a note, a time zone
 
 
 def app_label(application: Application) -> str:
-    return f"*{escape_mrkdwn(application.name)}* (`{application.slug}`)"
+    name = user_text(application.name, MAX_NAME_TEXT)
+    return f"*{name}* (`{escape_mrkdwn(application.slug)}`)"
 
 
 def step_label(template: Template, number: str) -> str:
-    return f"{number} _{escape_mrkdwn(template.step(number).title)}_"
+    return f"{escape_mrkdwn(number)} _{user_text(template.step(number).title, MAX_TITLE_TEXT)}_"
+
+
+# A reply names each step with its title when it lists a few; more (`mark 1 2 3`) only by
+# number, so that marking a whole template still answers within one reply.
+MAX_TITLED_STEPS = 5
 
 
 def _steps(template: Template, numbers: Sequence[str]) -> str:
+    if len(numbers) > MAX_TITLED_STEPS:
+        return ", ".join(escape_mrkdwn(n) for n in numbers)
     return ", ".join(step_label(template, n) for n in numbers)
 
 
@@ -59,8 +81,8 @@ def unmarked(application: Application, template: Template, outcome: MarkOutcome)
 
 def created(application: Application, template: Template) -> str:
     return (
-        f"Created {app_label(application)} in <#{application.channel_id}> from the "
-        f"{escape_mrkdwn(template.title)} guide ({len(template.steps)} steps). "
+        f"Created {app_label(application)} in {channel_mention(application.channel_id)} from "
+        f"the {user_text(template.title, MAX_TITLE_TEXT)} guide ({len(template.steps)} steps). "
         f"You own it. Next: `/onboard status` to see the checklist, "
         f"`/onboard mark 1.1` when the first step is done."
     )
@@ -68,24 +90,87 @@ def created(application: Application, template: Template) -> str:
 
 def renamed(old_name: str, new_name: str, slug: str) -> str:
     return (
-        f"Renamed *{escape_mrkdwn(old_name)}* to *{escape_mrkdwn(new_name)}* "
-        f"(`{slug}` stays the same)."
+        f"Renamed *{user_text(old_name, MAX_NAME_TEXT)}* to *{user_text(new_name, MAX_NAME_TEXT)}* "
+        f"(`{escape_mrkdwn(slug)}` stays the same)."
+    )
+
+
+HERE = "Applications in this channel"
+ELSEWHERE = "Yours in other channels (you own them or have steps)"
+# A page of `/onboard list` holds up to LIST_PAGE applications, fewer when their lines would
+# pass LIST_PAGE_TEXT characters: with the headings and the footer it stays well under the
+# 4,000 characters Slack advises for a message's text.
+LIST_PAGE = 20
+LIST_PAGE_TEXT = 3000
+
+
+def _application_line(
+    application: Application, done: dict[int, int], totals: dict[int, int]
+) -> str:
+    archived = " (archived)" if application.archived_at else ""
+    return (
+        f"• {app_label(application)} in {channel_mention(application.channel_id)}: "
+        f"{done.get(application.id, 0)}/{totals[application.id]}{archived}"
     )
 
 
 def application_list(
     heading: str, applications: Sequence[Application], done: dict[int, int], totals: dict[int, int]
 ) -> str:
+    """One part of `/onboard list`: the heading and a line per application."""
     if not applications:
-        return f"{heading}: none yet. Start one with `/onboard new <name>`."
-    lines = [f"{heading}:"]
-    for application in applications:
-        archived = " (archived)" if application.archived_at else ""
-        lines.append(
-            f"• {app_label(application)} in <#{application.channel_id}>: "
-            f"{done.get(application.id, 0)}/{totals[application.id]}{archived}"
+        return f"{heading}: none yet. Start one with `/onboard new &lt;name&gt;`."
+    return "\n".join([f"{heading}:", *(_application_line(a, done, totals) for a in applications)])
+
+
+def list_pages(listing: Listing) -> list[range]:
+    """How `/onboard list` splits its applications (this channel's, then the person's
+    elsewhere) into pages: each page's positions in that order."""
+    pages: list[range] = []
+    start, size = 0, 0
+    everything = [*listing.here, *listing.elsewhere]
+    for i, application in enumerate(everything):
+        line = len(_application_line(application, listing.done, listing.totals)) + 1
+        if i > start and (i - start == LIST_PAGE or size + line > LIST_PAGE_TEXT):
+            pages.append(range(start, i))
+            start, size = i, 0
+        size += line
+    pages.append(range(start, len(everything)))
+    return pages
+
+
+def application_listing(listing: Listing, page: int = 1) -> str:
+    """Page `page` (from 1) of `/onboard list`: the channel's applications, then the person's
+    elsewhere; when there is more than one page, where this one is and how to see the next."""
+    pages = list_pages(listing)
+    if not 1 <= page <= len(pages):
+        last = f"`/onboard list {len(pages)}`" if len(pages) > 1 else "`/onboard list`"
+        return (
+            f"There is no page {page}: the list has {len(pages)} "
+            f"page{'s' * (len(pages) != 1)}, the last is {last}."
         )
-    return "\n".join(lines)
+    shown = pages[page - 1]
+    count_here = len(listing.here)
+    here = listing.here[shown.start : min(shown.stop, count_here)]
+    elsewhere = listing.elsewhere[
+        max(shown.start - count_here, 0) : max(shown.stop - count_here, 0)
+    ]
+    parts = []
+    if here or (page == 1 and not listing.here):
+        parts.append(application_list(HERE, here, listing.done, listing.totals))
+    if elsewhere:
+        parts.append(application_list(ELSEWHERE, elsewhere, listing.done, listing.totals))
+    if len(pages) > 1:
+        total = count_here + len(listing.elsewhere)
+        where = (
+            f"Page {page} of {len(pages)}: applications {shown.start + 1}–{shown.stop} of {total}."
+        )
+        if page < len(pages):
+            where += f" `/onboard list {page + 1}` shows the next page."
+        else:
+            where += " `/onboard list` shows the first page again."
+        parts.append(where)
+    return "\n\n".join(parts)
 
 
 _EVENT_VERBS = {
@@ -113,11 +198,11 @@ _EVENT_VERBS = {
 
 def _actor(actor_id: str) -> str:
     # Alipay's notifications are recorded with the actor "alipay", not a Slack user.
-    return "Alipay" if actor_id == "alipay" else f"<@{actor_id}>"
+    return "Alipay" if actor_id == "alipay" else user_mention(actor_id)
 
 
 def _user(value: str | None) -> str:
-    return f"<@{value}>" if value else "nobody"
+    return user_mention(value) if value else "nobody"
 
 
 OLDER_HISTORY = "history_older"
@@ -129,13 +214,19 @@ def older_value(application_id: int, step: str | None, before_id: int) -> str:
 
 
 def parse_older_value(value: str) -> tuple[int, str | None, int] | None:
-    """(application id, step or None, events before this id) of an *Older* button."""
-    parts = value.split("|")
-    if len(parts) != 3 or not parts[0].isdecimal() or not parts[2].isdecimal():
+    """(application id, step or None, events before this id) of an *Older* button; None for
+    any other value, ids that are not ASCII digits within 64 bits (as database ids are)
+    included. int() alone would take "٣" or 5,000 digits (and raise)."""
+    parts = value.split("|") if isinstance(value, str) else []
+    if len(parts) != 3:
         return None
-    if int(parts[2]) > _MAX_ID:
+    application, step, before = parts
+    for number in (application, before):
+        if not (number.isascii() and number.isdigit() and len(number) <= 19):
+            return None
+    if not (0 < int(application) <= _MAX_ID and int(before) <= _MAX_ID):
         return None
-    return int(parts[0]), parts[1] or None, int(parts[2])
+    return int(application), step or None, int(before)
 
 
 def history_blocks(
@@ -143,7 +234,9 @@ def history_blocks(
 ) -> tuple[str, list[Block]]:
     """The history text, with an *Older* button while there is more."""
     text = history(application, events, step, older)
-    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=part)) for part in _sections(text.split("\n"))
+    ]
     if more and events:
         blocks.append(
             ActionsBlock(
@@ -163,36 +256,51 @@ def history_blocks(
 def history(
     application: Application, events: Sequence[Event], step: str | None, older: bool = False
 ) -> str:
-    scope = f"step {step} of " if step else ""
+    scope = f"step {escape_mrkdwn(step)} of " if step else ""
     if not events:
         return f"No history yet for {scope}{app_label(application)}."
     which = "Earlier" if older else "Latest"
     lines = [f"{which} changes to {scope}{app_label(application)}, newest first:"]
     for e in events:
-        old, new = escape_mrkdwn(e.old_value or ""), escape_mrkdwn(e.new_value or "")
+        old, new = _value(e.old_value), _value(e.new_value)
         if e.kind in ("assigned", "unassigned", "contact_added", "contact_removed"):
             old, new = _user(e.old_value), _user(e.new_value)
         elif e.kind == "contacts_channel":
-            new = f"<#{e.new_value}>" if e.new_value else "none (a DM to each contact)"
+            new = channel_mention(e.new_value) if e.new_value else "none (a DM to each contact)"
         elif e.kind == "due":
             new = new or "no date (cleared)"
         elif e.kind == "noted":
-            new = f"“{escape_mrkdwn(_shorten(e.new_value or '', 80))}”"
-        text = _EVENT_VERBS.get(e.kind, e.kind + " {step}").format(step=e.step, old=old, new=new)
+            new = f"“{new}”"
+        verb = _EVENT_VERBS.get(e.kind, escape_mrkdwn(e.kind) + " {step}")
+        text = verb.format(step=escape_mrkdwn(e.step or ""), old=old, new=new)
         when = e.created_at.strftime("%Y-%m-%d %H:%M UTC")
         lines.append(f"• {when}: {_actor(e.actor_id)} {text}")
     return "\n".join(lines)
 
 
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _value(value: str | None) -> str:
+    """An event's old or new value (a name, a note…) on one line of the history, escaped and
+    cut, so that a page of it stays within one reply."""
+    return user_text(" ".join((value or "").split()), MAX_VALUE_TEXT)
+
+
+def _sections(lines: Sequence[str]) -> list[str]:
+    """Lines packed into as few section texts as Slack's 3,000-character limit allows."""
+    sections: list[str] = []
+    for line in lines:
+        line = fit_mrkdwn(line, MAX_SECTION_TEXT)
+        if sections and len(sections[-1]) + 1 + len(line) <= MAX_SECTION_TEXT:
+            sections[-1] += "\n" + line
+        else:
+            sections.append(line)
+    return sections
 
 
 def due_set(template: Template, number: str, due_on: date | None, zone_name: str) -> str:
     if due_on is None:
         return f"Cleared the due date of {step_label(template, number)}."
-    return f"{step_label(template, number)} is due {due_on.isoformat()} ({zone_name} time)."
+    zone = user_text(zone_name, MAX_VALUE_TEXT)
+    return f"{step_label(template, number)} is due {due_on.isoformat()} ({zone} time)."
 
 
 def reminder_settings(application: Application) -> str:
@@ -214,9 +322,10 @@ def contacts(application: Application, people: Sequence[str]) -> str:
     if not people:
         who = "no Alipay contacts yet; add them with `/onboard contacts add @person`"
     else:
-        who = "these Alipay contacts: " + ", ".join(f"<@{p}>" for p in people)
+        who = "these Alipay contacts: " + ", ".join(user_mention(p) for p in people)
     if application.contacts_channel_id:
-        where = f"The business-start announcement goes to <#{application.contacts_channel_id}>."
+        channel = channel_mention(application.contacts_channel_id)
+        where = f"The business-start announcement goes to {channel}."
     else:
         where = "With no contacts channel set, each contact gets a direct message."
     return f"{app_label(application)} has {who}. {where}"

@@ -9,6 +9,7 @@ import unicodedata
 from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.command_parser import values
 from bot.command_parser.commands import (
+    MAX_LIST_PAGE,
     MAX_NAME,
     MAX_NOTE,
     AddNote,
@@ -62,8 +63,16 @@ def parse_rename(args: Args) -> Command:
 
 def parse_list(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
-    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
-    return ListApps(app=options.app)
+    if not positional:
+        return ListApps(app=options.app)
+    no_more(args, positional[1:], "one page number at most")
+    page = unicodedata.normalize("NFKC", positional[0].text)
+    if not page.isdecimal() or not 1 <= int(page) <= MAX_LIST_PAGE:
+        raise Invalid(
+            f"{quote(positional[0].text)} is not a page number. `list` shows the first page of"
+            " applications, `list 2` the next, and so on."
+        )
+    return ListApps(app=options.app, page=int(page))
 
 
 def parse_archive(args: Args) -> Command:

@@ -14,7 +14,10 @@ MAX_NAME = 80
 MAX_NOTE = 2000
 MAX_DUE_DAYS = 365
 MAX_REMIND_DAYS = 30
-MAX_CREDENTIAL = 4000  # characters of a value (a 4096-bit PEM public key is ~800)
+MAX_LIST_PAGE = 9999
+# Characters of a credential's value: Slack's limit for a plain_text_input, so the credentials
+# form and the command take the same values (a 4096-bit PEM public key is ~800).
+MAX_CREDENTIAL = 3000
 # A `creds set` command may be longer than MAX_TEXT, to hold a value of MAX_CREDENTIAL and the
 # words and options around it.
 MAX_CREDS_TEXT = MAX_CREDENTIAL + 1000
@@ -37,6 +40,7 @@ class NewApp:
 @dataclass(frozen=True, slots=True)
 class ListApps:
     app: str | None = None
+    page: int = 1  # `/onboard list 2`: a long list comes in pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,11 @@ from bot.blocks.mrkdwn import escape_mrkdwn
 SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ("/onboard help [subcommand]", "this list, or how to use one subcommand, e.g. `help due`"),
     ("/onboard new <name>", "create an application in this channel, e.g. `new Acme POS`"),
-    ("/onboard list", "applications in this channel, and yours elsewhere, with progress"),
+    (
+        "/onboard list [<page>]",
+        "applications in this channel, and yours elsewhere, with progress; `list 2` for the"
+        " next page of a long list",
+    ),
     (
         "/onboard status [phase]",
         "the checklist with progress per phase, e.g. `status` or `status 2` for one phase",

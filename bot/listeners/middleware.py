@@ -19,7 +19,10 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
         # Slack retries (X-Slack-Retry-Num) an event it thinks timed out; the event_id is the
         # same, so the first delivery to be recorded wins, in any replica.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not await first_delivery(runtime, event_id, body.get("team_id", "")):
+        team_id = body.get("team_id", "")
+        if event_id is not None and not (isinstance(event_id, str) and isinstance(team_id, str)):
+            return BoltResponse(status=200, body="")  # ids Slack never sends: nothing to do
+        if event_id and not await first_delivery(runtime, event_id, team_id):
             return BoltResponse(status=200, body="")
         await next()
         return None

@@ -1,14 +1,16 @@
 """Which steps need a reminder now, and which need telling the channel about.
 
 A pass reads every watched step in one query, narrows them to candidates (a superset that
-needs no time zone), then, given each recipient's zone, decides exactly: inside the person's
-working hours, stalled for `remind after` working days or past its due date, not snoozed.
+needs no time zone), gives to the owner each step whose assignee is not in the application's
+channel (`to_members`, given who is in each channel), then, given each recipient's zone,
+decides exactly: inside the person's working hours, stalled for `remind after` working days or
+past its due date, not snoozed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -47,6 +49,8 @@ class StepWatch:
     active: bool
     remind_after_days: int
     hours: WorkingHours
+    # The assignee, when they are not in the channel and `recipient` is the owner instead.
+    instead_of: str | None = None
 
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
@@ -93,6 +97,30 @@ def _watch(row, now: datetime) -> StepWatch | None:
     )
 
 
+def to_members(
+    watches: Sequence[StepWatch], members_of: Callable[[StepWatch], frozenset[str] | None]
+) -> list[StepWatch]:
+    """The watches, with each step whose assignee is not in the application's channel given to
+    the owner instead: the reminder's buttons only work for members, and someone who left (or
+    was never there) has likely moved on. `members_of` gives the channel's members, or None
+    where Slack would not say.
+
+    An owner who is not in the channel either is still reminded: nobody else answers for the
+    application, a click on the reminder tells them to join, and after three unanswered
+    reminders the channel itself is told (`escalations`)."""
+    result = []
+    for w in watches:
+        members = members_of(w) if w.recipient != w.owner_id else None
+        # None: Slack would not list the channel (the bot was removed, a private channel it
+        # cannot see, Slack unwell). Not knowing is no evidence the assignee left, and a
+        # transient error must not move the step's reminders to the owner and back.
+        if members is None or w.recipient in members:
+            result.append(w)
+        else:
+            result.append(replace(w, recipient=w.owner_id, instead_of=w.recipient))
+    return result
+
+
 async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
     """Steps that may need a reminder now. The database narrows 190,000 steps to the few
     active-and-untouched-for-a-day or due-by-tomorrow ones; each application's own
@@ -127,6 +155,7 @@ class DueReminder:
             waited_days=self.waited_days,
             since=self.since_day,
             due_on=w.due_on,
+            instead_of=w.instead_of,
         )
         return reminder.for_outbox(
             # One a working day, by the recipient's own calendar.

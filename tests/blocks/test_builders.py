@@ -1,15 +1,15 @@
 """The Block Kit builders, as pure functions: data in, blocks out.
 
 No Slack, no database, no mocks. Slack's limits are checked with slack_sdk's own models
-(their JsonValidators run on ``to_dict()``), and every block must survive a round trip through
-``Block.parse``.
+(their JsonValidators run on ``to_dict()``) and with tests/blocks/slack_limits.py for those the
+models leave out, and every block must survive a round trip through ``Block.parse``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from bot.blocks.modals import (
 from bot.checklists import Link, Step, Template, get_template, load_template_file
 from bot.services.progress import Checklist, build_checklist
 from storage.models import Application, StepState
+from tests.blocks.slack_limits import check_blocks, check_view, walk
 
 NOW = datetime(2025, 3, 10, 9, 30, tzinfo=UTC)
 TODAY = NOW.date()
@@ -221,8 +222,7 @@ def validated(blocks: Sequence[Block], limit: int = MAX_BLOCKS) -> list[dict]:
         assert type(parsed) is type(block)
         assert parsed.to_dict() == data
         dicts.append(data)
-    ids = [d["block_id"] for d in dicts if "block_id" in d]
-    assert len(ids) == len(set(ids)), f"duplicate block_id in {ids}"
+    check_blocks(dicts, limit)  # unique block_ids and action_ids, every length and count
     return dicts
 
 
@@ -230,18 +230,9 @@ def validated_view(view: View) -> dict:
     data = view.to_dict()  # title ≤ 24, 1–100 blocks, private_metadata ≤ 3000, …
     limit = MAX_HOME if view.type == "home" else 100
     validated(view.blocks, limit)
+    check_view(data)
     assert View(**data).to_dict() == data
     return data
-
-
-def walk(node: Any) -> Iterator[dict]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
 
 
 def mrkdwn_texts(dicts: Any) -> list[str]:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from sqlalchemy import select
 
-from bot.blocks.credentials import CREDENTIALS_MODAL, DIAGNOSE_MODAL, OFFER_MARK
+from bot.blocks.credentials import CREDENTIALS_MODAL, DIAGNOSE_MODAL, OFFER_MARK_ACTION
 from bot.services import credentials
 from storage.models import Application, Credential, Event, StepState
 from tests.harness import (
@@ -224,7 +224,7 @@ def _offers(reply_or_blocks: CommandResult | list[dict[str, Any]]) -> list[str]:
         element["value"].split("|")[1]
         for block in blocks
         for element in block.get("elements") or []
-        if element.get("action_id") == OFFER_MARK
+        if OFFER_MARK_ACTION.fullmatch(element.get("action_id", ""))
     ]
 
 
@@ -333,14 +333,17 @@ async def test_clicking_an_offer_marks_the_step_and_replaces_the_message(
     reply = await _set(app, "sandbox", "client-id", SANDBOX_CLIENT_ID)
     blocks = reply.body["blocks"]
     (button,) = [
-        e for b in blocks for e in b.get("elements") or [] if e.get("action_id") == OFFER_MARK
+        e
+        for b in blocks
+        for e in b.get("elements") or []
+        if OFFER_MARK_ACTION.fullmatch(e.get("action_id", ""))
     ]
     assert button["value"].startswith(f"{application.id}|1.3|")
     ts = f"{time.time():.6f}"
     body = block_actions_body(
         user_id="UBOB",
         action={
-            "action_id": OFFER_MARK,
+            "action_id": button["action_id"],
             "block_id": "offer",
             "type": "button",
             "text": button["text"],

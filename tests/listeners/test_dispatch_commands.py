@@ -626,7 +626,7 @@ async def test_creds_set_saves_the_one_value_and_offers_the_steps_it_completes(
     )
     assert parsed_body(response) == ephemeral(text, blocks)
     offer = parsed_body(response)["blocks"][-1]["elements"][0]
-    assert offer["action_id"] == credential_blocks.OFFER_MARK
+    assert offer["action_id"] == credential_blocks.offer_action_id("1.3")
     assert offer["value"] == f"{acme.id}|1.3|mark"
 
 

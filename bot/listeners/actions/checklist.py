@@ -11,7 +11,7 @@ from bot.blocks import checklist as blocks
 from bot.blocks.home import MARK_FROM_HOME
 from bot.followup import FollowUps
 from bot.listeners.actions.redraw import clicked, redraw_other
-from bot.listeners.payloads import action_target, actor_of, answering_refusals
+from bot.listeners.payloads import actor_of, answering_refusals, step_target
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
@@ -26,7 +26,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:
-        target = action_target(action)
+        target = step_target(action)
         if target is None or target[2] not in ("mark", "unmark"):
             await ack()
             return

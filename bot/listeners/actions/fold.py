@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import checklist as blocks
 from bot.followup import FollowUps
 from bot.listeners.actions.redraw import clicked, redraw_other
-from bot.listeners.payloads import actor_of, answering_refusals
+from bot.listeners.payloads import action_value, actor_of, answering_refusals, message_blocks
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
@@ -28,9 +28,8 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         """The checklist redrawn folded anew; only for members of the application's channel,
         and only on the application's own message or the clicked copy."""
         await ack()
-        where_blocks = (body.get("message") or {}).get("blocks") or []
         found = blocks.fold_after_click(
-            action.get("action_id", ""), str(action.get("value") or ""), where_blocks
+            action.get("action_id", ""), action_value(action), message_blocks(body)
         )
         if found is None:
             return

@@ -9,7 +9,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import replies
 from bot.followup import FollowUps
-from bot.listeners.payloads import actor_of, answering_refusals
+from bot.listeners.payloads import action_value, actor_of, answering_refusals, respond_to_click
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
@@ -25,7 +25,7 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
         respond: AsyncRespond,
     ) -> None:
         await ack()
-        parsed = replies.parse_older_value(str(action.get("value") or ""))
+        parsed = replies.parse_older_value(action_value(action))
         if parsed is None:
             return
         application_id, step, before_id = parsed
@@ -35,6 +35,6 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
         text, blocks = replies.history_blocks(
             page.application, page.events, page.step, page.more, older=True
         )
-        await respond(replace_original=True, text=text, blocks=blocks)
+        await respond_to_click(body, respond, replace_original=True, text=text, blocks=blocks)
 
     app.action(replies.OLDER_HISTORY)(older_history)

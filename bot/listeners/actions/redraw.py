@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 
 from bot.blocks.checklist import Fold, fold_from_blocks
+from bot.listeners.payloads import mapping, message_blocks, text
 from bot.surfaces import Surfaces
 
 
@@ -24,7 +25,7 @@ class Clicked:
 def clicked(body: dict[str, Any], recorded_channel: str | None, recorded_ts: str | None) -> Clicked:
     """Where the click came from, given where the application (one the clicker was
     authorized for) recorded its checklist message."""
-    container = body.get("container") or {}
+    container = mapping(body.get("container"))
     is_message = container.get("type") == "message"
     recorded = (
         is_message
@@ -33,12 +34,11 @@ def clicked(body: dict[str, Any], recorded_channel: str | None, recorded_ts: str
         and container.get("message_ts") == recorded_ts
         and container.get("channel_id") == recorded_channel
     )
-    blocks = (body.get("message") or {}).get("blocks") or []
     return Clicked(
-        fold=fold_from_blocks(blocks),
+        fold=fold_from_blocks(message_blocks(body)),
         on_home=container.get("type") == "view",
         recorded=recorded,
-        other_message=is_message and not recorded and bool(body.get("response_url")),
+        other_message=is_message and not recorded and bool(text(body.get("response_url"))),
     )
 
 

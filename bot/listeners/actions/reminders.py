@@ -10,12 +10,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.credentials import OFFER_MARK
+from bot.blocks.credentials import OFFER_MARK_ACTION
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
 from bot.followup import FollowUps
 from bot.listeners.actions.step_menu import step_modal
-from bot.listeners.payloads import action_target, actor_of, answering_refusals
+from bot.listeners.payloads import actor_of, answering_refusals, respond_to_click, step_target
 from bot.runtime import Runtime
 from bot.usecases import checklist, steps
 from bot.usecases.context import Deps
@@ -30,7 +30,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:
-        target = action_target(action)
+        target = step_target(action)
         if target is None:
             await ack()
             return
@@ -39,7 +39,9 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         await ack()  # once committed; then the message itself shows the answer
         number = (marked.outcome.changed or marked.outcome.unchanged)[0]
         label = step_label(marked.template, number)
-        await respond(replace_original=True, text=f"✅ You marked {label} done. Thank you!")
+        await respond_to_click(
+            body, respond, replace_original=True, text=f"✅ You marked {label} done. Thank you!"
+        )
         await followups.after_change(client, marked.followup)
 
     @answering_refusals
@@ -50,14 +52,16 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:
-        target = action_target(action)
+        target = step_target(action)
         if target is None:
             await ack()
             return
         application_id, step, _ = target
         snoozed = await steps.snooze(Deps(runtime, client), actor_of(body), application_id, step)
         await ack()
-        await respond(
+        await respond_to_click(
+            body,
+            respond,
             replace_original=True,
             text=f"😴 Snoozed {step_label(snoozed.template, snoozed.step)}: no reminder before "
             f"{snoozed.until:%Y-%m-%d %H:%M} UTC.",
@@ -73,7 +77,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         respond: AsyncRespond,
     ) -> None:
         await ack()
-        target = action_target(action)
+        target = step_target(action)
         if target is None:
             return
         application_id, step, _ = target
@@ -85,7 +89,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         with contextlib.suppress(SlackApiError):
             await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
 
-    for action_id in (REMINDER_MARK, OFFER_MARK):
+    for action_id in (REMINDER_MARK, OFFER_MARK_ACTION):
         app.action(action_id)(mark_done)
     app.action(REMINDER_SNOOZE)(snooze)
     app.action(REMINDER_REASSIGN)(reassign)

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.followup import FollowUps
-from bot.listeners.payloads import action_target, actor_of, answering_refusals
+from bot.listeners.payloads import actor_of, answering_refusals, step_target
 from bot.runtime import Runtime
 from bot.usecases import steps
 from bot.usecases.context import Deps
@@ -43,7 +43,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         respond: AsyncRespond,
     ) -> None:
         await ack()
-        target = action_target(action)
+        target = step_target(action)
         if target is None:
             return
         application_id, step, choice = target

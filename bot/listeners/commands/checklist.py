@@ -24,17 +24,7 @@ async def new(req: Request, command: cmd.NewApp) -> Reply:
 
 async def list_(req: Request, command: cmd.ListApps) -> Reply:
     found = await checklist.list_applications(req.deps, req.actor)
-    text = replies.application_list(
-        "Applications in this channel", found.here, found.done, found.totals
-    )
-    if found.elsewhere:
-        text += "\n\n" + replies.application_list(
-            "Yours in other channels (you own them or have steps)",
-            found.elsewhere,
-            found.done,
-            found.totals,
-        )
-    return Reply(text)
+    return Reply(replies.application_listing(found, command.page))
 
 
 async def status(req: Request, command: cmd.Status) -> Reply:

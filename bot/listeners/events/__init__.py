@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.followup import FollowUps
+from bot.listeners.payloads import text
 from bot.runtime import Runtime
 
 
@@ -15,12 +16,13 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
     async def app_home_opened(
         event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        if event.get("tab") != "home":
+        user = text(event.get("user"))
+        if event.get("tab") != "home" or not user:
             return
-        await followups.surfaces.publish_home(client, body.get("team_id", ""), event["user"])
+        await followups.surfaces.publish_home(client, text(body.get("team_id")), user)
 
     async def membership_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
-        runtime.directory.forget_channel(body.get("team_id", ""), event.get("channel", ""))
+        runtime.directory.forget_channel(text(body.get("team_id")), text(event.get("channel")))
 
     app.event("app_home_opened")(app_home_opened)
     app.event("member_joined_channel")(membership_changed)

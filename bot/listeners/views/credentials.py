@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alipay.signature import verify
 from bot.blocks import credentials as blocks
 from bot.followup import FollowUps
-from bot.listeners.payloads import actor_of
+from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.errors import Refusal
 from bot.usecases import credentials
@@ -26,7 +26,7 @@ def application_id_of(view: dict[str, Any]) -> int | None:
     """The application a form was opened for: a claim the use case checks."""
     try:
         return int(json.loads(view.get("private_metadata") or "")["application_id"])
-    except (ValueError, KeyError, TypeError, OverflowError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
         return None
 
 
@@ -34,6 +34,7 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
     async def credentials_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        view = submitted_view(view)
         entered = blocks.entered_credentials(view)
         # Every value is checked first, so one bad field changes nothing at all.
         problems = credentials.problems(entered)
@@ -70,6 +71,7 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
     async def diagnose_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
+        view = submitted_view(view)
         form = blocks.read_diagnosis(view)
         if isinstance(form, dict):
             await ack(response_action="errors", errors=form)

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import modals
 from bot.followup import FollowUps
-from bot.listeners.payloads import actor_of
+from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.due_dates import DueSpec
 from bot.services.errors import Refusal
@@ -45,9 +45,10 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
     async def submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        callback_id = view.get("callback_id")
-        field = FIELDS[callback_id]
-        context = modals.ModalContext.decode(view.get("private_metadata", ""))
+        view = submitted_view(view)
+        callback_id = view["callback_id"]
+        field = FIELDS[callback_id]  # Bolt routes only these here
+        context = modals.ModalContext.decode(view["private_metadata"])
         deps, actor = Deps(runtime, client), actor_of(body)
         try:
             if context is None:

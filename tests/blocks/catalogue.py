@@ -1,0 +1,347 @@
+"""Every payload the builders in bot/blocks/ produce, from one set of texts.
+
+`payloads(texts)` calls every builder (checklist, App Home, the step modals, the command's
+replies, credentials and diagnosis, help, and the rendering of every outbox kind) with
+applications, templates, notes, history and outbox messages made from `texts`, and returns
+what Slack would get: a message's top-level text and blocks, or a view. The limits test feeds
+it representative and extreme texts; the injection test feeds it hostile ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.blocks import credentials, home, modals, notifications, replies
+from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
+from bot.blocks.help import help_text
+from bot.checklists import Link, Phase, Step, Template
+from bot.command_parser.usage import USAGE_BY_NAME
+from bot.outbox_messages import KINDS, Message
+from bot.services.checklist import HISTORY_PAGE, MarkOutcome
+from bot.services.credentials import ENVIRONMENTS, FIELDS
+from bot.services.listing import Listing
+from bot.services.progress import Checklist, build_checklist
+from storage.models import Application, Event, StepState
+
+NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+TODAY = NOW.date()
+
+# The ids the bot is given, and so may mention: everything else must show as text.
+OWNER, ASSIGNEE, ACTOR, CONTACT = "UOWNER", "U01ABCDEFGHJKLMN", "UACTOR", "UCONTACT"
+USERS = frozenset({OWNER, ASSIGNEE, ACTOR, CONTACT})
+CHANNEL, CONTACTS_CHANNEL = "CPAY", "CCONTACTS"
+CHANNELS = frozenset({CHANNEL, CONTACTS_CHANNEL})
+
+# Fields of the outbox messages that hold ids, which the renderers turn into mentions.
+USER_FIELDS = {"recipient", "owner", "marked_by", "by", "assignee", "instead_of", "contacts"}
+CHANNEL_FIELDS = {"channel"}
+
+
+@dataclass(frozen=True)
+class Texts:
+    """What people and templates supply, and how much of everything there is."""
+
+    name: str = "Acme POS"  # application names
+    title: str = "Sign up and log in to the Developer Center"  # step titles, template titles
+    phase: str = "Integration preparation"  # phase titles
+    summary: str = "Register with a business email, then confirm it."  # a step's guide text
+    link_title: str = "Developer Center"
+    note: str = "waiting for IT"  # notes, history values, Slack's error codes…
+    value: str = "SANDBOX_5Y…3A2N"  # masked credentials, time zones, signature reasons…
+    url: str = "https://global.alipay.com/docs/ac/instore"  # template URLs
+    sizes: tuple[int, ...] = (5, 4, 5, 3, 2)  # steps per phase
+    applications: int = 3  # in a `/onboard list`, on the Home tab, in a digest
+    many: int = 2  # contacts, pilot steps, events of each kind…
+
+
+@dataclass(frozen=True)
+class Payload:
+    name: str
+    # "reply": an ack or an answer to one person, held to the 4,000 characters Slack advises;
+    # "message": posted or updated; "view": a modal or the Home tab.
+    surface: Literal["reply", "message", "view"]
+    text: str | None = None
+    blocks: tuple[dict, ...] = ()
+    view: dict | None = None
+
+
+def _blocks(blocks: list[Block]) -> tuple[dict, ...]:
+    return tuple(b.to_dict() for b in blocks)
+
+
+def _view(view: View) -> dict:
+    return view.to_dict()
+
+
+# ---- data --------------------------------------------------------------------------------------
+
+
+def template(texts: Texts) -> Template:
+    position = 0
+    phases = []
+    for p, size in enumerate(texts.sizes, start=1):
+        steps = []
+        for n in range(1, size + 1):
+            steps.append(
+                Step(
+                    number=f"{p}.{n}",
+                    phase=p,
+                    position=position,
+                    title=f"{texts.title} {p}.{n}",
+                    summary=texts.summary,
+                    links=tuple(Link(texts.link_title, texts.url) for _ in range(texts.many)),
+                    artifacts=("sandbox.client_id",) if position == 0 else (),
+                )
+            )
+            position += 1
+        phases.append(Phase(number=p, title=texts.phase, steps=tuple(steps)))
+    return Template(
+        key="catalogue", version=1, title=texts.title, guide_url=texts.url, phases=tuple(phases)
+    )
+
+
+def application(texts: Texts, app_id: int = 1, *, archived: bool = False) -> Application:
+    return Application(
+        id=app_id,
+        team_id="T1",
+        slug=f"app-{app_id}",
+        name=texts.name,
+        channel_id=CHANNEL,
+        owner_id=OWNER,
+        template_key="catalogue",
+        template_version=1,
+        created_at=NOW - timedelta(days=30),
+        archived_at=NOW if archived else None,
+        remind_after_days=2,
+        remind_start="09:00",
+        remind_end="18:00",
+        reminders_on=True,
+        contacts_channel_id=CONTACTS_CHANNEL,
+    )
+
+
+def checklist(texts: Texts, tmpl: Template, app: Application) -> Checklist:
+    """Half the steps done; every open step assigned, with a due date, some overdue."""
+    rows = []
+    half = len(tmpl.steps) // 2
+    for i, step in enumerate(tmpl.steps):
+        done = i < half
+        rows.append(
+            StepState(
+                application_id=app.id,
+                step=step.number,
+                position=step.position,
+                changed_at=NOW - timedelta(days=3),
+                done_at=NOW - timedelta(days=1) if done else None,
+                done_by=ACTOR if done else None,
+                assignee_id=None if done else ASSIGNEE,
+                due_on=None if done else TODAY + timedelta(days=i % 5 - 2),
+            )
+        )
+    notes = {s.number: texts.many for s in tmpl.steps}
+    return build_checklist(app, tmpl, rows, notes)
+
+
+USER_KINDS = ("assigned", "unassigned", "contact_added", "contact_removed")
+EVENT_KINDS = (
+    "created", "marked", "unmarked", "assigned", "unassigned", "due", "noted", "renamed",
+    "archived", "snoozed", "remind_after", "remind_hours", "reminders", "contact_added",
+    "contact_removed", "contacts_channel", "credential_set", "forced", "notification_verified",
+    "a_kind_added_later",
+)  # fmt: skip
+
+
+def events(texts: Texts, app: Application) -> list[Event]:
+    """History, newest first: every kind of event, with values people typed."""
+    found = []
+    for i, kind in enumerate(EVENT_KINDS * texts.many):
+        if kind in USER_KINDS:
+            old, new = ASSIGNEE, CONTACT
+        elif kind == "contacts_channel":
+            old, new = None, CONTACTS_CHANNEL
+        elif kind == "renamed":
+            old, new = texts.name, texts.name
+        else:
+            old, new = texts.value, texts.note
+        found.append(
+            Event(
+                id=1000 - i,
+                application_id=app.id,
+                step="1.1",
+                actor_id="alipay" if kind == "notification_verified" else ACTOR,
+                kind=kind,
+                old_value=old,
+                new_value=new,
+                created_at=NOW - timedelta(minutes=i),
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Ids:
+    """The ids an outbox message is given: a user's, a channel's, and Undeliverable's `to`
+    (the target as delivery mentions it)."""
+
+    user: str = ASSIGNEE
+    channel: str = CHANNEL
+    to: str = f"<@{ASSIGNEE}>"
+
+
+def message_of(cls: type, text_for: Callable[[str], str], many: int, ids: Ids = Ids()) -> Any:
+    """An outbox message (or a part of one) of class `cls`, every field filled from its type:
+    ids from `ids`, any other text from `text_for(field name)`."""
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for field in dataclasses.fields(cls):
+        values[field.name] = _value_of(field.name, hints[field.name], text_for, many, ids)
+    return cls(**values)
+
+
+def _value_of(name: str, hint: Any, text_for: Callable[[str], str], many: int, ids: Ids) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (types.UnionType, typing.Union):  # X | None: always the X, to show it
+        (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _value_of(name, inner, text_for, many, ids)
+    if origin is tuple:
+        inner = typing.get_args(hint)[0]
+        return tuple(_value_of(name, inner, text_for, many, ids) for _ in range(many))
+    if dataclasses.is_dataclass(hint):
+        return message_of(hint, text_for, many, ids)
+    if hint is str:
+        if name in USER_FIELDS:
+            return ids.user
+        if name in CHANNEL_FIELDS:
+            return ids.channel
+        if name == "to":
+            return ids.to
+        return text_for(name)
+    if hint is bool:
+        return True
+    if hint is int:
+        return many + 1
+    if hint is datetime:
+        return NOW
+    if hint is date:
+        return TODAY
+    raise TypeError(f"no value for {name}: {hint!r}")
+
+
+def outbox_messages(texts: Texts) -> list[Message]:
+    # Fields the renderers compare rather than show get a value they know.
+    known = {"step": "3.4", "reason": "overdue", "cadence": "weekly", "what": "reminder"}
+
+    def text_for(name: str) -> str:
+        if name in ("application", "slug"):
+            return texts.name
+        if name == "title":
+            return texts.title
+        if name == "error":
+            return texts.note
+        return known.get(name, texts.value)
+
+    return [message_of(cls, text_for, texts.many) for cls in KINDS.values()]
+
+
+# ---- every payload -----------------------------------------------------------------------------
+
+
+def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payload]:
+    """What every builder produces for `texts` (and these outbox `messages`, or ones made
+    from `texts`)."""
+    tmpl = template(texts)
+    app = application(texts)
+    shown = checklist(texts, tmpl, app)
+    step = tmpl.steps[0]
+    apps = [application(texts, i, archived=i % 3 == 0) for i in range(1, texts.applications + 1)]
+    found: list[Payload] = []
+
+    def reply(name: str, text: str, blocks: list[Block] | None = None) -> None:
+        found.append(Payload(name, "reply", text, _blocks(blocks or [])))
+
+    def view(name: str, built: View) -> None:
+        found.append(Payload(name, "view", view=_view(built)))
+
+    # The checklist: posted with chat.postMessage, or an ephemeral reply outside its channel.
+    everything = Fold.all(range(1, len(tmpl.phases) + 1), True)
+    for fold_name, fold in (("default", None), ("expanded", everything)):
+        reply(
+            f"checklist {fold_name}",
+            checklist_fallback_text(shown),
+            checklist_blocks(shown, TODAY, fold),
+        )
+    one_phase = checklist_blocks(shown, TODAY, phase=1)
+    reply("checklist phase 1", checklist_fallback_text(shown), one_phase)
+
+    # App Home: the person's steps across applications, and the applications.
+    checklists = [checklist(texts, tmpl, a) for a in apps]
+    assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
+    view("home", home.home_view(assigned, checklists, TODAY))
+
+    # The step menu's modals.
+    context = modals.ModalContext(application_id=app.id, step=step.number)
+    view("assign modal", modals.assign_modal(context, texts.name, step, ASSIGNEE))
+    view("due modal", modals.due_modal(context, texts.name, step, TODAY, texts.value))
+    view("note modal", modals.note_modal(context, texts.name, step))
+    view("guide modal", modals.guide_modal(texts.name, step, tmpl.guide_url))
+
+    # The command's replies.
+    numbers = [s.number for s in tmpl.steps]
+    outcome = MarkOutcome(
+        changed=numbers[:3], unchanged=numbers[3:5], open_before=numbers[:2], done_count=5,
+        total=len(numbers),
+    )  # fmt: skip
+    reply("marked", replies.marked(app, tmpl, outcome))
+    reply("unmarked", replies.unmarked(app, tmpl, outcome))
+    reply("created", replies.created(app, tmpl))
+    reply("renamed", replies.renamed(texts.name, texts.name, app.slug))
+    half = len(apps) // 2
+    listing = Listing(
+        here=apps[:half],
+        elsewhere=apps[half:],
+        done={a.id: 3 for a in apps},
+        totals={a.id: len(tmpl.steps) for a in apps},
+    )
+    for page in range(1, len(replies.list_pages(listing)) + 2):  # and one past the last
+        reply(f"list page {page}", replies.application_listing(listing, page))
+    reply("list of none", replies.application_listing(Listing([], [], {}, {}), 1))
+    # Two pages of history, as the use case pages it.
+    history = events(texts, app)
+    for step_ref, older, page in ((None, False, 0), ("1.1", True, 1)):
+        shown_events = history[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
+        text, blocks = replies.history_blocks(app, shown_events, step_ref, True, older)
+        reply(f"history page {page + 1}", text, blocks)
+    reply("no history", replies.history(app, [], None))
+    reply("due set", replies.due_set(tmpl, step.number, TODAY, texts.value))
+    reply("due cleared", replies.due_set(tmpl, step.number, None, texts.value))
+    reply("reminder settings", replies.reminder_settings(app))
+    reply("contacts", replies.contacts(app, [CONTACT] * texts.many))
+
+    # Credentials and signature diagnosis.
+    rows = [(env, field, texts.value) for env in ENVIRONMENTS for field in FIELDS]
+    reply("creds show", credentials.shown(app, rows))
+    text, blocks = credentials.saved_many(app, tmpl, rows, numbers[: texts.many + 1])
+    reply("creds saved", text, blocks)
+    view("credentials modal", credentials.credentials_modal(app, rows, '{"application_id":1}'))
+    view("diagnose modal", credentials.diagnose_modal(app, '{"application_id":1}'))
+    view("diagnosis invalid", credentials.diagnosis(False, texts.value, texts.note))
+    view("diagnosis valid", credentials.diagnosis(True, "", texts.note))
+
+    # Help: fixed text, but it shows syntax like `<slug>` that must not become links.
+    for topic in (None, *USAGE_BY_NAME):
+        reply(f"help {topic}", help_text(topic))
+
+    # Every outbox kind, as delivery posts it.
+    for message in messages if messages is not None else outbox_messages(texts):
+        text, blocks = notifications.render(message)
+        found.append(Payload(f"outbox {message.KIND}", "message", text, _blocks(blocks)))
+    return found
