@@ -29,6 +29,7 @@ AppRef = int | str | None
 # Database ids are 64-bit; a larger number in a forged payload names nothing.
 _MAX_ID = 2**63 - 1
 GONE = "This checklist's application was deleted, so there is nothing to change."
+SLUGS_SHOWN = 10  # of a channel's applications named in a refusal, which stays short
 NOT_YOURS = "Only members of this checklist's channel can see or change it; join the channel first."
 
 
@@ -61,7 +62,9 @@ async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
             "`/onboard new &lt;name&gt;`, or name one with `--app &lt;slug&gt;`."
         )
     if len(in_channel) > 1:
-        slugs = ", ".join(f"`{a.slug}`" for a in in_channel)
+        slugs = ", ".join(f"`{a.slug}`" for a in in_channel[:SLUGS_SHOWN])
+        if len(in_channel) > SLUGS_SHOWN:
+            slugs += f" and {len(in_channel) - SLUGS_SHOWN} more (`/onboard list`)"
         raise Refusal(
             f"This channel has {len(in_channel)} applications ({slugs}); add `--app &lt;slug&gt;`."
         )

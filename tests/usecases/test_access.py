@@ -93,6 +93,21 @@ async def test_a_channel_with_two_applications_needs_a_slug(
     assert (await access.find(deps, owner, "acme-pos-2")).id == second.id
 
 
+async def test_a_channel_with_many_applications_names_ten_and_counts_the_rest(
+    deps: Deps, owner: Actor, application: Application
+) -> None:
+    """With 250 applications in a channel, the refusal stays short (Slack advises at most
+    4,000 characters): ten slugs, then how many more and where to see them."""
+    for n in range(2, 251):
+        await checklist.create(deps, owner, f"Acme POS {n}")
+    with pytest.raises(Refusal) as refused:
+        await access.find(deps, owner, None)
+    message = refused.value.message
+    assert "This channel has 250 applications" in message
+    assert message.count("`acme-pos") == 10 and "and 240 more (`/onboard list`)" in message
+    assert len(message) < 600
+
+
 async def test_owner_only_actions_refuse_members_and_admit_admins(
     deps: Deps, slack: SlackStub, member: Actor, application: Application
 ) -> None:
