@@ -11,8 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 class RedactSecrets(logging.Filter):
@@ -36,6 +40,10 @@ def _configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":
         # Alembic narrates every upgrade at INFO; only its warnings are news to an operator.
         logging.getLogger("alembic").setLevel(logging.WARNING)
+    if settings.log_level != "DEBUG":
+        # APScheduler logs "Running job …" and "executed successfully" every minute at INFO;
+        # our own line (bot/scheduler.py) says when a pass did something.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # slack_sdk logs whole API responses (tokens included) at DEBUG: never let it.
     logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
     for handler in logging.getLogger().handlers:
@@ -98,6 +106,10 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         runtime = await open_runtime(settings)
         try:
             runner = PassRunner.create(runtime, clients_for(settings, runtime))
+            if args.dry_run:
+                plan = await runner.plan_pass(now)
+                lines = [f"dry run as of {now.isoformat()}: {plan}"]
+                return "\n".join(lines + [f"  {p}" for p in plan.planned])
             report = await runner.run_pass(now)
             return f"pass as of {now.isoformat()}: {report}"
         finally:
@@ -105,6 +117,50 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
 
     print(asyncio.run(run()))
     return 0
+
+
+def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import open_runtime
+
+    if not settings.oauth:
+        # One workspace: the one the bot token belongs to, as Slack says.
+        from bot.app import check_token
+
+        settings.require_token()
+        identity = asyncio.run(check_token(settings))
+        teams = [(identity.team_id or "", identity.team or "")]
+    else:
+        check_storage(settings)
+
+        async def run() -> list[tuple[str, str]]:
+            runtime = await open_runtime(settings)
+            try:
+                return await _installed_teams(runtime)
+            finally:
+                await runtime.close()
+
+        teams = asyncio.run(run())
+    if not teams:
+        print("no workspace has installed the app yet (see /slack/install)", file=sys.stderr)
+    for team_id, name in teams:
+        print(f"{team_id}\t{name}")
+    return 0
+
+
+async def _installed_teams(runtime: Runtime) -> list[tuple[str, str]]:
+    """Each workspace with a bot token installed (OAuth), with its latest name."""
+    from sqlalchemy import select
+
+    from storage.models import SLACK_INSTALLATIONS as table
+
+    query = select(table.c.team_id, table.c.team_name).order_by(table.c.installed_at)
+    teams: dict[str, str] = {}
+    async with runtime.threaded_engine.connect() as connection:
+        for team_id, name in await connection.execute(
+            query.where(table.c.team_id.is_not(None), table.c.bot_token.is_not(None))
+        ):
+            teams[team_id] = name or ""  # the latest install's name
+    return sorted(teams.items())
 
 
 def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
@@ -255,10 +311,23 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed package's version (pyproject.toml, as pip recorded it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("onboard")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="onboard-bot",
         description="Onboard: the Alipay integration checklist, in Slack.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()}", help="print the version"
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
@@ -283,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tick.add_argument(
         "--now", help="ISO-8601 time to run the pass as of (default: now; UTC if no zone)"
+    )
+    tick.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what the pass would send, one line each, without claiming, sending or "
+        "writing anything",
     )
     tick.set_defaults(handler=cmd_tick)
 
@@ -320,12 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
             )
             action.set_defaults(handler=cmd_signature_verify)
         else:
-            action.add_argument("--private-key-file", required=True)
-            action.add_argument("--passphrase-env", metavar="VAR")
+            action.add_argument(
+                "--private-key-file", required=True, help="the merchant's private key (PEM)"
+            )
+            action.add_argument(
+                "--passphrase-env", metavar="VAR", help="read the key's passphrase from VAR"
+            )
             action.set_defaults(handler=cmd_signature_sign)
         action.add_argument("--method", required=True, help="HTTP method, e.g. POST")
         action.add_argument("--path", required=True, help="e.g. /ams/api/v1/payments/pay")
-        action.add_argument("--client-id", required=True)
+        action.add_argument("--client-id", required=True, help="the Alipay client ID")
         action.add_argument("--request-time", required=True, help="the request-time header")
         action.add_argument("--body-file", help="the body (default: standard input)")
 
@@ -345,16 +424,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("slug", help="the application's slug, as `/onboard list` shows it")
     export.add_argument("--team", required=True, help="the Slack team (workspace) ID, T…")
-    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument(
+        "--format",
+        choices=("csv", "json"),
+        default="csv",
+        help="csv (two files: checklist and history) or json (one); default csv",
+    )
     export.add_argument(
         "-o", "--output", default=".", help="directory to write to, or - for standard output"
     )
     export.set_defaults(handler=cmd_export)
+
+    verbs.add_parser(
+        "teams",
+        help="list the workspaces the app is installed in, with their ids (for export --team)",
+        description="List the Slack workspaces (team id, then name) the app serves: with OAuth "
+        "those installed, else the one SLACK_BOT_TOKEN belongs to, as Slack's auth.test says.",
+    ).set_defaults(handler=cmd_teams)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):
+        # No verb: the whole help rather than argparse's one-line "arguments are required",
+        # on stderr with exit status 2 like every other usage error, so a script whose verb
+        # came out empty still fails.
+        parser.print_help(sys.stderr)
+        return 2
+    args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace, Settings], int] = args.handler
     try:
         settings = load_settings()

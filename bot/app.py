@@ -54,6 +54,18 @@ class WithoutRequestBodies(logging.Filter):
         return True
 
 
+class WithoutUnusedTokenWarning(logging.Filter):
+    """Bolt's AsyncApp reads SLACK_BOT_TOKEN from the environment when given no `token`, and
+    then, having been given a `client` too, warns at every start that "`token` will be
+    unused" (checked with slack-bolt 1.30.0). Requests are authorized from the bot's identity
+    or the installations, never from that token: the warning is noise, so it goes."""
+
+    UNUSED = "As you gave `client` as well, `token` will be unused."
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != self.UNUSED
+
+
 def build_client(
     settings: Settings, session: aiohttp.ClientSession | None = None, *, with_token: bool = True
 ) -> AsyncWebClient:
@@ -102,8 +114,9 @@ def build_app(
         extra["authorize"] = authorize
     bolt_logger = logging.getLogger(BOLT_LOGGER)
     # Bolt gives each of its parts a logger of its own with the filters of this one.
-    if not any(isinstance(f, WithoutRequestBodies) for f in bolt_logger.filters):
-        bolt_logger.addFilter(WithoutRequestBodies())
+    for kind in (WithoutRequestBodies, WithoutUnusedTokenWarning):
+        if not any(isinstance(f, kind) for f in bolt_logger.filters):
+            bolt_logger.addFilter(kind())
     app = AsyncApp(
         client=client or build_client(settings),
         signing_secret=secret.get_secret_value() if secret else "",

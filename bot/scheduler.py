@@ -19,14 +19,19 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import ChannelPacer, ClientFor, Deliverer, DeliveryReport
 from bot.runtime import Runtime
 from bot.services import digests, reminders
+from bot.services.digests import PreparedDigest
 from bot.services.reminders import StepWatch
 from bot.slack_directory import MembershipUnknown
 from storage import outbox
 from storage import repositories as repo
+from storage.models import OutboxMessage
+from storage.outbox import NewMessage
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +49,47 @@ class PassReport:
     def __str__(self) -> str:
         d = self.delivery
         return (
-            f"planned {self.planned}, newly claimed {self.claimed}; "
-            f"sent {d.sent}, to retry {d.retried}, failed {d.failed}"
+            f"planned {_messages(self.planned)}, {self.claimed} of them new; "
+            f"sent {d.sent}, will retry {d.retried}, failed {d.failed}"
+        )
+
+    @property
+    def did_something(self) -> bool:
+        """Whether the pass queued or sent anything (or tried to): worth a log line."""
+        d = self.delivery
+        return bool(self.claimed or d.sent or d.retried or d.failed)
+
+
+def _messages(count: int) -> str:
+    return f"{count} message" if count == 1 else f"{count} messages"
+
+
+@dataclass
+class PlannedMessage:
+    """What a pass would queue, and whether the outbox has it already (then it is not sent
+    again)."""
+
+    message: NewMessage
+    new: bool
+
+    def __str__(self) -> str:
+        m = self.message
+        step = f" step {m.step}" if m.step else ""
+        state = "would send" if self.new else "already queued"
+        return f"{state}: {m.kind} to {m.target} in {m.team_id}{step}"
+
+
+@dataclass
+class DryRun:
+    """What a pass as of `now` would send, planned without claiming, sending or writing."""
+
+    planned: list[PlannedMessage]
+
+    def __str__(self) -> str:
+        new = sum(p.new for p in self.planned)
+        return (
+            f"would plan {_messages(len(self.planned))}, {new} of them new; "
+            "dry run: nothing claimed, sent or written"
         )
 
 
@@ -70,7 +114,22 @@ class PassRunner:
         async with self._running:
             return
 
-    async def _run_pass(self, now: datetime) -> PassReport:
+    async def plan_pass(self, now: datetime) -> DryRun:
+        """`tick --dry-run`: the messages a pass as of `now` would queue, each marked new or
+        already in the outbox. Reads only: nothing is claimed, sent or written (Slack is
+        asked who is in channels and where people live, as a pass does)."""
+        async with self._running:
+            watches, prepared, zone_of = await self._look_up(now)
+            async with self.runtime.long_reads() as session:
+                messages = await self._plan(session, watches, prepared, zone_of, now)
+                queued = await _queued_keys(session, [m.dedupe_key for m in messages])
+        return DryRun([PlannedMessage(m, m.dedupe_key not in queued) for m in messages])
+
+    async def _look_up(
+        self, now: datetime
+    ) -> tuple[list[StepWatch], list[PreparedDigest], Callable[[StepWatch], ZoneInfo | None]]:
+        """What a pass reads before it plans: the steps to watch (with who is reminded) and
+        the digests due, from the database; channel members and time zones, from Slack."""
         async with self.runtime.long_reads() as session:
             watches = await reminders.candidates(session, now)
             prepared = await digests.prepare(session, now)
@@ -78,11 +137,23 @@ class PassRunner:
         # whether a step's assignee or its owner is reminded is known only once both answer.
         members, zones = await asyncio.gather(self._members(watches), self._zones(watches))
         watches = reminders.to_members(watches, members)
+        return watches, prepared, lambda w: zones.get((w.team_id, w.recipient))
+
+    @staticmethod
+    async def _plan(
+        session: AsyncSession,
+        watches: list[StepWatch],
+        prepared: list[PreparedDigest],
+        zone_of: Callable[[StepWatch], ZoneInfo | None],
+        now: datetime,
+    ) -> list[NewMessage]:
+        messages = await reminders.plan(session, watches, zone_of, now)
+        return messages + [p.message for p in prepared if p.message is not None]
+
+    async def _run_pass(self, now: datetime) -> PassReport:
+        watches, prepared, zone_of = await self._look_up(now)
         async with self.runtime.writes.begin() as session:
-            messages = await reminders.plan(
-                session, watches, lambda w: zones.get((w.team_id, w.recipient)), now
-            )
-            messages += [p.message for p in prepared if p.message is not None]
+            messages = await self._plan(session, watches, prepared, zone_of, now)
             claimed = await outbox.enqueue(session, messages, now)
             await digests.record_claimed(session, prepared)
             # Slack retries an event within minutes; a day of event ids is plenty to dedupe.
@@ -138,6 +209,18 @@ class PassRunner:
         return dict(await asyncio.gather(*(zone(t, u) for t, u in people)))
 
 
+async def _queued_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    """Which of these dedupe keys the outbox holds already (a pass would not queue them)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(chunk))
+        )
+        found.update(rows)
+    return found
+
+
 def single_workspace(client: AsyncWebClient) -> ClientFor:
     """Every team is served with the one bot token."""
 
@@ -150,10 +233,17 @@ def single_workspace(client: AsyncWebClient) -> ClientFor:
 def start_scheduler(runner: PassRunner, clock=lambda: datetime.now(UTC)) -> AsyncIOScheduler:
     """APScheduler in the running loop: a pass every minute, never two at once here."""
 
+    first = True
+
     async def scheduled_pass() -> None:
+        nonlocal first
         try:
             report = await runner.run_pass(clock())
-            logger.info("scheduler pass: %s", report)
+            # A pass a minute that did nothing is not news (APScheduler's own INFO lines are
+            # turned down in bot/__main__.py); the first one after start is, once.
+            if report.did_something or first:
+                logger.info("%sscheduler pass: %s", "first " if first else "", report)
+            first = False
         except Exception:
             logger.exception("scheduler pass failed; the next one retries")
         except asyncio.CancelledError:

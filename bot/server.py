@@ -313,6 +313,13 @@ def _settle_garbage_collector() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
 
 
+def _bound_port(runner: web.AppRunner, configured: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return configured
+
+
 async def serve(settings: Settings) -> None:
     identity = None if settings.oauth else await check_token(settings)
     runtime = await open_runtime(settings)
@@ -331,15 +338,17 @@ async def serve(settings: Settings) -> None:
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
+        # PORT=0 lets the system choose: log the port actually bound.
+        port = _bound_port(runner, settings.port)
         scheduler = start_scheduler(passes)
         handler = None
         if settings.socket_mode:
             assert settings.slack_app_token is not None
             handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
             await handler.connect_async()
-            logger.info("connected to Slack in Socket Mode; health check on port %d", settings.port)
+            logger.info("connected to Slack in Socket Mode; health check on port %d", port)
         else:
-            logger.info("listening on http://%s:%d%s", settings.host, settings.port, EVENTS_PATH)
+            logger.info("listening on http://%s:%d%s", settings.host, port, EVENTS_PATH)
         await stop.wait()
         scheduler.shutdown(wait=False)
         await passes.wait_idle()

@@ -93,6 +93,9 @@ class Application(Base):
     remind_start: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
     remind_end: Mapped[str] = mapped_column(String(5), default="18:00", server_default="18:00")
     reminders_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Whose public holidays are not working days (`remind holidays CN`): a country code the
+    # `holidays` package knows, or None for weekends only.
+    remind_holidays: Mapped[str | None] = mapped_column(String(8), default=None)
     # Where the business-start announcement goes; without it each contact gets a DM.
     contacts_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
 

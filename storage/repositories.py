@@ -355,6 +355,7 @@ async def reminder_candidates(
             Application.remind_after_days,
             Application.remind_start,
             Application.remind_end,
+            Application.remind_holidays,
             s.step,
             s.done_at,
             s.assignee_id,

@@ -161,7 +161,7 @@ def sent_in(lines: list[str]) -> list[tuple[int, int]]:
     """(newly claimed, sent) from each tick's line."""
     found = []
     for line in lines:
-        claimed = int(line.split("newly claimed ")[1].split(";")[0])
+        claimed = int(line.split(", ")[1].split(" of them new;")[0])
         sent = int(line.split("; sent ")[1].split(",")[0])
         found.append((claimed, sent))
     return found

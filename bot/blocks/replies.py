@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -13,6 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -31,6 +33,9 @@ MAX_SECTION_TEXT = 3000
 MAX_NAME_TEXT = 100
 MAX_TITLE_TEXT = 200
 MAX_VALUE_TEXT = 80  # a value in a history line: an old or new name, a note, a time zone
+
+
+_UTC = ZoneInfo("UTC")
 
 
 def app_label(application: Application) -> str:
@@ -80,9 +85,10 @@ def unmarked(application: Application, template: Template, outcome: MarkOutcome)
 
 
 def created(application: Application, template: Template) -> str:
+    steps = counted(len(template.steps), "step")
     return (
         f"Created {app_label(application)} in {channel_mention(application.channel_id)} from "
-        f"the {user_text(template.title, MAX_TITLE_TEXT)} guide ({len(template.steps)} steps). "
+        f"the {user_text(template.title, MAX_TITLE_TEXT)} guide ({steps}). "
         f"You own it. Next: `/onboard status` to see the checklist, "
         f"`/onboard mark 1.1` when the first step is done."
     )
@@ -184,9 +190,10 @@ _EVENT_VERBS = {
     "renamed": "renamed it from {old} to {new}",
     "archived": "archived the application",
     "snoozed": "snoozed reminders for {step} until {new}",
-    "remind_after": "set reminders after {new} working days (was {old})",
+    "remind_after": "set reminders after {new} (was {old})",
     "remind_hours": "set reminder hours to {new} (was {old})",
     "reminders": "turned reminders {new}",
+    "remind_holidays": "set public holidays to {new} (was {old})",
     "contact_added": "added {new} as an Alipay contact",
     "contact_removed": "removed {old} from the Alipay contacts",
     "contacts_channel": "set the contacts channel to {new}",
@@ -230,10 +237,16 @@ def parse_older_value(value: str) -> tuple[int, str | None, int] | None:
 
 
 def history_blocks(
-    application: Application, events: Sequence[Event], step: str | None, more: bool, older: bool
+    application: Application,
+    events: Sequence[Event],
+    step: str | None,
+    more: bool,
+    older: bool,
+    zone: tzinfo = _UTC,
 ) -> tuple[str, list[Block]]:
-    """The history text, with an *Older* button while there is more."""
-    text = history(application, events, step, older)
+    """The history text, times in the reader's `zone`, with an *Older* button while there is
+    more."""
+    text = history(application, events, step, older, zone)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=part)) for part in _sections(text.split("\n"))
     ]
@@ -254,7 +267,11 @@ def history_blocks(
 
 
 def history(
-    application: Application, events: Sequence[Event], step: str | None, older: bool = False
+    application: Application,
+    events: Sequence[Event],
+    step: str | None,
+    older: bool = False,
+    zone: tzinfo = _UTC,
 ) -> str:
     scope = f"step {escape_mrkdwn(step)} of " if step else ""
     if not events:
@@ -271,11 +288,34 @@ def history(
             new = new or "no date (cleared)"
         elif e.kind == "noted":
             new = f"“{new}”"
+        elif e.kind == "remind_after":
+            old, new = _working_days(e.old_value), _working_days(e.new_value)
+        elif e.kind == "remind_holidays":
+            old, new = old or "none", new or "none"
         verb = _EVENT_VERBS.get(e.kind, escape_mrkdwn(e.kind) + " {step}")
         text = verb.format(step=escape_mrkdwn(e.step or ""), old=old, new=new)
-        when = e.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        when = _when(e.created_at, zone)
         lines.append(f"• {when}: {_actor(e.actor_id)} {text}")
     return "\n".join(lines)
+
+
+def _working_days(value: str | None) -> str:
+    """A recorded number of working days: "1 working day", "2 working days"."""
+    if value is not None and value.isascii() and value.isdigit() and len(value) <= 6:
+        return counted(int(value), "working day")
+    return _value(value)
+
+
+def _when(moment: datetime, zone: tzinfo) -> str:
+    """A time as the reader reads it: in their zone, with its abbreviation ("CST", "PDT")
+    or, where the zone has only an offset for one ("+08"), its name ("Asia/Singapore")."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_UTC)
+    local = moment.astimezone(zone)
+    name = local.tzname() or ""
+    if not name or name[0] in "+-":
+        name = str(zone)
+    return f"{local:%Y-%m-%d %H:%M} {escape_mrkdwn(name)}"
 
 
 def _value(value: str | None) -> str:
@@ -310,11 +350,22 @@ def reminder_settings(application: Application) -> str:
             "`/onboard remind on` turns them back on."
         )
     days = application.remind_after_days
+    if application.remind_holidays:
+        region = escape_mrkdwn(application.remind_holidays)
+        holidays = (
+            f" Public holidays in {region} are not working days"
+            " (`/onboard remind holidays off` to count them)."
+        )
+    else:
+        holidays = (
+            " Public holidays count as working days; `/onboard remind holidays CN` (or another"
+            " country code) skips a country's."
+        )
     return (
         f"Reminders for {app_label(application)} are on: a step counts as stalled after {days} "
         f"working day{'s' * (days != 1)} without progress, and people are reminded between "
         f"{application.remind_start} and {application.remind_end}, Monday to Friday, in their "
-        "own time zone."
+        f"own time zone.{holidays}"
     )
 
 

@@ -14,6 +14,7 @@ there are, and their usage lines, is the table in `usage`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
 from bot.command_parser import checklist, credentials, settings
@@ -159,6 +160,13 @@ def _is_creds(text: str) -> bool:
     return head is not None and len(head.group()) <= 10 and normalize(head.group()) == "creds"
 
 
+def _did_you_mean(name: str) -> str:
+    """A suggestion of the subcommand closest to a mistyped one (`mrak`: `mark`), if any."""
+    started = [known for known in _PARSERS if len(name) >= 3 and known.startswith(name)]
+    close = started if len(started) == 1 else difflib.get_close_matches(name, _PARSERS, n=1)
+    return f" Did you mean `{close[0]}`?" if close else ""
+
+
 def _parse(text: str) -> Command:
     if not isinstance(text, str):
         raise Invalid(_INTERNAL_ERROR)
@@ -180,7 +188,7 @@ def _parse(text: str) -> Command:
     parser = _PARSERS.get(name)
     if parser is None:
         raise Invalid(
-            f"{quote(head.text)} is not a subcommand. The subcommands are {subcommand_list()};"
-            " `/onboard help` says what each does."
+            f"{quote(head.text)} is not a subcommand.{_did_you_mean(name)}"
+            f" The subcommands are {subcommand_list()}; `/onboard help` says what each does."
         )
     return parser(Args(name=name, text=text, tokens=rest))

@@ -97,10 +97,11 @@ class History:
 
 @dataclass(frozen=True, slots=True)
 class Remind:
-    action: Literal["show", "after", "hours", "off", "on"]
+    action: Literal["show", "after", "hours", "off", "on", "holidays"]
     after_days: int | None = None  # "after": working days without progress, 1..30
     start: time | None = None  # "hours": local start of the working day
     end: time | None = None  # "hours": local end, after start; `24:00` is END_OF_DAY
+    holidays: str | None = None  # "holidays": a country code like "CN", or None for none
     app: str | None = None
 
 

@@ -40,6 +40,15 @@ def parse_remind(args: Args) -> Command:
     if action == "hours":
         start, end = values.working_hours(rest)
         return Remind("hours", start=start, end=end, app=options.app)
+    if action in ("holidays", "holiday"):
+        if not rest:
+            raise Invalid(
+                "Whose public holidays? Give a country code, e.g. `/onboard remind holidays CN`"
+                f" ({values.HOLIDAY_EXAMPLES}), or `remind holidays off` to count none."
+            )
+        no_more(args, rest[1:], "one country code after `holidays`")
+        region = values.holiday_region(rest[0])
+        return Remind("holidays", holidays=region, app=options.app)
     typed = normalized(positional)
     if values.WORKING_DAYS.fullmatch(typed):
         hint = " For working days, say `after` first: `/onboard remind after 2d`."
@@ -50,6 +59,7 @@ def parse_remind(args: Args) -> Command:
     raise Invalid(
         f"{quote(first.text)} is not a `remind` setting. Use `after 2d` (working days without"
         " progress before a reminder), `hours 09:00-18:00` (when reminders may arrive),"
+        " `holidays CN` (whose public holidays are not working days),"
         f" `off` or `on`, or nothing to see the settings.{hint}"
     )
 

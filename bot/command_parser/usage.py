@@ -40,10 +40,11 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ("/onboard note <step> <text>", "add a note to a step, e.g. `note 1.5 waiting for IT`"),
     ("/onboard history [step]", "recent changes to the application, or to one step"),
     (
-        "/onboard remind [after <days>|hours <start>-<end>|off|on]",
+        "/onboard remind [after <days>|hours <start>-<end>|holidays <country>|off|on]",
         "reminders about stalled steps: `remind after 2d` (working days without progress),"
-        " `remind hours 09:00-18:00` (in each person's time zone), `remind off` or `remind on`;"
-        " alone, the current settings",
+        " `remind hours 09:00-18:00` (in each person's time zone), `remind holidays CN`"
+        " (that country's public holidays are not working days; `holidays off` to clear),"
+        " `remind off` or `remind on`; alone, the current settings",
     ),
     (
         "/onboard digest [daily <time>|weekly <day> <time>|off|tz <zone>]",

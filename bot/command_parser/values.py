@@ -23,6 +23,7 @@ from bot.command_parser.tokens import (
     strip_quotes,
     typed,
 )
+from bot.services.calendar import holiday_regions
 from bot.services.due_dates import DueSpec
 
 # --- Steps and due dates ------------------------------------------------------------------------
@@ -107,6 +108,26 @@ def clean_name(raw: str) -> str:
         if ch.isspace() or (unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _INVISIBLE)
     )
     return " ".join(text.split())
+
+
+# --- Public holidays -----------------------------------------------------------------------------
+
+HOLIDAY_EXAMPLES = "`CN`, `HK`, `SG`, `MY`, `TH`, `US`, `GB`"
+
+
+def holiday_region(token: Token) -> str | None:
+    """A country code the `holidays` package knows, upper case; None for `off` or `none`."""
+    word = normalize(token.text)
+    if word in ("off", "none", "clear"):
+        return None
+    code = word.upper()
+    if code in holiday_regions():
+        return code
+    raise Invalid(
+        f"{quote(token.text)} is not a country whose public holidays I know. Use a two-letter"
+        f" country code such as {HOLIDAY_EXAMPLES}, or `off` to count no public holidays:"
+        " `/onboard remind holidays CN`."
+    )
 
 
 # --- Working days and hours, times of day -------------------------------------------------------

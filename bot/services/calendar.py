@@ -5,15 +5,23 @@ Pure functions of `now`: nothing here reads the clock.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 SATURDAY = 5
 
+# Public holidays: any container of dates (a HolidayCalendar, a set). None: weekends only.
+Holidays = Container[date]
 
-def is_working_day(moment: datetime) -> bool:
-    return moment.weekday() < SATURDAY
+
+def is_working_day(moment: datetime, holidays: Holidays | None = None) -> bool:
+    """Monday to Friday, and not one of `holidays` (by `moment`'s own calendar date)."""
+    if moment.weekday() >= SATURDAY:
+        return False
+    return holidays is None or moment.date() not in holidays
 
 
 def parse_hhmm(text: str) -> time:
@@ -36,30 +44,90 @@ class WorkingHours:
     def parse(start: str, end: str) -> WorkingHours:
         return WorkingHours(parse_hhmm(start), parse_hhmm(end))
 
-    def contains(self, local: datetime) -> bool:
-        """Monday to Friday, from start up to (not including) end, in the local zone."""
-        return is_working_day(local) and self.start <= local.time() < self.end
+    def contains(self, local: datetime, holidays: Holidays | None = None) -> bool:
+        """Monday to Friday except `holidays`, from start up to (not including) end, in the
+        local zone."""
+        return is_working_day(local, holidays) and self.start <= local.time() < self.end
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`start` moved on by `days` working days (weekends skipped), same time of day."""
+def add_working_days(start: datetime, days: int, holidays: Holidays | None = None) -> datetime:
+    """`start` moved on by `days` working days (weekends and `holidays` skipped), same time
+    of day."""
     moment = start
     counted = 0
     while counted < days:
         moment += timedelta(days=1)
-        if is_working_day(moment):
+        if is_working_day(moment, holidays):
             counted += 1
     return moment
 
 
-def working_days_between(start: datetime, end: datetime) -> int:
+def working_days_between(start: datetime, end: datetime, holidays: Holidays | None = None) -> int:
     """Whole working days from `start` to `end` (both in one zone): how long something waited."""
     days = 0
     moment = start + timedelta(days=1)
     while moment <= end:
-        days += is_working_day(moment)
+        days += is_working_day(moment, holidays)
         moment += timedelta(days=1)
     return days
+
+
+# ---- public holidays ----------------------------------------------------------------------------
+
+
+@cache
+def holiday_regions() -> frozenset[str]:
+    """The country codes the `holidays` package knows (ISO 3166-1 alpha-2, upper case)."""
+    import holidays  # imported on first use: the package is large
+
+    return frozenset(holidays.list_supported_countries())
+
+
+class HolidayCalendar:
+    """A country's public holidays as a container of dates, each year's read from the
+    `holidays` package once, when first asked about. Build one per country per pass (see
+    `HolidayCalendars`), not one per step."""
+
+    __slots__ = ("_years", "region")
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._years: dict[int, frozenset[date]] = {}
+
+    def _year(self, year: int) -> frozenset[date]:
+        found = self._years.get(year)
+        if found is None:
+            import holidays
+
+            found = frozenset(holidays.country_holidays(self.region, years=year))
+            self._years[year] = found
+        return found
+
+    def __contains__(self, day: object) -> bool:
+        """Whether `day` (a date; a datetime counts by its date) is a public holiday."""
+        if isinstance(day, datetime):
+            day = day.date()
+        elif not isinstance(day, date):
+            return False
+        year = self._years.get(day.year)
+        if year is None:
+            year = self._year(day.year)
+        return day in year
+
+
+class HolidayCalendars:
+    """One HolidayCalendar per region, made when first asked for: a pass's cache."""
+
+    def __init__(self) -> None:
+        self._by_region: dict[str, HolidayCalendar] = {}
+
+    def get(self, region: str | None) -> HolidayCalendar | None:
+        if not region:
+            return None
+        found = self._by_region.get(region)
+        if found is None:
+            found = self._by_region[region] = HolidayCalendar(region)
+        return found
 
 
 # ---- digests --------------------------------------------------------------------------------

@@ -15,7 +15,12 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox_messages import Digest, DigestSection, DoneStep, NextStep, PhaseCount, WaitingStep
-from bot.services.calendar import add_working_days, latest_occurrence, parse_hhmm
+from bot.services.calendar import (
+    HolidayCalendars,
+    add_working_days,
+    latest_occurrence,
+    parse_hhmm,
+)
 from bot.services.checklist import template_for
 from bot.services.progress import build_checklist
 from bot.services.reminders import waiting_since
@@ -117,9 +122,10 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     """Digests due now, with their content. Read-only: `record_claimed` marks them taken,
     in the transaction that enqueues them."""
     prepared = []
+    calendars = HolidayCalendars()  # one per region for the whole pass
     for digest in due(await repo.active_digest_schedules(session), now):
         schedule = digest.schedule
-        content = await report(session, digest, now)
+        content = await report(session, digest, now, calendars)
         # A channel whose applications are all archived gets nothing; the occurrence is
         # still claimed, so it does not fire later.
         message = (
@@ -151,8 +157,15 @@ async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDiges
         )
 
 
-async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> Digest:
-    """What the channel's applications did since the last digest, and what waits."""
+async def report(
+    session: AsyncSession,
+    digest: DueDigest,
+    now: datetime,
+    calendars: HolidayCalendars | None = None,
+) -> Digest:
+    """What the channel's applications did since the last digest, and what waits; stalls
+    are counted in working days without the application's public holidays."""
+    calendars = calendars or HolidayCalendars()
     schedule = digest.schedule
     zone = ZoneInfo(schedule.timezone)
     applications = await repo.applications_in_channel(
@@ -178,7 +191,9 @@ async def report(session: AsyncSession, digest: DueDigest, now: datetime) -> Dig
             if s.done:
                 continue
             stalled = s.active and now >= add_working_days(
-                since.astimezone(zone), application.remind_after_days
+                since.astimezone(zone),
+                application.remind_after_days,
+                calendars.get(application.remind_holidays),
             )
             if stalled or s.overdue(today):
                 waiting.append(

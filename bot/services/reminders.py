@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import get_template
 from bot.outbox_messages import Escalation, Reminder
-from bot.services.calendar import WorkingHours, add_working_days, working_days_between
+from bot.services.calendar import (
+    HolidayCalendars,
+    Holidays,
+    WorkingHours,
+    add_working_days,
+    is_working_day,
+    working_days_between,
+)
 from storage import outbox
 from storage import repositories as repo
 from storage.outbox import NewMessage
@@ -51,6 +58,9 @@ class StepWatch:
     hours: WorkingHours
     # The assignee, when they are not in the channel and `recipient` is the owner instead.
     instead_of: str | None = None
+    # The application's public holidays (`remind holidays CN`), shared by its steps; None:
+    # weekends are the only days off.
+    holidays: Holidays | None = None
 
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
@@ -66,7 +76,7 @@ def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[dat
     return result
 
 
-def _watch(row, now: datetime) -> StepWatch | None:
+def _watch(row, now: datetime, calendars: HolidayCalendars) -> StepWatch | None:
     """A candidate row (see storage.repositories.reminder_candidates) as a watch, or None
     when its application waits longer than the day the query assumed."""
     active = (row.open_before or 0) == 0 or (row.done_after or 0) == 1
@@ -94,6 +104,7 @@ def _watch(row, now: datetime) -> StepWatch | None:
         active=active,
         remind_after_days=row.remind_after_days,
         hours=WorkingHours.parse(row.remind_start, row.remind_end),
+        holidays=calendars.get(row.remind_holidays),
     )
 
 
@@ -131,7 +142,9 @@ async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
         due_by=now.date() + timedelta(days=1),
         now=now,
     )
-    return [w for row in rows if (w := _watch(row, now)) is not None]
+    # One holiday calendar per region for the whole pass, shared by every step that uses it.
+    calendars = HolidayCalendars()
+    return [w for row in rows if (w := _watch(row, now, calendars)) is not None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,26 +182,29 @@ class DueReminder:
 
 def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> DueReminder | None:
     local_now = now.astimezone(zone)
-    if not watch.hours.contains(local_now):
+    holidays = watch.holidays
+    if not watch.hours.contains(local_now, holidays):
         return None
     since = watch.waiting_since.astimezone(zone)
     if watch.due_on is not None and local_now.date() > watch.due_on:
         reason = "overdue"
-    elif watch.active and local_now >= add_working_days(since, watch.remind_after_days):
+    elif watch.active and local_now >= add_working_days(since, watch.remind_after_days, holidays):
         reason = "stalled"
     else:
         return None
-    return DueReminder(
-        watch, reason, working_days_between(since, local_now), local_now.date(), since.date()
-    )
+    waited = working_days_between(since, local_now, holidays)
+    return DueReminder(watch, reason, waited, local_now.date(), since.date())
 
 
 def escalations(
     watches: Sequence[StepWatch],
     sent: Sequence[tuple[int, str, datetime]],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
+    now: datetime,
 ) -> list[NewMessage]:
-    """One message to the channel for a step whose last reminders all went unanswered."""
+    """One message to the channel for a step whose last reminders all went unanswered. Where
+    the application sets public holidays, one due on a day off (a holiday or a weekend, in the
+    recipient's zone) waits for the next working day."""
     counts: dict[tuple[int, str], list[datetime]] = {}
     for application_id, step, at in sent:
         counts.setdefault((application_id, step), []).append(at)
@@ -196,6 +212,8 @@ def escalations(
     for w in watches:
         unanswered = [at for at in counts.get((w.application_id, w.step), []) if at > w.answered_at]
         if len(unanswered) < ESCALATE_AFTER:
+            continue
+        if w.holidays is not None and not is_working_day(now.astimezone(zone_of(w)), w.holidays):
             continue
         escalation = Escalation(
             application_id=w.application_id,
@@ -234,4 +252,4 @@ async def plan(
     due = [r for w in known if (r := decide(w, zone_of(w), now)) is not None]
     oldest = min((w.waiting_since for w in known), default=now)
     sent = await outbox.sent_since(session, Reminder.KIND, oldest)
-    return [r.message() for r in due] + escalations(known, sent, zone_of)
+    return [r.message() for r in due] + escalations(known, sent, zone_of, now)

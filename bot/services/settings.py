@@ -22,13 +22,19 @@ async def _changed(
     actor_id: str,
     now: datetime,
 ) -> None:
+    """Record a change in the history; nothing when the value stays what it was (as recorded:
+    setting reminders after 2 days when they were 2 is no change)."""
+    old_value = None if old is None else str(old)
+    new_value = None if new is None else str(new)
+    if old_value == new_value:
+        return
     await repo.record_event(
         session,
         application_id=application.id,
         actor_id=actor_id,
         kind=kind,
-        old_value=None if old is None else str(old),
-        new_value=None if new is None else str(new),
+        old_value=old_value,
+        new_value=new_value,
         now=now,
     )
 
@@ -62,6 +68,20 @@ async def set_reminders_on(
     old = "on" if application.reminders_on else "off"
     application.reminders_on = on
     await _changed(session, application, "reminders", old, "on" if on else "off", actor_id, now)
+
+
+async def set_remind_holidays(
+    session: AsyncSession,
+    application: Application,
+    region: str | None,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> None:
+    """Whose public holidays are not working days: a country code, or None for none."""
+    old = application.remind_holidays
+    application.remind_holidays = region
+    await _changed(session, application, "remind_holidays", old, region, actor_id, now)
 
 
 async def add_contacts(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,8 @@ from bot.usecases import access
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup, people
 from storage.models import Application, Event
+
+_UTC = ZoneInfo("UTC")
 
 
 async def create(deps: Deps, actor: Actor, name: str) -> Application:
@@ -44,6 +47,13 @@ async def list_applications(deps: Deps, actor: Actor) -> listing.Listing:
         )
 
 
+IN_A_DM = (
+    "Applications live in channels, and this is a direct message. Run `/onboard status` in "
+    "your team's channel, or name the application here with `/onboard status --app &lt;slug&gt;` "
+    "(`/onboard list` shows the slugs)."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Shown:
     checklist: Checklist
@@ -53,6 +63,9 @@ class Shown:
 
 async def show(deps: Deps, actor: Actor, ref: AppRef, phase: int | None = None) -> Shown:
     """The checklist as it is now, for a member of the application's channel."""
+    if ref is None and (actor.channel_id or "").startswith("D"):
+        # No application lives in a direct message: say where they do, not "none bound here".
+        raise Refusal(IN_A_DM)
     application = await access.for_member(deps, actor, ref)
     phases = len(svc.template_for(application).phases)
     if phase is not None and not 1 <= phase <= phases:
@@ -120,6 +133,8 @@ class HistoryPage:
     events: list[Event]
     step: str | None
     more: bool
+    # The reader's own time zone, for the times of the events (UTC when Slack doesn't say).
+    zone: ZoneInfo = _UTC
 
 
 async def history(
@@ -129,7 +144,9 @@ async def history(
     number = svc.step_number(svc.template_for(application), step) if step else None
     async with deps.runtime.sessions() as session:
         events, more = await svc.history(session, application, number, before_id=before_id)
-    return HistoryPage(application, events, number, more)
+    reader = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
+    zone = reader.timezone if reader is not None else _UTC
+    return HistoryPage(application, events, number, more, zone)
 
 
 async def export(

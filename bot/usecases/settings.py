@@ -29,8 +29,10 @@ async def set_reminders(
     after_days: int | None = None,
     hours: tuple[time, time] | None = None,
     on: bool | None = None,
+    holidays: str | Literal["off"] | None = None,
 ) -> Application:
-    """Change whichever of the reminder settings are given; returns the application after."""
+    """Change whichever of the reminder settings are given; returns the application after.
+    `holidays` is a country code, or "off" for no public holidays (None leaves it)."""
     application = await access.for_member(deps, actor, ref)
 
     async def unit(session: AsyncSession, current: Application) -> Application:
@@ -41,6 +43,9 @@ async def set_reminders(
             await settings.set_remind_hours(session, current, *hours, actor_id=who, now=now)
         if on is not None:
             await settings.set_reminders_on(session, current, on, actor_id=who, now=now)
+        if holidays is not None:
+            region = None if holidays == "off" else holidays
+            await settings.set_remind_holidays(session, current, region, actor_id=who, now=now)
         return current
 
     return await access.change(deps, application, unit)

@@ -433,14 +433,36 @@ async def test_note_passes_the_text_as_typed(
     ("text", "use_case", "arguments"),
     [
         ("remind", "reminder_settings", {}),
-        ("remind after 3d", "set_reminders", {"after_days": 3, "hours": None, "on": None}),
+        (
+            "remind after 3d",
+            "set_reminders",
+            {"after_days": 3, "hours": None, "on": None, "holidays": None},
+        ),
         (
             "remind hours 08:00-17:00",
             "set_reminders",
-            {"after_days": None, "hours": (time(8), time(17)), "on": None},
+            {"after_days": None, "hours": (time(8), time(17)), "on": None, "holidays": None},
         ),
-        ("remind off", "set_reminders", {"after_days": None, "hours": None, "on": False}),
-        ("remind on", "set_reminders", {"after_days": None, "hours": None, "on": True}),
+        (
+            "remind off",
+            "set_reminders",
+            {"after_days": None, "hours": None, "on": False, "holidays": None},
+        ),
+        (
+            "remind on",
+            "set_reminders",
+            {"after_days": None, "hours": None, "on": True, "holidays": None},
+        ),
+        (
+            "remind holidays cn",
+            "set_reminders",
+            {"after_days": None, "hours": None, "on": None, "holidays": "CN"},
+        ),
+        (
+            "remind holidays off",
+            "set_reminders",
+            {"after_days": None, "hours": None, "on": None, "holidays": "off"},
+        ),
     ],
 )
 async def test_remind_shows_or_sets_the_reminder_settings(

@@ -66,8 +66,8 @@ async def test_tick_twice_at_the_same_now_sends_the_due_reminders_once(
 
     assert first.returncode == 0, first
     assert first.stdout == (
-        "pass as of 2026-11-30T17:00:00+00:00: planned 2, newly claimed 2; "
-        "sent 2, to retry 0, failed 0\n"
+        "pass as of 2026-11-30T17:00:00+00:00: planned 2 messages, 2 of them new; "
+        "sent 2, will retry 0, failed 0\n"
     )
     dms = slack.calls_to("chat.postMessage")
     assert sorted((c.args["channel"], c.args["text"]) for c in dms) == [
@@ -79,8 +79,8 @@ async def test_tick_twice_at_the_same_now_sends_the_due_reminders_once(
 
     assert second.returncode == 0, second
     assert second.stdout == (
-        "pass as of 2026-11-30T17:00:00+00:00: planned 2, newly claimed 0; "
-        "sent 0, to retry 0, failed 0\n"
+        "pass as of 2026-11-30T17:00:00+00:00: planned 2 messages, 0 of them new; "
+        "sent 0, will retry 0, failed 0\n"
     )
     assert len(slack.calls_to("chat.postMessage")) == 2
 

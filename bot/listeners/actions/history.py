@@ -33,7 +33,7 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
             Deps(runtime, client), actor_of(body), application_id, step, before_id
         )
         text, blocks = replies.history_blocks(
-            page.application, page.events, page.step, page.more, older=True
+            page.application, page.events, page.step, page.more, older=True, zone=page.zone
         )
         await respond_to_click(body, respond, replace_original=True, text=text, blocks=blocks)
 

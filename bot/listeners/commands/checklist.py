@@ -58,7 +58,7 @@ async def status(req: Request, command: cmd.Status) -> Reply:
 async def history(req: Request, command: cmd.History) -> Reply:
     page = await checklist.history(req.deps, req.actor, command.app, command.step)
     text, blocks = replies.history_blocks(
-        page.application, page.events, page.step, page.more, older=False
+        page.application, page.events, page.step, page.more, older=False, zone=page.zone
     )
     return Reply(text, blocks=blocks)
 

@@ -21,6 +21,10 @@ async def remind(req: Request, command: cmd.Remind) -> Reply:
         application = await settings.set_reminders(
             req.deps, req.actor, command.app, hours=(command.start, command.end)
         )
+    elif command.action == "holidays":
+        application = await settings.set_reminders(
+            req.deps, req.actor, command.app, holidays=command.holidays or "off"
+        )
     else:
         application = await settings.set_reminders(
             req.deps, req.actor, command.app, on=command.action == "on"
