@@ -263,10 +263,10 @@ def _inputs(view: dict) -> dict[str, dict]:
 
 def entered_credentials(view: dict) -> dict[tuple[str, str], str]:
     """(environment, field) → value for each field of the credentials form filled in."""
-    entered = {}
+    entered, inputs = {}, _inputs(view)
     for environment in ENVIRONMENTS:
         for field in credentials.FIELDS:
-            typed = _inputs(view).get(field_block_id(environment, field), {}).get("value")
+            typed = inputs.get(field_block_id(environment, field), {}).get("value")
             if isinstance(typed, str) and typed.strip():
                 entered[environment, field] = typed.strip()
     return entered

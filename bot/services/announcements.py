@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,23 +44,9 @@ async def announcements_for(
         return []
     messages = []
     if GoLive.KIND in kinds:
-        go_live = GoLive(
-            application_id=application.id,
-            application=application.name,
-            slug=application.slug,
-            channel=application.channel_id,
-            marked_by=actor_id,
-            marked_on=now.date(),
-            step=_step_with(template, GoLive.KIND),
-        )
-        messages.append(
-            go_live.for_outbox(
-                dedupe_key=f"{GoLive.KIND}:{application.id}",
-                team_id=application.team_id,
-                target=application.channel_id,
-                application_id=application.id,
-            )
-        )
+        go_live = GoLive(**_marked(application, actor_id, now, _step_with(template, GoLive.KIND)))
+        key = f"{GoLive.KIND}:{application.id}"
+        messages.append(_queued(go_live, application, key, application.channel_id))
     if BusinessStart.KIND in kinds:
         messages += await _business_start(
             session, application, template, actor_id=actor_id, now=now, keyring=keyring
@@ -86,13 +73,7 @@ async def _business_start(
     phase = template.step(number).phase if number else 0
     pilot = template.phase(phase - 1).steps if phase > 1 else ()
     announcement = BusinessStart(
-        application_id=application.id,
-        application=application.name,
-        slug=application.slug,
-        channel=application.channel_id,
-        marked_by=actor_id,
-        marked_on=now.date(),
-        step=number,
+        **_marked(application, actor_id, now, number),
         contacts=tuple(contacts),
         went_live_on=_day(states[go_live].done_at) if go_live in states else None,
         pilot=tuple(
@@ -104,27 +85,35 @@ async def _business_start(
         production_client_id=credentials.mask("client_id", client_id) if client_id else None,
     )
 
-    def message(content: Message, key: str, target: str) -> NewMessage:
-        return content.for_outbox(
-            dedupe_key=key,
-            team_id=application.team_id,
-            target=target,
-            application_id=application.id,
-        )
-
     key = f"{BusinessStart.KIND}:{application.id}"
     if application.contacts_channel_id:
-        return [message(announcement, key, application.contacts_channel_id)]
+        return [_queued(announcement, application, key, application.contacts_channel_id)]
     if contacts:
-        return [message(announcement, f"{key}:{c}", c) for c in contacts]
+        return [_queued(announcement, application, f"{key}:{c}", c) for c in contacts]
     # Nobody to tell: say so in the team's channel rather than stay silent.
-    nobody = BusinessStartNoContacts(
+    nobody = BusinessStartNoContacts(**_marked(application, actor_id, now, number))
+    return [_queued(nobody, application, f"{key}:no-contacts", application.channel_id)]
+
+
+def _marked(
+    application: Application, actor_id: str, now: datetime, step: str | None
+) -> dict[str, Any]:
+    """What every announcement says: which application, where, who marked which step when."""
+    return {
+        "application_id": application.id,
+        "application": application.name,
+        "slug": application.slug,
+        "channel": application.channel_id,
+        "marked_by": actor_id,
+        "marked_on": now.date(),
+        "step": step,
+    }
+
+
+def _queued(content: Message, application: Application, key: str, target: str) -> NewMessage:
+    return content.for_outbox(
+        dedupe_key=key,
+        team_id=application.team_id,
+        target=target,
         application_id=application.id,
-        application=application.name,
-        slug=application.slug,
-        channel=application.channel_id,
-        marked_by=actor_id,
-        marked_on=now.date(),
-        step=number,
     )
-    return [message(nobody, f"{key}:no-contacts", application.channel_id)]
