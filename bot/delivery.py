@@ -13,6 +13,10 @@ carries message metadata naming its outbox row, and a row whose earlier send is 
 is first looked for in its channel's history (from when that send began); found, it is
 recorded as sent with that message's ts instead of being posted again. A workspace whose token
 cannot read history (the *:history scopes) gets it sent again, and the log says so once.
+
+A withdrawn announcement (AnnouncementWithdrawn) is not posted but updates the announcement's
+own message (chat.update, in the conversation it went to). Updating twice gives the same
+message, so a retry after a crash or a lost answer simply updates again: no check needed.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.notifications import render
 from bot.outbox_messages import (
+    AnnouncementWithdrawn,
     BusinessStart,
     BusinessStartNoContacts,
     GoLive,
@@ -260,6 +265,9 @@ class Delivery:
         if client is None:
             await self._give_up("no token for this workspace")
             return
+        if isinstance(decoded, AnnouncementWithdrawn):
+            await Withdrawal(self, client, decoded).run(text, blocks)
+            return
         if self.unconfirmed_since is not None:
             try:
                 earlier = await EarlierPost(self, client, self.unconfirmed_since).find()
@@ -359,6 +367,74 @@ class Delivery:
                 if notice is not None:
                     await outbox.enqueue(session, [notice], self.current())
         self.report.failed += 1
+
+
+# chat.update's errors that mean the original message cannot be changed, now or ever.
+CANNOT_UPDATE = frozenset(
+    {"message_not_found", "cant_update_message", "edit_window_closed", "msg_too_long"}
+)
+
+
+@dataclass
+class Withdrawal:
+    """Updating a posted announcement to say it was withdrawn (one AnnouncementWithdrawn row)."""
+
+    delivery: Delivery
+    client: AsyncWebClient
+    withdrawn: AnnouncementWithdrawn
+
+    async def run(self, text: str, blocks: list[Any]) -> None:
+        delivery = self.delivery
+        async with delivery.deliverer.runtime.sessions() as session:
+            original = await outbox.message_by_id(session, self.withdrawn.original_id)
+        nothing_went_out = (
+            original is None
+            or original.status == outbox.CANCELLED
+            or (original.status == outbox.FAILED and not original.message_ts)
+        )
+        if nothing_went_out:
+            await delivery._record_sent(None)  # nothing to update
+            return
+        assert original is not None
+        if original.status not in (outbox.SENT, outbox.FAILED):
+            # Still being sent: update it once it is.
+            await delivery._retry(
+                delivery.current() + backoff(delivery.message.attempts), "original not sent yet"
+            )
+            return
+        if not original.message_ts:
+            await delivery._record_sent(None)  # sent, but without a ts it cannot be found
+            return
+        try:
+            channel = await self._conversation(original.target)
+            await self.client.chat_update(
+                channel=channel, ts=original.message_ts, text=text, blocks=blocks
+            )
+        except SlackApiError as e:
+            error = str(e.response.get("error") or f"http_{e.response.status_code}")
+            if error in CANNOT_UPDATE or error in UNDELIVERABLE:
+                logger.warning(
+                    "outbox %s: announcement %s cannot be marked withdrawn: %s",
+                    delivery.message.id,
+                    original.id,
+                    error,
+                )
+                await delivery._give_up(error)
+            else:
+                await delivery._refused(e, self.withdrawn)
+            return
+        except (aiohttp.ClientError, TimeoutError, OSError) as e:
+            # Updating again gives the same message, so nothing needs checking first.
+            await delivery._retry(delivery.current() + backoff(delivery.message.attempts), str(e))
+            return
+        await delivery._record_sent(original.message_ts)
+
+    async def _conversation(self, target: str) -> str:
+        """A DM was posted to a user id; chat.update needs its conversation's id."""
+        if target[:1] not in "UW":
+            return target
+        opened = await self.client.conversations_open(users=target)
+        return str(opened["channel"]["id"])
 
 
 class CannotLookNow(Exception):

@@ -156,6 +156,26 @@ class BusinessStartNoContacts(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class AnnouncementWithdrawn(Message):
+    """An update of an announcement already posted (the outbox row `original_id`, of kind
+    `original_kind`): its step was unmarked, so it now says it was withdrawn, by whom. Sent with
+    chat.update to where the original went; updating twice gives the same message."""
+
+    KIND: ClassVar[str] = "announcement-withdrawn"
+    original_id: int
+    original_kind: str  # GoLive's, BusinessStart's or BusinessStartNoContacts' KIND
+    application_id: int
+    application: str
+    slug: str
+    channel: str  # the application's channel
+    step: str | None
+    marked_by: str  # who marked the step the original announced
+    marked_on: date
+    by: str  # who unmarked it
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
 class PhaseCount:
     title: str
     done: int
@@ -243,6 +263,7 @@ KINDS: dict[str, type[Message]] = {
         GoLive,
         BusinessStart,
         BusinessStartNoContacts,
+        AnnouncementWithdrawn,
         Digest,
         Undeliverable,
         NotificationLine,

@@ -25,6 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import ChannelSlot, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+# An announcement withdrawn before it was sent: never sent.
+CANCELLED = "cancelled"
+# Ends the key of a withdrawn announcement, so the next one may take the key again.
+WITHDRAWN_MARK = ":withdrawn:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,3 +256,42 @@ async def reserve_slot(
         ).returning(ChannelSlot.last_slot)
     )
     return float(result.scalar_one())
+
+
+async def current_announcements(
+    session: AsyncSession, application_id: int, kinds: Sequence[str]
+) -> list[OutboxMessage]:
+    """The application's messages of these kinds not withdrawn yet, locked for withdrawing."""
+    return list(
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.application_id == application_id,
+                OutboxMessage.kind.in_(list(kinds)),
+                OutboxMessage.dedupe_key.not_like(f"%{WITHDRAWN_MARK}%"),
+            )
+            .order_by(OutboxMessage.id)
+            .with_for_update()
+        )
+    )
+
+
+async def withdraw(session: AsyncSession, message: OutboxMessage) -> bool:
+    """Free the message's dedupe key (renamed after its id, so a later announcement may take it
+    again) and cancel it if nobody has claimed it yet; True when it was cancelled, False when
+    it was sent, is being sent or failed (then the caller updates what went out)."""
+    message.dedupe_key = f"{message.dedupe_key}{WITHDRAWN_MARK}{message.id}"[:255]
+    await session.flush()
+    # Conditional, so a sender that claimed it meanwhile keeps it (and it gets updated).
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == PENDING)
+        .values(status=CANCELLED, claimed_until=None)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
+async def message_by_id(session: AsyncSession, message_id: int) -> OutboxMessage | None:
+    return await session.get(OutboxMessage, message_id, populate_existing=True)

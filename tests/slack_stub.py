@@ -540,8 +540,11 @@ class SlackStub:
         return _ok(message_ts=self._next_ts())
 
     def _chat_update(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        channel, ts = args.get("channel"), args.get("ts")
+        channel, ts = str(args.get("channel") or ""), args.get("ts")
         message = self.messages.get(channel, {}).get(ts)
+        if message is None and channel.startswith("D"):
+            # A DM is kept under the user id it was posted to; Slack updates it by its D id.
+            message = self.messages.get(channel.removeprefix("D"), {}).get(ts)
         if message is None:
             return _error("message_not_found")
         for key in ("text", "blocks", "attachments"):

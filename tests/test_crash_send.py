@@ -80,7 +80,7 @@ def test_sigkill_after_slack_took_the_go_live_never_sends_it_twice(
         try:
             # Inside the earlier rounds' leases: their rows are left alone.
             assert "; sent 0," in wait_for_start_up_pass(bot)
-            for text in (f"new Shop {channel}", "mark 3.4"):
+            for text in (f"new Shop {channel}", "mark 3.4 --force"):
                 status, answer = bot.command(text, slack=slack, channel=channel)
                 assert status == 200, (text, answer, bot.log())
             assert "Marked done: 3.4" in answer["text"]

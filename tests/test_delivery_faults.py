@@ -693,7 +693,7 @@ def test_sigkill_between_commit_and_send_loses_nothing_and_sends_once(
             slack.fail("chat.postMessage", drop_connection=True, times=100)
 
         before = datetime.now(UTC)
-        answer = bot.ok_command("mark 3.4", slack=slack)
+        answer = bot.ok_command("mark 3.4 --force", slack=slack)
         assert "Marked done: 3.4" in answer["text"]
 
         # Right after the ack: the row is there, written with the mark (same `now`).

@@ -611,7 +611,7 @@ async def test_a_rate_limited_send_is_waited_out_and_retried_as_with_one_token(
     installed: RunningApp, two_teams: SlackStub, clock: FakeClock
 ) -> None:
     await one(installed, "new Acme")
-    await one(installed, "mark 3.4")  # a go-live announcement, pending in the outbox
+    await one(installed, "mark 3.4 --force")  # a go-live announcement, pending in the outbox
     two_teams.clear()
     two_teams.fail("chat.postMessage", retry_after=0)
 
@@ -699,8 +699,8 @@ async def test_after_an_uninstall_that_workspace_is_refused_and_the_other_keeps_
     await one(installed, "new Acme")
     await two(installed, "new Beta")
     # A go-live announcement for each, pending in the outbox when T0002 removes the app.
-    assert "Marked done: 3.4" in (await one(installed, "mark 3.4")).text
-    assert "Marked done: 3.4" in (await two(installed, "mark 3.4")).text
+    assert "Marked done: 3.4" in (await one(installed, "mark 3.4 --force")).text
+    assert "Marked done: 3.4" in (await two(installed, "mark 3.4 --force")).text
     assert [(m.team_id, m.status) for m in await outbox(installed)] == [
         (ONE, "pending"),
         (TWO, "pending"),

@@ -290,12 +290,12 @@ async def test_two_replicas_apply_each_change_once_and_send_each_message_once(
     await asyncio.gather(replicas.post(a, home, headers), replicas.post(b, home, headers | RETRY))
 
     # Go-live: on A while B runs; then Beta's on both at once.
-    await cmd(a, "mark 3.4", channel="CGO")
+    await cmd(a, "mark 3.4 --force", channel="CGO")
     go_live = ("CGO", "Gamma Store is live in production")
     wait_until(lambda: stand_in_posts(slack)[go_live] == 1, "Gamma's go-live")
     both = await asyncio.gather(
-        cmd(a, "mark 3.4", user="UCAROL", channel="COTHER"),
-        cmd(b, "mark 3.4", user="UCAROL", channel="COTHER"),
+        cmd(a, "mark 3.4 --force", user="UCAROL", channel="COTHER"),
+        cmd(b, "mark 3.4 --force", user="UCAROL", channel="COTHER"),
     )
     assert sum("Marked done: 3.4" in t for t in both) == 1, both
     beta_live = ("COTHER", "Beta Kiosk is live in production")
@@ -372,9 +372,9 @@ async def test_one_replica_keeps_a_second_between_its_own_posts_to_a_channel(
     a = replicas.a
     await replicas.command(a, "new One")
     await replicas.command(a, "new Two")
-    await replicas.command(a, "mark 3.4 --app one")
+    await replicas.command(a, "mark 3.4 --force --app one")
     wait_until(lambda: len(times) == 1, "One's go-live")
-    await replicas.command(a, "mark 3.4 --app two")
+    await replicas.command(a, "mark 3.4 --force --app two")
     wait_until(lambda: len(times) == 2, "Two's go-live")
 
     gap = times[1][1] - times[0][1]
@@ -391,9 +391,9 @@ async def test_two_replicas_keep_a_second_between_posts_to_a_channel(
     a, b = replicas.a, replicas.b
     await replicas.command(a, "new One")
     await replicas.command(b, "new Two")
-    await replicas.command(a, "mark 3.4 --app one")
+    await replicas.command(a, "mark 3.4 --force --app one")
     wait_until(lambda: len(times) == 1, "One's go-live")
-    await replicas.command(b, "mark 3.4 --app two")
+    await replicas.command(b, "mark 3.4 --force --app two")
     wait_until(lambda: len(times) == 2, "Two's go-live")
 
     gap = times[1][1] - times[0][1]

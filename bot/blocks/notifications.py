@@ -26,6 +26,7 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.outbox_messages import (
+    AnnouncementWithdrawn,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
@@ -196,6 +197,31 @@ def business_start_no_contacts(m: BusinessStartNoContacts) -> Rendered:
     return f"{_name(m.application)}: no Alipay contacts to tell", [_md(text)]
 
 
+# What each kind of announcement said, in short, once withdrawn ({app} is the name, escaped).
+_ANNOUNCED = {
+    GoLive.KIND: "🚀 {app} is live in production!",
+    BusinessStart.KIND: "{app} is activated for business.",
+    BusinessStartNoContacts.KIND: "{app} has started business.",
+}
+
+
+def announcement_withdrawn(m: AnnouncementWithdrawn) -> Rendered:
+    """What an announcement becomes once its step is unmarked: struck, and who withdrew it."""
+    said = _ANNOUNCED.get(m.original_kind, "{app}: an announcement.")
+    said = said.format(app=_app(m.application))
+    step = f"step {escape_mrkdwn(m.step)}" if m.step else "the step"
+    blocks: list[Block] = [
+        _md(
+            f"↩️ *Withdrawn* by {user_mention(m.by)} on {m.on}: {step} of "
+            f"{_app(m.application)} was marked not done, so this no longer holds."
+        ),
+        _context(
+            f"It said: ~{said}~ ({user_mention(m.marked_by)} marked {step} on {m.marked_on}.)"
+        ),
+    ]
+    return f"Withdrawn: {_name(m.application)}, {step} was marked not done", blocks
+
+
 def _waiting(w: WaitingStep) -> str:
     return f"overdue since {w.due_on}" if w.overdue else "stalled"
 
@@ -281,6 +307,8 @@ def render(message: Message) -> Rendered:
             return business_start(message)
         case BusinessStartNoContacts():
             return business_start_no_contacts(message)
+        case AnnouncementWithdrawn():
+            return announcement_withdrawn(message)
         case Digest():
             return digest(message)
         case Undeliverable():

@@ -199,6 +199,9 @@ _EVENT_VERBS = {
     "contacts_channel": "set the contacts channel to {new}",
     "credential_set": "set the {new} credential",
     "forced": "forced {step} past the production credentials check",
+    "announced": "announced {step} ({new})",
+    "not_announced": "marked {step} done without announcing it",
+    "withdrawn": "withdrew the announcement of {step} ({new})",
     "notification_verified": "sent a verified {new} notification (evidence for {step})",
 }
 

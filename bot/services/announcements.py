@@ -1,12 +1,17 @@
 """Go-live and business-start announcements, enqueued in the transaction that marks the step.
 
-Their keys name the application and the kind only, so unmarking and marking again finds the
-key taken and announces nothing new.
+Announcing is deliberate: `question` says what marking would announce, and why to ask first
+(earlier steps open, data the announcement needs missing), without changing anything; the
+caller shows it and lets the person choose. Unmarking the step withdraws what was announced
+(`withdraw`): a message not sent yet is cancelled, one sent is updated to say it was withdrawn.
+Their keys name the application and the kind; withdrawing renames the old row's key (see
+storage/outbox.py), so a later mark announces again, while a repeated mark finds it taken.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,11 +19,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
 from bot.crypto import Keyring
-from bot.outbox_messages import BusinessStart, BusinessStartNoContacts, GoLive, Message, PilotStep
+from bot.outbox_messages import (
+    AnnouncementWithdrawn,
+    BusinessStart,
+    BusinessStartNoContacts,
+    GoLive,
+    Message,
+    PilotStep,
+)
 from bot.services import credentials
+from storage import outbox
 from storage import repositories as repo
-from storage.models import Application
+from storage.models import Application, StepState
 from storage.outbox import NewMessage
+
+# The outbox kinds that announce what each `announces` names, and so are withdrawn with it.
+KINDS_OF = {
+    GoLive.KIND: (GoLive.KIND,),
+    BusinessStart.KIND: (BusinessStart.KIND, BusinessStartNoContacts.KIND),
+}
 
 
 def _step_with(template: Template, announces: str) -> str | None:
@@ -117,3 +136,218 @@ def _queued(content: Message, application: Application, key: str, target: str) -
         target=target,
         application_id=application.id,
     )
+
+
+def announcing(template: Template, numbers: Sequence[str]) -> list[str]:
+    """Of these steps, the ones that announce."""
+    return [n for n in numbers if template.step(n).announces]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """Why marking these steps asks before announcing, and what it would announce."""
+
+    application: Application
+    steps: tuple[str, ...]  # every step the mark names
+    announcing: tuple[str, ...]  # those of them that would announce
+    open_before: tuple[str, ...]  # earlier steps not done (and not among `steps`)
+    missing: tuple[str, ...]  # what the announcement lacks, in words
+    messages: tuple[NewMessage, ...]  # what would be queued, exactly
+
+    @property
+    def needed(self) -> bool:
+        return bool(self.open_before or self.missing)
+
+
+async def question(
+    session: AsyncSession,
+    application: Application,
+    template: Template,
+    numbers: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+    keyring: Keyring | None,
+) -> Question | None:
+    """What marking `numbers` would announce and why it should be asked first; None when it
+    announces nothing (no announcing step, or they are done already). Changes nothing."""
+    states = {s.step: s for s in await repo.steps_for_change(session, application.id)}
+    steps = [n for n in announcing(template, numbers) if states[n].done_at is None]
+    if not steps:
+        return None
+    messages = await announcements_for(
+        session, application, template, steps, actor_id=actor_id, now=now, keyring=keyring
+    )
+    return Question(
+        application=application,
+        steps=tuple(numbers),
+        announcing=tuple(steps),
+        open_before=tuple(open_before(template, states.values(), steps, numbers)),
+        missing=tuple(_missing(messages, keyring)),
+        messages=tuple(messages),
+    )
+
+
+def open_before(
+    template: Template,
+    states: Iterable[StepState],
+    announcing_steps: Sequence[str],
+    marking: Sequence[str],
+) -> list[str]:
+    """Steps before the last announcing one that are not done and not being marked now."""
+    last = max(template.step(n).position for n in announcing_steps)
+    return [
+        s.step for s in states if s.position < last and s.done_at is None and s.step not in marking
+    ]
+
+
+def _missing(messages: Sequence[NewMessage], keyring: Keyring | None) -> list[str]:
+    """What the business-start announcement would lack, read from the messages themselves."""
+    missing = []
+    kinds = {m.kind for m in messages}
+    if BusinessStartNoContacts.KIND in kinds:
+        missing.append(
+            "no Alipay contacts and no contacts channel: the team's channel would only hear "
+            "that nobody was told (`/onboard contacts add @person`)"
+        )
+    starts = [m for m in messages if m.kind == BusinessStart.KIND]
+    if starts and starts[0].payload.get("production_client_id") is None:
+        missing.append(
+            "no production client ID is recorded (`/onboard creds set production client_id …`)"
+            if keyring is not None
+            else "the production client ID cannot be read here"
+        )
+    return missing
+
+
+def where_it_goes(messages: Sequence[NewMessage]) -> str:
+    """Where announcements go, in plain words for history (no mentions: history escapes)."""
+    dms = sum(m.target[:1] in "UW" for m in messages)
+    places = len(messages) - dms
+    parts = []
+    if places:
+        parts.append("to a channel" if places == 1 else f"to {places} channels")
+    if dms:
+        parts.append("to 1 contact by DM" if dms == 1 else f"to {dms} contacts by DM")
+    return " and ".join(parts)
+
+
+async def record_announced(
+    session: AsyncSession,
+    application: Application,
+    template: Template,
+    steps: Sequence[str],
+    messages: Sequence[NewMessage],
+    open_steps: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> None:
+    """History: who announced which step, where, and with how many earlier steps open."""
+    for number in steps:
+        kinds = KINDS_OF[template.step(number).announces or ""]
+        mine = [m for m in messages if m.kind in kinds]
+        if not mine:
+            continue
+        value = where_it_goes(mine)
+        if open_steps:
+            count = len(open_steps)
+            value += f", with {count} earlier step{'s' * (count != 1)} open"
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="announced",
+            step=number,
+            new_value=value,
+            now=now,
+        )
+
+
+async def record_not_announced(
+    session: AsyncSession,
+    application: Application,
+    steps: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> None:
+    for number in steps:
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="not_announced",
+            step=number,
+            new_value="marked done without announcing it",
+            now=now,
+        )
+
+
+async def withdraw(
+    session: AsyncSession,
+    application: Application,
+    template: Template,
+    unmarked: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+) -> list[NewMessage]:
+    """Withdraw what unmarking these steps takes back: cancel each announcement not sent yet,
+    and return the updates (AnnouncementWithdrawn) for those sent or being sent. History
+    records each withdrawal."""
+    updates: list[NewMessage] = []
+    for number in announcing(template, unmarked):
+        kinds = KINDS_OF[template.step(number).announces or ""]
+        rows = await outbox.current_announcements(session, application.id, kinds)
+        if not rows:
+            continue
+        cancelled = sent = 0
+        for row in rows:
+            if await outbox.withdraw(session, row):
+                cancelled += 1
+                continue
+            if row.status == outbox.FAILED and row.unconfirmed_since is None:
+                continue  # it never reached anyone
+            sent += 1
+            update = AnnouncementWithdrawn(
+                original_id=row.id,
+                original_kind=row.kind,
+                application_id=application.id,
+                application=application.name,
+                slug=application.slug,
+                channel=application.channel_id,
+                step=number,
+                marked_by=str(row.payload.get("marked_by") or actor_id),
+                marked_on=_payload_day(row.payload.get("marked_on"), now),
+                by=actor_id,
+                on=now.date(),
+            )
+            updates.append(_queued(update, application, f"{update.KIND}:{row.id}", row.target))
+        if not (sent or cancelled):
+            continue
+        value = ", ".join(
+            part
+            for part in (
+                f"{sent} sent message{'s' * (sent != 1)} marked withdrawn" if sent else "",
+                f"{cancelled} not yet sent cancelled" if cancelled else "",
+            )
+            if part
+        )
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="withdrawn",
+            step=number,
+            new_value=value,
+            now=now,
+        )
+    return updates
+
+
+def _payload_day(value: object, now: datetime) -> date:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else now.date()
+    except ValueError:
+        return now.date()

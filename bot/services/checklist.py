@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
 from bot.crypto import Keyring
-from bot.services import credentials
-from bot.services.announcements import announcements_for
+from bot.services import announcements, credentials
+from bot.services.announcements import Question, announcements_for
 from bot.services.errors import Refusal
 from bot.services.progress import Checklist, build_checklist
 from storage import outbox
@@ -163,26 +163,72 @@ async def mark_steps(
     now: datetime,
     keyring: Keyring | None = None,
     force: bool = False,
+    announce: bool = True,
 ) -> MarkOutcome:
     """Mark steps done. A gated step (3.5: production credentials replaced the sandbox
-    ones) is refused until its condition holds, unless `force`, which history records."""
+    ones) is refused until its condition holds, unless `force`, which history records.
+    A step that announces queues its announcement, unless not `announce` (history records
+    either)."""
     template = template_for(application)
     numbers = expand_steps(template, refs)
     gated = credentials.steps_with_gate(template, numbers)
     if gated:
         await _check_gate(session, application, gated, keyring, force, actor_id, now)
+    states = await repo.steps_for_change(session, application.id)
+    announcing = announcements.announcing(template, changed_from(states, numbers))
+    # Counted before marking, for history: the earlier steps someone chose to announce past.
+    open_steps = (
+        announcements.open_before(template, states, announcing, numbers) if announcing else []
+    )
     changed = await repo.set_done(session, application.id, numbers, by=actor_id, now=now)
     await _record_marks(session, application, template, changed, True, actor_id, now)
-    announcements = await announcements_for(
-        session, application, template, changed, actor_id=actor_id, now=now, keyring=keyring
-    )
-    queued = await outbox.enqueue(session, announcements, now)
-    states = await repo.steps_for_change(session, application.id)
+    queued: list[int] = []
+    if announce:
+        messages = await announcements_for(
+            session, application, template, changed, actor_id=actor_id, now=now, keyring=keyring
+        )
+        queued = await outbox.enqueue(session, messages, now)
+        await announcements.record_announced(
+            session, application, template, announcing, messages, open_steps,
+            actor_id=actor_id, now=now,
+        )  # fmt: skip
+    else:
+        await announcements.record_not_announced(
+            session, application, announcing, actor_id=actor_id, now=now
+        )
     last = max(template.step(n).position for n in numbers)
     open_before = [
         s.step for s in states if s.position < last and s.done_at is None and s.step not in numbers
     ]
     return _outcome(template, numbers, changed, states, open_before, tuple(queued))
+
+
+def changed_from(states: Sequence[StepState], numbers: Sequence[str]) -> list[str]:
+    """Of `numbers`, the steps not done yet (those a mark changes)."""
+    return [s.step for s in states if s.step in numbers and s.done_at is None]
+
+
+async def announcement_question(
+    session: AsyncSession,
+    application: Application,
+    refs: Sequence[str],
+    *,
+    actor_id: str,
+    now: datetime,
+    keyring: Keyring | None = None,
+) -> Question | None:
+    """Whether marking these steps should ask before announcing (earlier steps open, or
+    data the announcement needs missing), and what it would announce. A gated step is refused
+    first, as the mark would refuse it. Changes nothing."""
+    template = template_for(application)
+    numbers = expand_steps(template, refs)
+    gated = credentials.steps_with_gate(template, numbers)
+    if gated:
+        await _check_gate(session, application, gated, keyring, False, actor_id, now)
+    asked = await announcements.question(
+        session, application, template, numbers, actor_id=actor_id, now=now, keyring=keyring
+    )
+    return asked if asked is not None and asked.needed else None
 
 
 def _outcome(
@@ -204,6 +250,11 @@ def _outcome(
         total=len(states),
         touched=[by_step[n].assignee_id for n in in_order],
     )
+
+
+async def done_by(session: AsyncSession, application: Application, step: str) -> str | None:
+    state = await repo.step_state(session, application.id, step)
+    return state.done_by if state is not None and state.done_at is not None else None
 
 
 async def _check_gate(
@@ -254,12 +305,18 @@ async def unmark_steps(
     actor_id: str,
     now: datetime,
 ) -> MarkOutcome:
+    """Mark steps not done; an announcement they made is withdrawn (cancelled if not sent
+    yet, updated to say so once sent)."""
     template = template_for(application)
     numbers = expand_steps(template, refs)
     changed = await repo.set_done(session, application.id, numbers, done=False, now=now)
     await _record_marks(session, application, template, changed, False, actor_id, now)
+    updates = await announcements.withdraw(
+        session, application, template, changed, actor_id=actor_id, now=now
+    )
+    queued = await outbox.enqueue(session, updates, now)
     states = await repo.steps_for_change(session, application.id)
-    return _outcome(template, numbers, changed, states, open_before=[])
+    return _outcome(template, numbers, changed, states, open_before=[], queued=tuple(queued))
 
 
 async def _record_marks(

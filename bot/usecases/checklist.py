@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.checklists import Template
 from bot.services import checklist as svc
 from bot.services import listing
+from bot.services.announcements import Question
 from bot.services.errors import Refusal
 from bot.services.export import ExportFile, export_application
 from bot.services.progress import Checklist
@@ -82,27 +83,54 @@ class Marked:
     template: Template
     outcome: svc.MarkOutcome
     followup: Followup
+    # Set when marking asked first (nothing changed): what it would announce, and why ask.
+    asked: Question | None = None
 
 
 async def mark(
-    deps: Deps, actor: Actor, ref: AppRef, steps: Sequence[str], *, force: bool = False
+    deps: Deps,
+    actor: Actor,
+    ref: AppRef,
+    steps: Sequence[str],
+    *,
+    force: bool = False,
+    announce: bool | None = None,
 ) -> Marked:
+    """Mark steps done. A step that announces asks first (`asked`, nothing changed) while
+    earlier steps are open or the announcement lacks data, unless `force` (which also passes
+    the credentials check) or the person already chose: `announce` True or False."""
     application = await access.for_member(deps, actor, ref)
     keyring = deps.runtime.keyring
 
     async def unit(session: AsyncSession, current: Application) -> Marked:
+        now = deps.now()
+        if announce is None and not force:
+            asked = await svc.announcement_question(
+                session, current, steps, actor_id=actor.user_id, now=now, keyring=keyring
+            )
+            if asked is not None:
+                nothing = svc.MarkOutcome(changed=[], unchanged=[], open_before=[])
+                followup = Followup(current, redraw_checklist=False)
+                return Marked(svc.template_for(current), nothing, followup, asked)
         outcome = await svc.mark_steps(
             session,
             current,
             steps,
             actor_id=actor.user_id,
-            now=deps.now(),
+            now=now,
             keyring=keyring,
             force=force,
+            announce=announce is not False,
         )
         return _marked(current, outcome)
 
     return await access.change(deps, application, unit)
+
+
+async def marked_by(deps: Deps, application: Application, step: str) -> str | None:
+    """Who marked the step done (None when it is not done), for a click that came too late."""
+    async with deps.runtime.sessions() as session:
+        return await svc.done_by(session, application, step)
 
 
 async def unmark(deps: Deps, actor: Actor, ref: AppRef, steps: Sequence[str]) -> Marked:

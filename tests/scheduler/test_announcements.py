@@ -22,14 +22,15 @@ def posts_to_chat(slack: SlackStub) -> int:
     return len(slack.calls_to("chat.postMessage"))
 
 
-async def test_go_live_is_announced_once_at_the_next_pass_even_after_unmark_and_mark(
+async def test_go_live_is_announced_once_then_withdrawn_by_unmark_and_announced_again(
     sim: Sim, slack: SlackStub
 ) -> None:
-    """UBOB marks 3.4 Mon 11-30 18:00 UTC: nothing posted by the mark itself (no kick in the
-    harness); the 18:01 pass posts one go-live to #CPAY; unmark and mark again at 18:05, passes at
-    18:06 and Tue 18:00 post nothing."""
+    """UBOB marks 3.4 (--force: no question) Mon 11-30 18:00 UTC: nothing posted by the mark
+    itself (no kick in the harness); the 18:01 pass posts one go-live to #CPAY, and a second
+    mark posts nothing. UALICE unmarks it at 18:05: the 18:06 pass updates that message to say
+    she withdrew it (and posts nothing); marked again at 18:10, the 18:11 pass announces again."""
     await new_application(sim)
-    await sim.command("mark 3.4", user="UBOB", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 3.4 --force", user="UBOB", at=utc(2026, 11, 30, 18))
     assert posts_to_chat(slack) == 0
 
     first = await sim.run_pass(utc(2026, 11, 30, 18, 1))
@@ -41,15 +42,36 @@ async def test_go_live_is_announced_once_at_the_next_pass_even_after_unmark_and_
         "🚀 *Acme POS* is live in production! <@UBOB> marked step 3.4 (launch) on 2026-11-30. "
         "Next: pilot testing with a live account."
     )
+    await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18, 2))
+    assert (await sim.run_pass(utc(2026, 11, 30, 18, 3))).posts == []
 
     await sim.command("unmark 3.4", at=utc(2026, 11, 30, 18, 5))
-    await sim.command("mark 3.4", at=utc(2026, 11, 30, 18, 5))
-    again = await sim.run_pass(utc(2026, 11, 30, 18, 6))
+    withdrawn = await sim.run_pass(utc(2026, 11, 30, 18, 6))
+
+    assert withdrawn.posts == []
+    (update,) = slack.calls_to("chat.update")
+    (ts,) = slack.messages["CPAY"]
+    assert (update.args["channel"], update.args["ts"]) == ("CPAY", ts)
+    assert update.args["text"] == "Withdrawn: Acme POS, step 3.4 was marked not done"
+    assert [b["elements"][0]["text"] if "elements" in b else b["text"]["text"]
+            for b in slack.messages["CPAY"][ts]["blocks"]] == [
+        "↩️ *Withdrawn* by <@UALICE> on 2026-11-30: step 3.4 of *Acme POS* was marked not "
+        "done, so this no longer holds.",
+        "It said: ~🚀 *Acme POS* is live in production!~ (<@UBOB> marked step 3.4 on "
+        "2026-11-30.)",
+    ]  # fmt: skip
+
+    await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18, 10))
+    again = await sim.run_pass(utc(2026, 11, 30, 18, 11))
     next_day = await sim.run_pass(utc(2026, 12, 1, 18))
 
-    assert (again.posts, next_day.posts) == ([], [])
-    assert [m.dedupe_key for m in await sim.outbox()] == [
-        f"go-live:{await sim.application_id('acme-pos')}"
+    assert [(p.kind, p.channel) for p in again.posts] == [(GoLive.KIND, "CPAY")]
+    assert next_day.posts == []
+    app_id = await sim.application_id("acme-pos")
+    assert [(m.kind, m.dedupe_key, m.status) for m in await sim.outbox()] == [
+        (GoLive.KIND, f"go-live:{app_id}:withdrawn:1", "sent"),
+        ("announcement-withdrawn", "announcement-withdrawn:1", "sent"),
+        (GoLive.KIND, f"go-live:{app_id}", "sent"),
     ]
 
 
@@ -61,7 +83,7 @@ async def test_go_live_goes_out_right_after_the_mark_when_the_app_kicks_the_outb
     sim.app.send_queued = sim.runner.deliverer.deliver_queued
     await new_application(sim)
 
-    await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18))
 
     (posted,) = await slack.wait_for("chat.postMessage")
     assert (posted.args["channel"], posted.args["text"]) == (
@@ -78,13 +100,15 @@ async def test_a_mark_sends_at_once_only_what_it_queued(sim: Sim, slack: SlackSt
     delivery wired as `onboard-bot run` wires it, UCAROL marks 3.4 of Beta in #COTHER: only
     Beta's go-live is posted right away; Acme's goes at the next pass."""
     await new_application(sim)
-    await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18))
     (acme_go_live,) = sim.app.held
     sim.app.send_queued = sim.runner.deliverer.deliver_queued
     await sim.command("new Beta", user="UCAROL", channel="COTHER")
     await sim.command("remind off", user="UCAROL", channel="COTHER")
 
-    await sim.command("mark 3.4", user="UCAROL", channel="COTHER", at=utc(2026, 11, 30, 18, 5))
+    await sim.command(
+        "mark 3.4 --force", user="UCAROL", channel="COTHER", at=utc(2026, 11, 30, 18, 5)
+    )
 
     (posted,) = await slack.wait_for("chat.postMessage")
     assert (posted.args["channel"], posted.args["text"]) == ("COTHER", "Beta is live in production")
@@ -98,7 +122,7 @@ async def test_a_mark_sends_at_once_only_what_it_queued(sim: Sim, slack: SlackSt
 
 async def mark_through_pilot(sim: Sim) -> None:
     """Go live Mon 11-30, pilot 4.1 Tue 12-01, 4.2 and 4.3 Wed 12-02 (all 18:00 UTC)."""
-    await sim.command("mark 3.4", user="UBOB", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 3.4 --force", user="UBOB", at=utc(2026, 11, 30, 18))
     await sim.command("mark 4.1", user="UBOB", at=utc(2026, 12, 1, 18))
     await sim.command("mark 4.2 4.3", user="UBOB", at=utc(2026, 12, 2, 18))
 
@@ -128,7 +152,7 @@ async def test_business_start_goes_to_the_contacts_channel_once_mentioning_the_c
     reply = await sim.command("contacts channel <#CALIPAY|alipay-team>")
     assert "goes to <#CALIPAY>" in reply.text
     await mark_through_pilot(sim)
-    await sim.command("mark 5.1", at=utc(2026, 12, 3, 18))
+    await sim.command("mark 5.1 --force", at=utc(2026, 12, 3, 18))
 
     result = await sim.run_pass(utc(2026, 12, 3, 18, 1))
 
@@ -148,10 +172,15 @@ async def test_business_start_goes_to_the_contacts_channel_once_mentioning_the_c
         PILOT,
     ]
 
+    # Unmarked and marked again: the first is updated to say it was withdrawn, and the
+    # second announces anew.
     await sim.command("unmark 5.1", at=utc(2026, 12, 3, 18, 5))
-    await sim.command("mark 5.1", at=utc(2026, 12, 3, 18, 5))
+    await sim.command("mark 5.1 --force", at=utc(2026, 12, 3, 18, 5))
     again = await sim.run_pass(utc(2026, 12, 3, 18, 10))
-    assert again.posts == []
+    assert [(p.kind, p.channel) for p in again.posts] == [(BusinessStart.KIND, "CALIPAY")]
+    (update,) = slack.calls_to("chat.update")
+    assert update.args["channel"] == "CALIPAY"
+    assert update.args["text"] == "Withdrawn: Acme POS, step 5.1 was marked not done"
 
 
 async def test_business_start_without_a_contacts_channel_is_a_dm_to_each_contact(
@@ -164,7 +193,7 @@ async def test_business_start_without_a_contacts_channel_is_a_dm_to_each_contact
     await sim.command("contacts add <@UCAROL|carol> <@UMEI|mei>")
     await mark_through_pilot(sim)
     await sim.run_pass(utc(2026, 12, 2, 18, 1))  # the go-live
-    await sim.command("mark 5.1", at=utc(2026, 12, 3, 18))
+    await sim.command("mark 5.1 --force", at=utc(2026, 12, 3, 18))
 
     result = await sim.run_pass(utc(2026, 12, 3, 18, 1))
 
@@ -183,7 +212,7 @@ async def test_business_start_with_no_contacts_tells_the_application_channel_onc
     """No contacts at all; 5.1 marked Mon 11-30 18:00 UTC; the 18:01 pass posts one note to
     #CPAY saying nobody could be told and how to fix it; a pass at 18:30 posts nothing."""
     await new_application(sim)
-    await sim.command("mark 5.1", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 5.1 --force", at=utc(2026, 11, 30, 18))
 
     result = await sim.run_pass(utc(2026, 11, 30, 18, 1))
     again = await sim.run_pass(utc(2026, 11, 30, 18, 30))
@@ -205,7 +234,7 @@ async def test_a_contacts_channel_the_bot_cannot_post_in_is_reported_once_to_the
     await new_application(sim)
     await sim.command("contacts add <@UCAROL|carol>")
     await sim.command("contacts channel <#CALIPAY|alipay-team>")
-    await sim.command("mark 5.1", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 5.1 --force", at=utc(2026, 11, 30, 18))
     slack.fail("chat.postMessage", error="not_in_channel")
 
     failed = await sim.run_pass(utc(2026, 11, 30, 18, 1))
@@ -238,7 +267,7 @@ async def test_business_start_names_the_production_client_id_when_it_is_stored(
     await sim.command("contacts add <@UCAROL|carol>")
     await sim.command("contacts channel <#CALIPAY|alipay-team>")
     await mark_through_pilot(sim)
-    await sim.command("mark 5.1", at=utc(2026, 12, 3, 18))
+    await sim.command("mark 5.1 --force", at=utc(2026, 12, 3, 18))
 
     result = await sim.run_pass(utc(2026, 12, 3, 18, 1))
 

@@ -202,7 +202,7 @@ async def test_a_send_that_failed_stays_pending_and_goes_out_once_on_a_later_pas
     Retry-After 0 s); the next pass after that sends it once; a later one sends nothing."""
     await sim.command("new Acme POS")
     await sim.command("remind off")
-    await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18))
     slack.fail("chat.postMessage", **failure)
     start = utc(2026, 11, 30, 18, 1)
 
@@ -283,7 +283,7 @@ async def test_a_pass_killed_after_claiming_is_picked_up_once_its_lease_expires(
     once; 18:30 nothing."""
     await sim.command("new Acme POS")
     await sim.command("remind off")
-    await sim.command("mark 3.4", at=utc(2026, 11, 30, 18))
+    await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18))
     killed_at = utc(2026, 11, 30, 18, 1)
     async with sim.app.runtime.writes.begin() as session:
         (claimed,) = await outbox.claim_due(session, killed_at, lease=LEASE, token="killed-pass")
@@ -312,13 +312,13 @@ async def test_messages_to_one_channel_are_a_second_apart_other_channels_do_not_
     #CPAY ones; a sixth #CPAY go-live at a pass 0.5 s later waits the remaining 0.5 s."""
     slack.channel_members["CTHIRD"] = ["UALICE", "UBOT"]
     await sim.command("new Other", user="UCAROL", channel="COTHER")
-    await sim.command("mark 3.4", user="UCAROL", channel="COTHER")
+    await sim.command("mark 3.4 --force", user="UCAROL", channel="COTHER")
     await sim.command("new Third", channel="CTHIRD")
-    await sim.command("mark 3.4", channel="CTHIRD")
+    await sim.command("mark 3.4 --force", channel="CTHIRD")
     for name in ("A1", "A2", "A3", "A4", "A5", "A6"):
         await sim.command(f"new {name}")
     for slug in ("a1", "a2", "a3", "a4", "a5"):
-        await sim.command(f"mark 3.4 --app {slug}")
+        await sim.command(f"mark 3.4 --force --app {slug}")
     start = utc(2026, 11, 25, 10, 1)
 
     first = await sim.run_pass(start)
@@ -327,7 +327,7 @@ async def test_messages_to_one_channel_are_a_second_apart_other_channels_do_not_
     assert {p.kind for p in first.posts} == {GoLive.KIND}
     assert sim.pacer.slept == pytest.approx([1.0] * 4)
 
-    await sim.command("mark 3.4 --app a6")
+    await sim.command("mark 3.4 --force --app a6")
     second = await sim.run_pass(start + timedelta(seconds=0.5))
 
     assert [p.channel for p in second.posts] == ["CPAY"]

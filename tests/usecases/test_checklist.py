@@ -162,10 +162,13 @@ async def test_a_phase_marks_all_its_steps_and_a_skip_is_reported(
     assert await db.done(application.id) == ["1.1", "1.2", "1.3", "1.4", "1.5", "2.3"]
 
 
-async def test_marking_go_live_queues_its_announcement_once(
+async def test_marking_go_live_queues_its_announcement_and_unmarking_cancels_it_unsent(
     deps: Deps, db: Db, member: Actor, application: Application
 ) -> None:
-    marked = await checklist.mark(deps, member, application.id, ["3.4"])
+    """--force marks 3.4 without asking: one go-live queued. Unmarked before it was sent: it is
+    cancelled (never sent) and its key freed, so marking again queues a new one; marking once
+    more while done queues nothing."""
+    marked = await checklist.mark(deps, member, application.id, ["3.4"], force=True)
     (row,) = await db.outbox()
     assert marked.followup.queued == (row.id,)
     assert (row.kind, row.target, row.application_id, row.status) == (
@@ -174,10 +177,19 @@ async def test_marking_go_live_queues_its_announcement_once(
         application.id,
         "pending",
     )
-    await checklist.unmark(deps, member, application.id, ["3.4"])
-    again = await checklist.mark(deps, member, application.id, ["3.4"])
-    assert again.outcome.changed == ["3.4"] and again.followup.queued == ()
-    assert len(await db.outbox()) == 1
+    unmarked = await checklist.unmark(deps, member, application.id, ["3.4"])
+    assert unmarked.followup.queued == ()  # nothing went out, so nothing to update
+    (cancelled,) = await db.outbox()
+    assert cancelled.status == "cancelled"
+    assert cancelled.dedupe_key == f"go-live:{application.id}:withdrawn:{row.id}"
+
+    again = await checklist.mark(deps, member, application.id, ["3.4"], force=True)
+    assert again.outcome.changed == ["3.4"]
+    _, second = await db.outbox()
+    assert again.followup.queued == (second.id,)
+    assert (second.dedupe_key, second.status) == (f"go-live:{application.id}", "pending")
+    once_more = await checklist.mark(deps, member, application.id, ["3.4"], force=True)
+    assert once_more.followup.queued == () and len(await db.outbox()) == 2
 
 
 async def test_unmark_reopens_the_step_and_redraws_its_assignees_home(

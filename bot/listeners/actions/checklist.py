@@ -1,4 +1,6 @@
-"""*Mark done* / *Undo* on the checklist message and on App Home."""
+"""*Mark done* / *Undo* on the checklist message and on App Home. *Mark done* on a step that
+announces may ask first (bot/listeners/actions/announce.py): the same question as the command,
+ephemeral, so the choice goes through the same buttons and the same use case."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import checklist as blocks
 from bot.blocks.home import MARK_FROM_HOME
 from bot.followup import FollowUps
+from bot.listeners.actions.announce import ask
 from bot.listeners.actions.redraw import clicked, redraw_other
 from bot.listeners.payloads import actor_of, answering_refusals, step_target
 from bot.runtime import Runtime
@@ -38,6 +41,9 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             done = await checklist.unmark(deps, actor, application_id, [step])
         # Acknowledged only once the change is committed, so a crash cannot lose a click.
         await ack()
+        if done.asked is not None:  # nothing changed: the question is the answer
+            await ask(body, respond, client, done)
+            return
         application = done.followup.application
         where = clicked(body, application.checklist_channel_id, application.checklist_ts)
         await followups.after_change(

@@ -14,6 +14,7 @@ from bot.blocks.credentials import OFFER_MARK_ACTION
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
 from bot.blocks.replies import step_label
 from bot.followup import FollowUps
+from bot.listeners.actions.announce import ask
 from bot.listeners.actions.step_menu import step_modal
 from bot.listeners.payloads import actor_of, answering_refusals, respond_to_click, step_target
 from bot.runtime import Runtime
@@ -37,6 +38,9 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         application_id, step, _ = target
         marked = await checklist.mark(Deps(runtime, client), actor_of(body), application_id, [step])
         await ack()  # once committed; then the message itself shows the answer
+        if marked.asked is not None:  # a step that announces: nothing changed, it asks first
+            await ask(body, respond, client, marked)
+            return
         number = (marked.outcome.changed or marked.outcome.unchanged)[0]
         label = step_label(marked.template, number)
         await respond_to_click(

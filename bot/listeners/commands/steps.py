@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import command_parser as cmd
-from bot.blocks import replies
+from bot.blocks import announce, replies
 from bot.listeners.commands.request import Reply, Request
 from bot.usecases import checklist, steps
 
@@ -12,6 +12,9 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
     done = await checklist.mark(
         req.deps, req.actor, command.app, command.steps, force=command.force
     )
+    if done.asked is not None:  # a step that announces asks first; nothing was changed
+        question_text, question_blocks = announce.preview(done.template, done.asked)
+        return Reply(question_text, blocks=question_blocks)
     text = replies.marked(done.followup.application, done.template, done.outcome)
     return Reply(text, after=req.after_change(done.followup))
 
