@@ -183,7 +183,7 @@ async def question(
         steps=tuple(numbers),
         announcing=tuple(steps),
         open_before=tuple(open_before(template, states.values(), steps, numbers)),
-        missing=tuple(_missing(messages, keyring)),
+        missing=tuple(await _missing(session, application, messages, keyring)),
         messages=tuple(messages),
     )
 
@@ -201,21 +201,30 @@ def open_before(
     ]
 
 
-def _missing(messages: Sequence[NewMessage], keyring: Keyring | None) -> list[str]:
-    """What the business-start announcement would lack, read from the messages themselves."""
-    missing = []
+async def _missing(
+    session: AsyncSession,
+    application: Application,
+    messages: Sequence[NewMessage],
+    keyring: Keyring | None,
+) -> list[str]:
+    """What the business-start announcement would lack: read from the messages themselves,
+    and the production client ID Alipay recognises the application by."""
     kinds = {m.kind for m in messages}
+    if not kinds & set(KINDS_OF[BusinessStart.KIND]):
+        return []
+    missing = []
     if BusinessStartNoContacts.KIND in kinds:
         missing.append(
             "no Alipay contacts and no contacts channel: the team's channel would only hear "
             "that nobody was told (`/onboard contacts add @person`)"
         )
-    starts = [m for m in messages if m.kind == BusinessStart.KIND]
-    if starts and starts[0].payload.get("production_client_id") is None:
+    if keyring is None:
+        missing.append("the production client ID cannot be read here")
+    elif not (await credentials.load(session, keyring, application.id)).get(
+        ("production", "client_id")
+    ):
         missing.append(
             "no production client ID is recorded (`/onboard creds set production client_id …`)"
-            if keyring is not None
-            else "the production client ID cannot be read here"
         )
     return missing
 
