@@ -104,7 +104,11 @@ def preview(template: Template, asked: Question) -> tuple[str, list[Block]]:
     blocks.append(_md("*Before announcing, note:*\n" + "\n".join(f"• {r}" for r in reasons)))
     for first, same in _grouped(asked.messages):
         blocks.append(
-            ContextBlock(elements=[MarkdownTextObject(text=f"Would go to {_targets(same)}:")])
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(text=fit_mrkdwn(f"Would go to {_targets(same)}:", MAX_TEXT))
+                ]
+            )
         )
         _, shown = render(decode(first.kind, first.payload))
         blocks += [DividerBlock(), *shown, DividerBlock()]

@@ -20,12 +20,13 @@ from typing import Any, Literal
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.blocks import credentials, home, modals, notifications, replies
+from bot.blocks import announce, credentials, home, modals, notifications, replies
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
-from bot.outbox_messages import KINDS, Message
+from bot.outbox_messages import KINDS, BusinessStart, GoLive, Message
+from bot.services.announcements import Question
 from bot.services.checklist import HISTORY_PAGE, MarkOutcome
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from bot.services.listing import Listing
@@ -156,7 +157,7 @@ EVENT_KINDS = (
     "created", "marked", "unmarked", "assigned", "unassigned", "due", "noted", "renamed",
     "archived", "snoozed", "remind_after", "remind_hours", "reminders", "contact_added",
     "contact_removed", "contacts_channel", "credential_set", "forced", "notification_verified",
-    "a_kind_added_later",
+    "announced", "not_announced", "withdrawn", "a_kind_added_later",
 )  # fmt: skip
 
 
@@ -325,6 +326,30 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     reply("due cleared", replies.due_set(tmpl, step.number, None, texts.value))
     reply("reminder settings", replies.reminder_settings(app))
     reply("contacts", replies.contacts(app, [CONTACT] * texts.many))
+
+    # The question before a mark announces: every open step, both announcements, a DM each.
+    texts_of = outbox_messages(texts)
+    announced = [m for m in texts_of if isinstance(m, GoLive | BusinessStart)]
+    targets = [CHANNEL, CONTACTS_CHANNEL, *[CONTACT] * texts.many]
+    queued = tuple(
+        m.for_outbox(dedupe_key=f"k{i}", team_id="T1", target=target)
+        for m in announced
+        for i, target in enumerate(targets)
+    )
+    asked = Question(
+        application=app,
+        steps=tuple(numbers),
+        announcing=tuple(numbers[-2:]),
+        open_before=tuple(numbers[:-2]),
+        missing=(texts.note, texts.value),
+        messages=queued,
+    )
+    reply("announce preview", *announce.preview(tmpl, asked))
+    few = dataclasses.replace(asked, steps=tuple(numbers[-1:]), open_before=(numbers[0],))
+    reply("announce preview few", *announce.preview(tmpl, few))
+    for choice in ("announce", "silent"):
+        reply(f"announce {choice}", announce.chosen(tmpl, numbers[-2:], choice, None))
+    reply("announce too late", announce.chosen(tmpl, numbers[-1:], "announce", ACTOR))
 
     # Credentials and signature diagnosis.
     rows = [(env, field, texts.value) for env in ENVIRONMENTS for field in FIELDS]
