@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from bot.blocks.notifications import render
 from bot.outbox_messages import (
     KINDS,
+    AnnouncementWithdrawn,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
@@ -40,6 +41,19 @@ from bot.outbox_messages import (
 
 # One of each kind, every optional field set and every tuple non-empty.
 EXAMPLES: list[Message] = [
+    AnnouncementWithdrawn(
+        original_id=12,
+        original_kind="go-live",
+        application_id=7,
+        application="Acme POS",
+        slug="acme-pos",
+        channel="CPAY",
+        step="3.4",
+        marked_by="UBOB",
+        marked_on=date(2026, 11, 30),
+        by="UALICE",
+        on=date(2026, 12, 1),
+    ),
     Reminder(
         application_id=7,
         application="Acme POS",
@@ -150,6 +164,7 @@ def test_each_kind_keeps_the_string_its_rows_are_stored_under() -> None:
         "go-live": "GoLive",
         "business-start": "BusinessStart",
         "business-start-no-contacts": "BusinessStartNoContacts",
+        "announcement-withdrawn": "AnnouncementWithdrawn",
         "digest": "Digest",
         "undeliverable": "Undeliverable",
         "alipay-notification": "NotificationLine",

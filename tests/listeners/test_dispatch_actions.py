@@ -127,7 +127,13 @@ async def test_mark_done_on_the_recorded_message_redraws_it_as_it_was_folded(
         message=message,
     )
 
-    assert mark.only_call(bolt) == {"actor": BOB, "ref": acme.id, "steps": ["1.1"], "force": False}
+    assert mark.only_call(bolt) == {
+        "actor": BOB,
+        "ref": acme.id,
+        "steps": ["1.1"],
+        "force": False,
+        "announce": None,
+    }
     assert (response.status, response.body) == (200, "")
     assert followups == [FollowedUp(done.followup, fold, ())]
     assert bolt.slack.calls == []  # the redraw is the follow-up's, which is recorded here
@@ -174,7 +180,13 @@ async def test_mark_done_on_app_home_republishes_the_clickers_home(
         view={"id": "VHOME", "type": "home", "blocks": []},
     )
 
-    assert mark.only_call(bolt) == {"actor": BOB, "ref": acme.id, "steps": ["2.1"], "force": False}
+    assert mark.only_call(bolt) == {
+        "actor": BOB,
+        "ref": acme.id,
+        "steps": ["2.1"],
+        "force": False,
+        "announce": None,
+    }
     assert response.status == 200
     assert followups == [FollowedUp(done.followup, None, ("UBOB",))]
     assert bolt.slack.calls == []
@@ -493,7 +505,13 @@ async def test_mark_done_from_a_dm_or_an_offer_thanks_and_follows_up(
         message=reminder_dm(acme.id),
     )
 
-    assert mark.only_call(bolt) == {"actor": BOB, "ref": acme.id, "steps": ["1.3"], "force": False}
+    assert mark.only_call(bolt) == {
+        "actor": BOB,
+        "ref": acme.id,
+        "steps": ["1.3"],
+        "force": False,
+        "announce": None,
+    }
     assert response.status == 200
     label = replies.step_label(done.template, "1.3")
     (replaced,) = bolt.slack.calls_to("response_url:click")

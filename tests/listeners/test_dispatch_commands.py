@@ -300,6 +300,7 @@ async def test_mark_passes_the_steps_and_force_and_follows_up(
         "ref": None,
         "steps": ("1.1", "1.2"),
         "force": True,
+        "announce": None,
     }
     text = replies.marked(acme.application, done.template, done.outcome)
     assert parsed_body(response) == ephemeral(text)
