@@ -23,10 +23,16 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ),
     (
         "/onboard mark <step>… [--force]",
-        "mark steps done, e.g. `mark 1.1 1.2` or `mark 2` for a whole phase;"
-        " `--force` skips the credentials check on 3.5",
+        "mark steps done, e.g. `mark 1.1 1.2` or `mark 2` for a whole phase. A step that"
+        " announces (3.4 go-live, 5.1 business start) first shows the message and asks while"
+        " earlier steps are open or it lacks data; `--force` announces without asking and"
+        " skips the credentials check on 3.5",
     ),
-    ("/onboard unmark <step>…", "mark steps not done again, e.g. `unmark 1.2`"),
+    (
+        "/onboard unmark <step>…",
+        "mark steps not done again, e.g. `unmark 1.2`; unmarking 3.4 or 5.1 withdraws its"
+        " announcement",
+    ),
     (
         "/onboard assign <step> @person",
         "set who owns a step, e.g. `assign 1.2 @Mei`, picking the person from the autocomplete",
