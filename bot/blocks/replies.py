@@ -80,6 +80,12 @@ def unmarked(application: Application, template: Template, outcome: MarkOutcome)
         lines.append(f"Marked not done: {_steps(template, outcome.changed)}.")
     if outcome.unchanged:
         lines.append(f"Already not done: {_steps(template, outcome.unchanged)}.")
+    if outcome.withdrawn:
+        lines.append(
+            f"Withdrawn: the announcement of {', '.join(map(escape_mrkdwn, outcome.withdrawn))} "
+            "(a message already "
+            "sent is updated to say so; one not sent yet never goes)."
+        )
     lines.append(_progress(application, outcome))
     return "\n".join(lines)
 

@@ -301,11 +301,12 @@ async def withdraw(
     *,
     actor_id: str,
     now: datetime,
-) -> list[NewMessage]:
+) -> tuple[list[NewMessage], list[str]]:
     """Withdraw what unmarking these steps takes back: cancel each announcement not sent yet,
-    and return the updates (AnnouncementWithdrawn) for those sent or being sent. History
-    records each withdrawal."""
+    and return the updates (AnnouncementWithdrawn) for those sent or being sent, and the steps
+    whose announcement was withdrawn. History records each withdrawal."""
     updates: list[NewMessage] = []
+    steps: list[str] = []
     for number in announcing(template, unmarked):
         kinds = KINDS_OF[template.step(number).announces or ""]
         rows = await outbox.current_announcements(session, application.id, kinds)
@@ -335,6 +336,7 @@ async def withdraw(
             updates.append(_queued(update, application, f"{update.KIND}:{row.id}", row.target))
         if not (sent or cancelled):
             continue
+        steps.append(number)
         value = ", ".join(
             part
             for part in (
@@ -352,7 +354,7 @@ async def withdraw(
             new_value=value,
             now=now,
         )
-    return updates
+    return updates, steps
 
 
 def _payload_day(value: object, now: datetime) -> date:

@@ -6,6 +6,7 @@ A `Refusal` means the request was wrong: the caller rolls back and shows its mes
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import unicodedata
@@ -152,6 +153,8 @@ class MarkOutcome:
     done_count: int = 0
     total: int = 0
     touched: list[str | None] = field(default_factory=list)
+    # Steps whose announcement an unmark withdrew (cancelled, or updated to say so).
+    withdrawn: tuple[str, ...] = ()
 
 
 async def mark_steps(
@@ -311,12 +314,13 @@ async def unmark_steps(
     numbers = expand_steps(template, refs)
     changed = await repo.set_done(session, application.id, numbers, done=False, now=now)
     await _record_marks(session, application, template, changed, False, actor_id, now)
-    updates = await announcements.withdraw(
+    updates, withdrawn = await announcements.withdraw(
         session, application, template, changed, actor_id=actor_id, now=now
     )
     queued = await outbox.enqueue(session, updates, now)
     states = await repo.steps_for_change(session, application.id)
-    return _outcome(template, numbers, changed, states, open_before=[], queued=tuple(queued))
+    outcome = _outcome(template, numbers, changed, states, open_before=[], queued=tuple(queued))
+    return dataclasses.replace(outcome, withdrawn=tuple(withdrawn))
 
 
 async def _record_marks(

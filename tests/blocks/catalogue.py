@@ -299,7 +299,7 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     numbers = [s.number for s in tmpl.steps]
     outcome = MarkOutcome(
         changed=numbers[:3], unchanged=numbers[3:5], open_before=numbers[:2], done_count=5,
-        total=len(numbers),
+        total=len(numbers), withdrawn=tuple(numbers[:2]),
     )  # fmt: skip
     reply("marked", replies.marked(app, tmpl, outcome))
     reply("unmarked", replies.unmarked(app, tmpl, outcome))

@@ -45,7 +45,8 @@ async def test_go_live_is_announced_once_then_withdrawn_by_unmark_and_announced_
     await sim.command("mark 3.4 --force", at=utc(2026, 11, 30, 18, 2))
     assert (await sim.run_pass(utc(2026, 11, 30, 18, 3))).posts == []
 
-    await sim.command("unmark 3.4", at=utc(2026, 11, 30, 18, 5))
+    unmarked = await sim.command("unmark 3.4", at=utc(2026, 11, 30, 18, 5))
+    assert "Withdrawn: the announcement of 3.4" in unmarked.text
     withdrawn = await sim.run_pass(utc(2026, 11, 30, 18, 6))
 
     assert withdrawn.posts == []
