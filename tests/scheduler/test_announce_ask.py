@@ -131,7 +131,13 @@ async def test_go_live_with_twelve_earlier_steps_open_asks_and_changes_nothing(
     assert "3.3" in shown[1]
     assert "Would go to <#CPAY>:" in shown
     assert GO_LIVE_TEXT in shown
-    assert set(buttons(reply)) == {announce.ANNOUNCE, announce.MARK_SILENTLY, announce.CANCEL}
+    app_id = await sim.application_id("acme-pos")
+    # The buttons carry the application and the step only: the click is authorized anew.
+    assert buttons(reply) == {
+        announce.ANNOUNCE: f"{app_id}|3.4|announce",
+        announce.MARK_SILENTLY: f"{app_id}|3.4|silent",
+        announce.CANCEL: f"{app_id}|3.4|cancel",
+    }
     assert "12 earlier steps still open" in reply.text
 
     assert (await state(sim, "3.4")).done_at is None
