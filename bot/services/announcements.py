@@ -224,7 +224,7 @@ async def _missing(
         ("production", "client_id")
     ):
         missing.append(
-            "no production client ID is recorded (`/onboard creds set production client_id …`)"
+            "no production client ID is recorded (`/onboard creds set production client-id …`)"
         )
     return missing
 

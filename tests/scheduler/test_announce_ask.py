@@ -272,6 +272,7 @@ async def test_mark_done_on_the_checklist_message_asks_the_same_question(
     preview (nothing changed); its *Announce* then marks and announces."""
     await new_application(sim)
     await sim.command("status", at=utc(2026, 11, 30, 18))
+    await slack.wait_for("chat.postMessage")  # posted after the ack
     channel_messages = slack.messages["CPAY"]
     (ts,) = channel_messages
     app_id = await sim.application_id("acme-pos")
