@@ -226,7 +226,9 @@ async def set_done(
 async def step_state(session: AsyncSession, application_id: int, step: str) -> StepState | None:
     """The step's row as it is now, for showing it; no lock."""
     return await session.scalar(
-        select(StepState).where(StepState.application_id == application_id, StepState.step == step)
+        select(StepState).where(
+            StepState.application_id == application_id, StepState.step == step
+        )
     )
 
 
