@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bot.blocks import announce
 from bot.blocks.checklist import TOGGLE_STEP, action_value
+from bot.blocks.home import MARK_FROM_HOME
 from bot.outbox_messages import BusinessStart, BusinessStartNoContacts, GoLive
 from storage.models import Event, StepState
 from tests.harness import CommandResult, block_actions_body, find_element, signed_headers
@@ -352,3 +353,35 @@ async def test_unmarking_business_start_updates_each_contacts_dm(
     (_, _, by, value) = (await history(sim, "withdrawn"))[0]
     assert (by, value) == ("UBOB", "2 sent messages marked withdrawn")
     assert {m.kind for m in await sim.outbox()} == {BusinessStart.KIND, "announcement-withdrawn"}
+
+
+async def test_mark_done_on_app_home_asks_in_the_apps_dm(sim: Sim, slack: SlackStub) -> None:
+    """App Home has no response_url: *Mark done* of 3.4 there posts the question to the
+    clicker's DM with the app (nothing changed), with the same buttons."""
+    await new_application(sim)
+    sim.clock.now = utc(2026, 11, 30, 18)
+    app_id = await sim.application_id("acme-pos")
+    value = action_value(app_id, "3.4", "mark")
+    body = block_actions_body(
+        user_id="UALICE",
+        action={"action_id": MARK_FROM_HOME, "block_id": "home:1", "type": "button",
+                "text": {"type": "plain_text", "text": "Mark done"}, "value": value,
+                "action_ts": "1.1"},
+        container={"type": "view", "view_id": "VHOME"},
+        view={"id": "VHOME", "type": "home", "blocks": []},
+    )  # fmt: skip
+    assert (await sim.app.post(body, signed_headers(body))).status == 200
+
+    (dm,) = await slack.wait_for("chat.postMessage")
+    assert dm.args["channel"] == "UALICE"
+    blocks = (
+        json.loads(dm.args["blocks"]) if isinstance(dm.args["blocks"], str) else dm.args["blocks"]
+    )
+    assert GO_LIVE_TEXT in texts(blocks)
+    assert {e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]} == {
+        announce.ANNOUNCE,
+        announce.MARK_SILENTLY,
+        announce.CANCEL,
+    }
+    assert (await state(sim, "3.4")).done_at is None
+    assert await sim.outbox() == []
