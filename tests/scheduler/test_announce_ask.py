@@ -385,3 +385,24 @@ async def test_mark_done_on_app_home_asks_in_the_apps_dm(sim: Sim, slack: SlackS
     }
     assert (await state(sim, "3.4")).done_at is None
     assert await sim.outbox() == []
+
+
+async def test_a_mark_of_several_steps_asks_once_and_the_choice_marks_them_all(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """`mark 3.3 3.4` with earlier steps open asks (3.3 is not marked either); *Mark without
+    announcing* marks both, announces nothing."""
+    await new_application(sim)
+    reply = await sim.command("mark 3.3 3.4", at=utc(2026, 11, 30, 18))
+
+    assert isinstance(reply.body, dict)
+    assert "(with 3.3 _" in texts(reply.body["blocks"])[0]
+    assert (await state(sim, "3.3")).done_at is None
+    app_id = await sim.application_id("acme-pos")
+    assert buttons(reply)[announce.MARK_SILENTLY] == f"{app_id}|3.3,3.4|silent"
+
+    await click_preview(sim, reply, announce.MARK_SILENTLY)
+
+    assert (await state(sim, "3.3")).done_at is not None
+    assert (await state(sim, "3.4")).done_at is not None
+    assert await sim.outbox() == []
