@@ -235,6 +235,34 @@ class NotificationLine(Message):
     count: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class AssignmentNote:
+    """One of a step's latest notes, as the assignment DM quotes it."""
+
+    by: str
+    written_on: date
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment(Message):
+    """A DM to whoever was just given a step by someone else: once per assignment event."""
+
+    KIND: ClassVar[str] = "assignment"
+    application_id: int
+    application: str
+    slug: str
+    step: str
+    title: str
+    channel: str  # the application's channel
+    by: str  # who assigned it
+    due_on: date | None
+    notes: tuple[AssignmentNote, ...]  # the latest, oldest first
+    # False when the assignee is not in the channel, so its buttons would refuse them; None
+    # when Slack would not say.
+    in_channel: bool | None = True
+
+
 KINDS: dict[str, type[Message]] = {
     cls.KIND: cls
     for cls in (
@@ -246,6 +274,7 @@ KINDS: dict[str, type[Message]] = {
         Digest,
         Undeliverable,
         NotificationLine,
+        Assignment,
     )
 }
 

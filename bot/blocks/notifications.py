@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.assignment import assignment
 from bot.blocks.checklist import action_value, progress_bar
 from bot.blocks.mrkdwn import (
     channel_mention,
@@ -26,6 +27,7 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.outbox_messages import (
+    Assignment,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
@@ -287,4 +289,6 @@ def render(message: Message) -> Rendered:
             return undeliverable(message)
         case NotificationLine():
             return notification_line(message)
+        case Assignment():
+            return assignment(message)
     raise TypeError(f"no rendering for {type(message).__name__}")
