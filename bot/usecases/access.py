@@ -90,6 +90,37 @@ async def for_owner(deps: Deps, actor: Actor, ref: AppRef, action: str) -> Appli
     return application
 
 
+async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Application:
+    """The archived application `ref` names (a typed slug, or the one archived application of
+    the actor's channel), if the actor is in its channel and owns it or administers the
+    workspace: only `unarchive` looks for archived applications in a channel."""
+    if isinstance(ref, int) or ref is not None:
+        application = await find(deps, actor, ref)
+        if application.archived_at is None:
+            raise Refusal(f"{app_label(application)} is not archived; there is nothing to undo.")
+    else:
+        async with deps.runtime.sessions() as session:
+            every = await repo.applications_in_channel(
+                session, actor.team_id, actor.channel_id or "", include_archived=True
+            )
+        archived = [a for a in every if a.archived_at is not None]
+        if not archived:
+            raise Refusal(
+                "No application of this channel is archived. To bring back one of another "
+                "channel, add `--app &lt;slug&gt;`."
+            )
+        if len(archived) > 1:
+            slugs = ", ".join(f"`{a.slug}`" for a in archived[-SLUGS_SHOWN:])
+            raise Refusal(
+                f"This channel has {len(archived)} archived applications (the latest: {slugs}); "
+                "add `--app &lt;slug&gt;`."
+            )
+        application = archived[0]
+    await require_member(deps, actor, application)
+    await require_owner(deps, actor, application, "unarchive")
+    return application
+
+
 async def require_member(
     deps: Deps, actor: Actor, application: Application, *, name_it: bool = True
 ) -> None:

@@ -1,6 +1,6 @@
-from bot.listeners.actions import checklist, fold, history, reminders, step_menu
+from bot.listeners.actions import checklist, fold, history, new_app, reminders, step_menu
 
 
 def register(app, runtime, followups) -> None:
-    for module in (checklist, fold, step_menu, history, reminders):
+    for module in (checklist, fold, step_menu, history, reminders, new_app):
         module.register(app, runtime, followups)
