@@ -21,6 +21,8 @@ CREATE_ANOTHER = "new_app_another"
 CANCEL = "new_app_cancel"
 NAMED = 5  # of the channel's applications named in the question
 MAX_NAME = 200
+# Slack's limit for a button's value; a name (at most 80 characters) always fits.
+MAX_VALUE = 2000
 MAX_TEXT = 3000
 
 
@@ -43,7 +45,12 @@ def ask_another(name: str, existing: Sequence[Application]) -> tuple[str, list[B
         ActionsBlock(
             block_id="new_app",
             elements=[
-                ButtonElement(text=label, action_id=CREATE_ANOTHER, value=name, style="primary"),
+                ButtonElement(
+                    text=label,
+                    action_id=CREATE_ANOTHER,
+                    value=name[:MAX_VALUE],
+                    style="primary",
+                ),
                 ButtonElement(text="Cancel", action_id=CANCEL, value="cancel"),
             ],
         ),
