@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.assignment import assignment
 from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -246,9 +247,11 @@ def digest(m: Digest) -> Rendered:
     if not m.applications:
         blocks.append(_md("No active applications in this channel."))
     if more:
-        blocks.append(_context(f"…and {more} more applications; `/onboard list` shows all."))
+        more_text = counted(more, "more application")
+        blocks.append(_context(f"…and {more_text}; `/onboard list` shows all."))
     total = sum(a.done for a in shown)
-    return f"{title}: {total} steps done across {len(shown)} applications", blocks
+    done = f"{counted(total, 'step')} done across {counted(len(shown), 'application')}"
+    return f"{title}: {done}", blocks
 
 
 def undeliverable(m: Undeliverable) -> Rendered:
