@@ -2,9 +2,9 @@
 
 Named for the outbox, and kept at the top of `bot` rather than in services or blocks, because
 it is what the two ends of the outbox agree on: the producers (reminders, digests,
-announcements, Alipay notifications, delivery's own notice) build these, bot/delivery.py reads
-them back from claimed rows and bot/blocks/notifications.py renders them. It imports from
-neither end.
+announcements, assignment DMs, Alipay notifications, delivery's own notice) build these,
+bot/delivery.py reads them back from claimed rows and bot/blocks/notifications.py renders
+them. It imports from neither end.
 
 Each class's KIND is the `kind` column of its rows and must never change: rows queued by an
 earlier version are read by it (it also starts the producers' dedupe keys, and a template
@@ -248,7 +248,7 @@ class AssignmentNote:
 class Assignment(Message):
     """A DM to whoever was just given a step by someone else: once per assignment event."""
 
-    KIND: ClassVar[str] = "assignment"
+    KIND: ClassVar[str] = "step-assignment"  # "a step assignment" in an undeliverable notice
     application_id: int
     application: str
     slug: str

@@ -167,7 +167,7 @@ def test_each_kind_keeps_the_string_its_rows_are_stored_under() -> None:
         "digest": "Digest",
         "undeliverable": "Undeliverable",
         "alipay-notification": "NotificationLine",
-        "assignment": "Assignment",
+        "step-assignment": "Assignment",
     }
 
 

@@ -3,7 +3,8 @@
 Every use case starts here, so a rule is written once: the application must be in the actor's
 workspace and not archived, the actor must be a member of its channel, and some actions are
 for its owner (or a workspace admin) only. An application id from a button or a form is
-treated as a claim to check, never as permission.
+treated as a claim to check, never as permission. Only `archived_for_owner` (for `unarchive`)
+looks for an archived application in a channel.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Intents about the application as a whole: rename, archive, where its checklist is posted."""
+"""Intents about the application as a whole: rename, archive, unarchive, where its checklist
+is posted."""
 
 from __future__ import annotations
 

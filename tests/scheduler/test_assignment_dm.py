@@ -11,12 +11,13 @@ import asyncio
 
 from sqlalchemy import select
 
+from bot.blocks import modals
 from bot.blocks.checklist import action_value
 from bot.blocks.notifications import REMINDER_MARK
-from bot.outbox_messages import Assignment
+from bot.outbox_messages import Assignment, Undeliverable
 from storage import repositories as repo
 from storage.models import OutboxMessage
-from tests.harness import click
+from tests.harness import click, submit
 from tests.scheduler.conftest import Sim, utc
 from tests.slack_stub import Call, SlackStub
 
@@ -173,3 +174,41 @@ async def test_a_forged_value_on_the_dm_button_marks_nothing(sim: Sim, slack: Sl
         assert answer.status == 200
     await asyncio.sleep(0.2)
     assert (await done(sim, app_id), await done(sim, beta)) == ([], [])
+
+
+async def test_assigning_from_the_step_menu_sends_the_same_dm(sim: Sim, slack: SlackStub) -> None:
+    """UALICE picks UBOB in the step menu's assign form for 1.2: the same one DM."""
+    app_id = await setup(sim)
+    slack.clear()
+    context = modals.ModalContext(application_id=app_id, step="1.2")
+    view = {"callback_id": modals.ASSIGN, "private_metadata": context.encode()}
+    picked = {"type": "users_select", "selected_user": "UBOB"}
+
+    answer = await submit(sim.app, view, {modals.ASSIGNEE_BLOCK: {modals.ASSIGNEE_ACTION: picked}})
+
+    assert answer.status == 200
+    (dm,) = await dms_to(slack, "UBOB")
+    assert dm.args["text"] == "You were assigned step 1.2 of Acme POS"
+
+
+async def test_a_dm_slack_will_not_take_is_failed_and_the_channel_told_once(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """Slack answers `user_not_found` to UBOB's assignment DM: the row is failed, not retried,
+    and the next pass tells #CPAY once, naming what could not be delivered."""
+    await setup(sim)
+    slack.fail("chat.postMessage", error="user_not_found")
+
+    await sim.command("assign 1.2 <@UBOB|bob>")
+    await asyncio.sleep(0.2)
+    told = await sim.run_pass(utc(2026, 11, 25, 10, 1))
+    later = await sim.run_pass(utc(2026, 11, 25, 10, 2))
+
+    (row,) = await assignment_rows(sim)
+    assert (row.status, row.last_error) == ("failed", "user_not_found")
+    (notice,) = told.posts
+    assert (notice.kind, notice.channel) == (Undeliverable.KIND, "CPAY")
+    assert notice.markdown.startswith(
+        "I couldn't deliver a step assignment to <@UBOB> (Slack said `user_not_found`)."
+    )
+    assert later.posts == []
