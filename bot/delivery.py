@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks.notifications import render
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
+    Assignment,
     BusinessStart,
     BusinessStartNoContacts,
     GoLive,
@@ -523,7 +524,7 @@ def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> N
     """One note to the application's channel, unless that channel is what failed. Only the
     kinds that name the application's channel have one to tell."""
     match message:
-        case Reminder() | GoLive() | BusinessStart() | BusinessStartNoContacts():
+        case Reminder() | GoLive() | BusinessStart() | BusinessStartNoContacts() | Assignment():
             channel, application = message.channel, message.application
         case _:
             return None

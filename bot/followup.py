@@ -2,8 +2,8 @@
 
 `after_change` redraws the checklist message the application itself recorded (never a
 channel or message named by a payload), republishes the App Home of everyone the change
-touched, and sends at once the outbox messages this change queued (announcements); the rest
-of the outbox waits for the scheduler's pass.
+touched, and sends at once the outbox messages this change queued (announcements, the DM to
+a step's new assignee); the rest of the outbox waits for the scheduler's pass.
 """
 
 from __future__ import annotations

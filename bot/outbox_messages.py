@@ -2,9 +2,9 @@
 
 Named for the outbox, and kept at the top of `bot` rather than in services or blocks, because
 it is what the two ends of the outbox agree on: the producers (reminders, digests,
-announcements, Alipay notifications, delivery's own notice) build these, bot/delivery.py reads
-them back from claimed rows and bot/blocks/notifications.py renders them. It imports from
-neither end.
+announcements, assignment DMs, Alipay notifications, delivery's own notice) build these,
+bot/delivery.py reads them back from claimed rows and bot/blocks/notifications.py renders
+them. It imports from neither end.
 
 Each class's KIND is the `kind` column of its rows and must never change: rows queued by an
 earlier version are read by it (it also starts the producers' dedupe keys, and a template
@@ -255,6 +255,34 @@ class NotificationLine(Message):
     count: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class AssignmentNote:
+    """One of a step's latest notes, as the assignment DM quotes it."""
+
+    by: str
+    written_on: date
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment(Message):
+    """A DM to whoever was just given a step by someone else: once per assignment event."""
+
+    KIND: ClassVar[str] = "step-assignment"  # "a step assignment" in an undeliverable notice
+    application_id: int
+    application: str
+    slug: str
+    step: str
+    title: str
+    channel: str  # the application's channel
+    by: str  # who assigned it
+    due_on: date | None
+    notes: tuple[AssignmentNote, ...]  # the latest, oldest first
+    # False when the assignee is not in the channel, so its buttons would refuse them; None
+    # when Slack would not say.
+    in_channel: bool | None = True
+
+
 KINDS: dict[str, type[Message]] = {
     cls.KIND: cls
     for cls in (
@@ -267,6 +295,7 @@ KINDS: dict[str, type[Message]] = {
         Digest,
         Undeliverable,
         NotificationLine,
+        Assignment,
     )
 }
 

@@ -116,6 +116,19 @@ class SlackDirectory:
 
         return await self._channels.get((team_id, user_id), load)
 
+    async def cannot_post_in(self, client: AsyncWebClient, channel_id: str) -> str | None:
+        """Why the bot could not post in the channel, as Slack would say it (`not_in_channel`,
+        `is_archived`, `channel_not_found` for a private channel it is not in, or the error
+        that stopped Slack answering); None when it is a member. Asked afresh: only a setting
+        that names a channel asks, and the answer must be today's."""
+        try:
+            channel = (await client.conversations_info(channel=channel_id))["channel"]
+        except SlackApiError as e:
+            return str(e.response.get("error") or "unknown")
+        if channel.get("is_archived"):
+            return "is_archived"
+        return None if channel.get("is_member") else "not_in_channel"
+
     def forget_channel(self, team_id: str, channel_id: str) -> None:
         """Drop cached members, e.g. after Slack says someone joined or left."""
         self._members.forget((team_id, channel_id))

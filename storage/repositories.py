@@ -226,9 +226,7 @@ async def set_done(
 async def step_state(session: AsyncSession, application_id: int, step: str) -> StepState | None:
     """The step's row as it is now, for showing it; no lock."""
     return await session.scalar(
-        select(StepState).where(
-            StepState.application_id == application_id, StepState.step == step
-        )
+        select(StepState).where(StepState.application_id == application_id, StepState.step == step)
     )
 
 
@@ -325,6 +323,19 @@ async def all_notes(session: AsyncSession, application_id: int) -> list[Note]:
             select(Note).where(Note.application_id == application_id).order_by(Note.id)
         )
     )
+
+
+async def latest_notes(
+    session: AsyncSession, application_id: int, step: str, limit: int
+) -> list[Note]:
+    """The step's newest `limit` notes, oldest of them first."""
+    newest = await session.scalars(
+        select(Note)
+        .where(Note.application_id == application_id, Note.step == step)
+        .order_by(Note.id.desc())
+        .limit(limit)
+    )
+    return list(newest)[::-1]
 
 
 async def reminder_candidates(

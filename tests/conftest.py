@@ -32,6 +32,10 @@ def slack() -> Iterator[SlackStub]:
     with SlackStub() as stub:
         stub.channel_members["CPAY"] = ["UALICE", "UBOB", "UBOT"]
         stub.channel_members["COTHER"] = ["UCAROL", "UBOT"]
+        # Channels the bot was invited to that tests name as an application's contacts channel
+        # (`contacts channel` checks the bot is in it).
+        stub.channel_members["CALIPAY"] = ["UBOT"]
+        stub.channel_members["CPARTNER"] = ["UBOT"]
         for user in ("UALICE", "UBOB", "UCAROL"):
             stub.add_user(user)
         yield stub

@@ -133,6 +133,8 @@ class SlackStub:
         self.scopes: set[str] = set(DEFAULT_SCOPES)
         # Channels ("C…") that are private: their history needs groups:history.
         self.private_channels: set[str] = set()
+        # Channels that are archived (conversations.info says so).
+        self.archived_channels: set[str] = set()
         # Where message timestamps come from (seconds since the epoch).
         self.clock: Callable[[], float] = time.time
 
@@ -652,8 +654,24 @@ class SlackStub:
         return _ok(channels=channels, response_metadata={"next_cursor": ""})
 
     def _conversations_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        # The channels the stand-in knows are those of `channel_members`; the bot is a member
+        # where its user id is listed. A private channel without the bot is not found, as on
+        # Slack (the bot cannot see it at all).
         channel = args.get("channel", "")
-        return _ok(channel={"id": channel, "name": f"chan-{channel.lower()}", "is_member": True})
+        members = self.channel_members.get(channel)
+        private = channel.startswith("G") or channel in self.private_channels
+        is_member = members is not None and self.bot_user_id in members
+        if members is None or (private and not is_member):
+            return _error("channel_not_found")
+        return _ok(
+            channel={
+                "id": channel,
+                "name": f"chan-{channel.lower()}",
+                "is_member": is_member,
+                "is_private": private,
+                "is_archived": channel in self.archived_channels,
+            }
+        )
 
     def _users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))

@@ -126,7 +126,7 @@ async def test_a_second_application_in_the_channel_makes_mark_ask_which(
     app.slack.channel_members["CPAY"] = ["UALICE", "UBOT"]
     assert (await app.command("new Acme POS")).status == 200
     assert "Marked done" in (await app.command("mark 1.1")).text
-    assert (await app.command("new Acme Kiosk")).status == 200
+    assert (await app.command("new Acme Kiosk --another")).status == 200
 
     answer = (await app.command("mark 1.2")).text
     assert "This channel has 2 applications" in answer

@@ -32,6 +32,7 @@ from bot.command_parser import (
     Rename,
     SetDue,
     Status,
+    Unarchive,
     Unassign,
     Unmark,
     parse_command,
@@ -59,6 +60,7 @@ COMMAND_TYPES = (
     Export,
     Rename,
     Archive,
+    Unarchive,
 )
 
 
@@ -114,6 +116,7 @@ def test_subcommand_usage_order_and_shape():
         "export",
         "rename",
         "archive",
+        "unarchive",
     ]
     for usage, about in SUBCOMMAND_USAGE:
         assert usage.startswith("/onboard ")
@@ -301,6 +304,25 @@ def test_new_and_rename_take_app_only_before_the_name():
     assert parse_command("rename Acme --app acme") == Rename("Acme --app acme")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "new --another Acme POS",
+        "new Acme POS --another",
+        "new Acme POS —another",  # macOS turns `--` into a dash
+        "NEW Acme POS --ANOTHER",
+    ],
+)
+def test_new_another_says_one_more_application_is_meant(text):
+    assert parse_command(text) == NewApp("Acme POS", another=True)
+
+
+def test_new_another_is_an_option_only_first_or_last():
+    assert parse_command("new another") == NewApp("another")
+    assert parse_command("new Acme --another POS") == NewApp("Acme --another POS")
+    assert "needs a name" in error("new --another")
+
+
 def test_rename():
     assert parse_command("RENAME “支付宝 门店”") == Rename(name="支付宝 门店")
 
@@ -327,6 +349,12 @@ def test_list_and_archive():
     assert parse_command("archive") == Archive()
     assert "`everything`" in error("list everything")
     assert "Usage: `/onboard archive`" in error("archive now")
+
+
+def test_unarchive():
+    assert parse_command("unarchive") == Unarchive()
+    assert parse_command("unarchive --app acme-pos") == Unarchive(app="acme-pos")
+    assert "Usage: `/onboard unarchive`" in error("unarchive acme-pos")
 
 
 # --- status -------------------------------------------------------------------------------------

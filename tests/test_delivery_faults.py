@@ -209,9 +209,8 @@ async def thirty_five_due(app: RunningApp, slack: SlackStub) -> None:
         await command(app, "mark 2.2", user="UALICE", channel=channel)
         for n, step in enumerate(ACTIVE_AFTER_MARKING_2_2):
             who = pair[n % 2]
-            await command(
-                app, f"assign {step} <@{who}|{who.lower()}>", user="UALICE", channel=channel
-            )
+            # Each takes their own steps: no assignment DMs join the pass's 35 messages.
+            await command(app, f"assign {step} <@{who}|{who.lower()}>", user=who, channel=channel)
 
 
 def script_failures(slack: SlackStub, failures: list[dict[str, Any]]) -> None:

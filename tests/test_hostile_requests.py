@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bot.blocks import checklist as checklist_blocks
 from bot.blocks import credentials as credential_blocks
-from bot.blocks import modals, replies
+from bot.blocks import modals, new_app, replies
 from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.home import MARK_FROM_HOME
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
@@ -537,6 +537,15 @@ MALFORMED: dict[str, Make] = {
     "older with step 1": _click(
         lambda s: button(replies.OLDER_HISTORY, f"{s.application_id}|1|999")
     ),
+    "create another with value a number": _click(lambda s: button(new_app.CREATE_ANOTHER, 7)),
+    "create another with value a dict": _click(lambda s: button(new_app.CREATE_ANOTHER, {"a": 1})),
+    "create another with a 5,000-character name": _click(
+        lambda s: button(new_app.CREATE_ANOTHER, "n" * 5000)
+    ),
+    "create another with a string container": _click(
+        lambda s: button(new_app.CREATE_ANOTHER, "Acme POS"), container="CPAY"
+    ),
+    "cancel with value a dict": _click(lambda s: button(new_app.CANCEL, {"a": 1})),
     "unknown action_id": _click(lambda s: button("no_such_action", "1|1.1|mark")),
     # view submissions
     "view_submission without state": lambda s: form(

@@ -20,6 +20,8 @@ from bot.blocks.notifications import render
 from bot.outbox_messages import (
     KINDS,
     AnnouncementWithdrawn,
+    Assignment,
+    AssignmentNote,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
@@ -148,6 +150,18 @@ EXAMPLES: list[Message] = [
         step="1.5",
         count=4,
     ),
+    Assignment(
+        application_id=7,
+        application="Acme POS",
+        slug="acme-pos",
+        step="1.2",
+        title="Create an application",
+        channel="CPAY",
+        by="UALICE",
+        due_on=date(2026, 12, 4),
+        notes=(AssignmentNote("UBOB", date(2026, 11, 25), "asked IT"),),
+        in_channel=False,
+    ),
 ]
 
 
@@ -168,6 +182,7 @@ def test_each_kind_keeps_the_string_its_rows_are_stored_under() -> None:
         "digest": "Digest",
         "undeliverable": "Undeliverable",
         "alipay-notification": "NotificationLine",
+        "step-assignment": "Assignment",
     }
 
 

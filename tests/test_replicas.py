@@ -371,7 +371,7 @@ async def test_one_replica_keeps_a_second_between_its_own_posts_to_a_channel(
     times = post_times(slack)
     a = replicas.a
     await replicas.command(a, "new One")
-    await replicas.command(a, "new Two")
+    await replicas.command(a, "new Two --another")
     await replicas.command(a, "mark 3.4 --force --app one")
     wait_until(lambda: len(times) == 1, "One's go-live")
     await replicas.command(a, "mark 3.4 --force --app two")
@@ -390,7 +390,7 @@ async def test_two_replicas_keep_a_second_between_posts_to_a_channel(
     times = post_times(slack)
     a, b = replicas.a, replicas.b
     await replicas.command(a, "new One")
-    await replicas.command(b, "new Two")
+    await replicas.command(b, "new Two --another")
     await replicas.command(a, "mark 3.4 --force --app one")
     wait_until(lambda: len(times) == 1, "One's go-live")
     await replicas.command(b, "mark 3.4 --force --app two")

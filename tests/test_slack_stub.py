@@ -195,9 +195,24 @@ async def test_conversations_members_pages_through_250_members(
     assert err.value.response["error"] == "channel_not_found"
 
 
-async def test_conversations_info(client: AsyncWebClient):
+async def test_conversations_info(slack: SlackStub, client: AsyncWebClient):
+    slack.channel_members |= {"C1AB": ["U1", "UBOT"], "C2": ["U1"], "CSECRET": ["U1"]}
+    slack.private_channels.add("CSECRET")
+    slack.archived_channels.add("C2")
     info = await client.conversations_info(channel="C1AB")
-    assert info["channel"] == {"id": "C1AB", "name": "chan-c1ab", "is_member": True}
+    assert info["channel"] == {
+        "id": "C1AB",
+        "name": "chan-c1ab",
+        "is_member": True,
+        "is_private": False,
+        "is_archived": False,
+    }
+    outside = (await client.conversations_info(channel="C2"))["channel"]
+    assert (outside["is_member"], outside["is_archived"]) == (False, True)
+    for unseen in ("CSECRET", "CNOPE"):
+        with pytest.raises(SlackApiError) as err:
+            await client.conversations_info(channel=unseen)
+        assert err.value.response["error"] == "channel_not_found"
 
 
 async def test_users_info(slack: SlackStub, client: AsyncWebClient):

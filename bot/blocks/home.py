@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import channel_mention, fit_mrkdwn, user_text
 from bot.services.progress import Checklist, StepProgress
 
@@ -108,7 +109,7 @@ def home_view(
     if not steps:
         blocks.append(_note("No open steps are assigned to you. 🎉"))
     elif len(steps) > step_room:
-        blocks.append(_note(f"…and {len(steps) - step_room} more of your steps."))
+        blocks.append(_note(f"…and {counted(len(steps) - step_room, 'more step')} of yours."))
 
     blocks += [DividerBlock(), HeaderBlock(text="Applications in your channels")]
     blocks.extend(_application_section(c) for c in applications[:app_room])
@@ -116,5 +117,6 @@ def home_view(
         blocks.append(_note("None yet. Type `/onboard new &lt;name&gt;` in your team's channel."))
     elif len(applications) > app_room:
         hidden = len(applications) - app_room
-        blocks.append(_note(f"…and {hidden} more; `/onboard list` in a channel shows its own."))
+        more = counted(hidden, "more application")
+        blocks.append(_note(f"…and {more}; `/onboard list` in a channel shows its own."))
     return View(type="home", blocks=blocks)

@@ -16,7 +16,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.blocks.assignment import assignment
 from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -27,6 +29,7 @@ from bot.blocks.mrkdwn import (
 )
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
+    Assignment,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
@@ -270,9 +273,11 @@ def digest(m: Digest) -> Rendered:
     if not m.applications:
         blocks.append(_md("No active applications in this channel."))
     if more:
-        blocks.append(_context(f"…and {more} more applications; `/onboard list` shows all."))
+        more_text = counted(more, "more application")
+        blocks.append(_context(f"…and {more_text}; `/onboard list` shows all."))
     total = sum(a.done for a in shown)
-    return f"{title}: {total} steps done across {len(shown)} applications", blocks
+    done = f"{counted(total, 'step')} done across {counted(len(shown), 'application')}"
+    return f"{title}: {done}", blocks
 
 
 def undeliverable(m: Undeliverable) -> Rendered:
@@ -315,4 +320,6 @@ def render(message: Message) -> Rendered:
             return undeliverable(message)
         case NotificationLine():
             return notification_line(message)
+        case Assignment():
+            return assignment(message)
     raise TypeError(f"no rendering for {type(message).__name__}")

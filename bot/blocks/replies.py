@@ -195,6 +195,7 @@ _EVENT_VERBS = {
     "noted": "noted on {step}: {new}",
     "renamed": "renamed it from {old} to {new}",
     "archived": "archived the application",
+    "unarchived": "unarchived the application",
     "snoozed": "snoozed reminders for {step} until {new}",
     "remind_after": "set reminders after {new} (was {old})",
     "remind_hours": "set reminder hours to {new} (was {old})",

@@ -47,6 +47,7 @@ from bot.command_parser.commands import (
     Rename,
     SetDue,
     Status,
+    Unarchive,
     Unassign,
     Unmark,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "Rename",
     "SetDue",
     "Status",
+    "Unarchive",
     "Unassign",
     "Unmark",
     "parse_command",
@@ -137,6 +139,7 @@ _PARSERS: dict[str, Callable[[Args], Command]] = {
     "export": checklist.parse_export,
     "rename": checklist.parse_rename,
     "archive": checklist.parse_archive,
+    "unarchive": checklist.parse_unarchive,
 }
 assert tuple(_PARSERS) == tuple(USAGE_BY_NAME)
 

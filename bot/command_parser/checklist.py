@@ -1,6 +1,6 @@
 """The subcommands about applications and their checklists: `new`, `rename`, `list`,
-`archive`, `status`, `mark`, `unmark`, `assign`, `unassign`, `due`, `note`, `history` and
-`export`."""
+`archive`, `unarchive`, `status`, `mark`, `unmark`, `assign`, `unassign`, `due`, `note`,
+`history` and `export`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from bot.command_parser.commands import (
     Rename,
     SetDue,
     Status,
+    Unarchive,
     Unassign,
     Unmark,
 )
@@ -53,8 +54,25 @@ def _name(args: Args) -> tuple[str, str | None]:
     return name, options.app
 
 
+ANOTHER = "--another"
+
+
 def parse_new(args: Args) -> Command:
-    return NewApp(*_name(args))
+    """`new <name>`, with `--another` first or last when the channel already has one."""
+    tokens, another = list(args.tokens), False
+    if tokens and _is_another(tokens[0]):
+        tokens, another = tokens[1:], True
+    if tokens and _is_another(tokens[-1]):
+        # The name runs to the end of the text: cut it before the option.
+        args = Args(args.name, args.text[: tokens[-1].start], tokens[:-1])
+        tokens, another = tokens[:-1], True
+    return NewApp(*_name(Args(args.name, args.text, tokens)), another=another)
+
+
+def _is_another(token: Token) -> bool:
+    # Slack on macOS and iOS may turn a typed `--` into a dash.
+    text = normalize(token.text)
+    return text.lstrip("-—–") == "another" and text != "another"
 
 
 def parse_rename(args: Args) -> Command:
@@ -79,6 +97,12 @@ def parse_archive(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
     return Archive(app=options.app)
+
+
+def parse_unarchive(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    return Unarchive(app=options.app)
 
 
 def parse_status(args: Args) -> Command:

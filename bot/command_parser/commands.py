@@ -35,6 +35,9 @@ class Help:
 class NewApp:
     name: str
     app: str | None = None
+    # `--another`: the channel already has an application and one more is meant; without it
+    # such a `new` asks first.
+    another: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +164,11 @@ class Archive:
     app: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unarchive:
+    app: str | None = None
+
+
 Command = (
     Help
     | NewApp
@@ -181,4 +189,5 @@ Command = (
     | Export
     | Rename
     | Archive
+    | Unarchive
 )

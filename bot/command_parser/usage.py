@@ -11,7 +11,11 @@ from bot.blocks.mrkdwn import escape_mrkdwn
 
 SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ("/onboard help [subcommand]", "this list, or how to use one subcommand, e.g. `help due`"),
-    ("/onboard new <name>", "create an application in this channel, e.g. `new Acme POS`"),
+    (
+        "/onboard new <name> [--another]",
+        "create an application in this channel, e.g. `new Acme POS`; `--another` when the"
+        " channel already has one (else I ask first)",
+    ),
     (
         "/onboard list [<page>]",
         "applications in this channel, and yours elsewhere, with progress; `list 2` for the"
@@ -76,6 +80,10 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ("/onboard export [csv|json]", "the checklist and its history as a file (CSV by default)"),
     ("/onboard rename <name>", "rename the application (owner only)"),
     ("/onboard archive", "archive the application: no more reminders or digests (owner only)"),
+    (
+        "/onboard unarchive",
+        "bring back an application archived in the last 30 days (owner only)",
+    ),
 )
 
 # Keyed by the subcommand's name, the word after `/onboard`.

@@ -525,6 +525,35 @@ async def archive(
     return True
 
 
+# How long an archived application can be brought back (`/onboard unarchive`).
+UNARCHIVE_WITHIN = timedelta(days=30)
+
+
+async def unarchive(
+    session: AsyncSession, application: Application, *, actor_id: str, now: datetime
+) -> None:
+    """Bring back an application archived less than UNARCHIVE_WITHIN ago."""
+    archived_at = application.archived_at
+    if archived_at is None:
+        raise Refusal(f"`{application.slug}` is not archived; there is nothing to unarchive.")
+    if now - archived_at > UNARCHIVE_WITHIN:
+        raise Refusal(
+            f"`{application.slug}` was archived on {archived_at:%Y-%m-%d}, more than "
+            f"{UNARCHIVE_WITHIN.days} days ago, and can no longer be unarchived. Its history "
+            f"stays (`/onboard export --app {application.slug}`); start again with "
+            "`/onboard new &lt;name&gt;`."
+        )
+    application.archived_at = None
+    await repo.record_event(
+        session,
+        application_id=application.id,
+        actor_id=actor_id,
+        kind="unarchived",
+        old_value=archived_at.isoformat(),
+        now=now,
+    )
+
+
 async def snooze(
     session: AsyncSession,
     application: Application,

@@ -11,7 +11,7 @@ and hand the follow-up to `bot/followup.py`; nothing here builds Slack blocks or
 - `access.py`: finding the application an actor names, and who may see or change it
 - `checklist.py`: create, list, show, mark, unmark, history, export
 - `steps.py`: assign, unassign, due dates, notes, snooze, the step menu
-- `applications.py`: rename, archive, where the checklist message is
+- `applications.py`: rename, archive, unarchive, where the checklist message is
 - `settings.py`: reminders, digests, Alipay contacts
 - `credentials.py`: show, set, the credentials form, the key a diagnosis checks with
 - `events.py`: handling each of Slack's Events API deliveries once

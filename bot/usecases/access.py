@@ -3,7 +3,8 @@
 Every use case starts here, so a rule is written once: the application must be in the actor's
 workspace and not archived, the actor must be a member of its channel, and some actions are
 for its owner (or a workspace admin) only. An application id from a button or a form is
-treated as a claim to check, never as permission.
+treated as a claim to check, never as permission. Only `archived_for_owner` (for `unarchive`)
+looks for an archived application in a channel.
 """
 
 from __future__ import annotations
@@ -87,6 +88,37 @@ async def for_owner(deps: Deps, actor: Actor, ref: AppRef, action: str) -> Appli
     workspace). `action` completes "Only the owner … can {action} it"."""
     application = await for_member(deps, actor, ref)
     await require_owner(deps, actor, application, action)
+    return application
+
+
+async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Application:
+    """The archived application `ref` names (a typed slug, or the one archived application of
+    the actor's channel), if the actor is in its channel and owns it or administers the
+    workspace: only `unarchive` looks for archived applications in a channel."""
+    if isinstance(ref, int) or ref is not None:
+        application = await find(deps, actor, ref)
+        if application.archived_at is None:
+            raise Refusal(f"{app_label(application)} is not archived; there is nothing to undo.")
+    else:
+        async with deps.runtime.sessions() as session:
+            every = await repo.applications_in_channel(
+                session, actor.team_id, actor.channel_id or "", include_archived=True
+            )
+        archived = [a for a in every if a.archived_at is not None]
+        if not archived:
+            raise Refusal(
+                "No application of this channel is archived. To bring back one of another "
+                "channel, add `--app &lt;slug&gt;`."
+            )
+        if len(archived) > 1:
+            slugs = ", ".join(f"`{a.slug}`" for a in archived[-SLUGS_SHOWN:])
+            raise Refusal(
+                f"This channel has {len(archived)} archived applications (the latest: {slugs}); "
+                "add `--app &lt;slug&gt;`."
+            )
+        application = archived[0]
+    await require_member(deps, actor, application)
+    await require_owner(deps, actor, application, "unarchive")
     return application
 
 

@@ -1,4 +1,5 @@
-"""Intents about the application as a whole: rename, archive, where its checklist is posted."""
+"""Intents about the application as a whole: rename, archive, unarchive, where its checklist
+is posted."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import checklist as svc
+from bot.services.errors import Refusal
 from bot.usecases import access
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup
@@ -38,6 +40,28 @@ async def archive(deps: Deps, actor: Actor, ref: AppRef) -> Application:
         return current
 
     return await access.change(deps, application, unit)
+
+
+@dataclass(frozen=True, slots=True)
+class Unarchived:
+    application: Application
+    # The channel's active applications now, this one included: more than one means `--app`.
+    in_channel: int
+
+
+async def unarchive(deps: Deps, actor: Actor, ref: AppRef) -> Unarchived:
+    """Bring back an application archived in the last 30 days; owner (or admin) only."""
+    application = await access.archived_for_owner(deps, actor, ref)
+
+    async def unit(session: AsyncSession) -> Unarchived:
+        current = await repo.application_by_id(session, application.id)
+        if current is None:
+            raise Refusal(access.GONE)
+        await svc.unarchive(session, current, actor_id=actor.user_id, now=deps.now())
+        active = await repo.applications_in_channel(session, current.team_id, current.channel_id)
+        return Unarchived(current, len(active))
+
+    return await deps.runtime.writes.run(unit)
 
 
 async def record_checklist_message(

@@ -9,21 +9,38 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
+from bot.command_parser import MAX_NAME
+from bot.command_parser.values import clean_name
 from bot.services import checklist as svc
 from bot.services import listing
 from bot.services.announcements import Question
 from bot.services.errors import Refusal
 from bot.services.export import ExportFile, export_application
 from bot.services.progress import Checklist
+from bot.slack_directory import MembershipUnknown
 from bot.usecases import access
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup, people
+from storage import repositories as repo
 from storage.models import Application, Event
 
 _UTC = ZoneInfo("UTC")
 
 
-async def create(deps: Deps, actor: Actor, name: str) -> Application:
+@dataclass(frozen=True, slots=True)
+class AskFirst:
+    """`new` in a channel that already has applications: nothing was created, and the person
+    is asked whether one more is meant (after which every command there needs `--app`)."""
+
+    name: str
+    existing: list[Application]
+
+
+async def create(
+    deps: Deps, actor: Actor, name: str, *, another: bool = False
+) -> Application | AskFirst:
+    """A new application in the actor's channel; unless `another`, only in a channel that has
+    none yet (else the question to ask)."""
     channel_id = actor.channel_id or ""
     if not channel_id or channel_id.startswith("D"):
         raise Refusal(
@@ -31,6 +48,11 @@ async def create(deps: Deps, actor: Actor, name: str) -> Application:
             "Run `/onboard new &lt;name&gt;` in the channel your team works in."
         )
     async with deps.runtime.writes.begin() as session:
+        if not another:
+            # In the creating transaction, so two `new`s at once cannot both skip the question.
+            existing = await repo.applications_in_channel(session, actor.team_id, channel_id)
+            if existing:
+                return AskFirst(name, existing)
         return await svc.create_application(
             session,
             team_id=actor.team_id,
@@ -39,6 +61,30 @@ async def create(deps: Deps, actor: Actor, name: str) -> Application:
             name=name,
             now=deps.now(),
         )
+
+
+async def create_another(deps: Deps, actor: Actor, name: str) -> Application:
+    """The answer to `AskFirst`'s *Create a second application*: `name` and the channel come
+    from the click, so both are checked as the command would have them (a name the parser
+    takes; a member of the channel, who could have typed `new` there)."""
+    name = clean_name(name)
+    if not name or len(name) > MAX_NAME:
+        raise Refusal(
+            f"That is not a name I can use (1–{MAX_NAME} characters); nothing was created."
+        )
+    channel_id = actor.channel_id or ""
+    if channel_id and not channel_id.startswith("D"):
+        try:
+            members = await deps.runtime.directory.channel_members(
+                deps.client, actor.team_id, channel_id
+            )
+        except MembershipUnknown:
+            members = frozenset()
+        if actor.user_id not in members:
+            raise Refusal("Only members of this channel can create an application in it.")
+    created = await create(deps, actor, name, another=True)
+    assert isinstance(created, Application)
+    return created
 
 
 async def list_applications(deps: Deps, actor: Actor) -> listing.Listing:

@@ -145,6 +145,8 @@ async def set_contacts_channel(
     deps: Deps, actor: Actor, ref: AppRef, channel_id: str | None
 ) -> Contacts:
     application = await access.for_member(deps, actor, ref)
+    if channel_id is not None:
+        await _check_bot_can_post(deps, channel_id)
 
     async def unit(session: AsyncSession, current: Application) -> Contacts:
         await settings.set_contacts_channel(
@@ -153,3 +155,26 @@ async def set_contacts_channel(
         return Contacts(current, await repo.contacts_of(session, current.id))
 
     return await access.change(deps, application, unit)
+
+
+async def _check_bot_can_post(deps: Deps, channel_id: str) -> None:
+    """Refused unless the bot can post in the channel: the business-start announcement goes
+    there, weeks later, when nobody is watching for a failure."""
+    problem = await deps.runtime.directory.cannot_post_in(deps.client, channel_id)
+    if problem is None:
+        return
+    channel = f"<#{channel_id}>"
+    invite = f"Type `/invite @Onboard` in {channel}, then set it again. Nothing was changed."
+    if problem == "not_in_channel":
+        raise Refusal(f"I'm not in {channel}, so I couldn't post there. {invite}")
+    if problem == "channel_not_found":
+        raise Refusal(
+            f"I can't see {channel}: it is private and I'm not in it, or it no longer exists. "
+            + invite
+        )
+    if problem == "is_archived":
+        raise Refusal(f"{channel} is archived, so nobody would read it there. Pick another.")
+    raise Refusal(
+        f"I couldn't check that I can post in {channel} (Slack said `{problem}`). Nothing was "
+        "changed; try again in a minute."
+    )

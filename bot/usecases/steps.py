@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Step, Template
 from bot.command_parser import MAX_NOTE
+from bot.services import assignments
 from bot.services import checklist as svc
 from bot.services.due_dates import DueSpec, resolve_due
 from bot.services.errors import Refusal
+from bot.slack_directory import MembershipUnknown
 from bot.usecases import access
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup, people
@@ -43,14 +45,43 @@ async def assign(
             what = "isn't a user in this workspace" if person is None else "is deactivated"
             raise Refusal(f"<@{assignee_id}> {what}; pick someone from Slack's @ list.")
 
+    in_channel = await _in_channel(deps, actor, application, assignee_id)
+
     async def unit(session: AsyncSession, current: Application) -> StepChanged:
         number, old = await svc.assign_step(
             session, current, step, assignee_id, actor_id=actor.user_id, now=deps.now()
         )
-        followup = Followup(current, homes=people(old, assignee_id))
+        queued: tuple[int, ...] = ()
+        if assignee_id is not None and old != assignee_id:
+            queued = await assignments.tell_assignee(
+                session,
+                current,
+                number,
+                assignee_id,
+                actor_id=actor.user_id,
+                in_channel=in_channel,
+                now=deps.now(),
+            )
+        followup = Followup(current, homes=people(old, assignee_id), queued=queued)
         return StepChanged(svc.template_for(current), number, old, assignee_id, followup)
 
     return await access.change(deps, application, unit)
+
+
+async def _in_channel(
+    deps: Deps, actor: Actor, application: Application, user_id: str | None
+) -> bool | None:
+    """Whether the person given a step is in the application's channel (the DM's button works
+    only for members); None when Slack would not say, or nobody is to be told."""
+    if user_id is None or user_id == actor.user_id:
+        return None
+    try:
+        members = await deps.runtime.directory.channel_members(
+            deps.client, actor.team_id, application.channel_id
+        )
+    except MembershipUnknown:
+        return None
+    return user_id in members
 
 
 @dataclass(frozen=True, slots=True)

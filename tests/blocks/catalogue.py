@@ -20,12 +20,12 @@ from typing import Any, Literal
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.blocks import announce, credentials, home, modals, notifications, replies
+from bot.blocks import announce, credentials, home, modals, new_app, notifications, replies
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
-from bot.outbox_messages import KINDS, BusinessStart, GoLive, Message
+from bot.outbox_messages import KINDS, Assignment, BusinessStart, GoLive, Message
 from bot.services.announcements import Question
 from bot.services.checklist import HISTORY_PAGE, MarkOutcome
 from bot.services.credentials import ENVIRONMENTS, FIELDS
@@ -157,7 +157,7 @@ EVENT_KINDS = (
     "created", "marked", "unmarked", "assigned", "unassigned", "due", "noted", "renamed",
     "archived", "snoozed", "remind_after", "remind_hours", "reminders", "contact_added",
     "contact_removed", "contacts_channel", "credential_set", "forced", "notification_verified",
-    "announced", "not_announced", "withdrawn", "a_kind_added_later",
+    "announced", "not_announced", "withdrawn", "unarchived", "a_kind_added_later",
 )  # fmt: skip
 
 
@@ -304,6 +304,8 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     reply("marked", replies.marked(app, tmpl, outcome))
     reply("unmarked", replies.unmarked(app, tmpl, outcome))
     reply("created", replies.created(app, tmpl))
+    for existing in (apps[:1], apps):
+        reply(f"ask another ({len(existing)})", *new_app.ask_another(texts.name, existing))
     reply("renamed", replies.renamed(texts.name, texts.name, app.slug))
     half = len(apps) // 2
     listing = Listing(
@@ -369,4 +371,7 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     for message in messages if messages is not None else outbox_messages(texts):
         text, blocks = notifications.render(message)
         found.append(Payload(f"outbox {message.KIND}", "message", text, _blocks(blocks)))
+        if isinstance(message, Assignment):  # and to someone not in the channel
+            text, blocks = notifications.render(dataclasses.replace(message, in_channel=False))
+            found.append(Payload("assignment DM, outsider", "message", text, _blocks(blocks)))
     return found

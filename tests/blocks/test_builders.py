@@ -750,7 +750,7 @@ def test_home_more_counts_hidden_items(templates: dict[str, Template]) -> None:
     data = validated_view(home_view(assigned, [], TODAY))
     shown = len(_home_sections(data))
     notes = [b["elements"][0]["text"] for b in data["blocks"] if b["type"] == "context"]
-    (more,) = [n for n in notes if "more of your steps" in n]
+    (more,) = [n for n in notes if n.endswith("more steps of yours.")]
     hidden = int(re.search(r"…and (\d+) more", more)[1])
     assert hidden == len(assigned) - shown
 

@@ -17,6 +17,7 @@ from bot.blocks import credentials as credential_blocks
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
+from bot.blocks.new_app import ask_another
 from bot.listeners.commands import applications as applications_listener
 from bot.listeners.commands import checklist as checklist_listener
 from bot.listeners.commands import credentials as credentials_listener
@@ -105,10 +106,28 @@ async def test_new_creates_in_the_typed_channel_and_announces_it(
 
     response = await bolt.command("new Acme POS")
 
-    assert create.only_call(bolt) == {"actor": ALICE_IN_CPAY, "name": "Acme POS"}
+    assert create.only_call(bolt) == {"actor": ALICE_IN_CPAY, "name": "Acme POS", "another": False}
     assert response.status == 200
     expected = replies.created(acme.application, template_for(acme.application))
     assert parsed_body(response) == in_channel(expected)
+    assert web_api_calls(bolt.slack) == []
+
+
+async def test_new_in_a_channel_with_an_application_asks_with_two_buttons(
+    bolt: Dispatcher, acme: Posted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`new … --another` passes that on; when the use case asks instead of creating, the
+    question comes back just to the one who typed it, with its buttons."""
+    asked = checklist_listener.checklist.AskFirst("Beta", [acme.application])
+    create = fake(monkeypatch, checklist_listener.checklist, "create", returns=asked)
+
+    response = await bolt.command("new Beta --another")
+
+    assert create.only_call(bolt) == {"actor": ALICE_IN_CPAY, "name": "Beta", "another": True}
+    body = parsed_body(response)
+    text, blocks = ask_another("Beta", [acme.application])
+    assert (body["text"], body["blocks"]) == (text, as_dicts(blocks))
+    assert body.get("response_type", "ephemeral") == "ephemeral"
     assert web_api_calls(bolt.slack) == []
 
 

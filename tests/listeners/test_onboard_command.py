@@ -93,7 +93,10 @@ async def test_a_second_application_gets_its_own_slug_and_commands_need_app(
     app: RunningApp,
 ) -> None:
     await _new(app)
-    await _new(app)
+    asked = await app.command("new Acme POS")
+    assert asked.text == "This channel already has an application. Create one more?"
+    reply = await app.command("new Acme POS --another")
+    assert reply.text.startswith("Created *Acme POS* (`acme-pos-2`)")
     reply = await app.command("mark 1.1")
     assert "2 applications" in reply.text and "`acme-pos-2`" in reply.text
     reply = await app.command("mark 1.1 --app acme-pos-2")

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from bot.app import build_client
 from bot.delivery import ChannelPacer
 from bot.outbox_messages import (
+    Assignment,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
@@ -166,11 +167,33 @@ class Sim:
             self.clock.now = at
         result = await self.app.command(text, user=user, channel=channel)
         assert result.status == 200, result
+        await self._send_assignment_dms()
         return result
 
-    async def outbox(self) -> list[OutboxMessage]:
+    async def _send_assignment_dms(self) -> None:
+        """An assignment's DM goes right after the command, as `onboard-bot run` sends it
+        (test_assignment_dm.py checks that path): passes then show what the scheduler sends."""
         async with self.app.runtime.sessions() as session:
-            return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+            ids = list(
+                await session.scalars(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.kind == Assignment.KIND, OutboxMessage.status == "pending"
+                    )
+                )
+            )
+        if ids:
+            await self.runner.deliverer.deliver_queued(ids)
+
+    async def outbox(self) -> list[OutboxMessage]:
+        """The outbox rows but the assignment DMs (`command` sends those itself)."""
+        async with self.app.runtime.sessions() as session:
+            return list(
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.kind != Assignment.KIND)
+                    .order_by(OutboxMessage.id)
+                )
+            )
 
     async def application_id(self, slug: str) -> int:
         async with self.app.runtime.sessions() as session:

@@ -15,10 +15,11 @@ from tests.slack_stub import SlackStub
 async def test_the_scheduler_runs_a_pass_at_start_with_its_clock(
     app: RunningApp, slack: SlackStub, clock
 ) -> None:
-    """Wed 10:00 UTC: new app, 1.1 assigned to UBOB (LA). The scheduler starts with its clock at
-    Mon 2026-11-30 17:00 UTC (09:00 in LA), so its first pass reminds UBOB."""
+    """Wed 10:00 UTC: new app, UBOB (LA) takes 1.1 himself (so no assignment DM). The
+    scheduler starts with its clock at Mon 2026-11-30 17:00 UTC (09:00 in LA), so its first
+    pass reminds UBOB."""
     await app.command("new Acme POS")
-    await app.command("assign 1.1 <@UBOB>")
+    await app.command("assign 1.1 <@UBOB>", user="UBOB")
     runner, _ = make_runner(app.runtime, app.settings, clock)
     monday_morning_la = utc(2026, 11, 30, 17)
     scheduler = start_scheduler(runner, clock=lambda: monday_morning_la)

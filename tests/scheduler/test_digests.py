@@ -59,7 +59,7 @@ async def test_daily_digest_runs_in_the_zone_of_whoever_set_it(
     assert [(p.channel, p.at) for p in digests] == [
         ("CPAY", utc(2026, 11, day, utc_hour)) for day in range(first_day, 28)
     ]
-    assert {p.text for p in digests} == {"Daily digest: 0 steps done across 1 applications"}
+    assert {p.text for p in digests} == {"Daily digest: 0 steps done across 1 application"}
 
 
 async def test_weekly_digest_in_shanghai_posts_on_monday_morning_there(sim: Sim) -> None:
@@ -79,7 +79,7 @@ async def test_weekly_digest_in_shanghai_posts_on_monday_morning_there(sim: Sim)
         ("CPAY", utc(2026, 12, 7, 1)),
     ]
     assert [p.local(SHANGHAI).strftime("%a %H:%M") for p in digests] == ["Mon 09:00"] * 2
-    assert {p.text for p in digests} == {"Weekly digest: 0 steps done across 1 applications"}
+    assert {p.text for p in digests} == {"Weekly digest: 0 steps done across 1 application"}
 
 
 async def test_a_schedule_set_after_todays_time_waits_for_the_next_occurrence(sim: Sim) -> None:
@@ -101,7 +101,7 @@ async def test_digest_reports_phases_done_since_last_with_who_waiting_with_owner
     Acme 2/19, 1.1 by UBOB and 1.2 by UALICE, 2.1 overdue (UALICE), next 1.3 (UBOB); Beta's
     untouched 1.1 stalled (UALICE)."""
     await sim.command("new Acme POS")
-    await sim.command("new Beta Kiosk")
+    await sim.command("new Beta Kiosk --another")
     # The schedule is the channel's, but with two applications here the command needs --app.
     reply = await sim.command("digest daily 09:00 --app acme-pos")
     assert reply.text.startswith("A digest is posted here every day")

@@ -85,9 +85,10 @@ async def busy_monday(command: Callable[..., Any]) -> None:
     (UCAROL), go-lives of Beta (#CPAY) and Gamma (#COTHER), and #CPAY's daily 09:00 LA digest."""
     await command("new Acme POS")
     await command("digest daily 09:00 --app acme-pos")
-    await command("new Beta Kiosk")
+    await command("new Beta Kiosk --another")
     await command(f"{THROUGH_GO_LIVE} --app beta-kiosk")
-    await command("assign 3.5 <@UBOB|bob> --app beta-kiosk")
+    # UBOB takes it himself, so no assignment DM joins Monday's messages.
+    await command("assign 3.5 <@UBOB|bob> --app beta-kiosk", user="UBOB")
     await command("new Gamma Store", user="UCAROL", channel="COTHER")
     await command(THROUGH_GO_LIVE, user="UCAROL", channel="COTHER")
 
@@ -156,7 +157,7 @@ async def test_two_processes_passing_at_the_same_moment_send_each_message_once(
 
     await busy_monday(command)
     for name in ("Delta", "Epsilon", "Zeta", "Eta", "Theta"):
-        await command(f"new {name}", user="UCAROL", channel="COTHER")
+        await command(f"new {name} --another", user="UCAROL", channel="COTHER")
 
     reports = []
     for now in (MONDAY_9_LA, MONDAY_9_LA, MONDAY_9_LA + timedelta(days=1)):
@@ -244,10 +245,11 @@ async def test_an_undeliverable_reminder_is_failed_the_channel_told_once_and_the
     slack.add_user("UGONE")
     slack.channel_members["CPAY"].append("UGONE")  # in the channel, so reminded themselves
     await sim.command("new Acme POS")
-    await sim.command("new Beta Kiosk")
-    await sim.command("assign 1.1 <@UGONE|gone> --app acme-pos")
+    await sim.command("new Beta Kiosk --another")
+    # Each takes their step, so no assignment DM is sent (nor fails) before the passes.
+    await sim.command("assign 1.1 <@UGONE|gone> --app acme-pos", user="UGONE")
     await sim.command(f"{THROUGH_GO_LIVE} --app beta-kiosk")
-    await sim.command("assign 3.5 <@UBOB|bob> --app beta-kiosk")
+    await sim.command("assign 3.5 <@UBOB|bob> --app beta-kiosk", user="UBOB")
     refuse_posts_to(slack, "UGONE", "user_not_found")
 
     monday = await sim.run_pass(MONDAY_9_LA)
@@ -316,7 +318,7 @@ async def test_messages_to_one_channel_are_a_second_apart_other_channels_do_not_
     await sim.command("new Third", channel="CTHIRD")
     await sim.command("mark 3.4 --force", channel="CTHIRD")
     for name in ("A1", "A2", "A3", "A4", "A5", "A6"):
-        await sim.command(f"new {name}")
+        await sim.command(f"new {name} --another")
     for slug in ("a1", "a2", "a3", "a4", "a5"):
         await sim.command(f"mark 3.4 --force --app {slug}")
     start = utc(2026, 11, 25, 10, 1)

@@ -183,7 +183,7 @@ async def test_one_membership_lookup_per_channel_whatever_the_number_of_steps(
     slack.add_user("UDAN")
     slack.channel_members["COTHER"].append("UALICE")
     for name in ("Acme POS", "Beta Kiosk", "Gamma Till"):
-        await sim.command(f"new {name}")
+        await sim.command(f"new {name} --another")
         await sim.command(f"assign 1.1 <@UCAROL|carol> --app {name.lower().replace(' ', '-')}")
     await sim.command("new Delta Shop", channel="COTHER")
     await sim.command("assign 1.1 <@UDAN|dan>", channel="COTHER")

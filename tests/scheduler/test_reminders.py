@@ -119,7 +119,7 @@ async def test_la_and_shanghai_assignees_are_reminded_only_in_their_own_working_
     slack.add_user("UMEI", tz="Asia/Shanghai")
     slack.channel_members["CPAY"].append("UMEI")
     await sim.command("new Acme POS")
-    await sim.command("new Beta Kiosk")
+    await sim.command("new Beta Kiosk --another")
     assigned = await sim.command("assign 1.1 <@UBOB|bob> --app acme-pos")
     assert "Assigned" in assigned.text
     assigned = await sim.command("assign 1.1 <@UMEI|mei> --app beta-kiosk")
@@ -377,7 +377,7 @@ async def test_archived_application_is_never_reminded(sim: Sim) -> None:
     """Two applications in #CPAY created Wed; acme-pos archived at once; hourly passes Fri 11-27
     00:00 → Tue 12-01 00:00 UTC: only beta-kiosk is reminded (Fri and Mon)."""
     await sim.command("new Acme POS")
-    await sim.command("new Beta Kiosk")
+    await sim.command("new Beta Kiosk --another")
     reply = await sim.command("archive --app acme-pos")
     assert "Archived" in reply.text
 

@@ -85,7 +85,7 @@ async def test_membership_slack_will_not_tell_is_refused_not_assumed(
 async def test_a_channel_with_two_applications_needs_a_slug(
     deps: Deps, owner: Actor, application: Application
 ) -> None:
-    second = await checklist.create(deps, owner, "Acme POS")
+    second = await checklist.create(deps, owner, "Acme POS", another=True)
     assert second.slug == "acme-pos-2"
     with pytest.raises(Refusal) as refused:
         await access.find(deps, owner, None)
@@ -99,7 +99,7 @@ async def test_a_channel_with_many_applications_names_ten_and_counts_the_rest(
     """With 250 applications in a channel, the refusal stays short (Slack advises at most
     4,000 characters): ten slugs, then how many more and where to see them."""
     for n in range(2, 251):
-        await checklist.create(deps, owner, f"Acme POS {n}")
+        await checklist.create(deps, owner, f"Acme POS {n}", another=True)
     with pytest.raises(Refusal) as refused:
         await access.find(deps, owner, None)
     message = refused.value.message

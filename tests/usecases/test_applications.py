@@ -1,4 +1,4 @@
-"""bot/usecases/applications.py: rename and archive (owner or workspace admin only) and
+"""bot/usecases/applications.py: rename, archive and unarchive (owner or workspace admin only) and
 where the checklist message is, called directly with the real runtime and database."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import pytest
 from bot.usecases import applications, checklist
 from bot.usecases.context import Actor, Deps
 from storage.models import Application
+from tests.conftest import FakeClock
 from tests.slack_stub import SlackStub
 from tests.usecases.conftest import ACCESS_REFUSALS, Db, forget_people, named
 
@@ -105,3 +106,80 @@ async def test_the_checklist_message_is_remembered_for_redraws(
     assert (stored.checklist_channel_id, stored.checklist_ts) == ("CPAY", "1700000000.000100")
     marked = await checklist.mark(deps, member, application.id, ["1.1"])
     assert marked.followup.application.checklist_ts == "1700000000.000100"
+
+
+# ---- unarchive ----------------------------------------------------------------------------------
+
+
+async def test_the_owner_unarchives_within_30_days_and_history_records_it(
+    deps: Deps, db: Db, owner: Actor, application: Application, clock: FakeClock
+) -> None:
+    """Archived Wed 2026-11-25 10:00; `unarchive` in #CPAY 29 days later finds it by the
+    channel, brings it back, and the channel names it again without `--app`."""
+    await applications.archive(deps, owner, None)
+    clock.advance(days=29)
+    done = await applications.unarchive(deps, owner, None)
+    assert (done.application.id, done.application.archived_at, done.in_channel) == (
+        application.id,
+        None,
+        1,
+    )
+    assert (await db.application(application.id)).archived_at is None
+    (event,) = await db.events(application.id, "unarchived")
+    assert (event.actor_id, event.old_value) == ("UALICE", "2026-11-25T10:00:00+00:00")
+    assert (await checklist.show(deps, owner, None)).checklist.application.id == application.id
+
+
+async def test_after_30_days_unarchive_is_refused_clearly(
+    deps: Deps, refuses, owner: Actor, application: Application, clock: FakeClock
+) -> None:
+    await applications.archive(deps, owner, None)
+    clock.advance(days=30, seconds=1)
+    await refuses(
+        applications.unarchive(deps, owner, "acme-pos"),
+        "was archived on 2026-11-25, more than 30 days ago",
+        "can no longer be unarchived",
+    )
+
+
+async def test_a_member_who_is_not_the_owner_cannot_unarchive_but_an_admin_can(
+    deps: Deps, refuses, slack: SlackStub, member: Actor, owner: Actor, application: Application
+) -> None:
+    await applications.archive(deps, owner, None)
+    await refuses(applications.unarchive(deps, member, None), "Only the owner", "can unarchive it")
+    await refuses(applications.unarchive(deps, member, "acme-pos"), "Only the owner")
+    slack.add_user("UBOB", is_admin=True)
+    forget_people(deps)
+    assert (await applications.unarchive(deps, member, None)).application.archived_at is None
+
+
+@pytest.mark.parametrize(
+    ("who", "ref", "says"),
+    [
+        ("outsider", "slug", "Only members of <#CPAY>"),
+        ("outsider", "channel", "No application of this channel is archived"),
+        ("other_workspace", "slug", "There is no application `acme-pos` here"),
+        ("other_workspace", "channel", "No application of this channel is archived"),
+        ("owner", "no-such-app", "There is no application `no-such-app` here"),
+    ],
+)
+async def test_unarchive_refuses_who_may_not_see_the_application(
+    deps: Deps, refuses, request, owner: Actor, application: Application, who, ref, says
+) -> None:
+    await applications.archive(deps, owner, None)
+    actor, ref = named(request, application, who, ref)
+    await refuses(applications.unarchive(deps, actor, ref), says)
+
+
+async def test_unarchive_finds_only_archived_applications_and_says_when_to_add_app(
+    deps: Deps, refuses, owner: Actor, application: Application
+) -> None:
+    """Nothing archived: refused. `acme-pos` archived and `beta` started in #CPAY: other
+    commands see only `beta`; unarchive finds `acme-pos` and says the channel now has two."""
+    await refuses(applications.unarchive(deps, owner, None), "No application of this channel")
+    await refuses(applications.unarchive(deps, owner, "acme-pos"), "is not archived")
+    await applications.archive(deps, owner, None)
+    beta = await checklist.create(deps, owner, "Beta")
+    assert (await checklist.show(deps, owner, None)).checklist.application.id == beta.id
+    done = await applications.unarchive(deps, owner, None)
+    assert (done.application.slug, done.in_channel) == ("acme-pos", 2)

@@ -36,10 +36,22 @@ async def test_create_outside_a_channel_is_refused(deps: Deps, refuses, channel)
     await refuses(checklist.create(deps, actor, "Acme POS"), "this is a direct message")
 
 
+async def test_a_second_new_in_a_channel_asks_first_and_creates_nothing(
+    deps: Deps, db: Db, member: Actor, application: Application
+) -> None:
+    """A second `new Acme POS` in #CPAY, which has `acme-pos`: the question, naming the
+    existing application, and no row, event or slug taken."""
+    before = await db.snapshot()
+    asked = await checklist.create(deps, member, "Acme POS")
+    assert isinstance(asked, checklist.AskFirst)
+    assert (asked.name, [a.slug for a in asked.existing]) == ("Acme POS", ["acme-pos"])
+    assert await db.snapshot() == before
+
+
 async def test_a_second_application_in_a_channel_gets_its_own_slug_and_needs_naming(
     deps: Deps, db: Db, refuses, owner: Actor, application: Application
 ) -> None:
-    second = await checklist.create(deps, owner, "Acme POS")
+    second = await checklist.create(deps, owner, "Acme POS", another=True)
     assert second.slug == "acme-pos-2"
     await refuses(checklist.mark(deps, owner, None, ["1.1"]), "2 applications", "--app")
     await refuses(checklist.show(deps, owner, None), "`acme-pos`, `acme-pos-2`")

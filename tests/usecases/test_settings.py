@@ -170,3 +170,44 @@ async def test_the_contacts_channel_is_set_and_cleared(
         (e.old_value, e.new_value) for e in await db.events(application.id, "contacts_channel")
     ]
     assert events == [(None, "CPARTNER"), ("CPARTNER", None)]
+
+
+@pytest.mark.parametrize(
+    ("channel", "says"),
+    [
+        # A public channel the bot was never invited to.
+        ("CNOBOT", "I'm not in <#CNOBOT>, so I couldn't post there. Type `/invite @Onboard`"),
+        # A private one without the bot: Slack does not even show it to the bot.
+        ("CSECRET", "I can't see <#CSECRET>: it is private and I'm not in it"),
+        ("CGONE", "I can't see <#CGONE>"),
+        ("CARCHIVED", "<#CARCHIVED> is archived"),
+    ],
+)
+async def test_a_contacts_channel_the_bot_cannot_post_in_is_refused_with_how_to_invite_it(
+    deps: Deps, refuses, slack: SlackStub, member: Actor, application: Application, channel, says
+) -> None:
+    slack.channel_members |= {"CNOBOT": ["UALICE"], "CSECRET": ["UALICE"]}
+    slack.channel_members["CARCHIVED"] = ["UALICE", "UBOT"]
+    slack.private_channels.add("CSECRET")
+    slack.archived_channels.add("CARCHIVED")
+    message = await refuses(settings.set_contacts_channel(deps, member, None, channel), says)
+    if channel != "CARCHIVED":
+        assert f"in <#{channel}>, then set it again. Nothing was changed." in message
+
+
+async def test_a_contacts_channel_slack_cannot_check_now_is_refused_not_assumed(
+    deps: Deps, refuses, slack: SlackStub, member: Actor, application: Application
+) -> None:
+    slack.fail("conversations.info", error="fatal_error")
+    await refuses(
+        settings.set_contacts_channel(deps, member, None, "CPARTNER"),
+        "I couldn't check that I can post in <#CPARTNER> (Slack said `fatal_error`)",
+    )
+
+
+async def test_clearing_the_contacts_channel_asks_slack_nothing(
+    deps: Deps, slack: SlackStub, member: Actor, application: Application
+) -> None:
+    slack.clear()
+    await settings.set_contacts_channel(deps, member, None, None)
+    assert slack.calls_to("conversations.info") == []

@@ -1,4 +1,4 @@
-"""Subcommands about the application as a whole: rename, archive (owner only)."""
+"""Subcommands about the application as a whole: rename, archive, unarchive (owner only)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,15 @@ async def archive(req: Request, command: cmd.Archive) -> Reply:
         f"Its history stays and `/onboard export --app {application.slug}` still works.",
         in_channel=req.typed_in(application.channel_id),
     )
+
+
+async def unarchive(req: Request, command: cmd.Unarchive) -> Reply:
+    done = await applications.unarchive(req.deps, req.actor, command.app)
+    application = done.application
+    text = f"Unarchived {replies.app_label(application)}: its reminders and digests resume."
+    if done.in_channel > 1:
+        text += (
+            f" <#{application.channel_id}> now has {done.in_channel} applications, so commands "
+            f"there need `--app`, e.g. `/onboard status --app {application.slug}`."
+        )
+    return Reply(text, in_channel=req.typed_in(application.channel_id))

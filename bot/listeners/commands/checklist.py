@@ -8,6 +8,7 @@ from bot import command_parser as cmd
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
+from bot.blocks.new_app import ask_another
 from bot.listeners.commands.request import Reply, Request
 from bot.services.checklist import template_for
 from bot.usecases import applications, checklist
@@ -18,8 +19,10 @@ async def help_(req: Request, command: cmd.Help) -> Reply:
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:
-    application = await checklist.create(req.deps, req.actor, command.name)
-    return Reply(replies.created(application, template_for(application)), in_channel=True)
+    created = await checklist.create(req.deps, req.actor, command.name, another=command.another)
+    if isinstance(created, checklist.AskFirst):
+        return Reply(*ask_another(created.name, created.existing))
+    return Reply(replies.created(created, template_for(created)), in_channel=True)
 
 
 async def list_(req: Request, command: cmd.ListApps) -> Reply:

@@ -29,4 +29,5 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Diagnose: credentials.diagnose,
     cmd.Rename: applications.rename,
     cmd.Archive: applications.archive,
+    cmd.Unarchive: applications.unarchive,
 }

@@ -1,0 +1,76 @@
+"""The DM to someone just given a step (bot/outbox_messages.py `Assignment`): the step, its
+application, due date and latest notes, and a *Mark done* button that is the reminder's own
+(the same action, so it is handled, authorized and answered the same way)."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.blocks.checklist import action_value
+from bot.blocks.mrkdwn import (
+    channel_mention,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    user_mention,
+    user_text,
+)
+from bot.outbox_messages import Assignment
+
+# The reminder's *Mark done* action (bot/blocks/notifications.py REMINDER_MARK); spelled here
+# rather than imported, because notifications.py imports this module to render the kind.
+MARK_DONE = "reminder_mark"
+
+MAX_TEXT = 3000
+MAX_NAME = 200
+MAX_TITLE = 300
+MAX_NOTE = 600  # of each note quoted; the checklist's notes show them in full
+
+
+def assignment(m: Assignment) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) of the assignment DM."""
+    app, where = f"*{user_text(m.application, MAX_NAME)}*", channel_mention(m.channel)
+    step = f"*{escape_mrkdwn(m.step)}* _{user_text(m.title, MAX_TITLE)}_"
+    due = f"Due *{m.due_on}*." if m.due_on else "No due date yet."
+    lines = [f"📌 {user_mention(m.by)} assigned you step {step} of {app} in {where}. {due}"]
+    if m.notes:
+        lines.append("*Latest notes*")
+        lines += [
+            f"• {user_mention(n.by)} ({n.written_on}): {user_text(n.text, MAX_NOTE)}"
+            for n in m.notes
+        ]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn("\n".join(lines), MAX_TEXT)))
+    ]
+    if m.in_channel is False:
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=f"You are not in {where} yet: join it to use this button and the "
+                        "checklist there."
+                    )
+                ]
+            )
+        )
+    blocks.append(
+        ActionsBlock(
+            block_id="assignment",
+            elements=[
+                ButtonElement(
+                    text="Mark done",
+                    action_id=MARK_DONE,
+                    value=action_value(m.application_id, m.step, "mark"),
+                    style="primary",
+                )
+            ],
+        )
+    )
+    text = f"You were assigned step {escape_mrkdwn(m.step)} of {user_text(m.application, MAX_NAME)}"
+    return text, blocks

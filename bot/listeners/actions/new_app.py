@@ -1,0 +1,62 @@
+"""The buttons of the question a second `/onboard new` asks: *Create a second application*
+and *Cancel*."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.blocks import replies
+from bot.blocks.new_app import CANCEL, CREATE_ANOTHER
+from bot.followup import FollowUps
+from bot.listeners.payloads import (
+    action_value,
+    actor_of,
+    answering_refusals,
+    mapping,
+    respond_to_click,
+    text,
+)
+from bot.runtime import Runtime
+from bot.services.checklist import template_for
+from bot.usecases import checklist
+from bot.usecases.context import Actor, Deps
+
+
+def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
+    @answering_refusals
+    async def create_another(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        # Where the question was asked is where the application goes: a claim the use case
+        # checks (the clicker must be a member there), like the name in the button's value.
+        channel = text(mapping(body.get("container")).get("channel_id"))
+        clicker = actor_of(body)
+        actor = Actor(clicker.team_id, clicker.user_id, channel)
+        application = await checklist.create_another(
+            Deps(runtime, client), actor, action_value(action)
+        )
+        await ack()
+        await respond_to_click(body, respond, delete_original=True)
+        await respond_to_click(
+            body,
+            respond,
+            response_type="in_channel",
+            replace_original=False,
+            text=replies.created(application, template_for(application)),
+        )
+
+    async def cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await respond_to_click(
+            body, respond, replace_original=True, text="Cancelled: no application was created."
+        )
+
+    app.action(CREATE_ANOTHER)(create_another)
+    app.action(CANCEL)(cancel)

@@ -1,0 +1,63 @@
+"""The DM that tells someone they were just given a step, queued with the assignment.
+
+Only a real change of assignee is an assignment event (giving a step to whoever already has
+it records nothing), and the DM is keyed by that event, so each event DMs once however often
+its transaction is retried. Nobody is told of a step they gave themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.outbox_messages import Assignment, AssignmentNote
+from bot.services.checklist import template_for
+from storage import outbox
+from storage import repositories as repo
+from storage.models import Application
+
+NOTES_SHOWN = 3
+
+
+async def tell_assignee(
+    session: AsyncSession,
+    application: Application,
+    step: str,
+    assignee_id: str,
+    *,
+    actor_id: str,
+    in_channel: bool | None,
+    now: datetime,
+) -> tuple[int, ...]:
+    """Queue the DM about the assignment of `step` to `assignee_id` just recorded in this
+    session; returns the outbox ids queued (none for a self-assignment or no event)."""
+    if assignee_id == actor_id:
+        return ()
+    await session.flush()
+    newest = await repo.recent_events(session, application.id, step=step, limit=1)
+    event = newest[0] if newest else None
+    if event is None or event.kind != "assigned" or event.new_value != assignee_id:
+        return ()  # the step was already theirs: nothing happened to tell them about
+    state = await repo.step_state(session, application.id, step)
+    notes = await repo.latest_notes(session, application.id, step, NOTES_SHOWN)
+    message = Assignment(
+        application_id=application.id,
+        application=application.name,
+        slug=application.slug,
+        step=step,
+        title=template_for(application).step(step).title,
+        channel=application.channel_id,
+        by=actor_id,
+        due_on=state.due_on if state else None,
+        notes=tuple(AssignmentNote(n.author_id, n.created_at.date(), n.text) for n in notes),
+        in_channel=in_channel,
+    )
+    row = message.for_outbox(
+        dedupe_key=f"{Assignment.KIND}:{event.id}",
+        team_id=application.team_id,
+        target=assignee_id,
+        application_id=application.id,
+        step=step,
+    )
+    return tuple(await outbox.enqueue(session, [row], now))
