@@ -17,6 +17,7 @@ from bot.command_parser import (
     AddNote,
     Archive,
     Assign,
+    Away,
     Contacts,
     Creds,
     Diagnose,
@@ -26,6 +27,7 @@ from bot.command_parser import (
     History,
     ListApps,
     Mark,
+    My,
     NewApp,
     ParseError,
     Remind,
@@ -59,6 +61,8 @@ COMMAND_TYPES = (
     Export,
     Rename,
     Archive,
+    Away,
+    My,
 )
 
 
@@ -114,6 +118,8 @@ def test_subcommand_usage_order_and_shape():
         "export",
         "rename",
         "archive",
+        "away",
+        "my",
     ]
     for usage, about in SUBCOMMAND_USAGE:
         assert usage.startswith("/onboard ")

@@ -70,6 +70,18 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ("/onboard export [csv|json]", "the checklist and its history as a file (CSV by default)"),
     ("/onboard rename <name>", "rename the application (owner only)"),
     ("/onboard archive", "archive the application: no more reminders or digests (owner only)"),
+    # A person's own settings, in every application
+    (
+        "/onboard away [until <YYYY-MM-DD>|off]",
+        "no reminders to you through that day (your time), in every application; your stalled"
+        " steps remind each application's owner meanwhile: `away until 2026-12-07`, `away off`"
+        " when you are back; alone, whether you are away",
+    ),
+    (
+        "/onboard my [holidays <country>|holidays off]",
+        "your own settings: `my holidays SG` makes that country's public holidays days off in"
+        " your reminders, as well as each application's own; alone, your settings",
+    ),
 )
 
 # Keyed by the subcommand's name, the word after `/onboard`.

@@ -6,7 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import command_parser as cmd
-from bot.listeners.commands import applications, checklist, credentials, settings, steps
+from bot.listeners.commands import (
+    applications,
+    checklist,
+    credentials,
+    people,
+    settings,
+    steps,
+)
 from bot.listeners.commands.request import Reply, Request
 
 HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
@@ -29,4 +36,7 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Diagnose: credentials.diagnose,
     cmd.Rename: applications.rename,
     cmd.Archive: applications.archive,
+    # A person's own settings
+    cmd.Away: people.away,
+    cmd.My: people.my,
 }
