@@ -63,8 +63,9 @@ def parse_away(args: Args) -> Command:
     if word == "until":
         if not rest:
             raise Invalid(f"Until when? Give the last day you will be away, e.g. {_AWAY_EXAMPLE}.")
+        until = _last_day(rest[0])  # first: `until next week` is about the date
         no_more(args, rest[1:], "one date after `until`")
-        return Away("until", until=_last_day(rest[0]))
+        return Away("until", until=until)
     if _ISO_DATE.fullmatch(word):  # `away 2026-12-07`: `until` left out
         no_more(args, rest, "one date")
         return Away("until", until=_last_day(first))
