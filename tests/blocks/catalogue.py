@@ -250,7 +250,10 @@ def outbox_messages(texts: Texts) -> list[Message]:
             return texts.note
         return known.get(name, texts.value)
 
-    return [message_of(cls, text_for, texts.many) for cls in KINDS.values()]
+    messages = [message_of(cls, text_for, texts.many) for cls in KINDS.values()]
+    # A reminder to the owner because the assignee is not in the channel (not away).
+    messages += [dataclasses.replace(m, away_until=None) for m in messages if m.KIND == "reminder"]
+    return messages
 
 
 # ---- every payload -----------------------------------------------------------------------------
