@@ -64,7 +64,7 @@ class Message:
 @dataclass(frozen=True, slots=True)
 class Reminder(Message):
     """A DM about a step that stalled or is overdue, to its assignee; to the application's owner
-    when the step has none, or when its assignee is not in the channel (`instead_of`)."""
+    when the step has none, or when its assignee is not in the channel or away (`instead_of`)."""
 
     KIND: ClassVar[str] = "reminder"
     application_id: int
@@ -77,9 +77,12 @@ class Reminder(Message):
     waited_days: int  # working days, in the recipient's zone
     since: date  # in the recipient's zone
     due_on: date | None
-    # The step's assignee when they are not in the channel and the owner is reminded instead.
-    # Rows queued before this field have no such key and read as None.
+    # The step's assignee when they are not in the channel, or away, and the owner is reminded
+    # instead. Rows queued before this field have no such key and read as None.
     instead_of: str | None = None
+    # When `instead_of` is away (`/onboard away until`): the last day they are away. Rows
+    # queued before this field have no such key and read as None.
+    away_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

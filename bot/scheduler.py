@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import ChannelPacer, ClientFor, Deliverer, DeliveryReport
 from bot.runtime import Runtime
-from bot.services import digests, reminders
+from bot.services import digests, people, reminders
+from bot.services.calendar import HolidayCalendars
 from bot.services.digests import PreparedDigest
 from bot.services.reminders import StepWatch
 from bot.slack_directory import MembershipUnknown
@@ -133,10 +134,18 @@ class PassRunner:
         async with self.runtime.long_reads() as session:
             watches = await reminders.candidates(session, now)
             prepared = await digests.prepare(session, now)
+            personal = await people.for_pass(session, now)
         # Who is in each channel and where each possible recipient lives are asked at once:
         # whether a step's assignee or its owner is reminded is known only once both answer.
         members, zones = await asyncio.gather(self._members(watches), self._zones(watches))
         watches = reminders.to_members(watches, members)
+        # Then who is away (`/onboard away until`), and the recipient's own holidays.
+        watches = reminders.around_away(
+            watches, lambda t, u: personal.get((t, u)), lambda t, u: zones.get((t, u)), now
+        )
+        watches = reminders.with_own_holidays(
+            watches, lambda t, u: personal.get((t, u)), HolidayCalendars()
+        )
         return watches, prepared, lambda w: zones.get((w.team_id, w.recipient))
 
     @staticmethod

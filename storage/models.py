@@ -166,6 +166,22 @@ class DigestSchedule(Base):
     reported_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
+class PersonSettings(Base):
+    """One person's own settings, the same in every application: `/onboard away until DATE`
+    and `/onboard my holidays SG`. A person is a user of one workspace: the same user id in
+    another workspace is someone else."""
+
+    __tablename__ = "person_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Away through the end of this day in the person's own zone; None: not away.
+    away_until: Mapped[date | None] = mapped_column(Date, default=None)
+    # The person's own public holidays (a country code the `holidays` package knows).
+    holidays: Mapped[str | None] = mapped_column(String(8), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class OutboxMessage(Base):
     """A message the app sends outside a request: claimed here before it is sent.
 

@@ -23,6 +23,7 @@ from storage.models import (
     Event,
     HandledEvent,
     Note,
+    PersonSettings,
     StepState,
 )
 
@@ -480,3 +481,46 @@ async def claim_event(session: AsyncSession, event_id: str, team_id: str, now: d
 
 async def forget_events_before(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(HandledEvent).where(HandledEvent.received_at < before))
+
+
+# --- People's own settings (away, holidays) ----------------------------------------------------
+
+
+async def person_settings(
+    session: AsyncSession, team_id: str, user_id: str
+) -> PersonSettings | None:
+    return await session.get(PersonSettings, (team_id, user_id))
+
+
+async def person_settings_for_update(
+    session: AsyncSession, team_id: str, user_id: str, now: datetime
+) -> PersonSettings:
+    """The person's settings row, locked for this transaction; made (empty) if missing. Made
+    with an insert that does nothing on conflict, so two first changes at once both succeed."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(PersonSettings)
+        .values(team_id=team_id, user_id=user_id, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    )
+    found = await session.scalar(
+        select(PersonSettings)
+        .where(PersonSettings.team_id == team_id, PersonSettings.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert found is not None
+    return found
+
+
+async def people_with_settings(session: AsyncSession, away_from: date) -> list[PersonSettings]:
+    """Everyone away on or after `away_from`, or with their own holidays: what a scheduler
+    pass needs to know about people, in one query."""
+    return list(
+        await session.scalars(
+            select(PersonSettings).where(
+                or_(PersonSettings.away_until >= away_from, PersonSettings.holidays.is_not(None))
+            )
+        )
+    )

@@ -17,6 +17,7 @@ from bot.command_parser import (
     AddNote,
     Archive,
     Assign,
+    Away,
     Contacts,
     Creds,
     Diagnose,
@@ -26,6 +27,7 @@ from bot.command_parser import (
     History,
     ListApps,
     Mark,
+    My,
     NewApp,
     ParseError,
     Remind,
@@ -61,6 +63,8 @@ COMMAND_TYPES = (
     Rename,
     Archive,
     Unarchive,
+    Away,
+    My,
 )
 
 
@@ -117,6 +121,8 @@ def test_subcommand_usage_order_and_shape():
         "rename",
         "archive",
         "unarchive",
+        "away",
+        "my",
     ]
     for usage, about in SUBCOMMAND_USAGE:
         assert usage.startswith("/onboard ")

@@ -10,8 +10,8 @@ from bot.blocks.mrkdwn import escape_mrkdwn
 from bot.command_parser.usage import SUBCOMMAND_USAGE, USAGE_BY_NAME
 
 _APP_OPTION_NOTE = (
-    "Add `--app &lt;slug&gt;` to any subcommand to pick the application"
-    " when this channel has more than one."
+    "Add `--app &lt;slug&gt;` to any subcommand about an application to pick it"
+    " when this channel has more than one (`away` and `my` are yours, in every application)."
 )
 
 

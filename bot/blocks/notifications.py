@@ -27,6 +27,7 @@ from bot.blocks.mrkdwn import (
     user_mention,
     user_text,
 )
+from bot.blocks.people import day_label
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
     Assignment,
@@ -111,7 +112,12 @@ def reminder(m: Reminder) -> Rendered:
         f"⏰ Step {_step(m.step, m.title)} of {_app(m.application)} in "
         f"{channel_mention(m.channel)} {why}."
     )
-    if m.instead_of is not None:
+    if m.instead_of is not None and m.away_until is not None:
+        text += (
+            f"\n{user_mention(m.instead_of)} is away until {day_label(m.away_until)}, so this"
+            f" comes to you as the owner of {_app(m.application)}."
+        )
+    elif m.instead_of is not None:
         text += (
             f"\n{user_mention(m.instead_of)} is not in {channel_mention(m.channel)}, so this "
             f"comes to you as the owner of {_app(m.application)}."

@@ -7,9 +7,9 @@ Whether a step, application or date makes sense is for the services to decide; t
 only checks the shape of what was typed.
 
 `parse_command` is the entry point: it reads `help` itself and hands any other subcommand to
-its parser in `checklist`, `settings` or `credentials`, which reads its words with `tokens` and
-its values with `values` and returns one of the dataclasses in `commands`. Which subcommands
-there are, and their usage lines, is the table in `usage`.
+its parser in `checklist`, `settings`, `credentials` or `people`, which reads its words with
+`tokens` and its values with `values` and returns one of the dataclasses in `commands`. Which
+subcommands there are, and their usage lines, is the table in `usage`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from bot.command_parser import checklist, credentials, settings
+from bot.command_parser import checklist, credentials, people, settings
 from bot.command_parser.commands import (
     END_OF_DAY,
     MAX_CREDENTIAL,
@@ -30,6 +30,7 @@ from bot.command_parser.commands import (
     AddNote,
     Archive,
     Assign,
+    Away,
     Command,
     Contacts,
     CredentialField,
@@ -42,6 +43,7 @@ from bot.command_parser.commands import (
     History,
     ListApps,
     Mark,
+    My,
     NewApp,
     Remind,
     Rename,
@@ -79,6 +81,7 @@ __all__ = [
     "AddNote",
     "Archive",
     "Assign",
+    "Away",
     "Command",
     "Contacts",
     "CredentialField",
@@ -91,6 +94,7 @@ __all__ = [
     "History",
     "ListApps",
     "Mark",
+    "My",
     "NewApp",
     "ParseError",
     "Remind",
@@ -140,6 +144,9 @@ _PARSERS: dict[str, Callable[[Args], Command]] = {
     "rename": checklist.parse_rename,
     "archive": checklist.parse_archive,
     "unarchive": checklist.parse_unarchive,
+    # A person's own settings
+    "away": people.parse_away,
+    "my": people.parse_my,
 }
 assert tuple(_PARSERS) == tuple(USAGE_BY_NAME)
 

@@ -4,7 +4,7 @@ they hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import Literal
 
 from bot.services.due_dates import DueSpec
@@ -169,6 +169,21 @@ class Unarchive:
     app: str | None = None
 
 
+# --- A person's own settings (`away`, `my`) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Away:
+    action: Literal["show", "until", "off"]
+    until: date | None = None  # "until": the last day away, in the person's own zone
+
+
+@dataclass(frozen=True, slots=True)
+class My:
+    action: Literal["show", "holidays"]
+    holidays: str | None = None  # "holidays": a country code like "SG", or None for none
+
+
 Command = (
     Help
     | NewApp
@@ -190,4 +205,6 @@ Command = (
     | Rename
     | Archive
     | Unarchive
+    | Away
+    | My
 )

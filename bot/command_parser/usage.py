@@ -84,6 +84,18 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
         "/onboard unarchive",
         "bring back an application archived in the last 30 days (owner only)",
     ),
+    # A person's own settings, in every application
+    (
+        "/onboard away [until <YYYY-MM-DD>|off]",
+        "no reminders to you through that day (your time), in every application; your stalled"
+        " steps remind each application's owner meanwhile: `away until 2026-12-07`, `away off`"
+        " when you are back; alone, whether you are away",
+    ),
+    (
+        "/onboard my [holidays <country>|holidays off]",
+        "your own settings: `my holidays SG` makes that country's public holidays days off in"
+        " your reminders, as well as each application's own; alone, your settings",
+    ),
 )
 
 # Keyed by the subcommand's name, the word after `/onboard`.

@@ -115,8 +115,9 @@ def clean_name(raw: str) -> str:
 HOLIDAY_EXAMPLES = "`CN`, `HK`, `SG`, `MY`, `TH`, `US`, `GB`"
 
 
-def holiday_region(token: Token) -> str | None:
-    """A country code the `holidays` package knows, upper case; None for `off` or `none`."""
+def holiday_region(token: Token, example: str = "/onboard remind holidays CN") -> str | None:
+    """A country code the `holidays` package knows, upper case; None for `off` or `none`.
+    `example` is the command an error message shows."""
     word = normalize(token.text)
     if word in ("off", "none", "clear"):
         return None
@@ -126,7 +127,7 @@ def holiday_region(token: Token) -> str | None:
     raise Invalid(
         f"{quote(token.text)} is not a country whose public holidays I know. Use a two-letter"
         f" country code such as {HOLIDAY_EXAMPLES}, or `off` to count no public holidays:"
-        " `/onboard remind holidays CN`."
+        f" `{example}`."
     )
 
 

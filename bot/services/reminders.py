@@ -2,9 +2,10 @@
 
 A pass reads every watched step in one query, narrows them to candidates (a superset that
 needs no time zone), gives to the owner each step whose assignee is not in the application's
-channel (`to_members`, given who is in each channel), then, given each recipient's zone,
-decides exactly: inside the person's working hours, stalled for `remind after` working days or
-past its due date, not snoozed.
+channel (`to_members`, given who is in each channel) and each step whose recipient is away
+(`around_away`, given people's own settings), adds the recipient's own public holidays
+(`with_own_holidays`), then, given each recipient's zone, decides exactly: inside the person's
+working hours, stalled for `remind after` working days or past its due date, not snoozed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.services.calendar import (
     is_working_day,
     working_days_between,
 )
+from bot.services.people import Personal, either, is_away
 from storage import outbox
 from storage import repositories as repo
 from storage.outbox import NewMessage
@@ -61,6 +63,11 @@ class StepWatch:
     # The application's public holidays (`remind holidays CN`), shared by its steps; None:
     # weekends are the only days off.
     holidays: Holidays | None = None
+    # The day `instead_of` (or, with `nobody_present`, the recipient) is away until.
+    away_until: date | None = None
+    # Whoever would be reminded is away, the owner too: nobody is DMed about the step (the
+    # channel may still be told, by the escalation rules).
+    nobody_present: bool = False
 
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
@@ -132,6 +139,53 @@ def to_members(
     return result
 
 
+def around_away(
+    watches: Sequence[StepWatch],
+    personal_of: Callable[[str, str], Personal | None],
+    zone_of: Callable[[str, str], ZoneInfo | None],
+    now: datetime,
+) -> list[StepWatch]:
+    """The watches, with each step whose recipient is away at `now` (`/onboard away until`,
+    the end of that day in their own zone) given to the owner instead, saying until when
+    (`instead_of`, `away_until`). Where the owner is the one away, or away too, nobody is
+    DMed (`nobody_present`); the watch stays, so the channel may still be told.
+    `personal_of(team, user)` and `zone_of(team, user)` give a person's settings and zone."""
+
+    def away_until(team_id: str, user_id: str) -> date | None:
+        found = personal_of(team_id, user_id)
+        if found is None or not is_away(found.away_until, zone_of(team_id, user_id), now):
+            return None
+        return found.away_until
+
+    result = []
+    for w in watches:
+        until = away_until(w.team_id, w.recipient)
+        if until is None:
+            result.append(w)
+        elif w.recipient != w.owner_id and away_until(w.team_id, w.owner_id) is None:
+            result.append(
+                replace(w, recipient=w.owner_id, instead_of=w.recipient, away_until=until)
+            )
+        else:
+            result.append(replace(w, away_until=until, nobody_present=True))
+    return result
+
+
+def with_own_holidays(
+    watches: Sequence[StepWatch],
+    personal_of: Callable[[str, str], Personal | None],
+    calendars: HolidayCalendars,
+) -> list[StepWatch]:
+    """The watches, each counting as days off both its application's public holidays and
+    those of its recipient's own region (`/onboard my holidays SG`)."""
+    result = []
+    for w in watches:
+        found = personal_of(w.team_id, w.recipient)
+        own = calendars.get(found.holidays) if found is not None else None
+        result.append(w if own is None else replace(w, holidays=either(w.holidays, own)))
+    return result
+
+
 async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
     """Steps that may need a reminder now. The database narrows 190,000 steps to the few
     active-and-untouched-for-a-day or due-by-tomorrow ones; each application's own
@@ -169,6 +223,7 @@ class DueReminder:
             since=self.since_day,
             due_on=w.due_on,
             instead_of=w.instead_of,
+            away_until=w.away_until,
         )
         return reminder.for_outbox(
             # One a working day, by the recipient's own calendar.
@@ -181,6 +236,8 @@ class DueReminder:
 
 
 def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> DueReminder | None:
+    if watch.nobody_present:
+        return None
     local_now = now.astimezone(zone)
     holidays = watch.holidays
     if not watch.hours.contains(local_now, holidays):

@@ -20,7 +20,16 @@ from typing import Any, Literal
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.blocks import announce, credentials, home, modals, new_app, notifications, replies
+from bot.blocks import (
+    announce,
+    credentials,
+    home,
+    modals,
+    new_app,
+    notifications,
+    people,
+    replies,
+)
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.checklists import Link, Phase, Step, Template
@@ -31,6 +40,7 @@ from bot.services.checklist import HISTORY_PAGE, MarkOutcome
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from bot.services.listing import Listing
 from bot.services.progress import Checklist, build_checklist
+from bot.usecases.people import MySettings
 from storage.models import Application, Event, StepState
 
 NOW = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
@@ -250,7 +260,10 @@ def outbox_messages(texts: Texts) -> list[Message]:
             return texts.note
         return known.get(name, texts.value)
 
-    return [message_of(cls, text_for, texts.many) for cls in KINDS.values()]
+    messages = [message_of(cls, text_for, texts.many) for cls in KINDS.values()]
+    # A reminder to the owner because the assignee is not in the channel (not away).
+    messages += [dataclasses.replace(m, away_until=None) for m in messages if m.KIND == "reminder"]
+    return messages
 
 
 # ---- every payload -----------------------------------------------------------------------------
@@ -362,6 +375,13 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     view("diagnose modal", credentials.diagnose_modal(app, '{"application_id":1}'))
     view("diagnosis invalid", credentials.diagnosis(False, texts.value, texts.note))
     view("diagnosis valid", credentials.diagnosis(True, "", texts.note))
+
+    # A person's own settings: fixed text but for dates and a validated country code.
+    away = MySettings(TODAY + timedelta(days=365), "SG", TODAY, was_away=True)
+    for settings in (away, MySettings(None, None, TODAY)):
+        for action in ("show", "until", "off"):
+            reply(f"away {action}", people.away_reply(settings, action))
+        reply("my settings", people.my_reply(settings))
 
     # Help: fixed text, but it shows syntax like `<slug>` that must not become links.
     for topic in (None, *USAGE_BY_NAME):

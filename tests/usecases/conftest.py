@@ -25,6 +25,7 @@ from storage.models import (
     HandledEvent,
     Note,
     OutboxMessage,
+    PersonSettings,
     StepState,
 )
 from tests.harness import TEAM_ID, RunningApp
@@ -57,6 +58,7 @@ TABLES = (
     Event,
     OutboxMessage,
     HandledEvent,
+    PersonSettings,
 )
 
 

@@ -6,7 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import command_parser as cmd
-from bot.listeners.commands import applications, checklist, credentials, settings, steps
+from bot.listeners.commands import (
+    applications,
+    checklist,
+    credentials,
+    people,
+    settings,
+    steps,
+)
 from bot.listeners.commands.request import Reply, Request
 
 HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
@@ -30,4 +37,7 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Rename: applications.rename,
     cmd.Archive: applications.archive,
     cmd.Unarchive: applications.unarchive,
+    # A person's own settings
+    cmd.Away: people.away,
+    cmd.My: people.my,
 }

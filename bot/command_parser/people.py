@@ -1,0 +1,98 @@
+"""The subcommands about a person's own settings, the same in every application: `away` and
+`my`. They take no `--app`: nothing here is an application's."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot.command_parser import values
+from bot.command_parser.commands import Away, Command, My
+from bot.command_parser.tokens import (
+    Args,
+    Invalid,
+    Token,
+    no_more,
+    normalize,
+    options_anywhere,
+    quote,
+)
+
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_AWAY_EXAMPLE = "`/onboard away until 2026-12-07`"
+
+
+def _personal(args: Args) -> list[Token]:
+    """The arguments, refusing `--app`: these settings are the person's, in every application."""
+    positional, options = options_anywhere(args.tokens, args.name)
+    if options.app is not None:
+        raise Invalid(
+            f"`{args.name}` is about you in every application, so it takes no `--app`;"
+            f" leave it out, e.g. {_AWAY_EXAMPLE if args.name == 'away' else '`/onboard my`'}."
+        )
+    return positional
+
+
+def _last_day(token: Token) -> date:
+    """An ISO date, `YYYY-MM-DD` (whether it is in range is the service's to say: it depends
+    on the person's own today)."""
+    match = _ISO_DATE.fullmatch(normalize(token.text))
+    if match is not None:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            raise Invalid(
+                f"{quote(token.text)} is not a date on the calendar. Give the last day you will"
+                f" be away as `YYYY-MM-DD`, e.g. {_AWAY_EXAMPLE}."
+            ) from None
+    raise Invalid(
+        f"{quote(token.text)} is not a date I can read. Give the last day you will be away as"
+        f" `YYYY-MM-DD`, e.g. {_AWAY_EXAMPLE}, or `/onboard away off` when you are back."
+    )
+
+
+def parse_away(args: Args) -> Command:
+    positional = _personal(args)
+    if not positional:
+        return Away("show")
+    first, rest = positional[0], positional[1:]
+    word = normalize(first.text)
+    if word in ("off", "back", "none"):
+        no_more(args, rest, f"nothing after `{word}`")
+        return Away("off")
+    if word == "until":
+        if not rest:
+            raise Invalid(f"Until when? Give the last day you will be away, e.g. {_AWAY_EXAMPLE}.")
+        until = _last_day(rest[0])  # first: `until next week` is about the date
+        no_more(args, rest[1:], "one date after `until`")
+        return Away("until", until=until)
+    if _ISO_DATE.fullmatch(word):  # `away 2026-12-07`: `until` left out
+        no_more(args, rest, "one date")
+        return Away("until", until=_last_day(first))
+    raise Invalid(
+        f"{quote(first.text)} is not something `away` takes. Use `away until YYYY-MM-DD` (no"
+        f" reminders to you through that day, e.g. {_AWAY_EXAMPLE}), `away off` when you are"
+        " back, or `away` alone to see whether you are away."
+    )
+
+
+def parse_my(args: Args) -> Command:
+    positional = _personal(args)
+    if not positional:
+        return My("show")
+    first, rest = positional[0], positional[1:]
+    word = normalize(first.text)
+    if word in ("holidays", "holiday"):
+        if not rest:
+            raise Invalid(
+                "Whose public holidays? Give your country's code, e.g. `/onboard my holidays SG`"
+                f" ({values.HOLIDAY_EXAMPLES}), or `my holidays off` to have none of your own."
+            )
+        no_more(args, rest[1:], "one country code after `holidays`")
+        return My("holidays", holidays=values.holiday_region(rest[0], "/onboard my holidays SG"))
+    hint = " To be away, use `/onboard away until YYYY-MM-DD`." if word == "away" else ""
+    raise Invalid(
+        f"{quote(first.text)} is not one of your settings. Use `my holidays SG` (your own"
+        " public holidays are days off in your reminders), `my holidays off`, or `my` alone to"
+        f" see your settings.{hint}"
+    )
