@@ -39,6 +39,7 @@ from bot.outbox_messages import (
     GoLive,
     Message,
     Reminder,
+    Reminders,
     Undeliverable,
     UnreadablePayload,
     decode,
@@ -449,6 +450,9 @@ def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> N
     match message:
         case Reminder() | GoLive() | BusinessStart() | BusinessStartNoContacts():
             channel, application = message.channel, message.application
+        case Reminders(applications=[first, *_]):
+            # Told in the channel of the application that waited longest (the row's own).
+            channel, application = first.channel, first.application
         case _:
             return None
     if not channel or row.target == channel:

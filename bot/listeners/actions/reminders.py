@@ -1,10 +1,11 @@
-"""The buttons of a reminder DM (*Mark done*, *Snooze 1 day*, *Reassign…*), and the offer to
-mark a step that follows saving its credentials."""
+"""The controls of a reminder DM (*Mark done*, the *Snooze* menu, *Reassign…*), and the offer
+to mark a step that follows saving its credentials."""
 
 from __future__ import annotations
 
 import contextlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -56,15 +57,20 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         if target is None:
             await ack()
             return
-        application_id, step, _ = target
-        snoozed = await steps.snooze(Deps(runtime, client), actor_of(body), application_id, step)
+        application_id, step, what = target
+        # "snooze:<choice>" from the menu; a bare "snooze" is the *Snooze 1 day* button of a
+        # DM sent before the menu, taken as "tomorrow".
+        choice = "tomorrow" if what == "snooze" else what.removeprefix("snooze:")
+        deps = Deps(runtime, client)
+        snoozed = await steps.snooze(deps, actor_of(body), application_id, step, choice)
         await ack()
+        until = snoozed.until.astimezone(ZoneInfo(snoozed.zone_name))
         await respond_to_click(
             body,
             respond,
             replace_original=True,
             text=f"😴 Snoozed {step_label(snoozed.template, snoozed.step)}: no reminder before "
-            f"{snoozed.until:%Y-%m-%d %H:%M} UTC.",
+            f"{until:%a %Y-%m-%d %H:%M} ({snoozed.zone_name}).",
         )
         await followups.after_change(client, snoozed.followup)
 
