@@ -458,7 +458,9 @@ def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> N
     if not channel or row.target == channel:
         return None
     to = f"<@{row.target}>" if row.target[:1] in "UW" else f"<#{row.target}>"
-    notice = Undeliverable(application=application, what=message.KIND, to=to, error=error)
+    # A DM of several steps is still "a reminder" to the reader.
+    what = Reminder.KIND if isinstance(message, Reminders) else message.KIND
+    notice = Undeliverable(application=application, what=what, to=to, error=error)
     return notice.for_outbox(
         dedupe_key=f"{Undeliverable.KIND}:{row.application_id}:{row.target}:{error}",
         team_id=row.team_id,

@@ -239,13 +239,14 @@ def _today_or_back(
     """Which of a person's due steps this pass's DM lists, and the end of its dedupe key.
     The first DM of their day lists them all (key: the day). Later that day only a step whose
     snooze ran out since the last DM comes back (key: the day and that moment): the person
-    asked to be reminded again, and nothing else is repeated."""
+    asked to be reminded again, and nothing else is repeated. A pass planning the same again
+    (a repeated or concurrent one) plans the same key, which the outbox queues once."""
     day = due[0].local_day.isoformat()
     if last is None or last.astimezone(zone).date() != due[0].local_day:
         return due, day
     back = [r for r in due if r.watch.snoozed_until is not None and r.watch.snoozed_until > last]
     if not back:
-        return [], day
+        return due, day  # the day's DM again: its key is taken, so nothing is queued
     ended = max(r.watch.snoozed_until for r in back if r.watch.snoozed_until is not None)
     return back, f"{day}:{ended.isoformat()}"
 
@@ -267,8 +268,6 @@ def reminder_messages(
     for (team_id, recipient), theirs in people.items():
         zone = zone_of(theirs[0].watch) or ZoneInfo("UTC")
         listed, key = _today_or_back(theirs, zone, last_sent.get((team_id, recipient)))
-        if not listed:
-            continue
         by_application: dict[int, list[DueReminder]] = {}
         for r in listed:
             by_application.setdefault(r.watch.application_id, []).append(r)

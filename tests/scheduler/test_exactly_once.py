@@ -146,8 +146,10 @@ async def test_two_processes_passing_at_the_same_moment_send_each_message_once(
     two_runners: tuple[RunningApp, PassRunner, PassRunner], slack: SlackStub, clock: FakeClock
 ) -> None:
     """Busy Monday plus five more stalled applications of UCAROL's, on SQLite and PostgreSQL:
-    two runners pass concurrently at Mon 17:00 UTC (11 due), again at 17:00 (none), and at Tue
-    17:00 UTC (8 reminders and a digest); every outbox row reaches the stand-in exactly once."""
+    two runners pass concurrently at Mon 17:00 UTC (6 due: UCAROL's six stalled steps, Gamma's
+    and the five new ones, are one DM), again at 17:00 (none), and at Tue 17:00 UTC (3
+    reminders and a digest; 8 reminders before one DM a person); every outbox
+    row reaches the stand-in exactly once."""
     app, first, second = two_runners
 
     async def command(text: str, user: str = "UALICE", channel: str = "CPAY") -> None:
@@ -166,13 +168,13 @@ async def test_two_processes_passing_at_the_same_moment_send_each_message_once(
     async with app.runtime.sessions() as session:
         messages = list(await session.scalars(select(OutboxMessage)))
     by_day = Counter(m.created_at.date().isoformat() for m in messages)
-    assert by_day == {"2026-11-25": 2, "2026-11-30": 9, "2026-12-01": 9}  # go-lives: marked Wed
+    assert by_day == {"2026-11-25": 2, "2026-11-30": 4, "2026-12-01": 4}  # go-lives: marked Wed
     assert {m.status for m in messages} == {"sent"}
     assert posted(slack) == expected(messages)  # the same messages, each once
-    assert len(slack.calls_to("chat.postMessage")) == 20
+    assert len(slack.calls_to("chat.postMessage")) == 10
     claimed = [sum(r.claimed for r in pair) for pair in reports]
     sent = [sum(r.delivery.sent for r in pair) for pair in reports]
-    assert (claimed, sent) == ([9, 0, 9], [11, 0, 9])
+    assert (claimed, sent) == ([4, 0, 4], [6, 0, 4])
 
 
 @pytest.mark.parametrize(
