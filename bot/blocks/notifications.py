@@ -117,10 +117,11 @@ def _why(reason: str, due_on: object, waited_days: int, since: object) -> str:
     return f"has waited {_days(waited_days)} (since {since})"
 
 
-def _step_actions(application_id: int, step: str) -> ActionsBlock:
-    """*Mark done*, the *Snooze* menu and *Reassign…* for one step (each value names it)."""
+def _step_actions(application_id: int, step: str, n: int = 0) -> ActionsBlock:
+    """*Mark done*, the *Snooze* menu and *Reassign…* for one step (each value names it);
+    `n`, its place in the message, keeps the block ids unique."""
     return ActionsBlock(
-        block_id=f"reminder:{application_id}:{escape_mrkdwn(step)}"[:255],
+        block_id=f"reminder:{n}",
         elements=[
             ButtonElement(
                 text="Mark done",
@@ -195,8 +196,15 @@ def _one_step(a: RemindedApplication, s: RemindedStep) -> Rendered:
     return f"Step {escape_mrkdwn(s.step)} of {_name(a.application)} {why}", blocks
 
 
+_APP_HOME = re.compile(r"slack://app\?team=[A-Z0-9]+&id=A[A-Z0-9]+&tab=home")
+
+
 def _more_line(more: int, app_home: str | None) -> ContextBlock:
-    where = link(app_home, "your App Home") if app_home else "your App Home (Onboard, *Home* tab)"
+    # Linked only when it is the deep link the scheduler builds from ids (never user text).
+    if app_home is not None and _APP_HOME.fullmatch(app_home):
+        where = link(app_home, "your App Home")
+    else:
+        where = "your App Home (Onboard in the sidebar, *Home* tab)"
     return _context(f"…and {more} more; {where} lists every step of yours.")
 
 
@@ -228,7 +236,7 @@ def reminders(m: Reminders) -> Rendered:
                     + _note(s.note, s.note_by)
                 )
             )
-            blocks.append(_step_actions(a.application_id, s.step))
+            blocks.append(_step_actions(a.application_id, s.step, len(blocks)))
             budget -= 2
     if more:
         blocks.append(_more_line(more, m.app_home))
