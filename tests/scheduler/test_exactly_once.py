@@ -334,3 +334,33 @@ async def test_messages_to_one_channel_are_a_second_apart_other_channels_do_not_
 
     assert [p.channel for p in second.posts] == ["CPAY"]
     assert sim.pacer.slept == pytest.approx([1.0] * 4 + [0.5])
+
+
+async def test_two_processes_escalate_a_channels_steps_in_one_message_once(
+    two_runners: tuple[RunningApp, PassRunner, PassRunner], slack: SlackStub, clock: FakeClock
+) -> None:
+    """1.1 of Acme and of Beta (#CPAY) assigned to UBOB; both runners pass together on Fri,
+    Mon and Tue 17:00 UTC (the reminders), then at Tue 18:00, 19:00 and Wed 18:00 UTC: UBOB
+    gets one DM a day, and #CPAY one escalation naming both steps, never a second."""
+    app, first, second = two_runners
+    for text in (
+        "new Acme POS",
+        "new Beta Kiosk",
+        "assign 1.1 <@UBOB|bob> --app acme-pos",
+        "assign 1.1 <@UBOB|bob> --app beta-kiosk",
+    ):
+        assert (await app.command(text, user="UALICE", channel="CPAY")).status == 200
+    tuesday = utc(2026, 12, 1, 17)
+    passes = [utc(2026, 11, 27, 17), MONDAY_9_LA, tuesday]
+    passes += [tuesday + timedelta(hours=1), tuesday + timedelta(hours=2)]
+    passes += [utc(2026, 12, 2, 18)]
+
+    for now in passes:
+        clock.now = now
+        await asyncio.gather(first.run_pass(now), second.run_pass(now))
+
+    posts = [c.args for c in slack.calls_to("chat.postMessage") if c.answered_with == "ok"]
+    assert [p["channel"] for p in posts] == ["UBOB", "UBOB", "UBOB", "CPAY", "UBOB"]
+    escalation = posts[3]
+    assert escalation["text"] == "2 steps are stuck"
+    assert "*Acme POS*" in str(escalation["blocks"]) and "*Beta Kiosk*" in str(escalation["blocks"])
