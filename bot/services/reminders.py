@@ -6,8 +6,9 @@ channel (`to_members`, given who is in each channel), then, given each recipient
 decides exactly: inside the person's working hours, stalled for `remind after` working days or
 past its due date, not snoozed.
 
-What is due goes out as one DM a person (`Reminders`, at most one a day in their zone) and one
-message a channel (`Escalations`). Each message records the steps it lists (outbox_steps), so
+What is due goes out as one DM a person (`Reminders`: one a day in their zone, and again that
+day only for a step whose snooze they chose ran out) and at most one message a channel a pass
+(`Escalations`). Each message records the steps it lists (outbox_steps), so
 that reminders are still counted per step: three unanswered reminders of a step escalate it.
 """
 
@@ -298,6 +299,13 @@ def reminder_messages(
     return messages
 
 
+def _by_step(rows: Sequence[tuple[int, str, datetime]]) -> dict[tuple[int, str], list[datetime]]:
+    found: dict[tuple[int, str], list[datetime]] = {}
+    for application_id, step, at in rows:
+        found.setdefault((application_id, step), []).append(at)
+    return found
+
+
 def escalations(
     watches: Sequence[StepWatch],
     sent: Sequence[tuple[int, str, datetime]],
@@ -315,13 +323,8 @@ def escalations(
     `told` counts the escalation messages each channel ever had: the n-th one's key ends in n,
     so two passes at once that would tell a channel the same (or overlapping) news claim the
     same key, and only one is sent; the steps only the loser listed go in the next pass."""
-    reminded: dict[tuple[int, str], list[datetime]] = {}
-    for application_id, step, at in sent:
-        reminded.setdefault((application_id, step), []).append(at)
-    last_told: dict[tuple[int, str], datetime] = {}
-    for application_id, step, at in escalated:
-        key = (application_id, step)
-        last_told[key] = max(at, last_told.get(key, at))
+    reminded = _by_step(sent)
+    last_told = {key: max(times) for key, times in _by_step(escalated).items()}
     channels: dict[tuple[str, str], list[EscalatedStep]] = {}
     for w in watches:
         key = (w.application_id, w.step)
@@ -387,10 +390,3 @@ async def plan(
         told = await outbox.count_by_target(session, Escalations.KIND)
     reminders = reminder_messages(due, notes, last_sent, zone_of)
     return reminders + escalations(known, sent, escalated, told, zone_of, now)
-
-
-def _by_step(rows: Sequence[tuple[int, str, datetime]]) -> dict[tuple[int, str], list[datetime]]:
-    found: dict[tuple[int, str], list[datetime]] = {}
-    for application_id, step, at in rows:
-        found.setdefault((application_id, step), []).append(at)
-    return found
