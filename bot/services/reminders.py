@@ -204,10 +204,18 @@ class DueReminder:
         )
 
 
-def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> DueReminder | None:
+def decide(
+    watch: StepWatch, zone: ZoneInfo, now: datetime, *, any_hour: bool = False
+) -> DueReminder | None:
+    """Whether the step is due a reminder now: inside its application's working hours in the
+    recipient's zone (`any_hour`: on one of its working days, at any hour), and stalled or
+    overdue."""
     local_now = now.astimezone(zone)
     holidays = watch.holidays
-    if not watch.hours.contains(local_now, holidays):
+    if any_hour:
+        if not is_working_day(local_now, holidays):
+            return None
+    elif not watch.hours.contains(local_now, holidays):
         return None
     since = watch.waiting_since.astimezone(zone)
     if watch.due_on is not None and local_now.date() > watch.due_on:
@@ -377,6 +385,18 @@ async def plan(
     Nobody whose zone is unknown (Slack did not say) is reminded: better late than at 1 am."""
     known = [w for w in watches if zone_of(w) is not None]
     due = [r for w in known if (r := decide(w, zone_of(w), now)) is not None]
+    # A person's DM lists all their stalled and overdue steps, also those of applications
+    # whose `remind hours` start later (or ended earlier) today: with one DM a day, waiting
+    # for those hours would leave the steps out every day.
+    reminded = {(r.watch.team_id, r.watch.recipient) for r in due}
+    in_hours = {(r.watch.application_id, r.watch.step) for r in due}
+    due += [
+        r
+        for w in known
+        if (w.team_id, w.recipient) in reminded
+        and (w.application_id, w.step) not in in_hours
+        and (r := decide(w, zone_of(w), now, any_hour=True)) is not None
+    ]
     found = await repo.latest_notes(session, [(r.watch.application_id, r.watch.step) for r in due])
     notes = {key: (n.text, n.author_id) for key, n in found.items()}
     # A day and a bit covers "today" in every zone.

@@ -165,3 +165,25 @@ async def test_a_reminder_shows_the_steps_latest_note_escaped_and_cut(sim: Sim) 
     assert note.endswith("…") and len(note) < 400
     assert "older" not in dm.markdown
     check_message(dm.text, dm.blocks)
+
+
+async def test_steps_of_an_application_with_later_hours_join_the_days_dm(sim: Sim) -> None:
+    """Acme keeps 09:00–18:00, Beta has `remind hours 13:00-18:00`, both owned by UALICE;
+    hourly passes Fri 11-27 → Tue 12-01 00:00 UTC: one DM a working day at 09:00 LA listing
+    both steps (waiting for Beta's hours would leave its step out of every day's DM)."""
+    await sim.command("new Acme POS")
+    await sim.command("new Beta Kiosk")
+    await sim.command("remind hours 13:00-18:00 --app beta-kiosk")
+
+    results = await run_passes(sim, utc(2026, 11, 27), utc(2026, 12, 1), HOUR)
+
+    reminders = sent(results, Reminder.KIND)
+    assert [(p.channel, p.at) for p in reminders] == [
+        ("UALICE", utc(2026, 11, 27, 17)),
+        ("UALICE", utc(2026, 11, 30, 17)),
+    ]
+    rows = await sim.outbox()
+    assert [
+        [(a["application"], [s["step"] for s in a["steps"]]) for a in r.payload["applications"]]
+        for r in rows
+    ] == [[("Acme POS", ["1.1"]), ("Beta Kiosk", ["1.1"])]] * 2
