@@ -4,6 +4,7 @@ announcements, notices): pure functions from a message to (fallback text, blocks
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -246,6 +247,20 @@ def reminders(m: Reminders) -> Rendered:
         why = _why(first.reason, first.due_on, first.waited_days, first.since)
         text += f": step {escape_mrkdwn(first.step)} of {_name(first_app.application)} {why}"
     return text, blocks
+
+
+def answered_reminder(
+    blocks: list[dict[str, Any]], block_id: str, answer: str
+) -> list[dict[str, Any]] | None:
+    """The clicked reminder DM with one step answered: that step's controls (`block_id`)
+    replaced by `answer` (mrkdwn built here, not typed by anyone), every other step's kept so
+    they can still be answered. None for a DM of one step, or one this version did not
+    build: the answer then replaces the DM whole."""
+    ids = {b.get("block_id") for b in blocks if str(b.get("block_id", "")).startswith("reminder:")}
+    if len(ids) < 2 or block_id not in ids:
+        return None
+    done = _context(answer).to_dict() | {"block_id": block_id}
+    return [done if b.get("block_id") == block_id else b for b in blocks]
 
 
 def escalation(m: Escalation) -> Rendered:

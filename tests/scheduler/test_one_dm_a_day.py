@@ -15,10 +15,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.blocks.notifications import REMINDER_MARK, REMINDER_SNOOZE
 from bot.outbox_messages import Escalation, Reminder, Reminders, decode
 from storage.models import OutboxStep
 from tests.blocks.slack_limits import check_message
+from tests.harness import click
 from tests.scheduler.conftest import Sim, run_passes, sent, utc
+from tests.scheduler.test_reminders import step_state
+from tests.slack_stub import SlackStub
 
 FRIDAY = utc(2026, 11, 27, 17)
 MONDAY = utc(2026, 11, 30, 17)
@@ -187,3 +191,40 @@ async def test_steps_of_an_application_with_later_hours_join_the_days_dm(sim: Si
         [(a["application"], [s["step"] for s in a["steps"]]) for a in r.payload["applications"]]
         for r in rows
     ] == [[("Acme POS", ["1.1"]), ("Beta Kiosk", ["1.1"])]] * 2
+
+
+async def test_answering_one_step_of_the_dm_keeps_the_others_answerable(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """Friday's DM lists the 14 steps; UALICE clicks *Mark done* on 1.5, then snoozes 2.1 for
+    3 days: each answer takes the place of that step's controls, the other steps keep
+    theirs; 1.5 is done and 2.1 snoozed."""
+    await sim.command("new Acme POS")
+    await sim.command(OUT_OF_ORDER)
+    await sim.run_pass(FRIDAY)
+    ts = max(slack.messages["UALICE"], key=float)
+    message = slack.messages["UALICE"][ts]
+    mark = [
+        e["value"]
+        for b in message["blocks"]
+        for e in b.get("elements") or []
+        if e.get("action_id") == REMINDER_MARK and e["value"].split("|")[1] == "1.5"
+    ]
+
+    sim.clock.now = FRIDAY + timedelta(minutes=5)
+    await click(sim.app, "UALICE", ts, REMINDER_MARK, mark[0])
+    (marked,) = await slack.wait_for("response_url:click")
+    after_mark = marked.args["blocks"]
+    slack.messages["UALICE"][ts]["blocks"] = after_mark  # as Slack would show it now
+    snooze = mark[0].replace("|1.5|mark", "|2.1|snooze:3d")
+    await click(sim.app, "UALICE", ts, REMINDER_SNOOZE, snooze)
+    snoozed = (await slack.wait_for("response_url:click", count=2))[-1]
+
+    blocks = snoozed.args["blocks"]
+    answers = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert answers[0].startswith("✅ You marked 1.5 ")
+    assert answers[1].startswith("😴 Snoozed 2.1 ")
+    assert len([b for b in blocks if b["type"] == "actions"]) == 12
+    assert snoozed.args["replace_original"] is True
+    state = await step_state(sim, "2.1")
+    assert state.snoozed_until == FRIDAY + timedelta(minutes=5, days=3)

@@ -12,14 +12,34 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.credentials import OFFER_MARK_ACTION
-from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
+from bot.blocks.notifications import (
+    REMINDER_MARK,
+    REMINDER_REASSIGN,
+    REMINDER_SNOOZE,
+    answered_reminder,
+)
 from bot.blocks.replies import step_label
 from bot.followup import FollowUps
 from bot.listeners.actions.step_menu import step_modal
-from bot.listeners.payloads import actor_of, answering_refusals, respond_to_click, step_target
+from bot.listeners.payloads import (
+    actor_of,
+    answering_refusals,
+    message_blocks,
+    respond_to_click,
+    step_target,
+)
 from bot.runtime import Runtime
 from bot.usecases import checklist, steps
 from bot.usecases.context import Deps
+
+
+async def _answer(
+    body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, text: str
+) -> None:
+    """The DM shows the answer: in place of the step's controls when it lists several."""
+    blocks = answered_reminder(message_blocks(body), str(action.get("block_id") or ""), text)
+    extra = {} if blocks is None else {"blocks": blocks}
+    await respond_to_click(body, respond, replace_original=True, text=text, **extra)
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
@@ -40,9 +60,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         await ack()  # once committed; then the message itself shows the answer
         number = (marked.outcome.changed or marked.outcome.unchanged)[0]
         label = step_label(marked.template, number)
-        await respond_to_click(
-            body, respond, replace_original=True, text=f"✅ You marked {label} done. Thank you!"
-        )
+        await _answer(body, action, respond, f"✅ You marked {label} done. Thank you!")
         await followups.after_change(client, marked.followup)
 
     @answering_refusals
@@ -65,13 +83,9 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         snoozed = await steps.snooze(deps, actor_of(body), application_id, step, choice)
         await ack()
         until = snoozed.until.astimezone(ZoneInfo(snoozed.zone_name))
-        await respond_to_click(
-            body,
-            respond,
-            replace_original=True,
-            text=f"😴 Snoozed {step_label(snoozed.template, snoozed.step)}: no reminder before "
-            f"{until:%a %Y-%m-%d %H:%M} ({snoozed.zone_name}).",
-        )
+        label = step_label(snoozed.template, snoozed.step)
+        when = f"{until:%a %Y-%m-%d %H:%M} ({snoozed.zone_name})"
+        await _answer(body, action, respond, f"😴 Snoozed {label}: no reminder before {when}.")
         await followups.after_change(client, snoozed.followup)
 
     @answering_refusals
