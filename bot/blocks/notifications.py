@@ -1,5 +1,6 @@
 """Messages sent outside a request (bot/outbox_messages.py: reminders, escalations, digests,
-announcements, notices): pure functions from a message to (fallback text, blocks)."""
+announcements, notices): pure functions from a message to (fallback text, blocks); and a
+reminder DM with one of its steps answered (`answered_reminder`)."""
 
 from __future__ import annotations
 
