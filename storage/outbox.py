@@ -2,8 +2,10 @@
 
 A message is *enqueued* with a unique `dedupe_key` (INSERT ... ON CONFLICT DO NOTHING), so the
 first to insert a key owns that message and a repeated, retried or concurrent pass adds
-nothing. A sender then *claims* due rows (pending, or sending with an expired lease) with one
-conditional UPDATE, sends them, and records each one as sent, to retry, or failed.
+nothing; the steps a new message covers (a reminder DM lists several) go into outbox_steps
+with it, so that what was sent about each step can be counted (`steps_since`). A sender then
+*claims* due rows (pending, or sending with an expired lease) with one conditional UPDATE,
+sends them, and records each one as sent, to retry, or failed.
 
 A send whose outcome is unknown (the sender died before recording Slack's answer, or the
 answer was lost on the way) leaves `unconfirmed_since` set: `renew` marks it as a send
