@@ -45,6 +45,7 @@ from bot.outbox_messages import (
     GoLive,
     Message,
     Reminder,
+    Reminders,
     Undeliverable,
     UnreadablePayload,
     decode,
@@ -526,12 +527,17 @@ def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> N
     match message:
         case Reminder() | GoLive() | BusinessStart() | BusinessStartNoContacts() | Assignment():
             channel, application = message.channel, message.application
+        case Reminders(applications=[first, *_]):
+            # Told in the channel of the application that waited longest (the row's own).
+            channel, application = first.channel, first.application
         case _:
             return None
     if not channel or row.target == channel:
         return None
     to = f"<@{row.target}>" if row.target[:1] in "UW" else f"<#{row.target}>"
-    notice = Undeliverable(application=application, what=message.KIND, to=to, error=error)
+    # A DM of several steps is still "a reminder" to the reader.
+    what = Reminder.KIND if isinstance(message, Reminders) else message.KIND
+    notice = Undeliverable(application=application, what=what, to=to, error=error)
     return notice.for_outbox(
         dedupe_key=f"{Undeliverable.KIND}:{row.application_id}:{row.target}:{error}",
         team_id=row.team_id,

@@ -48,6 +48,7 @@ class Message:
         application_id: int | None = None,
         step: str | None = None,
         not_before: datetime | None = None,
+        covers: tuple[tuple[int, str], ...] = (),
     ) -> NewMessage:
         return NewMessage(
             dedupe_key=dedupe_key,
@@ -58,13 +59,14 @@ class Message:
             application_id=application_id,
             step=step,
             not_before=not_before,
+            covers=covers,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class Reminder(Message):
-    """A DM about a step that stalled or is overdue, to its assignee; to the application's owner
-    when the step has none, or when its assignee is not in the channel or away (`instead_of`)."""
+    """A DM about one step that stalled or is overdue. Queued by earlier versions, one a step;
+    passes now queue `Reminders`, one a person. Kept so that rows still queued are sent."""
 
     KIND: ClassVar[str] = "reminder"
     application_id: int
@@ -86,8 +88,49 @@ class Reminder(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class RemindedStep:
+    """One step in a reminder DM: why it is there, and what the reader needs to act on it."""
+
+    step: str
+    title: str
+    reason: str  # "stalled" or "overdue"
+    waited_days: int  # working days, in the recipient's zone
+    since: date  # in the recipient's zone
+    due_on: date | None
+    # The step's assignee when they are not in the channel, or away, and the owner is reminded
+    # instead; `away_until`, the last day they are away.
+    instead_of: str | None = None
+    away_until: date | None = None
+    note: str | None = None  # the step's latest note, as written
+    note_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RemindedApplication:
+    application_id: int
+    application: str
+    slug: str
+    channel: str  # the application's channel
+    steps: tuple[RemindedStep, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reminders(Message):
+    """The one reminder DM a person gets in a pass: their stalled and overdue steps, grouped by
+    application, the longest-waiting application first. `more`: steps left out to keep the
+    message within Slack's limits (they are not counted as reminded)."""
+
+    KIND: ClassVar[str] = "reminders"
+    applications: tuple[RemindedApplication, ...]
+    more: int = 0
+    # slack://app?team=…&id=… when the app's id is known: the "…and N more" line links there.
+    app_home: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Escalation(Message):
-    """To the application's channel: a step whose last reminders all went unanswered."""
+    """To the application's channel: a step whose last reminders all went unanswered. Queued
+    by earlier versions; passes now queue `Escalations`, one a channel."""
 
     KIND: ClassVar[str] = "escalation"
     application_id: int
@@ -99,6 +142,29 @@ class Escalation(Message):
     owner: str
     reminders: int
     since: date
+
+
+@dataclass(frozen=True, slots=True)
+class EscalatedStep:
+    application_id: int
+    application: str
+    slug: str
+    step: str
+    title: str
+    recipient: str  # who was reminded
+    owner: str
+    reminders: int
+    since: date  # unanswered since, in the recipient's zone
+
+
+@dataclass(frozen=True, slots=True)
+class Escalations(Message):
+    """To a channel, at most one a pass: the steps of its applications whose last reminders
+    all went unanswered. `more`: steps left out to fit Slack's limits (told in a later pass)."""
+
+    KIND: ClassVar[str] = "escalations"
+    steps: tuple[EscalatedStep, ...]
+    more: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +356,9 @@ KINDS: dict[str, type[Message]] = {
     cls.KIND: cls
     for cls in (
         Reminder,
+        Reminders,
         Escalation,
+        Escalations,
         GoLive,
         BusinessStart,
         BusinessStartNoContacts,

@@ -75,7 +75,12 @@ class PlannedMessage:
 
     def __str__(self) -> str:
         m = self.message
-        step = f" step {m.step}" if m.step else ""
+        if len(m.covers) == 1:
+            step = f" step {m.covers[0][1]}"
+        elif m.covers:
+            step = f" {len(m.covers)} steps"  # a reminder DM or an escalation listing several
+        else:
+            step = f" step {m.step}" if m.step else ""
         state = "would send" if self.new else "already queued"
         return f"{state}: {m.kind} to {m.target} in {m.team_id}{step}"
 

@@ -120,6 +120,9 @@ class StepState(Base):
     # Last time anything happened to this step; reminders measure stalls from it.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When it was last snoozed: a snooze answers the reminders before it (escalations count
+    # unanswered reminders from then), and snoozes differ in length, so it is kept.
+    snoozed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Note(Base):
@@ -222,6 +225,22 @@ class OutboxMessage(Base):
     # such a row again, the sender looks for it in the channel's history from then on. A row
     # given up while still unknown keeps it: that message may have gone out.
     unconfirmed_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OutboxStep(Base):
+    """A step an outbox message is about: one reminder DM lists many, and escalation counts
+    reminders per step."""
+
+    __tablename__ = "outbox_steps"
+    __table_args__ = (Index("ix_outbox_steps_application_step", "application_id", "step"),)
+
+    outbox_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    step: Mapped[str] = mapped_column(String(8), primary_key=True)
 
 
 class ChannelSlot(Base):

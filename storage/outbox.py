@@ -2,8 +2,10 @@
 
 A message is *enqueued* with a unique `dedupe_key` (INSERT ... ON CONFLICT DO NOTHING), so the
 first to insert a key owns that message and a repeated, retried or concurrent pass adds
-nothing. A sender then *claims* due rows (pending, or sending with an expired lease) with one
-conditional UPDATE, sends them, and records each one as sent, to retry, or failed.
+nothing; the steps a new message covers (a reminder DM lists several) go into outbox_steps
+with it, so that what was sent about each step can be counted (`steps_since`). A sender then
+*claims* due rows (pending, or sending with an expired lease) with one conditional UPDATE,
+sends them, and records each one as sent, to retry, or failed.
 
 A send whose outcome is unknown (the sender died before recording Slack's answer, or the
 answer was lost on the way) leaves `unconfirmed_since` set: `renew` marks it as a send
@@ -15,14 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ChannelSlot, OutboxMessage
+from storage.models import ChannelSlot, OutboxMessage, OutboxStep
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 # An announcement withdrawn before it was sent: never sent.
@@ -42,12 +44,16 @@ class NewMessage:
     step: str | None = None
     # Held back until then (e.g. to gather a minute of notifications into one line).
     not_before: datetime | None = None
+    # The (application id, step) pairs the message is about, kept in outbox_steps when it is
+    # enqueued: one reminder DM lists many steps, and reminders are counted per step.
+    covers: tuple[tuple[int, str], ...] = ()
 
 
 async def enqueue(
     session: AsyncSession, messages: Sequence[NewMessage], now: datetime
 ) -> list[int]:
-    """Insert the messages whose keys are new; returns the ids of those that were."""
+    """Insert the messages whose keys are new, and the steps each covers; returns the ids of
+    those that were."""
     if not messages:
         return []
     rows = [
@@ -71,14 +77,22 @@ async def enqueue(
     statement = (
         insert(OutboxMessage)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
+        .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
     )
-    inserted: list[int] = []
+    inserted: dict[str, int] = {}
     # Executed in chunks: the same statement for every row, RETURNING the ones that went in.
     for start in range(0, len(rows), 500):
         result = await session.execute(statement, rows[start : start + 500])
-        inserted.extend(result.scalars())
-    return inserted
+        inserted.update((key, id_) for id_, key in result)
+    covered = [
+        {"outbox_id": inserted[m.dedupe_key], "application_id": a, "step": s}
+        for m in messages
+        if m.dedupe_key in inserted
+        for a, s in dict.fromkeys(m.covers)
+    ]
+    for start in range(0, len(covered), 1000):
+        await session.execute(insert(OutboxStep), covered[start : start + 1000])
+    return sorted(inserted.values())
 
 
 def _due(now: datetime):
@@ -208,18 +222,50 @@ async def record_failed(
     await session.execute(update(OutboxMessage).where(_held(message_id, token)).values(values))
 
 
-async def sent_since(
-    session: AsyncSession, kind: str, since: datetime
+async def steps_since(
+    session: AsyncSession, kinds: Sequence[str], since: datetime, *, sent_only: bool
 ) -> list[tuple[int, str, datetime]]:
-    """(application, step, when) of every message of this kind sent after `since`."""
-    rows = await session.execute(
-        select(OutboxMessage.application_id, OutboxMessage.step, OutboxMessage.created_at).where(
-            OutboxMessage.kind == kind,
-            OutboxMessage.status == SENT,
-            OutboxMessage.created_at > since,
-        )
+    """(application, step, when queued) of every step covered by a message of these kinds
+    queued after `since`; only those Slack took, with `sent_only`."""
+    m, s = OutboxMessage, OutboxStep
+    query = (
+        select(s.application_id, s.step, m.created_at)
+        .join(m, m.id == s.outbox_id)
+        .where(m.kind.in_(list(kinds)), m.created_at > since)
     )
-    return [(a, s, c) for a, s, c in rows if a is not None and s is not None]
+    if sent_only:
+        query = query.where(m.status == SENT)
+    return [(a, step, at) for a, step, at in await session.execute(query)]
+
+
+async def last_by_target(
+    session: AsyncSession, kind: str, since: datetime
+) -> dict[tuple[str, str], datetime]:
+    """When each (team, target) was last given a message of this kind, if after `since`
+    (queued, whatever became of it)."""
+    rows = await session.execute(
+        select(OutboxMessage.team_id, OutboxMessage.target, func.max(OutboxMessage.created_at))
+        .where(OutboxMessage.kind == kind, OutboxMessage.created_at > since)
+        .group_by(OutboxMessage.team_id, OutboxMessage.target)
+    )
+    return {(team, target): _aware(at) for team, target, at in rows}
+
+
+def _aware(at: datetime) -> datetime:
+    """max() of a timestamp comes back from SQLite naive (in UTC) or as text."""
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def count_by_target(session: AsyncSession, kind: str) -> dict[tuple[str, str], int]:
+    """How many messages of this kind each (team, target) was ever given."""
+    rows = await session.execute(
+        select(OutboxMessage.team_id, OutboxMessage.target, func.count())
+        .where(OutboxMessage.kind == kind)
+        .group_by(OutboxMessage.team_id, OutboxMessage.target)
+    )
+    return {(team, target): n for team, target, n in rows}
 
 
 async def change_pending(

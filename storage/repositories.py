@@ -326,7 +326,7 @@ async def all_notes(session: AsyncSession, application_id: int) -> list[Note]:
     )
 
 
-async def latest_notes(
+async def newest_notes_of_step(
     session: AsyncSession, application_id: int, step: str, limit: int
 ) -> list[Note]:
     """The step's newest `limit` notes, oldest of them first."""
@@ -374,6 +374,7 @@ async def reminder_candidates(
             s.due_on,
             s.changed_at,
             s.snoozed_until,
+            s.snoozed_at,
             func.sum(case((s.done_at.is_(None), 1), else_=0)).over(**before).label("open_before"),
             func.max(case((s.done_at.is_not(None), 1), else_=0)).over(**after).label("done_after"),
             func.max(s.done_at).over(**before).label("startable_at"),
@@ -399,6 +400,26 @@ async def reminder_candidates(
         .order_by(steps.c.id, steps.c.step)
     )
     return result.all()
+
+
+async def latest_note_of_each(
+    session: AsyncSession, steps: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], Note]:
+    """The newest note of each of these (application, step) pairs that has one."""
+    wanted = set(steps)
+    found: dict[tuple[int, str], Note] = {}
+    applications = sorted({a for a, _ in wanted})
+    for start in range(0, len(applications), 500):
+        chunk = applications[start : start + 500]
+        newest = (
+            select(func.max(Note.id))
+            .where(Note.application_id.in_(chunk))
+            .group_by(Note.application_id, Note.step)
+        )
+        for note in await session.scalars(select(Note).where(Note.id.in_(newest))):
+            if (note.application_id, note.step) in wanted:
+                found[(note.application_id, note.step)] = note
+    return found
 
 
 async def contacts_of(session: AsyncSession, application_id: int) -> list[str]:

@@ -109,8 +109,8 @@ async def test_tick_dry_run_lists_the_pass_and_sends_claims_and_writes_nothing(
         "dry run: nothing claimed, sent or written"
     )
     assert sorted(lines) == [
-        f"  would send: reminder to UALICE in {TEAM_ID} step 1.1",
-        f"  would send: reminder to UCAROL in {TEAM_ID} step 1.1",
+        f"  would send: reminders to UALICE in {TEAM_ID} step 1.1",
+        f"  would send: reminders to UCAROL in {TEAM_ID} step 1.1",
     ]
     assert slack.calls_to("chat.postMessage") == []
     assert outbox_rows(app) == before
@@ -122,7 +122,7 @@ async def test_tick_dry_run_lists_the_pass_and_sends_claims_and_writes_nothing(
     )
     again = await tick(app, slack, tmp_path, "--now", MONDAY_9_LA, "--dry-run")
     assert "would plan 2 messages, 0 of them new" in again.stdout
-    assert again.stdout.count("  already queued: reminder to ") == 2
+    assert again.stdout.count("  already queued: reminders to ") == 2
     assert len(slack.calls_to("chat.postMessage")) == 2
 
 

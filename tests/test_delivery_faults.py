@@ -41,7 +41,7 @@ from sqlalchemy import select
 from bot.app import build_client
 from bot.blocks.notifications import render
 from bot.delivery import LEASE, ChannelPacer
-from bot.outbox_messages import Digest, GoLive, Reminder, decode
+from bot.outbox_messages import Digest, GoLive, Reminders, decode
 from bot.scheduler import PassRunner, single_workspace
 from bot.server import open_runtime
 from storage import outbox
@@ -190,26 +190,26 @@ async def command(app: RunningApp, text: str, *, user: str, channel: str) -> str
 
 
 CHANNELS = [f"CFAULT{i}" for i in range(1, 6)]
-RECIPIENTS = [f"UREC{i:02}" for i in range(1, 11)]
+RECIPIENTS = [f"UREC{i:02}" for i in range(1, 31)]
 # `mark 2.2` skips 1.1–1.5 and 2.1: all six are active, and stalled by Monday.
 ACTIVE_AFTER_MARKING_2_2 = ("1.1", "1.2", "1.3", "1.4", "1.5", "2.1")
 
 
 async def thirty_five_due(app: RunningApp, slack: SlackStub) -> None:
     """Five applications, one per channel, made Wed 10:00 UTC, each with six active steps
-    assigned to two of ten recipients (three steps each) and a daily 09:00 digest: the pass
-    of Mon 09:00 LA has 30 reminders (3 DMs to each recipient) and 5 digests due."""
+    assigned to six of thirty recipients (one step each) and a daily 09:00 digest: the pass
+    of Mon 09:00 LA has 30 reminders (one DM to each recipient) and 5 digests due."""
     for user in RECIPIENTS:
         slack.add_user(user)
     for i, channel in enumerate(CHANNELS):
-        pair = RECIPIENTS[2 * i : 2 * i + 2]
-        slack.channel_members[channel] = ["UALICE", *pair, "UBOT"]
+        six = RECIPIENTS[6 * i : 6 * i + 6]
+        slack.channel_members[channel] = ["UALICE", *six, "UBOT"]
         await command(app, f"new Shop {i + 1}", user="UALICE", channel=channel)
         await command(app, "digest daily 09:00", user="UALICE", channel=channel)
         await command(app, "mark 2.2", user="UALICE", channel=channel)
         for n, step in enumerate(ACTIVE_AFTER_MARKING_2_2):
-            who = pair[n % 2]
-            # Each takes their own steps: no assignment DMs join the pass's 35 messages.
+            who = six[n]
+            # Each takes their own steps: no assignment DMs join the pass's messages.
             await command(app, f"assign {step} <@{who}|{who.lower()}>", user=who, channel=channel)
 
 
@@ -263,9 +263,9 @@ async def test_each_transient_fault_delays_but_never_drops_or_duplicates(
         result = await passes.run(now)
         rows = await passes.rows()
         assert len(rows) == N
-        assert Counter(m.kind for m in rows) == {Reminder.KIND: 30, Digest.KIND: 5}
-        assert Counter(m.target for m in rows if m.kind == Reminder.KIND) == dict.fromkeys(
-            RECIPIENTS, 3
+        assert Counter(m.kind for m in rows) == {Reminders.KIND: 30, Digest.KIND: 5}
+        assert Counter(m.target for m in rows if m.kind == Reminders.KIND) == dict.fromkeys(
+            RECIPIENTS, 1
         )
         if attempt <= failed_passes:
             assert (result.delivery.sent, result.delivery.retried) == (0, N)

@@ -1,9 +1,12 @@
 """Messages sent outside a request (bot/outbox_messages.py: reminders, escalations, digests,
-announcements, notices): pure functions from a message to (fallback text, blocks)."""
+announcements, notices): pure functions from a message to (fallback text, blocks); and a
+reminder DM with one of its steps answered (`answered_reminder`)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
+from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -13,7 +16,9 @@ from slack_sdk.models.blocks import (
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bot.blocks.assignment import assignment
@@ -23,6 +28,7 @@ from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
     fit_mrkdwn,
+    link,
     shorten,
     user_mention,
     user_text,
@@ -34,14 +40,20 @@ from bot.outbox_messages import (
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
+    EscalatedStep,
     Escalation,
+    Escalations,
     GoLive,
     Message,
     NotificationLine,
+    RemindedApplication,
+    RemindedStep,
     Reminder,
+    Reminders,
     Undeliverable,
     WaitingStep,
 )
+from bot.services.snooze import SNOOZE_CHOICES
 
 # action_ids of the reminder's buttons
 REMINDER_MARK = "reminder_mark"
@@ -59,6 +71,9 @@ MAX_TITLE = 300  # a step's or phase's title, escaped, in a line
 # The header, three blocks per application and the "…and N more" line stay within a
 # message's 50 blocks; the digest pass already sends fewer (services/digests.py).
 MAX_DIGEST_APPLICATIONS = 15
+MAX_NOTE_SHOWN = 300  # of a step's latest note in a reminder, escaped, on one line
+# A reminder DM never holds more blocks than this (services/reminders.py plans within it).
+MAX_BLOCKS = 50
 
 
 def _md(text: str) -> SectionBlock:
@@ -103,60 +118,209 @@ def _days(n: int) -> str:
     return f"{n} working day{'s' * (n != 1)}"
 
 
-def reminder(m: Reminder) -> Rendered:
-    if m.reason == "overdue":
-        why = f"was due {m.due_on}"
-    else:
-        why = f"has waited {_days(m.waited_days)} (since {m.since})"
-    text = (
-        f"⏰ Step {_step(m.step, m.title)} of {_app(m.application)} in "
-        f"{channel_mention(m.channel)} {why}."
+def _why(reason: str, due_on: object, waited_days: int, since: object) -> str:
+    if reason == "overdue":
+        return f"was due {due_on}"
+    return f"has waited {_days(waited_days)} (since {since})"
+
+
+def _step_actions(application_id: int, step: str, n: int = 0) -> ActionsBlock:
+    """*Mark done*, the *Snooze* menu and *Reassign…* for one step (each value names it);
+    `n`, its place in the message, keeps the block ids unique."""
+    return ActionsBlock(
+        block_id=f"reminder:{n}",
+        elements=[
+            ButtonElement(
+                text="Mark done",
+                action_id=REMINDER_MARK,
+                value=action_value(application_id, step, "mark"),
+                style="primary",
+            ),
+            StaticSelectElement(
+                placeholder="Snooze…",
+                action_id=REMINDER_SNOOZE,
+                options=[
+                    Option(text=label, value=action_value(application_id, step, f"snooze:{c}"))
+                    for c, label in SNOOZE_CHOICES.items()
+                ],
+            ),
+            ButtonElement(
+                text="Reassign…",
+                action_id=REMINDER_REASSIGN,
+                value=action_value(application_id, step, "assign"),
+            ),
+        ],
     )
-    if m.instead_of is not None and m.away_until is not None:
-        text += (
-            f"\n{user_mention(m.instead_of)} is away until {day_label(m.away_until)}, so this"
-            f" comes to you as the owner of {_app(m.application)}."
+
+
+def _note(text: str | None, by: str | None) -> str:
+    """The step's latest note on one line: escaped, cut, and whose."""
+    if not text:
+        return ""
+    one_line = " ".join(text.split())
+    author = f" ({user_mention(by)})" if by else ""
+    return f"\n📝 Latest note{author}: {user_text(one_line, MAX_NOTE_SHOWN)}"
+
+
+def _instead_of(
+    who: str | None, channel: str, application: str, away_until: date | None = None
+) -> str:
+    if who is None:
+        return ""
+    if away_until is not None:
+        return (
+            f"\n{user_mention(who)} is away until {day_label(away_until)}, so this"
+            f" comes to you as the owner of {_app(application)}."
         )
-    elif m.instead_of is not None:
-        text += (
-            f"\n{user_mention(m.instead_of)} is not in {channel_mention(m.channel)}, so this "
-            f"comes to you as the owner of {_app(m.application)}."
+    return (
+        f"\n{user_mention(who)} is not in {channel_mention(channel)}, so this "
+        f"comes to you as the owner of {_app(application)}."
+    )
+
+
+def reminder(m: Reminder) -> Rendered:
+    """A one-step reminder queued by an earlier version: the one-step form of `reminders`."""
+    step = RemindedStep(
+        step=m.step,
+        title=m.title,
+        reason=m.reason,
+        waited_days=m.waited_days,
+        since=m.since,
+        due_on=m.due_on,
+        instead_of=m.instead_of,
+        away_until=m.away_until,
+    )
+    return reminders(
+        Reminders(
+            applications=(
+                RemindedApplication(m.application_id, m.application, m.slug, m.channel, (step,)),
+            )
         )
-    target = m.application_id, m.step
-    blocks: list[Block] = [
-        _md(text),
-        ActionsBlock(
-            block_id="reminder",
-            elements=[
-                ButtonElement(
-                    text="Mark done",
-                    action_id=REMINDER_MARK,
-                    value=action_value(*target, "mark"),
-                    style="primary",
-                ),
-                ButtonElement(
-                    text="Snooze 1 day",
-                    action_id=REMINDER_SNOOZE,
-                    value=action_value(*target, "snooze"),
-                ),
-                ButtonElement(
-                    text="Reassign…",
-                    action_id=REMINDER_REASSIGN,
-                    value=action_value(*target, "assign"),
-                ),
-            ],
-        ),
-    ]
-    return f"Step {escape_mrkdwn(m.step)} of {_name(m.application)} {why}", blocks
+    )
+
+
+def _one_step(a: RemindedApplication, s: RemindedStep) -> Rendered:
+    why = _why(s.reason, s.due_on, s.waited_days, s.since)
+    text = (
+        f"⏰ Step {_step(s.step, s.title)} of {_app(a.application)} in "
+        f"{channel_mention(a.channel)} {why}."
+        + _instead_of(s.instead_of, a.channel, a.application, s.away_until)
+        + _note(s.note, s.note_by)
+    )
+    blocks: list[Block] = [_md(text), _step_actions(a.application_id, s.step)]
+    return f"Step {escape_mrkdwn(s.step)} of {_name(a.application)} {why}", blocks
+
+
+_APP_HOME = re.compile(r"slack://app\?team=[A-Z0-9]+&id=A[A-Z0-9]+&tab=home")
+
+
+def _more_line(more: int, app_home: str | None) -> ContextBlock:
+    # Linked only when it is the deep link the scheduler builds from ids (never user text).
+    if app_home is not None and _APP_HOME.fullmatch(app_home):
+        where = link(app_home, "your App Home")
+    else:
+        where = "your App Home (Onboard in the sidebar, *Home* tab)"
+    return _context(f"…and {more} more; {where} lists every step of yours.")
+
+
+def reminders(m: Reminders) -> Rendered:
+    """One DM: the person's stalled and overdue steps by application, each with its buttons.
+    Steps that would pass `MAX_BLOCKS` are left for the "…and N more" line."""
+    listed = [(a, s) for a in m.applications for s in a.steps]
+    if len(listed) == 1 and not m.more:
+        return _one_step(*listed[0])
+    total = len(listed) + m.more
+    blocks: list[Block] = [_md(f"⏰ {counted(total, 'step')} waiting on you:")]
+    budget = MAX_BLOCKS - len(blocks) - 1  # the "…and N more" line
+    more = m.more
+    for a in m.applications:
+        if budget < 3:
+            more += len(a.steps)
+            continue
+        blocks.append(_md(f"{_app(a.application)} in {channel_mention(a.channel)}"))
+        budget -= 1
+        for s in a.steps:
+            if budget < 2:
+                more += 1
+                continue
+            why = _why(s.reason, s.due_on, s.waited_days, s.since)
+            blocks.append(
+                _md(
+                    f"{_step(s.step, s.title)} {why}."
+                    + _instead_of(s.instead_of, a.channel, a.application, s.away_until)
+                    + _note(s.note, s.note_by)
+                )
+            )
+            blocks.append(_step_actions(a.application_id, s.step, len(blocks)))
+            budget -= 2
+    if more:
+        blocks.append(_more_line(more, m.app_home))
+    first_app, first = listed[0] if listed else (None, None)
+    text = f"{counted(total, 'step')} waiting on you"
+    if first_app is not None and first is not None:
+        why = _why(first.reason, first.due_on, first.waited_days, first.since)
+        text += f": step {escape_mrkdwn(first.step)} of {_name(first_app.application)} {why}"
+    return text, blocks
+
+
+def answered_reminder(
+    blocks: list[dict[str, Any]], block_id: str, answer: str
+) -> list[dict[str, Any]] | None:
+    """The clicked reminder DM with one step answered: that step's controls (`block_id`)
+    replaced by `answer` (mrkdwn built here, not typed by anyone), every other step's kept so
+    they can still be answered. None for a DM of one step, or one this version did not
+    build: the answer then replaces the DM whole."""
+    ids = {b.get("block_id") for b in blocks if str(b.get("block_id", "")).startswith("reminder:")}
+    if len(ids) < 2 or block_id not in ids:
+        return None
+    done = _context(answer).to_dict() | {"block_id": block_id}
+    return [done if b.get("block_id") == block_id else b for b in blocks]
 
 
 def escalation(m: Escalation) -> Rendered:
-    text = (
-        f"⚠️ Step {_step(m.step, m.title)} of {_app(m.application)} has had {m.reminders} "
-        f"reminders to {user_mention(m.recipient)} since {m.since} with no answer. "
-        f"Owner of the application: {user_mention(m.owner)}. Could someone pick it up?"
+    """A one-step escalation queued by an earlier version."""
+    step = EscalatedStep(
+        m.application_id,
+        m.application,
+        m.slug,
+        m.step,
+        m.title,
+        m.recipient,
+        m.owner,
+        m.reminders,
+        m.since,
     )
-    return f"Step {escape_mrkdwn(m.step)} of {_name(m.application)} is stuck", [_md(text)]
+    return escalations(Escalations(steps=(step,)))
+
+
+def escalations(m: Escalations) -> Rendered:
+    """One message to a channel: each step whose reminders went unanswered, who was reminded,
+    how often, since when."""
+    if len(m.steps) == 1 and not m.more:
+        (e,) = m.steps
+        text = (
+            f"⚠️ Step {_step(e.step, e.title)} of {_app(e.application)} has had {e.reminders} "
+            f"reminders to {user_mention(e.recipient)} since {e.since} with no answer. "
+            f"Owner of the application: {user_mention(e.owner)}. Could someone pick it up?"
+        )
+        return f"Step {escape_mrkdwn(e.step)} of {_name(e.application)} is stuck", [_md(text)]
+    total = len(m.steps) + m.more
+    blocks: list[Block] = [
+        _md(f"⚠️ {counted(total, 'step')} had reminders with no answer. Could someone pick them up?")
+    ]
+    shown = m.steps[: MAX_BLOCKS - 2]
+    for e in shown:
+        blocks.append(
+            _md(
+                f"• Step {_step(e.step, e.title)} of {_app(e.application)}: "
+                f"{counted(e.reminders, 'reminder')} to {user_mention(e.recipient)} since "
+                f"{e.since}; owner {user_mention(e.owner)}."
+            )
+        )
+    more = m.more + len(m.steps) - len(shown)
+    if more:
+        blocks.append(_context(f"…and {more} more, in the next message."))
+    return f"{counted(total, 'step')} are stuck", blocks
 
 
 def _launch_step(step: str | None) -> str:
@@ -310,8 +474,12 @@ def render(message: Message) -> Rendered:
     match message:
         case Reminder():
             return reminder(message)
+        case Reminders():
+            return reminders(message)
         case Escalation():
             return escalation(message)
+        case Escalations():
+            return escalations(message)
         case GoLive():
             return go_live(message)
         case BusinessStart():

@@ -40,7 +40,7 @@ async def tell_assignee(
     if event is None or event.kind != "assigned" or event.new_value != assignee_id:
         return ()  # the step was already theirs: nothing happened to tell them about
     state = await repo.step_state(session, application.id, step)
-    notes = await repo.latest_notes(session, application.id, step, NOTES_SHOWN)
+    notes = await repo.newest_notes_of_step(session, application.id, step, NOTES_SHOWN)
     message = Assignment(
         application_id=application.id,
         application=application.name,

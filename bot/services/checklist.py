@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +22,10 @@ from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_te
 from bot.crypto import Keyring
 from bot.services import announcements, credentials
 from bot.services.announcements import Question, announcements_for
+from bot.services.calendar import HolidayCalendars, WorkingHours
 from bot.services.errors import Refusal
 from bot.services.progress import Checklist, build_checklist
+from bot.services.snooze import check_choice, snooze_until
 from storage import outbox
 from storage import repositories as repo
 from storage.models import Application, Event, StepState
@@ -558,15 +561,23 @@ async def snooze(
     session: AsyncSession,
     application: Application,
     ref: str,
+    choice: str,
     *,
     actor_id: str,
     now: datetime,
-    days: int = 1,
+    zone: ZoneInfo,
 ) -> datetime:
-    """No reminders for the step until the returned moment."""
+    """No reminders for the step until the returned moment: `choice` is one of the reminder's
+    snooze menu (bot/services/snooze.py), "tomorrow" and "next week" by the snoozer's `zone`
+    and the application's working hours and holidays. A snooze answers the reminders before
+    it, so the moment is kept (`snoozed_at`): escalations count from then."""
+    check_choice(choice)
     state = await _locked_step(session, application, ref)
-    until = now + timedelta(days=days)
+    hours = WorkingHours.parse(application.remind_start, application.remind_end)
+    holidays = HolidayCalendars().get(application.remind_holidays)
+    until = snooze_until(choice, now, zone, hours, holidays)
     state.snoozed_until = until
+    state.snoozed_at = now
     await repo.record_event(
         session,
         application_id=application.id,

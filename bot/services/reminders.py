@@ -6,6 +6,11 @@ channel (`to_members`, given who is in each channel) and each step whose recipie
 (`around_away`, given people's own settings), adds the recipient's own public holidays
 (`with_own_holidays`), then, given each recipient's zone, decides exactly: inside the person's
 working hours, stalled for `remind after` working days or past its due date, not snoozed.
+
+What is due goes out as one DM a person (`Reminders`: one a day in their zone, and again that
+day only for a step whose snooze they chose ran out) and at most one message a channel a pass
+(`Escalations`). Each message records the steps it lists (outbox_steps), so
+that reminders are still counted per step: three unanswered reminders of a step escalate it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import get_template
-from bot.outbox_messages import Escalation, Reminder
+from bot.outbox_messages import (
+    EscalatedStep,
+    Escalation,
+    Escalations,
+    RemindedApplication,
+    RemindedStep,
+    Reminder,
+    Reminders,
+)
 from bot.services.calendar import (
     HolidayCalendars,
     Holidays,
@@ -33,7 +46,6 @@ from storage import repositories as repo
 from storage.outbox import NewMessage
 
 ESCALATE_AFTER = 3  # unanswered reminders before the channel is told
-SNOOZE = timedelta(days=1)
 MIN_REMIND_AFTER_DAYS = 1  # `remind after` takes 1 to 30 working days
 
 
@@ -68,6 +80,8 @@ class StepWatch:
     # Whoever would be reminded is away, the owner too: nobody is DMed about the step (the
     # channel may still be told, by the escalation rules).
     nobody_present: bool = False
+    # When its last snooze ended (in the past: snoozed steps are not candidates).
+    snoozed_until: datetime | None = None
 
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
@@ -106,12 +120,13 @@ def _watch(row, now: datetime, calendars: HolidayCalendars) -> StepWatch | None:
         recipient=row.assignee_id or row.owner_id,
         waiting_since=since,
         # A snooze answers the reminders before it: escalation counts from then.
-        answered_at=max(since, (row.snoozed_until or since) - SNOOZE),
+        answered_at=max(since, row.snoozed_at or since),
         due_on=row.due_on,
         active=active,
         remind_after_days=row.remind_after_days,
         hours=WorkingHours.parse(row.remind_start, row.remind_end),
         holidays=calendars.get(row.remind_holidays),
+        snoozed_until=row.snoozed_until,
     )
 
 
@@ -201,6 +216,24 @@ async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
     return [w for row in rows if (w := _watch(row, now, calendars)) is not None]
 
 
+# A reminder DM's layout (bot/blocks/notifications.py `reminders`): an opening line, a line
+# an application, two blocks a step (what it is; its buttons and snooze menu) and a closing
+# "…and N more" line, within Slack's 50 blocks a message. Steps past that are left out of the
+# message, and not counted as reminded (tests/blocks hold the layout to this budget).
+DM_BLOCKS = 50
+BLOCKS_PER_STEP = 2
+# One line a step, within 50 blocks and easy to read in a channel.
+ESCALATED_STEPS_SHOWN = 40
+NOTE_CHARS = 500  # of a step's latest note, kept in the message (the DM shows fewer)
+
+REMINDER_KINDS = (Reminder.KIND, Reminders.KIND)
+ESCALATION_KINDS = (Escalation.KIND, Escalations.KIND)
+
+
+def _step_order(step: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in step.split("."))
+
+
 @dataclass(frozen=True, slots=True)
 class DueReminder:
     watch: StepWatch
@@ -209,38 +242,37 @@ class DueReminder:
     local_day: date
     since_day: date  # in the recipient's zone, like the days counted
 
-    def message(self) -> NewMessage:
+    def line(self, note: tuple[str, str] | None) -> RemindedStep:
+        """The step as the DM lists it; `note`: (text, author) of its latest note."""
         w = self.watch
-        reminder = Reminder(
-            application_id=w.application_id,
-            application=w.application,
-            slug=w.slug,
+        return RemindedStep(
             step=w.step,
             title=w.title,
-            channel=w.channel_id,
             reason=self.reason,
             waited_days=self.waited_days,
             since=self.since_day,
             due_on=w.due_on,
             instead_of=w.instead_of,
             away_until=w.away_until,
-        )
-        return reminder.for_outbox(
-            # One a working day, by the recipient's own calendar.
-            dedupe_key=f"{Reminder.KIND}:{w.application_id}:{w.step}:{self.local_day.isoformat()}",
-            team_id=w.team_id,
-            target=w.recipient,
-            application_id=w.application_id,
-            step=w.step,
+            note=note[0][:NOTE_CHARS] if note else None,
+            note_by=note[1] if note else None,
         )
 
 
-def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> DueReminder | None:
+def decide(
+    watch: StepWatch, zone: ZoneInfo, now: datetime, *, any_hour: bool = False
+) -> DueReminder | None:
+    """Whether the step is due a reminder now: inside its application's working hours in the
+    recipient's zone (`any_hour`: on one of its working days, at any hour), and stalled or
+    overdue. Never when whoever would be reminded is away (`nobody_present`)."""
     if watch.nobody_present:
         return None
     local_now = now.astimezone(zone)
     holidays = watch.holidays
-    if not watch.hours.contains(local_now, holidays):
+    if any_hour:
+        if not is_working_day(local_now, holidays):
+            return None
+    elif not watch.hours.contains(local_now, holidays):
         return None
     since = watch.waiting_since.astimezone(zone)
     if watch.due_on is not None and local_now.date() > watch.due_on:
@@ -253,45 +285,148 @@ def decide(watch: StepWatch, zone: ZoneInfo, now: datetime) -> DueReminder | Non
     return DueReminder(watch, reason, waited, local_now.date(), since.date())
 
 
+def _fit_steps(groups: list[list[DueReminder]]) -> tuple[list[list[DueReminder]], int]:
+    """As many of the groups' steps (in order) as one DM's blocks hold; and how many are left."""
+    budget = DM_BLOCKS - 2  # the opening and the closing line
+    shown: list[list[DueReminder]] = []
+    left = 0
+    for group in groups:
+        fits = max(0, min(len(group), (budget - 1) // BLOCKS_PER_STEP))
+        if fits:
+            shown.append(group[:fits])
+            budget -= 1 + BLOCKS_PER_STEP * fits
+        left += len(group) - fits
+    return shown, left
+
+
+def _today_or_back(
+    due: list[DueReminder], zone: ZoneInfo, last: datetime | None
+) -> tuple[list[DueReminder], str]:
+    """Which of a person's due steps this pass's DM lists, and the end of its dedupe key.
+    The first DM of their day lists them all (key: the day). Later that day only a step whose
+    snooze ran out since the last DM comes back (key: the day and that moment): the person
+    asked to be reminded again, and nothing else is repeated. A pass planning the same again
+    (a repeated or concurrent one) plans the same key, which the outbox queues once."""
+    day = due[0].local_day.isoformat()
+    if last is None or last.astimezone(zone).date() != due[0].local_day:
+        return due, day
+    back = [r for r in due if r.watch.snoozed_until is not None and r.watch.snoozed_until > last]
+    if not back:
+        return due, day  # the day's DM again: its key is taken, so nothing is queued
+    ended = max(r.watch.snoozed_until for r in back if r.watch.snoozed_until is not None)
+    return back, f"{day}:{ended.isoformat()}"
+
+
+def reminder_messages(
+    due: Sequence[DueReminder],
+    notes: dict[tuple[int, str], tuple[str, str]],
+    last_sent: dict[tuple[str, str], datetime],
+    zone_of: Callable[[StepWatch], ZoneInfo | None],
+) -> list[NewMessage]:
+    """At most one DM a person: their due steps grouped by application, the application
+    waiting longest first, each application's steps in checklist order. One a day, by the
+    recipient's own calendar, besides steps back from a snooze (`_today_or_back`; `last_sent`:
+    when each (team, person) was last given one)."""
+    people: dict[tuple[str, str], list[DueReminder]] = {}
+    for r in due:
+        people.setdefault((r.watch.team_id, r.watch.recipient), []).append(r)
+    messages = []
+    for (team_id, recipient), theirs in people.items():
+        zone = zone_of(theirs[0].watch) or ZoneInfo("UTC")
+        listed, key = _today_or_back(theirs, zone, last_sent.get((team_id, recipient)))
+        by_application: dict[int, list[DueReminder]] = {}
+        for r in listed:
+            by_application.setdefault(r.watch.application_id, []).append(r)
+        groups = sorted(
+            (sorted(g, key=lambda r: _step_order(r.watch.step)) for g in by_application.values()),
+            key=lambda g: (min(r.watch.waiting_since for r in g), g[0].watch.application_id),
+        )
+        shown, more = _fit_steps(groups)
+        applications = tuple(
+            RemindedApplication(
+                application_id=g[0].watch.application_id,
+                application=g[0].watch.application,
+                slug=g[0].watch.slug,
+                channel=g[0].watch.channel_id,
+                steps=tuple(r.line(notes.get((r.watch.application_id, r.watch.step))) for r in g),
+            )
+            for g in shown
+        )
+        messages.append(
+            Reminders(applications=applications, more=more).for_outbox(
+                dedupe_key=f"{Reminders.KIND}:{team_id}:{recipient}:{key}",
+                team_id=team_id,
+                target=recipient,
+                application_id=applications[0].application_id,
+                covers=tuple((r.watch.application_id, r.watch.step) for g in shown for r in g),
+            )
+        )
+    return messages
+
+
+def _by_step(rows: Sequence[tuple[int, str, datetime]]) -> dict[tuple[int, str], list[datetime]]:
+    found: dict[tuple[int, str], list[datetime]] = {}
+    for application_id, step, at in rows:
+        found.setdefault((application_id, step), []).append(at)
+    return found
+
+
 def escalations(
     watches: Sequence[StepWatch],
     sent: Sequence[tuple[int, str, datetime]],
+    escalated: Sequence[tuple[int, str, datetime]],
+    told: dict[tuple[str, str], int],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
     now: datetime,
 ) -> list[NewMessage]:
-    """One message to the channel for a step whose last reminders all went unanswered. Where
-    the application sets public holidays, one due on a day off (a holiday or a weekend, in the
-    recipient's zone) waits for the next working day."""
-    counts: dict[tuple[int, str], list[datetime]] = {}
-    for application_id, step, at in sent:
-        counts.setdefault((application_id, step), []).append(at)
-    messages = []
+    """At most one message a channel, listing its steps whose last reminders all went
+    unanswered and that it was not told about since (`sent`: reminders, `escalated`:
+    escalations, as (application, step, when)). Where the application sets public holidays,
+    a step due on a day off (a holiday or a weekend, in the recipient's zone) waits for the
+    next working day.
+
+    `told` counts the escalation messages each channel ever had: the n-th one's key ends in n,
+    so two passes at once that would tell a channel the same (or overlapping) news claim the
+    same key, and only one is sent; the steps only the loser listed go in the next pass."""
+    reminded = _by_step(sent)
+    last_told = {key: max(times) for key, times in _by_step(escalated).items()}
+    channels: dict[tuple[str, str], list[EscalatedStep]] = {}
     for w in watches:
-        unanswered = [at for at in counts.get((w.application_id, w.step), []) if at > w.answered_at]
+        key = (w.application_id, w.step)
+        unanswered = [at for at in reminded.get(key, []) if at > w.answered_at]
         if len(unanswered) < ESCALATE_AFTER:
             continue
-        if w.holidays is not None and not is_working_day(now.astimezone(zone_of(w)), w.holidays):
+        if key in last_told and last_told[key] > w.answered_at:
+            continue  # the channel heard of this stretch of silence already
+        zone = zone_of(w)
+        if w.holidays is not None and not is_working_day(now.astimezone(zone), w.holidays):
             continue
-        escalation = Escalation(
-            application_id=w.application_id,
-            application=w.application,
-            slug=w.slug,
-            step=w.step,
-            title=w.title,
-            recipient=w.recipient,
-            owner=w.owner_id,
-            reminders=len(unanswered),
-            since=w.waiting_since.astimezone(zone_of(w)).date(),
-        )
-        messages.append(
-            escalation.for_outbox(
-                # One per stretch of silence: new activity on the step starts a new one.
-                dedupe_key=f"{Escalation.KIND}:{w.application_id}:{w.step}:"
-                f"{w.answered_at.isoformat()}",
-                team_id=w.team_id,
-                target=w.channel_id,
+        channels.setdefault((w.team_id, w.channel_id), []).append(
+            EscalatedStep(
                 application_id=w.application_id,
+                application=w.application,
+                slug=w.slug,
                 step=w.step,
+                title=w.title,
+                recipient=w.recipient,
+                owner=w.owner_id,
+                reminders=len(unanswered),
+                since=w.waiting_since.astimezone(zone).date(),
+            )
+        )
+    messages = []
+    for (team_id, channel_id), steps in channels.items():
+        steps.sort(key=lambda e: (e.since, e.application_id, _step_order(e.step)))
+        shown = steps[:ESCALATED_STEPS_SHOWN]
+        message = Escalations(steps=tuple(shown), more=len(steps) - len(shown))
+        messages.append(
+            message.for_outbox(
+                dedupe_key=f"{Escalations.KIND}:{team_id}:{channel_id}:"
+                f"{told.get((team_id, channel_id), 0)}",
+                team_id=team_id,
+                target=channel_id,
+                application_id=shown[0].application_id,
+                covers=tuple((e.application_id, e.step) for e in shown),
             )
         )
     return messages
@@ -307,6 +442,30 @@ async def plan(
     Nobody whose zone is unknown (Slack did not say) is reminded: better late than at 1 am."""
     known = [w for w in watches if zone_of(w) is not None]
     due = [r for w in known if (r := decide(w, zone_of(w), now)) is not None]
-    oldest = min((w.waiting_since for w in known), default=now)
-    sent = await outbox.sent_since(session, Reminder.KIND, oldest)
-    return [r.message() for r in due] + escalations(known, sent, zone_of, now)
+    # A person's DM lists all their stalled and overdue steps, also those of applications
+    # whose `remind hours` start later (or ended earlier) today: with one DM a day, waiting
+    # for those hours would leave the steps out every day.
+    reminded = {(r.watch.team_id, r.watch.recipient) for r in due}
+    in_hours = {(r.watch.application_id, r.watch.step) for r in due}
+    due += [
+        r
+        for w in known
+        if (w.team_id, w.recipient) in reminded
+        and (w.application_id, w.step) not in in_hours
+        and (r := decide(w, zone_of(w), now, any_hour=True)) is not None
+    ]
+    found = await repo.latest_note_of_each(
+        session, [(r.watch.application_id, r.watch.step) for r in due]
+    )
+    notes = {key: (n.text, n.author_id) for key, n in found.items()}
+    # A day and a bit covers "today" in every zone.
+    last_sent = await outbox.last_by_target(session, Reminders.KIND, now - timedelta(days=2))
+    oldest = min((w.answered_at for w in known), default=now)
+    sent = await outbox.steps_since(session, REMINDER_KINDS, oldest, sent_only=True)
+    told: dict[tuple[str, str], int] = {}
+    escalated: list[tuple[int, str, datetime]] = []
+    if any(len(times) >= ESCALATE_AFTER for times in _by_step(sent).values()):
+        escalated = await outbox.steps_since(session, ESCALATION_KINDS, oldest, sent_only=False)
+        told = await outbox.count_by_target(session, Escalations.KIND)
+    reminders = reminder_messages(due, notes, last_sent, zone_of)
+    return reminders + escalations(known, sent, escalated, told, zone_of, now)

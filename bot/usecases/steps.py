@@ -15,6 +15,7 @@ from bot.services import assignments
 from bot.services import checklist as svc
 from bot.services.due_dates import DueSpec, resolve_due
 from bot.services.errors import Refusal
+from bot.services.snooze import check_choice
 from bot.slack_directory import MembershipUnknown
 from bot.usecases import access
 from bot.usecases.access import AppRef
@@ -160,16 +161,24 @@ class Snoozed:
     step: str
     until: datetime
     followup: Followup
+    zone_name: str = "UTC"  # the snoozer's, in which `until` is shown
 
 
-async def snooze(deps: Deps, actor: Actor, ref: AppRef, step: str) -> Snoozed:
+async def snooze(deps: Deps, actor: Actor, ref: AppRef, step: str, choice: str) -> Snoozed:
+    """Hold the step's reminders for one of the snooze menu's choices (1h, tomorrow, 3d,
+    week); any other value is refused before anything is looked up or changed."""
+    check_choice(choice)
     application = await access.for_member(deps, actor, ref)
     number = svc.step_number(svc.template_for(application), step)
+    today = await _today_for(deps, actor, None)
+    zone = today.zone or ZoneInfo("UTC")
 
     async def unit(session: AsyncSession, current: Application) -> Snoozed:
-        until = await svc.snooze(session, current, number, actor_id=actor.user_id, now=deps.now())
+        until = await svc.snooze(
+            session, current, number, choice, actor_id=actor.user_id, now=deps.now(), zone=zone
+        )
         followup = Followup(current, redraw_checklist=False)
-        return Snoozed(svc.template_for(current), number, until, followup)
+        return Snoozed(svc.template_for(current), number, until, followup, today.zone_name)
 
     return await access.change(deps, application, unit)
 

@@ -53,7 +53,16 @@ CHANNEL, CONTACTS_CHANNEL = "CPAY", "CCONTACTS"
 CHANNELS = frozenset({CHANNEL, CONTACTS_CHANNEL})
 
 # Fields of the outbox messages that hold ids, which the renderers turn into mentions.
-USER_FIELDS = {"recipient", "owner", "marked_by", "by", "assignee", "instead_of", "contacts"}
+USER_FIELDS = {
+    "recipient",
+    "owner",
+    "marked_by",
+    "by",
+    "assignee",
+    "instead_of",
+    "contacts",
+    "note_by",
+}
 CHANNEL_FIELDS = {"channel"}
 
 
@@ -256,7 +265,7 @@ def outbox_messages(texts: Texts) -> list[Message]:
             return texts.name
         if name == "title":
             return texts.title
-        if name == "error":
+        if name in ("error", "note"):
             return texts.note
         return known.get(name, texts.value)
 

@@ -523,27 +523,52 @@ async def test_mark_done_from_a_dm_or_an_offer_thanks_and_follows_up(
     assert web_api_calls(bolt.slack) == []
 
 
+@pytest.mark.parametrize(
+    ("value", "choice"),
+    [
+        ("snooze:3d", "3d"),
+        ("snooze:1h", "1h"),
+        # The *Snooze 1 day* button of a DM sent before the menu.
+        ("snooze", "tomorrow"),
+        # Passed on as it came: the use case refuses it (tests/usecases/test_steps.py).
+        ("snooze:forever", "forever"),
+    ],
+)
 async def test_snooze_replaces_the_dm_with_until_when(
-    bolt: Dispatcher, acme: Posted, monkeypatch: pytest.MonkeyPatch, followups: FollowUpLog
+    bolt: Dispatcher,
+    acme: Posted,
+    monkeypatch: pytest.MonkeyPatch,
+    followups: FollowUpLog,
+    value: str,
+    choice: str,
 ) -> None:
-    """*Snooze 1 day*: snooze(application id, step); the DM says until when, in UTC."""
+    """The *Snooze* menu: snooze(application id, step, choice); the DM says until when, in
+    the snoozer's zone."""
     followup = Followup(acme.application, redraw_checklist=False)
-    until = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-    snoozed = steps.Snoozed(template_for(acme.application), "1.3", until, followup)
+    until = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
+    snoozed = steps.Snoozed(
+        template_for(acme.application), "1.3", until, followup, "America/Los_Angeles"
+    )
     snooze = fake(monkeypatch, reminders_listener.steps, "snooze", returns=snoozed)
 
     await bolt.click(
-        button(REMINDER_SNOOZE, blocks.action_value(acme.id, "1.3", "snooze")),
+        menu_choice(REMINDER_SNOOZE, blocks.action_value(acme.id, "1.3", value)),
         container=on_message("D0BOB", "1700000060.000100"),
         message=reminder_dm(acme.id),
     )
 
-    assert snooze.only_call(bolt) == {"actor": BOB, "ref": acme.id, "step": "1.3"}
+    assert snooze.only_call(bolt) == {
+        "actor": BOB,
+        "ref": acme.id,
+        "step": "1.3",
+        "choice": choice,
+    }
     label = replies.step_label(snoozed.template, "1.3")
     (replaced,) = bolt.slack.calls_to("response_url:click")
     assert replaced.args == {
         "replace_original": True,
-        "text": f"😴 Snoozed {label}: no reminder before 2026-11-26 10:00 UTC.",
+        "text": f"😴 Snoozed {label}: no reminder before Thu 2026-11-26 09:00 "
+        "(America/Los_Angeles).",
     }
     assert followups == [FollowedUp(followup, None, ())]
 

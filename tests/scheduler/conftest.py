@@ -88,9 +88,10 @@ class Post:
     @property
     def kind(self) -> str:
         text = self.text
+        # A reminder DM (of one step or several), an escalation (of one step or several).
         if " has waited " in text or " was due " in text:
             return Reminder.KIND
-        if text.endswith(" is stuck"):
+        if text.endswith((" is stuck", " are stuck")):
             return Escalation.KIND
         if text.startswith(("Daily digest", "Weekly digest")):
             return Digest.KIND

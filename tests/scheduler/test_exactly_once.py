@@ -147,8 +147,10 @@ async def test_two_processes_passing_at_the_same_moment_send_each_message_once(
     two_runners: tuple[RunningApp, PassRunner, PassRunner], slack: SlackStub, clock: FakeClock
 ) -> None:
     """Busy Monday plus five more stalled applications of UCAROL's, on SQLite and PostgreSQL:
-    two runners pass concurrently at Mon 17:00 UTC (11 due), again at 17:00 (none), and at Tue
-    17:00 UTC (8 reminders and a digest); every outbox row reaches the stand-in exactly once."""
+    two runners pass concurrently at Mon 17:00 UTC (6 due: UCAROL's six stalled steps, Gamma's
+    and the five new ones, are one DM), again at 17:00 (none), and at Tue 17:00 UTC (3
+    reminders and a digest; 8 reminders before one DM a person); every outbox
+    row reaches the stand-in exactly once."""
     app, first, second = two_runners
 
     async def command(text: str, user: str = "UALICE", channel: str = "CPAY") -> None:
@@ -167,13 +169,13 @@ async def test_two_processes_passing_at_the_same_moment_send_each_message_once(
     async with app.runtime.sessions() as session:
         messages = list(await session.scalars(select(OutboxMessage)))
     by_day = Counter(m.created_at.date().isoformat() for m in messages)
-    assert by_day == {"2026-11-25": 2, "2026-11-30": 9, "2026-12-01": 9}  # go-lives: marked Wed
+    assert by_day == {"2026-11-25": 2, "2026-11-30": 4, "2026-12-01": 4}  # go-lives: marked Wed
     assert {m.status for m in messages} == {"sent"}
     assert posted(slack) == expected(messages)  # the same messages, each once
-    assert len(slack.calls_to("chat.postMessage")) == 20
+    assert len(slack.calls_to("chat.postMessage")) == 10
     claimed = [sum(r.claimed for r in pair) for pair in reports]
     sent = [sum(r.delivery.sent for r in pair) for pair in reports]
-    assert (claimed, sent) == ([9, 0, 9], [11, 0, 9])
+    assert (claimed, sent) == ([4, 0, 4], [6, 0, 4])
 
 
 @pytest.mark.parametrize(
@@ -334,3 +336,33 @@ async def test_messages_to_one_channel_are_a_second_apart_other_channels_do_not_
 
     assert [p.channel for p in second.posts] == ["CPAY"]
     assert sim.pacer.slept == pytest.approx([1.0] * 4 + [0.5])
+
+
+async def test_two_processes_escalate_a_channels_steps_in_one_message_once(
+    two_runners: tuple[RunningApp, PassRunner, PassRunner], slack: SlackStub, clock: FakeClock
+) -> None:
+    """1.1 of Acme and of Beta (#CPAY) assigned to UBOB; both runners pass together on Fri,
+    Mon and Tue 17:00 UTC (the reminders), then at Tue 18:00, 19:00 and Wed 18:00 UTC: UBOB
+    gets one DM a day, and #CPAY one escalation naming both steps, never a second."""
+    app, first, second = two_runners
+    for text in (
+        "new Acme POS",
+        "new Beta Kiosk",
+        "assign 1.1 <@UBOB|bob> --app acme-pos",
+        "assign 1.1 <@UBOB|bob> --app beta-kiosk",
+    ):
+        assert (await app.command(text, user="UALICE", channel="CPAY")).status == 200
+    tuesday = utc(2026, 12, 1, 17)
+    passes = [utc(2026, 11, 27, 17), MONDAY_9_LA, tuesday]
+    passes += [tuesday + timedelta(hours=1), tuesday + timedelta(hours=2)]
+    passes += [utc(2026, 12, 2, 18)]
+
+    for now in passes:
+        clock.now = now
+        await asyncio.gather(first.run_pass(now), second.run_pass(now))
+
+    posts = [c.args for c in slack.calls_to("chat.postMessage") if c.answered_with == "ok"]
+    assert [p["channel"] for p in posts] == ["UBOB", "UBOB", "UBOB", "CPAY", "UBOB"]
+    escalation = posts[3]
+    assert escalation["text"] == "2 steps are stuck"
+    assert "*Acme POS*" in str(escalation["blocks"]) and "*Beta Kiosk*" in str(escalation["blocks"])

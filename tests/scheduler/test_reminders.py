@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.blocks.checklist import parse_action_value
@@ -47,6 +48,15 @@ def buttons(message: dict) -> dict[str, str]:
     }
 
 
+def snooze_options(message: dict) -> dict[str, str]:
+    """label -> value of the message's (first) Snooze menu."""
+    for b in message["blocks"]:
+        for e in b.get("elements") or []:
+            if e.get("action_id") == REMINDER_SNOOZE:
+                return {o["text"]["text"]: o["value"] for o in e["options"]}
+    raise AssertionError("no Snooze menu")
+
+
 async def step_state(sim: Sim, step: str, slug: str = "acme-pos") -> StepState:
     application_id = await sim.application_id(slug)
     async with sim.app.runtime.sessions() as session:
@@ -59,11 +69,12 @@ async def step_state(sim: Sim, step: str, slug: str = "acme-pos") -> StepState:
     return state
 
 
-async def test_reminder_dm_names_step_application_waited_time_and_has_three_buttons(
+async def test_reminder_dm_names_step_application_waited_time_and_has_its_controls(
     sim: Sim, slack: SlackStub
 ) -> None:
     """Created Wed 10:00 UTC; one pass Fri 2026-11-27 17:00 UTC (09:00 LA) → one DM to the
-    owner about 1.1, waited 2 working days, with Mark done / Snooze 1 day / Reassign…."""
+    owner about 1.1, waited 2 working days, with Mark done / a Snooze menu (1 hour, tomorrow,
+    3 days, next week) / Reassign…."""
     await sim.command("new Acme POS")
     application_id = await sim.application_id("acme-pos")
 
@@ -78,13 +89,19 @@ async def test_reminder_dm_names_step_application_waited_time_and_has_three_butt
         "*Acme POS* in <#CPAY> has waited 2 working days (since 2026-11-25)."
     )
     (actions,) = [b for b in dm.blocks if b["type"] == "actions"]
-    labels = [e["text"]["text"] for e in actions["elements"]]
-    assert labels == ["Mark done", "Snooze 1 day", "Reassign…"]
+    labels = [(e.get("text") or e["placeholder"])["text"] for e in actions["elements"]]
+    assert labels == ["Mark done", "Snooze…", "Reassign…"]
     values = buttons({"blocks": dm.blocks})
     assert {k: parse_action_value(v) for k, v in values.items()} == {
         REMINDER_MARK: (application_id, "1.1", "mark"),
-        REMINDER_SNOOZE: (application_id, "1.1", "snooze"),
         REMINDER_REASSIGN: (application_id, "1.1", "assign"),
+    }
+    options = snooze_options({"blocks": dm.blocks})
+    assert {label: parse_action_value(v) for label, v in options.items()} == {
+        "1 hour": (application_id, "1.1", "snooze:1h"),
+        "Tomorrow": (application_id, "1.1", "snooze:tomorrow"),
+        "3 days": (application_id, "1.1", "snooze:3d"),
+        "Next week": (application_id, "1.1", "snooze:week"),
     }
 
 
@@ -158,9 +175,10 @@ async def test_one_reminder_a_working_day_however_often_passes_run(sim: Sim) -> 
         ("UALICE", utc(2026, 12, 1, 17)),
     ]
     outbox = await sim.outbox()
+    # One a person a day, by their own calendar.
     assert [m.dedupe_key for m in outbox] == [
-        f"reminder:{outbox[0].application_id}:1.1:2026-11-30",
-        f"reminder:{outbox[0].application_id}:1.1:2026-12-01",
+        "reminders:T0001:UALICE:2026-11-30",
+        "reminders:T0001:UALICE:2026-12-01",
     ]
 
 
@@ -277,11 +295,24 @@ async def test_a_note_on_the_step_restarts_the_stall(sim: Sim) -> None:
     assert reminder.text == "Step 1.1 of Acme POS has waited 2 working days (since 2026-11-27)"
 
 
-async def test_snooze_button_stops_reminders_until_the_same_time_next_day(
-    sim: Sim, slack: SlackStub
+@pytest.mark.parametrize(
+    ("choice", "until", "said", "next_reminders"),
+    [
+        # Back an hour later, in a DM of its own: the person asked for it.
+        ("1 hour", utc(2026, 11, 30, 18, 10), "Mon 2026-11-30 10:10", [utc(2026, 11, 30, 18, 30)]),
+        # As Tuesday's working hours start (09:00 LA); the snooze is what the day's DM skips.
+        ("Tomorrow", utc(2026, 12, 1, 17), "Tue 2026-12-01 09:00", [utc(2026, 12, 1, 17)]),
+        ("3 days", utc(2026, 12, 3, 17, 10), "Thu 2026-12-03 09:10", [utc(2026, 12, 3, 17, 30)]),
+        # Monday of next week, as working hours start.
+        ("Next week", utc(2026, 12, 7, 17), "Mon 2026-12-07 09:00", [utc(2026, 12, 7, 17)]),
+    ],
+)
+async def test_each_snooze_choice_holds_reminders_until_its_end(
+    sim: Sim, slack: SlackStub, choice: str, until, said: str, next_reminders: list
 ) -> None:
-    """Reminded Mon 11-30 17:00 UTC; UALICE clicks Snooze 1 day at 17:10 UTC; passes every
-    30 min to Wed 00:00 UTC: the next reminder is Tue 17:30 UTC, not Tue 17:00 UTC."""
+    """Reminded Mon 11-30 17:00 UTC (09:00 LA); UALICE picks a Snooze choice at 17:10 UTC;
+    passes every 30 min until the day after the snooze ends: the first reminder after the
+    click is the first pass at or after its end (in working hours)."""
     await sim.command("new Acme POS")
     first = await sim.run_pass(utc(2026, 11, 30, 17))
     assert when(first.posts) == [("UALICE", utc(2026, 11, 30, 17))]
@@ -289,38 +320,67 @@ async def test_snooze_button_stops_reminders_until_the_same_time_next_day(
 
     sim.clock.now = utc(2026, 11, 30, 17, 10)
     answer = await click(
-        sim.app, "UALICE", ts, REMINDER_SNOOZE, buttons(message)[REMINDER_SNOOZE], user="UALICE"
+        sim.app, "UALICE", ts, REMINDER_SNOOZE, snooze_options(message)[choice], user="UALICE"
     )
 
     assert answer.status == 200
     (response,) = await slack.wait_for("response_url:click")
     assert response.args["text"] == (
         "😴 Snoozed 1.1 _Sign up and log in to Alipay Global Partner Developer Center_: "
-        "no reminder before 2026-12-01 17:10 UTC."
+        f"no reminder before {said} (America/Los_Angeles)."
     )
-    assert (await step_state(sim, "1.1")).snoozed_until == utc(2026, 12, 1, 17, 10)
-    later = await run_passes(sim, utc(2026, 11, 30, 17, 30), utc(2026, 12, 2), HALF_HOUR)
+    state = await step_state(sim, "1.1")
+    assert (state.snoozed_until, state.snoozed_at) == (until, utc(2026, 11, 30, 17, 10))
+    end = next_reminders[0].replace(hour=0, minute=0) + timedelta(days=1)
+    later = await run_passes(sim, utc(2026, 11, 30, 17, 30), end, HALF_HOUR)
 
-    assert when(sent(later)) == [("UALICE", utc(2026, 12, 1, 17, 30))]
+    assert [p.at for p in sent(later)][: len(next_reminders)] == next_reminders
+    assert [p.at for p in sent(later) if p.at < next_reminders[0]] == []
+
+
+async def test_a_forged_snooze_choice_is_refused_and_changes_nothing(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """A click whose option value says `snooze:forever` (not one the menu offers): the DM
+    stays, the answer names the valid choices, the step is not snoozed."""
+    await sim.command("new Acme POS")
+    await sim.run_pass(utc(2026, 11, 30, 17))
+    ts, message = latest_dm(slack, "UALICE")
+    forged = snooze_options(message)["1 hour"].replace("snooze:1h", "snooze:forever")
+    for block in message["blocks"]:
+        for element in block.get("elements") or []:
+            for option in element.get("options") or []:
+                if option["value"].endswith("snooze:1h"):
+                    option["value"] = forged  # as a crafted request would carry it
+
+    answer = await click(sim.app, "UALICE", ts, REMINDER_SNOOZE, forged, user="UALICE")
+
+    assert answer.status == 200
+    (response,) = await slack.wait_for("response_url:click")
+    assert "not a snooze I offer" in response.args["text"]
+    assert "1 hour, tomorrow, 3 days, next week" in response.args["text"]
+    state = await step_state(sim, "1.1")
+    assert (state.snoozed_until, state.snoozed_at) == (None, None)
 
 
 async def test_a_snoozed_reminder_was_answered_and_does_not_count_toward_escalation(
     sim: Sim, slack: SlackStub
 ) -> None:
-    """Reminded Fri and Mon 17:00 UTC; UALICE snoozes Mon 17:10 UTC; passes every 30 min to
-    Thu 12-03 00:00 UTC: reminded Tue 17:30 and Wed 17:00 UTC, two unanswered since the snooze,
-    so no escalation yet (today: an escalation Tue 18:00 UTC, counting Fri and Mon)."""
+    """Reminded Fri and Mon 17:00 UTC; UALICE snoozes until tomorrow Mon 17:10 UTC; passes
+    every 30 min to Thu 12-03 00:00 UTC: reminded Tue and Wed 17:00 UTC, two unanswered since
+    the snooze, so no escalation yet (without it: an escalation Tue 17:30 UTC, counting Fri
+    and Mon)."""
     await sim.command("new Acme POS")
     before = await run_passes(sim, utc(2026, 11, 27, 12), utc(2026, 11, 30, 17, 30), HALF_HOUR)
     assert [p.at for p in sent(before)] == [utc(2026, 11, 27, 17), utc(2026, 11, 30, 17)]
     ts, message = latest_dm(slack, "UALICE")
     sim.clock.now = utc(2026, 11, 30, 17, 10)
-    await click(sim.app, "UALICE", ts, REMINDER_SNOOZE, buttons(message)[REMINDER_SNOOZE])
+    await click(sim.app, "UALICE", ts, REMINDER_SNOOZE, snooze_options(message)["Tomorrow"])
 
     after = await run_passes(sim, utc(2026, 11, 30, 17, 30), utc(2026, 12, 3), HALF_HOUR)
 
     assert [p.at for p in sent(after, Reminder.KIND)] == [
-        utc(2026, 12, 1, 17, 30),
+        utc(2026, 12, 1, 17),
         utc(2026, 12, 2, 17),
     ]
     assert sent(after, Escalation.KIND) == []

@@ -26,7 +26,7 @@ def _intents(deps: Deps, actor: Actor, ref) -> dict:
         "unassign": lambda: steps.assign(deps, actor, ref, "1.1", None),
         "due": lambda: steps.set_due(deps, actor, ref, "1.1", TOMORROW),
         "note": lambda: steps.add_note(deps, actor, ref, "1.1", "asked Alipay"),
-        "snooze": lambda: steps.snooze(deps, actor, ref, "1.1"),
+        "snooze": lambda: steps.snooze(deps, actor, ref, "1.1", "tomorrow"),
         "menu": lambda: steps.open_step_menu(deps, actor, ref, "1.1", "assign"),
     }
 
@@ -187,16 +187,49 @@ async def test_add_note_refuses_empty_or_long_notes_and_unknown_steps(
 # ---- snooze and the step menu -----------------------------------------------------------------
 
 
-async def test_snooze_holds_reminders_for_a_day_without_redrawing_the_checklist(
-    deps: Deps, db: Db, refuses, member: Actor, application: Application
+@pytest.mark.parametrize(
+    ("choice", "after"),
+    [("1h", timedelta(hours=1)), ("3d", timedelta(days=3))],
+)
+async def test_snooze_holds_reminders_for_the_chosen_time_without_redrawing_the_checklist(
+    deps: Deps, db: Db, refuses, member: Actor, application: Application, choice, after
 ) -> None:
-    snoozed = await steps.snooze(deps, member, application.id, "1.1")
-    assert snoozed.until == deps.now() + timedelta(days=1)
+    snoozed = await steps.snooze(deps, member, application.id, "1.1", choice)
+    assert snoozed.until == deps.now() + after
     assert not snoozed.followup.redraw_checklist
-    assert (await db.step(application.id, "1.1")).snoozed_until == snoozed.until
+    state = await db.step(application.id, "1.1")
+    assert (state.snoozed_until, state.snoozed_at) == (snoozed.until, deps.now())
     (event,) = await db.events(application.id, "snoozed")
     assert (event.step, event.actor_id) == ("1.1", "UBOB")
-    await refuses(steps.snooze(deps, member, application.id, "9.9"), "There is no step `9.9`")
+    await refuses(
+        steps.snooze(deps, member, application.id, "9.9", choice), "There is no step `9.9`"
+    )
+
+
+async def test_snooze_until_tomorrow_ends_as_the_snoozers_working_hours_start(
+    deps: Deps, db: Db, member: Actor, application: Application
+) -> None:
+    """UBOB lives in Los Angeles; the clock is Wed 2026-11-25 10:00 UTC (02:00 LA): tomorrow
+    is Thursday, from 09:00 LA (17:00 UTC); next week, Monday 11-30 09:00 LA."""
+    tomorrow = await steps.snooze(deps, member, application.id, "1.1", "tomorrow")
+    week = await steps.snooze(deps, member, application.id, "1.2", "week")
+
+    assert tomorrow.until == datetime(2026, 11, 26, 17, tzinfo=UTC)
+    assert week.until == datetime(2026, 11, 30, 17, tzinfo=UTC)
+    assert tomorrow.zone_name == "America/Los_Angeles"
+
+
+@pytest.mark.parametrize("choice", ["forever", "1d", "", "snooze:1h", "1H"])
+async def test_a_snooze_choice_the_menu_does_not_offer_is_refused_and_changes_nothing(
+    deps: Deps, db: Db, refuses, member: Actor, application: Application, choice
+) -> None:
+    await refuses(
+        steps.snooze(deps, member, application.id, "1.1", choice),
+        "That is not a snooze I offer; pick one of: 1 hour, tomorrow, 3 days, next week.",
+    )
+    state = await db.step(application.id, "1.1")
+    assert (state.snoozed_until, state.snoozed_at) == (None, None)
+    assert await db.events(application.id, "snoozed") == []
 
 
 async def test_the_step_menu_shows_the_step_as_it_is(

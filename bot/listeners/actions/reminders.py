@@ -1,25 +1,46 @@
-"""The buttons of a reminder DM (*Mark done*, *Snooze 1 day*, *Reassign…*), and the offer to
-mark a step that follows saving its credentials."""
+"""The controls of a reminder DM (*Mark done*, the *Snooze* menu, *Reassign…*), and the offer
+to mark a step that follows saving its credentials."""
 
 from __future__ import annotations
 
 import contextlib
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.credentials import OFFER_MARK_ACTION
-from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
+from bot.blocks.notifications import (
+    REMINDER_MARK,
+    REMINDER_REASSIGN,
+    REMINDER_SNOOZE,
+    answered_reminder,
+)
 from bot.blocks.replies import step_label
 from bot.followup import FollowUps
 from bot.listeners.actions.announce import ask
 from bot.listeners.actions.step_menu import step_modal
-from bot.listeners.payloads import actor_of, answering_refusals, respond_to_click, step_target
+from bot.listeners.payloads import (
+    actor_of,
+    answering_refusals,
+    message_blocks,
+    respond_to_click,
+    step_target,
+)
 from bot.runtime import Runtime
 from bot.usecases import checklist, steps
 from bot.usecases.context import Deps
+
+
+async def _answer(
+    body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, text: str
+) -> None:
+    """The DM shows the answer: in place of the step's controls when it lists several."""
+    blocks = answered_reminder(message_blocks(body), str(action.get("block_id") or ""), text)
+    extra = {} if blocks is None else {"blocks": blocks}
+    await respond_to_click(body, respond, replace_original=True, text=text, **extra)
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
@@ -43,9 +64,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             return
         number = (marked.outcome.changed or marked.outcome.unchanged)[0]
         label = step_label(marked.template, number)
-        await respond_to_click(
-            body, respond, replace_original=True, text=f"✅ You marked {label} done. Thank you!"
-        )
+        await _answer(body, action, respond, f"✅ You marked {label} done. Thank you!")
         await followups.after_change(client, marked.followup)
 
     @answering_refusals
@@ -60,16 +79,17 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         if target is None:
             await ack()
             return
-        application_id, step, _ = target
-        snoozed = await steps.snooze(Deps(runtime, client), actor_of(body), application_id, step)
+        application_id, step, what = target
+        # "snooze:<choice>" from the menu; a bare "snooze" is the *Snooze 1 day* button of a
+        # DM sent before the menu, taken as "tomorrow".
+        choice = "tomorrow" if what == "snooze" else what.removeprefix("snooze:")
+        deps = Deps(runtime, client)
+        snoozed = await steps.snooze(deps, actor_of(body), application_id, step, choice)
         await ack()
-        await respond_to_click(
-            body,
-            respond,
-            replace_original=True,
-            text=f"😴 Snoozed {step_label(snoozed.template, snoozed.step)}: no reminder before "
-            f"{snoozed.until:%Y-%m-%d %H:%M} UTC.",
-        )
+        until = snoozed.until.astimezone(ZoneInfo(snoozed.zone_name))
+        label = step_label(snoozed.template, snoozed.step)
+        when = f"{until:%a %Y-%m-%d %H:%M} ({snoozed.zone_name})"
+        await _answer(body, action, respond, f"😴 Snoozed {label}: no reminder before {when}.")
         await followups.after_change(client, snoozed.followup)
 
     @answering_refusals
