@@ -101,6 +101,8 @@ def test_subcommand_usage_order_and_shape():
         "status",
         "mark",
         "unmark",
+        "skip",
+        "unskip",
         "assign",
         "unassign",
         "due",

@@ -46,9 +46,11 @@ from bot.command_parser.commands import (
     Remind,
     Rename,
     SetDue,
+    Skip,
     Status,
     Unassign,
     Unmark,
+    Unskip,
 )
 from bot.command_parser.tokens import (
     TOKEN,
@@ -95,9 +97,11 @@ __all__ = [
     "Remind",
     "Rename",
     "SetDue",
+    "Skip",
     "Status",
     "Unassign",
     "Unmark",
+    "Unskip",
     "parse_command",
     "unescape_slack",
 ]
@@ -124,6 +128,8 @@ _PARSERS: dict[str, Callable[[Args], Command]] = {
     "status": checklist.parse_status,
     "mark": checklist.parse_mark,
     "unmark": checklist.parse_unmark,
+    "skip": checklist.parse_skip,
+    "unskip": checklist.parse_unskip,
     "assign": checklist.parse_assign,
     "unassign": checklist.parse_unassign,
     "due": checklist.parse_due,
