@@ -158,8 +158,9 @@ class BusinessStartNoContacts(Message):
 @dataclass(frozen=True, slots=True)
 class PhaseCount:
     title: str
-    done: int
+    done: int  # done or skipped
     total: int
+    skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,16 @@ class DoneStep:
     step: str
     title: str
     by: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedStep:
+    """A step skipped since the last digest: it does not apply, for `skip_reason`."""
+
+    step: str
+    title: str
+    by: str
+    skip_reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +208,10 @@ class DigestSection:
     done_since: tuple[DoneStep, ...]
     waiting: tuple[WaitingStep, ...]  # stalled or overdue
     next: tuple[NextStep, ...]
+    # Skipped steps count as complete in `done` (and in each phase's); how many there are,
+    # and which were skipped since the last digest. Defaults: rows queued before skipping.
+    skipped: int = 0
+    skipped_since: tuple[SkippedStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

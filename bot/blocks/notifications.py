@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.checklist import action_value, progress_bar, progress_count
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -51,6 +51,7 @@ MAX_TEXT = 3000  # a section's or context element's text
 MAX_HEADER = 150
 MAX_NAME = 200  # an application's name, escaped, in a line
 MAX_TITLE = 300  # a step's or phase's title, escaped, in a line
+MAX_SKIP_REASON = 100  # why a step was skipped, escaped, in a digest's line
 # The header, three blocks per application and the "…and N more" line stay within a
 # message's 50 blocks; the digest pass already sends fewer (services/digests.py).
 MAX_DIGEST_APPLICATIONS = 15
@@ -208,10 +209,10 @@ def digest(m: Digest) -> Rendered:
     for a in shown:
         blocks += [
             DividerBlock(),
-            _md(f"{_app(a.application)} · {a.done}/{a.total}"),
+            _md(f"{_app(a.application)} · {progress_count(a.done, a.skipped, a.total)}"),
         ]
         phases = "\n".join(
-            f"{progress_bar(ph.done, ph.total)} {ph.done}/{ph.total} "
+            f"{progress_bar(ph.done, ph.total)} {progress_count(ph.done, ph.skipped, ph.total)} "
             + user_text(ph.title, MAX_TITLE)
             for ph in a.phases
         )
@@ -221,6 +222,15 @@ def digest(m: Digest) -> Rendered:
                 "*Done since the last digest:* "
                 + ", ".join(
                     f"{escape_mrkdwn(d.step)} by {user_mention(d.by)}" for d in a.done_since
+                )
+            )
+        if a.skipped_since:
+            lines.append(
+                "*Skipped since the last digest:* "
+                + ", ".join(
+                    f"{escape_mrkdwn(s.step)} by {user_mention(s.by)}"
+                    f" (“{user_text(s.skip_reason, MAX_SKIP_REASON)}”)"
+                    for s in a.skipped_since
                 )
             )
         if a.waiting:
@@ -245,7 +255,7 @@ def digest(m: Digest) -> Rendered:
         blocks.append(_md("No active applications in this channel."))
     if more:
         blocks.append(_context(f"…and {more} more applications; `/onboard list` shows all."))
-    total = sum(a.done for a in shown)
+    total = sum(a.done - a.skipped for a in shown)
     return f"{title}: {total} steps done across {len(shown)} applications", blocks
 
 
