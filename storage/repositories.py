@@ -358,8 +358,9 @@ async def reminder_candidates(
 ) -> Sequence[Row]:
     """Steps that may need a reminder: not done, not skipped, not snoozed, and either active
     and untouched since `stale_before`, or due by `due_by`. One query for the whole pass.
-    A skipped step counts as complete, like a done one, for which steps are active and since
-    when a step could be started.
+    A skipped step counts as complete, like a done one, for whether the steps before a step
+    are complete and since when it could be started; a later skipped step, unlike a later done
+    one, does not make the open steps before it active (see `active_flags`).
 
     Whether a step is active, and since when it could be started, depend on the steps
     around it, so window functions over each application's steps work them out here, and
@@ -394,7 +395,7 @@ async def reminder_candidates(
             s.changed_at,
             s.snoozed_until,
             func.sum(case((finished.is_(None), 1), else_=0)).over(**before).label("open_before"),
-            func.max(case((finished.is_not(None), 1), else_=0)).over(**after).label("done_after"),
+            func.max(case((s.done_at.is_not(None), 1), else_=0)).over(**after).label("done_after"),
             func.max(finished).over(**before).label("startable_at"),
         )
         .join(s, s.application_id == Application.id)

@@ -13,20 +13,23 @@ from bot.checklists import Phase, Step, Template
 from storage.models import Application, StepState
 
 
-def active_flags(done: Sequence[bool]) -> list[bool]:
-    """Which steps are active: not done, and either everything before is done or a later
-    step is already done (it was skipped over and still needs doing). A skipped step counts
-    as done here: pass whether each step is complete."""
+def active_flags(done: Sequence[bool], skipped: Sequence[bool] | None = None) -> list[bool]:
+    """Which steps are active: neither done nor skipped, and either everything before is done
+    or skipped, or a later step is already done (it was passed over and still needs doing).
+    A later *skipped* step does not count for that: a skip says a step does not apply, often
+    long before work reaches it, not that the work went past the steps before it."""
+    skipped = skipped or [False] * len(done)
     later_done = [False] * len(done)
     seen_done = False
     for i in range(len(done) - 1, -1, -1):
         later_done[i] = seen_done
         seen_done = seen_done or done[i]
     flags = []
-    all_before_done = True
-    for i, is_done in enumerate(done):
-        flags.append(not is_done and (all_before_done or later_done[i]))
-        all_before_done = all_before_done and is_done
+    all_before_complete = True
+    for i, (is_done, is_skipped) in enumerate(zip(done, skipped, strict=True)):
+        complete = is_done or is_skipped
+        flags.append(not complete and (all_before_complete or later_done[i]))
+        all_before_complete = all_before_complete and complete
     return flags
 
 
@@ -132,7 +135,8 @@ def build_checklist(
     by_number = {state.step: state for state in states}
     ordered = [by_number[step.number] for step in template.steps]
     active = active_flags(
-        [state.done_at is not None or state.skipped_at is not None for state in ordered]
+        [state.done_at is not None for state in ordered],
+        [state.skipped_at is not None for state in ordered],
     )
     progress = {
         state.step: StepProgress(

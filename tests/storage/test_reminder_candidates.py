@@ -82,6 +82,8 @@ def test_sql_candidates_match_the_python_rules(tmp_path) -> None:
     def check(states: list[tuple[str, int, int]], stale_before: datetime) -> None:
         found = asyncio.run(candidates_for(states, stale_before))
         complete = [state != "open" for state, _, _ in states]
+        done = [state == "done" for state, _, _ in states]
+        skipped = [state == "skipped" for state, _, _ in states]
         times = [
             (NOW - timedelta(hours=ago) if c else None, NOW - timedelta(hours=changed_ago))
             for c, (_, changed_ago, ago) in zip(complete, states, strict=True)
@@ -90,7 +92,7 @@ def test_sql_candidates_match_the_python_rules(tmp_path) -> None:
         expected = {
             step.number: waits[i]
             for i, (step, is_active) in enumerate(
-                zip(TEMPLATE.steps, active_flags(complete), strict=True)
+                zip(TEMPLATE.steps, active_flags(done, skipped), strict=True)
             )
             if is_active and waits[i] <= stale_before
         }
