@@ -130,8 +130,8 @@ def application(texts: Texts, app_id: int = 1, *, archived: bool = False) -> App
 
 
 def checklist(texts: Texts, tmpl: Template, app: Application) -> Checklist:
-    """Half the steps done; every open step assigned, with a due date, some overdue; every
-    third of the rest skipped, with a reason people typed."""
+    """Half the steps done; every open step assigned, with a due date, some overdue; one in
+    three of the rest skipped, with a reason people typed."""
     rows = []
     half = len(tmpl.steps) // 2
     for i, step in enumerate(tmpl.steps):
