@@ -117,6 +117,7 @@ class PilotStep:
     step: str
     title: str
     done_on: date | None
+    skip_reason: str | None = None  # the step was skipped (does not apply), and why
 
 
 @dataclass(frozen=True, slots=True)

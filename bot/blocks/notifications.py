@@ -33,6 +33,7 @@ from bot.outbox_messages import (
     GoLive,
     Message,
     NotificationLine,
+    PilotStep,
     Reminder,
     Undeliverable,
     WaitingStep,
@@ -162,11 +163,18 @@ def go_live(m: GoLive) -> Rendered:
     return f"{_name(m.application)} is live in production", [_md(text)]
 
 
+def _pilot_state(s: PilotStep) -> str:
+    if s.done_on:
+        return f"done {s.done_on}"
+    if s.skip_reason is not None:
+        return f"skipped, does not apply (“{user_text(s.skip_reason, MAX_SKIP_REASON)}”)"
+    return "not marked done"
+
+
 def business_start(m: BusinessStart) -> Rendered:
     contacts = " ".join(user_mention(c) for c in m.contacts)
     pilot = "\n".join(
-        f"• {escape_mrkdwn(s.step)} {user_text(s.title, MAX_TITLE)}: "
-        + (f"done {s.done_on}" if s.done_on else "not marked done")
+        f"• {escape_mrkdwn(s.step)} {user_text(s.title, MAX_TITLE)}: " + _pilot_state(s)
         for s in m.pilot
     )
     client_id = m.production_client_id or "not recorded in Onboard"

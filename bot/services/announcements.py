@@ -77,7 +77,12 @@ async def _business_start(
         contacts=tuple(contacts),
         went_live_on=_day(states[go_live].done_at) if go_live in states else None,
         pilot=tuple(
-            PilotStep(step=s.number, title=s.title, done_on=_day(states[s.number].done_at))
+            PilotStep(
+                step=s.number,
+                title=s.title,
+                done_on=_day(states[s.number].done_at),
+                skip_reason=states[s.number].skip_reason,
+            )
             for s in pilot
             if s.number in states
         ),

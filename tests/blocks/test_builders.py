@@ -51,7 +51,9 @@ from bot.blocks.modals import (
     guide_modal,
     note_modal,
 )
+from bot.blocks.notifications import render
 from bot.checklists import Link, Step, Template, get_template, load_template_file
+from bot.outbox_messages import BusinessStart, PilotStep
 from bot.services.progress import Checklist, build_checklist
 from storage.models import Application, StepState
 from tests.blocks.slack_limits import check_blocks, check_view, walk
@@ -919,3 +921,21 @@ def test_guide_modal_without_links(builtin: Template) -> None:
 def test_blocks_are_slack_sdk_models(builtin: Template) -> None:
     blocks = checklist_blocks(make_checklist(builtin), TODAY)
     assert {type(b) for b in blocks} <= {HeaderBlock, ContextBlock, ActionsBlock, SectionBlock}
+
+
+def test_business_start_says_which_pilot_steps_were_skipped_and_why() -> None:
+    message = BusinessStart(
+        application_id=7, application="Acme POS", slug="acme-pos", channel="CPAY",
+        marked_by="UALICE", marked_on=TODAY, step="5.1", contacts=("UCAROL",),
+        went_live_on=TODAY, production_client_id="2021…2345",
+        pilot=(
+            PilotStep(step="4.1", title="Download wallet app", done_on=TODAY),
+            PilotStep(step="4.2", title="NFC", done_on=None, skip_reason="QR only <!here>"),
+            PilotStep(step="4.3", title="Refunds", done_on=None),
+        ),
+    )  # fmt: skip
+    _, blocks = render(message)
+    pilot = "\n".join(mrkdwn_texts([b.to_dict() for b in blocks]))
+    assert f"• 4.1 Download wallet app: done {TODAY}" in pilot
+    assert "• 4.2 NFC: skipped, does not apply (“QR only &lt;!here&gt;”)" in pilot
+    assert "• 4.3 Refunds: not marked done" in pilot
