@@ -8,6 +8,7 @@ import pytest
 from bot.command_parser import MAX_NOTE
 from bot.usecases import applications, checklist, steps
 from bot.usecases.context import Actor, Deps
+from storage import repositories as repo
 from storage.models import Application
 from tests.usecases.conftest import ACCESS_REFUSALS, Db, named
 
@@ -162,3 +163,15 @@ async def test_skip_and_unskip_refuse_who_may_not_see_the_checklist(
         await refuses(checklist.skip(deps, actor, ref, "4.2", REASON), says)
     else:
         await refuses(checklist.unskip(deps, actor, ref, "4.2"), says)
+
+
+async def test_a_skipped_step_leaves_its_assignees_open_steps(
+    deps: Deps, db: Db, owner: Actor, member: Actor, application: Application
+) -> None:
+    """The App Home lists a person's open steps: a skipped one needs nothing from them."""
+    await steps.assign(deps, owner, application.id, "4.2", "UBOB")
+    await steps.assign(deps, owner, application.id, "4.3", "UBOB")
+    await checklist.skip(deps, member, application.id, "4.2", REASON)
+    async with db.sessions() as session:
+        mine = await repo.open_steps_assigned_to(session, application.team_id, "UBOB")
+    assert [state.step for _, state in mine] == ["4.3"]
