@@ -170,10 +170,10 @@ async def mark_steps(
     ones) is refused until its condition holds, unless `force`, which history records."""
     template = template_for(application)
     numbers = expand_steps(template, refs)
+    numbers = await _marked_past_skips(session, application, template, refs, numbers, actor_id, now)
     gated = credentials.steps_with_gate(template, numbers)
     if gated:
         await _check_gate(session, application, gated, keyring, force, actor_id, now)
-    await _record_skips_ended_by_mark(session, application, template, numbers, actor_id, now)
     changed = await repo.set_done(session, application.id, numbers, by=actor_id, now=now)
     await _record_marks(session, application, template, changed, True, actor_id, now)
     announcements = await announcements_for(
@@ -411,17 +411,28 @@ def _skip_outcome(
     )
 
 
-async def _record_skips_ended_by_mark(
+async def _marked_past_skips(
     session: AsyncSession,
     application: Application,
     template: Template,
+    refs: Sequence[str],
     numbers: Sequence[str],
     actor_id: str,
     now: datetime,
-) -> None:
-    """Marking a skipped step done ends its skip (`repo.set_done` clears it): history says so,
-    with the reason it had."""
+) -> list[str]:
+    """The steps a mark marks. A skipped step named on its own (`mark 4.2`) is marked done,
+    which ends its skip (`repo.set_done` clears it; history says so, with the reason it had);
+    one reached through its phase (`mark 4`) stays skipped."""
     states = await repo.steps_for_change(session, application.id)
+    skipped = {s.step for s in states if s.step in numbers and s.skipped_at is not None}
+    named = {expand_steps(template, [ref])[0] for ref in refs if "." in ref}
+    numbers = [n for n in numbers if n not in skipped or n in named]
+    if not numbers:
+        in_order = _in_template_order(template, list(skipped))
+        raise Refusal(
+            f"Every step there is skipped ({', '.join(in_order)}), so there is nothing to "
+            f"mark. To mark a skipped step done, name it: `/onboard mark {in_order[0]}`."
+        )
     ended = [s for s in states if s.step in numbers and s.skipped_at is not None]
     for state in sorted(ended, key=lambda s: template.step(s.step).position):
         await repo.record_event(
@@ -434,6 +445,7 @@ async def _record_skips_ended_by_mark(
             new_value="marked done",
             now=now,
         )
+    return numbers
 
 
 async def _locked_step(session: AsyncSession, application: Application, ref: str):
