@@ -175,3 +175,23 @@ async def test_a_skipped_step_leaves_its_assignees_open_steps(
     async with db.sessions() as session:
         mine = await repo.open_steps_assigned_to(session, application.team_id, "UBOB")
     assert [state.step for _, state in mine] == ["4.3"]
+
+
+async def test_marking_a_phase_leaves_its_skipped_steps_skipped(
+    deps: Deps, db: Db, refuses, member: Actor, application: Application
+) -> None:
+    """`mark 4` means the phase's work is done: 4.2, which does not apply, stays skipped.
+    Only naming it (`mark 4.2`, or its Mark done button) marks it done."""
+    await checklist.skip(deps, member, application.id, "4.2", REASON)
+    marked = await checklist.mark(deps, member, application.id, ["4"])
+    assert marked.outcome.changed == ["4.1", "4.3"]
+    assert (await db.step(application.id, "4.2")).skip_reason == REASON
+    assert await db.events(application.id, "unskipped") == []
+    await checklist.unmark(deps, member, application.id, ["4.1", "4.3"])
+    await checklist.skip(deps, member, application.id, "4.1", REASON)
+    await checklist.skip(deps, member, application.id, "4.3", REASON)
+    await refuses(
+        checklist.mark(deps, member, application.id, ["4"]),
+        "Every step there is skipped (4.1, 4.2, 4.3)",
+        "`/onboard mark 4.1`",
+    )
