@@ -186,6 +186,7 @@ class PilotStep:
     step: str
     title: str
     done_on: date | None
+    skip_reason: str | None = None  # the step was skipped (does not apply), and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +248,9 @@ class AnnouncementWithdrawn(Message):
 @dataclass(frozen=True, slots=True)
 class PhaseCount:
     title: str
-    done: int
+    done: int  # done or skipped
     total: int
+    skipped: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +258,16 @@ class DoneStep:
     step: str
     title: str
     by: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedStep:
+    """A step skipped since the last digest: it does not apply, for `skip_reason`."""
+
+    step: str
+    title: str
+    by: str
+    skip_reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +298,10 @@ class DigestSection:
     done_since: tuple[DoneStep, ...]
     waiting: tuple[WaitingStep, ...]  # stalled or overdue
     next: tuple[NextStep, ...]
+    # Skipped steps count as complete in `done` (and in each phase's); how many there are,
+    # and which were skipped since the last digest. Defaults: rows queued before skipping.
+    skipped: int = 0
+    skipped_since: tuple[SkippedStep, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,7 +101,7 @@ class Application(Base):
 
 
 class StepState(Base):
-    """What is known about one step of one application."""
+    """What is known about one step of one application: open, done or skipped."""
 
     __tablename__ = "step_states"
     __table_args__ = (
@@ -123,6 +123,11 @@ class StepState(Base):
     # When it was last snoozed: a snooze answers the reminders before it (escalations count
     # unanswered reminders from then), and snoozes differ in length, so it is kept.
     snoozed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # A step that does not apply to this integration (`/onboard skip 4.2 "reason"`): never
+    # done at the same time; it counts as complete for progress and active steps.
+    skipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    skipped_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    skip_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Note(Base):

@@ -130,7 +130,8 @@ async def applications_with_steps_assigned_to(
 async def open_steps_assigned_to(
     session: AsyncSession, team_id: str, user_id: str
 ) -> list[tuple[Application, StepState]]:
-    """Steps not yet done that the user owns, in active applications of the workspace."""
+    """Steps not yet done nor skipped that the user owns, in active applications of the
+    workspace."""
     rows = await session.execute(
         select(Application, StepState)
         .join(StepState, StepState.application_id == Application.id)
@@ -139,6 +140,7 @@ async def open_steps_assigned_to(
             Application.archived_at.is_(None),
             StepState.assignee_id == user_id,
             StepState.done_at.is_(None),
+            StepState.skipped_at.is_(None),
         )
         .order_by(Application.id, StepState.position)
     )
@@ -156,12 +158,15 @@ async def step_states(session: AsyncSession, application_id: int) -> list[StepSt
 
 
 async def done_counts(session: AsyncSession, application_ids: Sequence[int]) -> dict[int, int]:
-    """How many steps each application has done, in one query."""
+    """How many steps each application has complete (done or skipped), in one query."""
     if not application_ids:
         return {}
     rows = await session.execute(
         select(StepState.application_id, func.count())
-        .where(StepState.application_id.in_(application_ids), StepState.done_at.is_not(None))
+        .where(
+            StepState.application_id.in_(application_ids),
+            or_(StepState.done_at.is_not(None), StepState.skipped_at.is_not(None)),
+        )
         .group_by(StepState.application_id)
     )
     return {application_id: count for application_id, count in rows}
@@ -212,16 +217,39 @@ async def set_done(
     by: str | None = None,
     now: datetime,
 ) -> list[str]:
-    """Mark the steps done (or not done); returns those whose state changed. The rows are
-    written when the session flushes, with the other changes of the transaction."""
+    """Mark the steps done (or not done); returns those whose state changed. A skipped step
+    marked done is no longer skipped. The rows are written when the session flushes, with the
+    other changes of the transaction."""
     changed = []
     for state in await steps_for_change(session, application_id):
         if state.step in steps and (state.done_at is None) == done:
             state.done_at = now if done else None
             state.done_by = by if done else None
             state.changed_at = now
+            if done:
+                _clear_skip(state)
             changed.append(state.step)
     return changed
+
+
+def set_skipped(state: StepState, *, by: str, reason: str, now: datetime) -> None:
+    """Skip a locked step (see `step_for_update`): it does not apply, for `reason`."""
+    state.skipped_at = now
+    state.skipped_by = by
+    state.skip_reason = reason
+    state.changed_at = now
+
+
+def clear_skipped(state: StepState, *, now: datetime) -> None:
+    """Make a locked skipped step open again."""
+    _clear_skip(state)
+    state.changed_at = now
+
+
+def _clear_skip(state: StepState) -> None:
+    state.skipped_at = None
+    state.skipped_by = None
+    state.skip_reason = None
 
 
 async def step_state(session: AsyncSession, application_id: int, step: str) -> StepState | None:
@@ -342,8 +370,11 @@ async def newest_notes_of_step(
 async def reminder_candidates(
     session: AsyncSession, *, stale_before: datetime, due_by: date, now: datetime
 ) -> Sequence[Row]:
-    """Steps that may need a reminder: not done, not snoozed, and either active and untouched
-    since `stale_before`, or due by `due_by`. One query for the whole pass.
+    """Steps that may need a reminder: not done, not skipped, not snoozed, and either active
+    and untouched since `stale_before`, or due by `due_by`. One query for the whole pass.
+    A skipped step counts as complete, like a done one, for whether the steps before a step
+    are complete and since when it could be started; a later skipped step, unlike a later done
+    one, does not make the open steps before it active (see `active_flags`).
 
     Whether a step is active, and since when it could be started, depend on the steps
     around it, so window functions over each application's steps work them out here, and
@@ -354,6 +385,8 @@ async def reminder_candidates(
     s = StepState
     before = {"partition_by": s.application_id, "order_by": s.position, "rows": (None, -1)}
     after = {"partition_by": s.application_id, "order_by": s.position, "rows": (1, None)}
+    # When the step was completed: done or skipped (never both).
+    finished = func.coalesce(s.done_at, s.skipped_at)
     steps = (
         select(
             Application.id,
@@ -370,14 +403,15 @@ async def reminder_candidates(
             Application.remind_holidays,
             s.step,
             s.done_at,
+            s.skipped_at,
             s.assignee_id,
             s.due_on,
             s.changed_at,
             s.snoozed_until,
             s.snoozed_at,
-            func.sum(case((s.done_at.is_(None), 1), else_=0)).over(**before).label("open_before"),
+            func.sum(case((finished.is_(None), 1), else_=0)).over(**before).label("open_before"),
             func.max(case((s.done_at.is_not(None), 1), else_=0)).over(**after).label("done_after"),
-            func.max(s.done_at).over(**before).label("startable_at"),
+            func.max(finished).over(**before).label("startable_at"),
         )
         .join(s, s.application_id == Application.id)
         .where(Application.archived_at.is_(None), Application.reminders_on.is_(True))
@@ -394,6 +428,7 @@ async def reminder_candidates(
         select(steps)
         .where(
             steps.c.done_at.is_(None),
+            steps.c.skipped_at.is_(None),
             or_(steps.c.snoozed_until.is_(None), steps.c.snoozed_until <= now),
             or_(and_(active, untouched), steps.c.due_on <= due_by),
         )

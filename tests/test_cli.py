@@ -191,7 +191,7 @@ async def test_export_json_to_stdout(app: RunningApp, workdir: Path) -> None:
     application = document["application"]
     assert (application["name"], application["slug"]) == ("Acme POS", "acme-pos")
     assert (application["channel"], application["owner"]) == ("CPAY", "UALICE")
-    assert application["progress"] == {"done": 1, "total": 19}
+    assert application["progress"] == {"done": 1, "skipped": 0, "total": 19}
     steps = {s["step"]: s for s in document["steps"]}
     assert len(steps) == 19
     assert (steps["1.1"]["done"], steps["1.1"]["done_by"]) == (True, "UALICE")

@@ -33,10 +33,12 @@ from bot.command_parser import (
     Remind,
     Rename,
     SetDue,
+    Skip,
     Status,
     Unarchive,
     Unassign,
     Unmark,
+    Unskip,
     parse_command,
 )
 from bot.services.due_dates import DueSpec
@@ -49,6 +51,8 @@ COMMAND_TYPES = (
     Status,
     Mark,
     Unmark,
+    Skip,
+    Unskip,
     Assign,
     Unassign,
     SetDue,
@@ -107,6 +111,8 @@ def test_subcommand_usage_order_and_shape():
         "status",
         "mark",
         "unmark",
+        "skip",
+        "unskip",
         "assign",
         "unassign",
         "due",
@@ -1401,3 +1407,49 @@ def test_creds_errors_never_repeat_the_value(place, wrapping, value, too_long):
     else:
         assert isinstance(result, Creds) and result.action == "set"
         assert value in result.value and len(result.value) <= MAX_CREDENTIAL
+
+
+# --- skip and unskip ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('skip 4.2 "we only integrate QR, not NFC"', Skip("4.2", "we only integrate QR, not NFC")),
+        ("skip 4.2 we only integrate QR, not NFC", Skip("4.2", "we only integrate QR, not NFC")),
+        ("skip 4.2 “no NFC”", Skip("4.2", "no NFC")),
+        ("skip --app acme 4.2 no NFC", Skip("4.2", "no NFC", app="acme")),
+        ("skip 4.2 --app acme no NFC", Skip("4.2", "no NFC", app="acme")),
+        ('skip 4.2 "no NFC" --app acme', Skip("4.2", "no NFC", app="acme")),
+        ("skip 4.2 no NFC --app acme", Skip("4.2", "no NFC", app="acme")),
+        ("skip 4.2 no NFC --app=acme", Skip("4.2", "no NFC", app="acme")),
+        ('skip 4.2 "it\'s QR <only> & 支付宝"', Skip("4.2", "it's QR <only> & 支付宝")),
+        ("unskip 4.2", Unskip("4.2")),
+        ("unskip 4.2 --app acme", Unskip("4.2", app="acme")),
+        ("UNSKIP ４.２", Unskip("4.2")),
+    ],
+)
+def test_skip_and_unskip(text, expected):
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("skip", "`skip` needs a step"),
+        (
+            "skip 4.2",
+            'needs a reason, so the team knows why it does not apply, e.g. `/onboard skip 4.2 "',
+        ),
+        ('skip 4.2 ""', "needs a reason"),
+        ("skip 4.2 --app acme", "needs a reason"),
+        ('skip 4.2 "QR only" and more', "Put the whole reason inside the quotes"),
+        ("skip 4.2 " + "x" * (MAX_NOTE + 1), f"at most {MAX_NOTE:,}"),
+        ("skip abc no NFC", "`abc` is not a step"),
+        ("skip 4.2 --force no NFC", "`--force` only works with `mark`"),
+        ("unskip", "`unskip` needs a step"),
+        ("unskip 4.2 4.3", "takes one step"),
+    ],
+)
+def test_skip_and_unskip_errors(text, says):
+    assert says in error(text)

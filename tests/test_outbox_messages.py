@@ -359,7 +359,21 @@ def test_rows_written_before_the_dataclasses_read_and_write_back_the_same(kind: 
 
     # Fields added since default to None, and write back as such.
     added = {"reminder": {"instead_of": None, "away_until": None}}.get(kind, {})
-    assert message.to_payload() == ROWS_BEFORE[kind] | added
+    assert message.to_payload() == _with_skips(kind, ROWS_BEFORE[kind]) | added
+
+
+def _with_skips(kind: str, row: dict) -> dict:
+    """A digest or business-start row from before skipped steps, as it writes back: nothing
+    skipped."""
+    if kind == "business-start":
+        return row | {"pilot": [p | {"skip_reason": None} for p in row["pilot"]]}
+    if kind != "digest":
+        return row
+    applications = [
+        a | {"phases": [p | {"skipped": 0} for p in a["phases"]], "skipped": 0, "skipped_since": []}
+        for a in row["applications"]
+    ]
+    return row | {"applications": applications}
 
 
 def test_an_older_no_contacts_row_reads_ignoring_the_fields_it_no_longer_carries() -> None:

@@ -1,6 +1,7 @@
 """The checklist message: a pure function from a Checklist (and how it is folded) to blocks.
 
-Each step is a section with its state, assignee and due date, and a Mark done / Undo button.
+Each step is a section with its state (done, skipped with its reason, to do), assignee and
+due date, and a Mark done / Undo button.
 A section holds one accessory, so the step menu (assign, due date, note, guide) is one select
 per phase, grouped by step. Done phases fold to one line unless someone expanded them; the
 fold state travels in the header's block_id, so every click can rebuild the same view.
@@ -44,6 +45,7 @@ MAX_OPTION_TEXT = 75
 MAX_STEP_TITLE = 200
 MAX_HEADING_TITLE = 150  # a phase's or the template's
 MAX_NAME_TEXT = 200
+MAX_REASON_TEXT = 300  # why a step is skipped, escaped, in its line
 BAR_WIDTH = 10
 
 # action_ids the listeners subscribe to
@@ -154,22 +156,39 @@ def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
+def progress_count(complete: int, skipped: int, total: int) -> str:
+    """Steps done or skipped of all, saying how many of them are skipped: "13/19 (1 skipped)"."""
+    return f"{complete}/{total}" + (f" ({skipped} skipped)" if skipped else "")
+
+
 def _header(name: str, suffix: str) -> str:
     """A plain_text header: the name cut so that `suffix` (the progress) always shows."""
     return shorten(name, MAX_HEADER_TEXT - len(suffix)) + suffix
 
 
+def _mark(progress: StepProgress) -> str:
+    if progress.skipped:
+        return "⏭️"
+    if progress.done:
+        return "✅"
+    return "▶️" if progress.active else "⬜"
+
+
 def step_text(progress: StepProgress, today: date) -> str:
-    mark = "✅" if progress.done else ("▶️" if progress.active else "⬜")
+    mark = _mark(progress)
     title = user_text(progress.step.title, MAX_STEP_TITLE)
     details = []
     if progress.assignee_id:
         details.append(f"👤 {user_mention(progress.assignee_id)}")
-    if progress.due_on and not progress.done:
+    if progress.due_on and not progress.complete:
         late = " ⚠️ *overdue*" if progress.overdue(today) else ""
         details.append(f"📅 due {progress.due_on.isoformat()}{late}")
     if progress.done and progress.done_by:
         details.append(f"done by {user_mention(progress.done_by)} {progress.done_at:%Y-%m-%d}")
+    if progress.skipped:
+        by = f" by {user_mention(progress.skipped_by)}" if progress.skipped_by else ""
+        reason = user_text(progress.skip_reason or "", MAX_REASON_TEXT)
+        details.append(f"skipped{by}: “{reason}”")
     if progress.note_count:
         details.append(f"💬 {progress.note_count}")
     line = f"{mark} *{progress.step.number}* {title}"
@@ -199,11 +218,14 @@ def _step_section(application_id: int, progress: StepProgress, today: date) -> S
 def _phase_heading(application_id: int, phase: PhaseProgress, open_: bool) -> SectionBlock:
     total = len(phase.steps)
     title = user_text(phase.phase.title, MAX_HEADING_TITLE)
+    skipped = phase.skipped_count
     if phase.complete and not open_:
-        text = f"✅ *{phase.phase.number}. {title}* · all {total} done"
+        of_them = f" ({skipped} skipped)" if skipped else ""
+        text = f"✅ *{phase.phase.number}. {title}* · all {total} done{of_them}"
     else:
-        bar = progress_bar(phase.done_count, total)
-        text = f"*{phase.phase.number}. {title}*  {bar} {phase.done_count}/{total}"
+        bar = progress_bar(phase.complete_count, total)
+        count = progress_count(phase.complete_count, skipped, total)
+        text = f"*{phase.phase.number}. {title}*  {bar} {count}"
     return SectionBlock(
         block_id=f"phase:{phase.phase.number}",
         text=MarkdownTextObject(text=text),
@@ -284,7 +306,7 @@ def checklist_blocks(
     top: list[Block] = [
         HeaderBlock(
             block_id=header_block_id(application.id, fold),
-            text=_header(application.name, f" · {checklist.done_count}/{checklist.total}"),
+            text=_header(application.name, f" · {_count(checklist)}"),
         ),
         ContextBlock(
             elements=[
@@ -292,8 +314,9 @@ def checklist_blocks(
                     text=f"`{escape_mrkdwn(application.slug)}` · "
                     f"{user_text(checklist.template.title, MAX_HEADING_TITLE)} · "
                     f"{link(checklist.template.guide_url, 'the guide')} · "
-                    f"{progress_bar(checklist.done_count, checklist.total)} · "
+                    f"{progress_bar(checklist.complete_count, checklist.total)} · "
                     "✅ done ▶️ to do now ⬜ later"
+                    + (" ⏭️ skipped" if checklist.skipped_count else "")
                 )
             ]
         ),
@@ -350,7 +373,14 @@ def checklist_fallback_text(checklist: Checklist) -> str:
     """The message's top-level `text`: Slack parses it as mrkdwn too, and it is what
     notifications show, so the name is escaped like everywhere else."""
     name = user_text(checklist.application.name, MAX_NAME_TEXT)
+    if checklist.skipped_count:
+        complete, skipped = checklist.complete_count, checklist.skipped_count
+        return f"{name}: {complete}/{checklist.total} steps complete ({skipped} skipped)"
     return f"{name}: {checklist.done_count}/{checklist.total} steps done"
+
+
+def _count(checklist: Checklist) -> str:
+    return progress_count(checklist.complete_count, checklist.skipped_count, checklist.total)
 
 
 def fold_after_click(

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.checklist import action_value, progress_bar, progress_count
 from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import channel_mention, fit_mrkdwn, user_text
 from bot.services.progress import Checklist, StepProgress
@@ -73,8 +73,8 @@ def _application_section(checklist: Checklist) -> SectionBlock:
     )
     text = (
         f"*{user_text(application.name, MAX_TITLE)}* in {channel_mention(application.channel_id)}  "
-        f"{progress_bar(checklist.done_count, checklist.total)} "
-        f"{checklist.done_count}/{checklist.total}"
+        f"{progress_bar(checklist.complete_count, checklist.total)} "
+        f"{progress_count(checklist.complete_count, checklist.skipped_count, checklist.total)}"
     )
     if upcoming:
         text += f"\nNext: {upcoming}"

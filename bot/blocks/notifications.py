@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.assignment import assignment
-from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.checklist import action_value, progress_bar, progress_count
 from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import (
     channel_mention,
@@ -46,6 +46,7 @@ from bot.outbox_messages import (
     GoLive,
     Message,
     NotificationLine,
+    PilotStep,
     RemindedApplication,
     RemindedStep,
     Reminder,
@@ -68,6 +69,7 @@ MAX_TEXT = 3000  # a section's or context element's text
 MAX_HEADER = 150
 MAX_NAME = 200  # an application's name, escaped, in a line
 MAX_TITLE = 300  # a step's or phase's title, escaped, in a line
+MAX_SKIP_REASON = 100  # why a step was skipped, escaped, in a digest's line
 # The header, three blocks per application and the "…and N more" line stay within a
 # message's 50 blocks; the digest pass already sends fewer (services/digests.py).
 MAX_DIGEST_APPLICATIONS = 15
@@ -335,11 +337,18 @@ def go_live(m: GoLive) -> Rendered:
     return f"{_name(m.application)} is live in production", [_md(text)]
 
 
+def _pilot_state(s: PilotStep) -> str:
+    if s.done_on:
+        return f"done {s.done_on}"
+    if s.skip_reason is not None:
+        return f"skipped, does not apply (“{user_text(s.skip_reason, MAX_SKIP_REASON)}”)"
+    return "not marked done"
+
+
 def business_start(m: BusinessStart) -> Rendered:
     contacts = " ".join(user_mention(c) for c in m.contacts)
     pilot = "\n".join(
-        f"• {escape_mrkdwn(s.step)} {user_text(s.title, MAX_TITLE)}: "
-        + (f"done {s.done_on}" if s.done_on else "not marked done")
+        f"• {escape_mrkdwn(s.step)} {user_text(s.title, MAX_TITLE)}: " + _pilot_state(s)
         for s in m.pilot
     )
     client_id = m.production_client_id or "not recorded in Onboard"
@@ -407,10 +416,10 @@ def digest(m: Digest) -> Rendered:
     for a in shown:
         blocks += [
             DividerBlock(),
-            _md(f"{_app(a.application)} · {a.done}/{a.total}"),
+            _md(f"{_app(a.application)} · {progress_count(a.done, a.skipped, a.total)}"),
         ]
         phases = "\n".join(
-            f"{progress_bar(ph.done, ph.total)} {ph.done}/{ph.total} "
+            f"{progress_bar(ph.done, ph.total)} {progress_count(ph.done, ph.skipped, ph.total)} "
             + user_text(ph.title, MAX_TITLE)
             for ph in a.phases
         )
@@ -420,6 +429,15 @@ def digest(m: Digest) -> Rendered:
                 "*Done since the last digest:* "
                 + ", ".join(
                     f"{escape_mrkdwn(d.step)} by {user_mention(d.by)}" for d in a.done_since
+                )
+            )
+        if a.skipped_since:
+            lines.append(
+                "*Skipped since the last digest:* "
+                + ", ".join(
+                    f"{escape_mrkdwn(s.step)} by {user_mention(s.by)}"
+                    f" (“{user_text(s.skip_reason, MAX_SKIP_REASON)}”)"
+                    for s in a.skipped_since
                 )
             )
         if a.waiting:
@@ -445,7 +463,7 @@ def digest(m: Digest) -> Rendered:
     if more:
         more_text = counted(more, "more application")
         blocks.append(_context(f"…and {more_text}; `/onboard list` shows all."))
-    total = sum(a.done for a in shown)
+    total = sum(a.done - a.skipped for a in shown)
     done = f"{counted(total, 'step')} done across {counted(len(shown), 'application')}"
     return f"{title}: {done}", blocks
 

@@ -23,7 +23,7 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.checklists import Template
-from bot.services.checklist import MarkOutcome
+from bot.services.checklist import MarkOutcome, SkipOutcome
 from bot.services.listing import Listing
 from storage.models import Application, Event
 
@@ -33,6 +33,7 @@ MAX_SECTION_TEXT = 3000
 MAX_NAME_TEXT = 100
 MAX_TITLE_TEXT = 200
 MAX_VALUE_TEXT = 80  # a value in a history line: an old or new name, a note, a time zone
+MAX_REASON_TEXT = 500  # a skip's reason in a reply (the history shows MAX_VALUE_TEXT of it)
 
 
 _UTC = ZoneInfo("UTC")
@@ -59,7 +60,14 @@ def _steps(template: Template, numbers: Sequence[str]) -> str:
 
 
 def _progress(application: Application, outcome: MarkOutcome) -> str:
-    return f"{app_label(application)} is at {outcome.done_count}/{outcome.total}."
+    skipped_count = outcome.skipped_count
+    return _at(application, outcome.done_count + skipped_count, skipped_count, outcome.total)
+
+
+def _at(application: Application, complete: int, skipped_count: int, total: int) -> str:
+    """Where the application is: steps done or skipped of all, saying how many are skipped."""
+    of_them = f" ({skipped_count} skipped)" if skipped_count else ""
+    return f"{app_label(application)} is at {complete}/{total}{of_them}."
 
 
 def marked(application: Application, template: Template, outcome: MarkOutcome) -> str:
@@ -88,6 +96,28 @@ def unmarked(application: Application, template: Template, outcome: MarkOutcome)
         )
     lines.append(_progress(application, outcome))
     return "\n".join(lines)
+
+
+def skipped(application: Application, template: Template, outcome: SkipOutcome) -> str:
+    label = step_label(template, outcome.step)
+    reason = f"“{user_text(outcome.reason or '', MAX_REASON_TEXT)}”"
+    if not outcome.changed:
+        line = f"{label} is already skipped: {reason}."
+    elif outcome.old_reason is not None:
+        line = f"Changed why {label} is skipped: {reason}."
+    else:
+        line = f"Skipped {label}: {reason}. It counts as complete and is not reminded."
+    return "\n".join([line, _skip_progress(application, outcome)])
+
+
+def unskipped(application: Application, template: Template, outcome: SkipOutcome) -> str:
+    label = step_label(template, outcome.step)
+    line = f"{label} is open again." if outcome.changed else f"{label} was not skipped."
+    return "\n".join([line, _skip_progress(application, outcome)])
+
+
+def _skip_progress(application: Application, outcome: SkipOutcome) -> str:
+    return _at(application, outcome.complete_count, outcome.skipped_count, outcome.total)
 
 
 def created(application: Application, template: Template) -> str:
@@ -197,6 +227,8 @@ _EVENT_VERBS = {
     "archived": "archived the application",
     "unarchived": "unarchived the application",
     "snoozed": "snoozed reminders for {step} until {new}",
+    "skipped": "skipped {step}: {new}",
+    "unskipped": "unskipped {step} (was skipped: {old})",
     "remind_after": "set reminders after {new} (was {old})",
     "remind_hours": "set reminder hours to {new} (was {old})",
     "reminders": "turned reminders {new}",
@@ -302,7 +334,11 @@ def history(
             old, new = _working_days(e.old_value), _working_days(e.new_value)
         elif e.kind == "remind_holidays":
             old, new = old or "none", new or "none"
+        elif e.kind in ("skipped", "unskipped"):
+            old, new = f"“{old}”", f"“{new}”"
         verb = _EVENT_VERBS.get(e.kind, escape_mrkdwn(e.kind) + " {step}")
+        if e.kind == "skipped" and e.old_value is not None:  # a new reason for a skipped step
+            verb += " (was {old})"
         text = verb.format(step=escape_mrkdwn(e.step or ""), old=old, new=new)
         when = _when(e.created_at, zone)
         lines.append(f"• {when}: {_actor(e.actor_id)} {text}")

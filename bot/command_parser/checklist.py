@@ -1,6 +1,6 @@
 """The subcommands about applications and their checklists: `new`, `rename`, `list`,
-`archive`, `unarchive`, `status`, `mark`, `unmark`, `assign`, `unassign`, `due`, `note`,
-`history` and `export`."""
+`archive`, `unarchive`, `status`, `mark`, `unmark`, `skip`, `unskip`, `assign`, `unassign`, `due`,
+`note`, `history` and `export`."""
 
 from __future__ import annotations
 
@@ -23,21 +23,28 @@ from bot.command_parser.commands import (
     NewApp,
     Rename,
     SetDue,
+    Skip,
     Status,
     Unarchive,
     Unassign,
     Unmark,
+    Unskip,
 )
 from bot.command_parser.tokens import (
     Args,
     Invalid,
+    Options,
     Token,
+    is_option,
     no_more,
     normalize,
     options_anywhere,
     options_leading,
     quote,
+    split_quoted,
     strip_quotes,
+    take_option,
+    tokenize,
 )
 from bot.command_parser.usage import usage
 
@@ -143,6 +150,64 @@ def _one_step(args: Args, positional: list[Token]) -> str:
     if not positional:
         raise Invalid(f"`{args.name}` needs a step, like `3.4`. {usage(args.name)}")
     return values.step(positional[0].text, phases_ok=False)
+
+
+SKIP_EXAMPLE = '`/onboard skip 4.2 "we only integrate QR, not NFC"`'
+
+
+def parse_skip(args: Args) -> Command:
+    """`skip 4.2 "reason"`, or the reason as the rest of the line; `--app` before the reason,
+    or after it (after a quoted reason, or as the line's last two words)."""
+    rest, options = options_leading(args.tokens, args.name)
+    step = _one_step(args, rest)
+    i = 1
+    while i < len(rest) and is_option(rest[i]):
+        i = take_option(rest, i, options, args.name)
+    reason = _skip_reason(args, rest[i:], options)
+    if not reason:
+        raise Invalid(
+            f"Skipping step {quote(step)} needs a reason, so the team knows why it does not"
+            f" apply, e.g. {SKIP_EXAMPLE}."
+        )
+    if len(reason) > MAX_NOTE:
+        raise Invalid(
+            f"That reason is {len(reason):,} characters long; a reason can be at most {MAX_NOTE:,}."
+        )
+    return Skip(step=step, reason=reason, app=options.app)
+
+
+def _skip_reason(args: Args, tokens: list[Token], options: Options) -> str:
+    if not tokens:
+        return ""
+    text = args.text[tokens[0].start :].strip()
+    quoted = split_quoted(text)
+    if quoted is not None:
+        reason, after = quoted
+        tail = tokenize(after)
+        i = 0
+        while i < len(tail):
+            if not is_option(tail[i]):
+                raise Invalid(
+                    f"{quote(after.strip())} follows the quoted reason. Put the whole reason"
+                    f" inside the quotes, e.g. {SKIP_EXAMPLE}."
+                )
+            i = take_option(tail, i, options, args.name)
+        return reason.strip()
+    # An unquoted reason runs to the end of the line, but for a final `--app <slug>`.
+    if len(tokens) >= 3 and is_option(tokens[-2]) and not is_option(tokens[-1]):
+        take_option(tokens, len(tokens) - 2, options, args.name)
+        text = args.text[tokens[0].start : tokens[-2].start]
+    elif len(tokens) >= 2 and is_option(tokens[-1]) and "=" in tokens[-1].text:
+        take_option(tokens, len(tokens) - 1, options, args.name)
+        text = args.text[tokens[0].start : tokens[-1].start]
+    return strip_quotes(text)
+
+
+def parse_unskip(args: Args) -> Command:
+    positional, options = options_anywhere(args.tokens, args.name)
+    step = _one_step(args, positional)
+    no_more(args, positional[1:], "one step")
+    return Unskip(step=step, app=options.app)
 
 
 def parse_assign(args: Args) -> Command:

@@ -66,6 +66,19 @@ class Unmark:
 
 
 @dataclass(frozen=True, slots=True)
+class Skip:
+    step: str
+    reason: str  # as typed, without surrounding quotes; 1..MAX_NOTE characters
+    app: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unskip:
+    step: str
+    app: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Assign:
     step: str
     user_id: str
@@ -191,6 +204,8 @@ Command = (
     | Status
     | Mark
     | Unmark
+    | Skip
+    | Unskip
     | Assign
     | Unassign
     | SetDue

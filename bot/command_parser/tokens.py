@@ -68,6 +68,16 @@ def strip_quotes(text: str) -> str:
     return text
 
 
+def split_quoted(text: str) -> tuple[str, str] | None:
+    """(what is inside, what follows) when `text` starts with a quote that is closed later;
+    None when it does not start with one, or the quote is never closed."""
+    closers = _QUOTE_PAIRS.get(text[:1], "")
+    if not closers:
+        return None
+    end = next((i for i in range(1, len(text)) if text[i] in closers), None)
+    return None if end is None else (text[1:end], text[end + 1 :])
+
+
 # --- Tokens -------------------------------------------------------------------------------------
 
 

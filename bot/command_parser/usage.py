@@ -38,6 +38,13 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
         " announcement",
     ),
     (
+        '/onboard skip <step> "<reason>"',
+        'a step that does not apply, and why, e.g. `skip 4.2 "we only integrate QR, not NFC"`;'
+        " it counts as complete and is never reminded (go-live and business start can only"
+        " be marked)",
+    ),
+    ("/onboard unskip <step>", "make a skipped step open again, e.g. `unskip 4.2`"),
+    (
         "/onboard assign <step> @person",
         "set who owns a step, e.g. `assign 1.2 @Mei`, picking the person from the autocomplete",
     ),

@@ -96,7 +96,12 @@ async def _business_start(
         contacts=tuple(contacts),
         went_live_on=_day(states[go_live].done_at) if go_live in states else None,
         pilot=tuple(
-            PilotStep(step=s.number, title=s.title, done_on=_day(states[s.number].done_at))
+            PilotStep(
+                step=s.number,
+                title=s.title,
+                done_on=_day(states[s.number].done_at),
+                skip_reason=states[s.number].skip_reason,
+            )
             for s in pilot
             if s.number in states
         ),
@@ -194,10 +199,16 @@ def open_before(
     announcing_steps: Sequence[str],
     marking: Sequence[str],
 ) -> list[str]:
-    """Steps before the last announcing one that are not done and not being marked now."""
+    """Steps before the last announcing one that are open (neither done nor skipped) and not
+    being marked now."""
     last = max(template.step(n).position for n in announcing_steps)
     return [
-        s.step for s in states if s.position < last and s.done_at is None and s.step not in marking
+        s.step
+        for s in states
+        if s.position < last
+        and s.done_at is None
+        and s.skipped_at is None
+        and s.step not in marking
     ]
 
 

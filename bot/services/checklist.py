@@ -1,4 +1,5 @@
-"""The checklist's rules: creating applications, marking, assigning, due dates, notes.
+"""The checklist's rules: creating applications, marking, skipping, assigning, due dates,
+notes.
 
 Every function takes the caller's session and `now`; none commits and none knows Slack.
 A `Refusal` means the request was wrong: the caller rolls back and shows its message.
@@ -158,6 +159,7 @@ class MarkOutcome:
     touched: list[str | None] = field(default_factory=list)
     # Steps whose announcement an unmark withdrew (cancelled, or updated to say so).
     withdrawn: tuple[str, ...] = ()
+    skipped_count: int = 0  # steps skipped (not done), which progress counts as complete
 
 
 async def mark_steps(
@@ -177,6 +179,7 @@ async def mark_steps(
     either)."""
     template = template_for(application)
     numbers = expand_steps(template, refs)
+    numbers = await _marked_past_skips(session, application, template, refs, numbers, actor_id, now)
     gated = credentials.steps_with_gate(template, numbers)
     if gated:
         await _check_gate(session, application, gated, keyring, force, actor_id, now)
@@ -204,7 +207,12 @@ async def mark_steps(
         )
     last = max(template.step(n).position for n in numbers)
     open_before = [
-        s.step for s in states if s.position < last and s.done_at is None and s.step not in numbers
+        s.step
+        for s in states
+        if s.position < last
+        and s.done_at is None
+        and s.skipped_at is None
+        and s.step not in numbers
     ]
     return _outcome(template, numbers, changed, states, open_before, tuple(queued))
 
@@ -255,6 +263,7 @@ def _outcome(
         done_count=sum(s.done_at is not None for s in states),
         total=len(states),
         touched=[by_step[n].assignee_id for n in in_order],
+        skipped_count=sum(s.skipped_at is not None for s in states),
     )
 
 
@@ -351,6 +360,156 @@ async def _record_marks(
 
 def _in_template_order(template: Template, numbers: Sequence[str]) -> list[str]:
     return sorted(numbers, key=lambda n: template.step(n).position)
+
+
+# ---- skipping: a step that does not apply -----------------------------------------------------
+
+# What marking a step that announces tells, by its template's `announces`.
+_ANNOUNCES = {
+    "go-live": "going live to the channel",
+    "business-start": "the business start to the Alipay contacts",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SkipOutcome:
+    """The outcome of skip or unskip: the step, whether it changed, its reason before and
+    after, and progress after the change."""
+
+    step: str
+    changed: bool
+    reason: str | None  # the reason it is skipped for now (None once unskipped)
+    old_reason: str | None  # the reason before (None when it was not skipped)
+    complete_count: int
+    skipped_count: int
+    total: int
+    assignee_id: str | None
+
+
+async def skip_step(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    reason: str,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> SkipOutcome:
+    """Record that a step does not apply, and why. Skipping it again with another reason
+    changes the reason; with the same one, nothing. A step that announces can only be marked
+    (its announcement is the point of it), and a done step is unmarked first, so a skip never
+    hides who did it."""
+    template = template_for(application)
+    number = step_number(template, ref)
+    announces = template.step(number).announces
+    if announces is not None:
+        what = _ANNOUNCES.get(announces, "an announcement")
+        raise Refusal(
+            f"Step {number} announces {what} when it is marked, so it can only be marked, "
+            f"not skipped. Mark it with `/onboard mark {number}` when it is done."
+        )
+    states = await repo.steps_for_change(session, application.id)
+    state = next(s for s in states if s.step == number)
+    if state.done_at is not None:
+        raise Refusal(
+            f"Step {number} is done, so it can't be skipped. If it does not apply after all, "
+            f"unmark it first (`/onboard unmark {number}`), then skip it."
+        )
+    old = state.skip_reason
+    changed = state.skipped_at is None or old != reason
+    if changed:
+        repo.set_skipped(state, by=actor_id, reason=reason, now=now)
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="skipped",
+            step=number,
+            old_value=old,
+            new_value=reason,
+            now=now,
+        )
+    return _skip_outcome(states, state, changed, old)
+
+
+async def unskip_step(
+    session: AsyncSession,
+    application: Application,
+    ref: str,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> SkipOutcome:
+    """Make a skipped step open again; a step that was not skipped is left as it is."""
+    number = step_number(template_for(application), ref)
+    states = await repo.steps_for_change(session, application.id)
+    state = next(s for s in states if s.step == number)
+    old = state.skip_reason
+    changed = state.skipped_at is not None
+    if changed:
+        repo.clear_skipped(state, now=now)
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="unskipped",
+            step=number,
+            old_value=old,
+            now=now,
+        )
+    return _skip_outcome(states, state, changed, old)
+
+
+def _skip_outcome(
+    states: Sequence[StepState], state: StepState, changed: bool, old_reason: str | None
+) -> SkipOutcome:
+    return SkipOutcome(
+        step=state.step,
+        changed=changed,
+        reason=state.skip_reason,
+        old_reason=old_reason,
+        complete_count=sum(s.done_at is not None or s.skipped_at is not None for s in states),
+        skipped_count=sum(s.skipped_at is not None for s in states),
+        total=len(states),
+        assignee_id=state.assignee_id,
+    )
+
+
+async def _marked_past_skips(
+    session: AsyncSession,
+    application: Application,
+    template: Template,
+    refs: Sequence[str],
+    numbers: Sequence[str],
+    actor_id: str,
+    now: datetime,
+) -> list[str]:
+    """The steps a mark marks. A skipped step named on its own (`mark 4.2`) is marked done,
+    which ends its skip (`repo.set_done` clears it; history says so, with the reason it had);
+    one reached through its phase (`mark 4`) stays skipped."""
+    states = await repo.steps_for_change(session, application.id)
+    skipped = {s.step for s in states if s.step in numbers and s.skipped_at is not None}
+    named = {expand_steps(template, [ref])[0] for ref in refs if "." in ref}
+    numbers = [n for n in numbers if n not in skipped or n in named]
+    if not numbers:
+        in_order = _in_template_order(template, list(skipped))
+        raise Refusal(
+            f"Every step there is skipped ({', '.join(in_order)}), so there is nothing to "
+            f"mark. To mark a skipped step done, name it: `/onboard mark {in_order[0]}`."
+        )
+    ended = [s for s in states if s.step in numbers and s.skipped_at is not None]
+    for state in sorted(ended, key=lambda s: template.step(s.step).position):
+        await repo.record_event(
+            session,
+            application_id=application.id,
+            actor_id=actor_id,
+            kind="unskipped",
+            step=state.step,
+            old_value=state.skip_reason,
+            new_value="marked done",
+            now=now,
+        )
+    return numbers
 
 
 async def _locked_step(session: AsyncSession, application: Application, ref: str):

@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox_messages import Digest, DigestSection, DoneStep, NextStep, PhaseCount, WaitingStep
+from bot.outbox_messages import (
+    Digest,
+    DigestSection,
+    DoneStep,
+    NextStep,
+    PhaseCount,
+    SkippedStep,
+    WaitingStep,
+)
 from bot.services.calendar import (
     HolidayCalendars,
     add_working_days,
@@ -22,10 +30,10 @@ from bot.services.calendar import (
     parse_hhmm,
 )
 from bot.services.checklist import template_for
-from bot.services.progress import build_checklist
+from bot.services.progress import Checklist, build_checklist
 from bot.services.reminders import waiting_since
 from storage import repositories as repo
-from storage.models import DigestSchedule
+from storage.models import DigestSchedule, Event
 from storage.outbox import NewMessage
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -157,6 +165,26 @@ async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDiges
         )
 
 
+def _skipped_since(checklist: Checklist, events: Sequence[Event]) -> tuple[SkippedStep, ...]:
+    """Steps of the checklist skipped by these events and still skipped, each once (by whoever
+    skipped it last), with the reason it has now."""
+    latest = {
+        e.step: e.actor_id
+        for e in events
+        if e.application_id == checklist.application.id and e.step
+    }
+    return tuple(
+        SkippedStep(
+            step=s.step.number,
+            title=s.step.title,
+            by=latest[s.step.number],
+            skip_reason=s.skip_reason or "",
+        )
+        for s in checklist.steps
+        if s.skipped and s.step.number in latest
+    )
+
+
 async def report(
     session: AsyncSession,
     digest: DueDigest,
@@ -173,7 +201,9 @@ async def report(
     )
     shown = applications[:MAX_APPLICATIONS]
     states = await repo.states_of(session, [a.id for a in shown])
-    events = await repo.events_since(session, [a.id for a in shown], digest.since, ["marked"])
+    events = await repo.events_since(
+        session, [a.id for a in shown], digest.since, ["marked", "skipped"]
+    )
     today = now.astimezone(zone).date()
     sections = []
     for application in shown:
@@ -183,12 +213,17 @@ async def report(
         done_since = tuple(
             DoneStep(step=e.step, title=checklist.step(e.step).step.title, by=e.actor_id)
             for e in events
-            if e.application_id == application.id and e.step and checklist.step(e.step).done
+            if e.application_id == application.id
+            and e.kind == "marked"
+            and e.step
+            and checklist.step(e.step).done
         )
+        skipped_since = _skipped_since(checklist, [e for e in events if e.kind == "skipped"])
         waiting = []
-        waits = waiting_since([(s.done_at, s.changed_at) for s in checklist.steps])
+        # A skipped step, like a done one, lets the next start (and is never stalled).
+        waits = waiting_since([(s.finished_at, s.changed_at) for s in checklist.steps])
         for s, since in zip(checklist.steps, waits, strict=True):
-            if s.done:
+            if s.complete:
                 continue
             stalled = s.active and now >= add_working_days(
                 since.astimezone(zone),
@@ -209,10 +244,15 @@ async def report(
             DigestSection(
                 application=application.name,
                 slug=application.slug,
-                done=checklist.done_count,
+                done=checklist.complete_count,
                 total=checklist.total,
                 phases=tuple(
-                    PhaseCount(title=p.phase.title, done=p.done_count, total=len(p.steps))
+                    PhaseCount(
+                        title=p.phase.title,
+                        done=p.complete_count,
+                        total=len(p.steps),
+                        skipped=p.skipped_count,
+                    )
                     for p in checklist.phases
                 ),
                 done_since=done_since,
@@ -222,6 +262,8 @@ async def report(
                     for s in checklist.steps
                     if s.active
                 )[:3],
+                skipped=checklist.skipped_count,
+                skipped_since=skipped_since,
             )
         )
     return Digest(

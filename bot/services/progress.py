@@ -13,19 +13,23 @@ from bot.checklists import Phase, Step, Template
 from storage.models import Application, StepState
 
 
-def active_flags(done: Sequence[bool]) -> list[bool]:
-    """Which steps are active: not done, and either everything before is done or a later
-    step is already done (it was skipped over and still needs doing)."""
+def active_flags(done: Sequence[bool], skipped: Sequence[bool] | None = None) -> list[bool]:
+    """Which steps are active: neither done nor skipped, and either everything before is done
+    or skipped, or a later step is already done (it was passed over and still needs doing).
+    A later *skipped* step does not count for that: a skip says a step does not apply, often
+    long before work reaches it, not that the work went past the steps before it."""
+    skipped = skipped or [False] * len(done)
     later_done = [False] * len(done)
     seen_done = False
     for i in range(len(done) - 1, -1, -1):
         later_done[i] = seen_done
         seen_done = seen_done or done[i]
     flags = []
-    all_before_done = True
-    for i, is_done in enumerate(done):
-        flags.append(not is_done and (all_before_done or later_done[i]))
-        all_before_done = all_before_done and is_done
+    all_before_complete = True
+    for i, (is_done, is_skipped) in enumerate(zip(done, skipped, strict=True)):
+        complete = is_done or is_skipped
+        flags.append(not complete and (all_before_complete or later_done[i]))
+        all_before_complete = all_before_complete and complete
     return flags
 
 
@@ -39,13 +43,30 @@ class StepProgress:
     changed_at: datetime
     note_count: int
     active: bool
+    # Skipped: the step does not apply (never done at the same time).
+    skipped_at: datetime | None = None
+    skipped_by: str | None = None
+    skip_reason: str | None = None
 
     @property
     def done(self) -> bool:
         return self.done_at is not None
 
+    @property
+    def skipped(self) -> bool:
+        return self.skipped_at is not None
+
+    @property
+    def complete(self) -> bool:
+        """Done or skipped: nothing more to do, for progress and for which steps are active."""
+        return self.done or self.skipped
+
+    @property
+    def finished_at(self) -> datetime | None:
+        return self.done_at or self.skipped_at
+
     def overdue(self, today: date) -> bool:
-        return not self.done and self.due_on is not None and self.due_on < today
+        return not self.complete and self.due_on is not None and self.due_on < today
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +79,17 @@ class PhaseProgress:
         return sum(s.done for s in self.steps)
 
     @property
+    def skipped_count(self) -> int:
+        return sum(s.skipped for s in self.steps)
+
+    @property
+    def complete_count(self) -> int:
+        """Steps done or skipped: what progress counts."""
+        return sum(s.complete for s in self.steps)
+
+    @property
     def complete(self) -> bool:
-        return self.done_count == len(self.steps)
+        return self.complete_count == len(self.steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +105,15 @@ class Checklist:
     @property
     def done_count(self) -> int:
         return sum(p.done_count for p in self.phases)
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(p.skipped_count for p in self.phases)
+
+    @property
+    def complete_count(self) -> int:
+        """Steps done or skipped: what progress counts."""
+        return sum(p.complete_count for p in self.phases)
 
     @property
     def total(self) -> int:
@@ -95,7 +134,10 @@ def build_checklist(
 ) -> Checklist:
     by_number = {state.step: state for state in states}
     ordered = [by_number[step.number] for step in template.steps]
-    active = active_flags([state.done_at is not None for state in ordered])
+    active = active_flags(
+        [state.done_at is not None for state in ordered],
+        [state.skipped_at is not None for state in ordered],
+    )
     progress = {
         state.step: StepProgress(
             step=template.step(state.step),
@@ -106,6 +148,9 @@ def build_checklist(
             changed_at=state.changed_at,
             note_count=note_counts.get(state.step, 0),
             active=is_active,
+            skipped_at=state.skipped_at,
+            skipped_by=state.skipped_by,
+            skip_reason=state.skip_reason,
         )
         for state, is_active in zip(ordered, active, strict=True)
     }

@@ -87,7 +87,8 @@ class StepWatch:
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
     """For each (done_at, changed_at) in template order: since when the step has waited, the
     later of its own last event and the moment the steps before it were done (a step cannot
-    stall before it could be started)."""
+    stall before it could be started). A skipped step passes the moment it was skipped as its
+    done_at: the next step could start from then."""
     result = []
     became_startable: datetime | None = None
     for done_at, changed_at in steps:

@@ -1,4 +1,4 @@
-"""The checklist's intents: create, list, show, mark, unmark, history, export."""
+"""The checklist's intents: create, list, show, mark, unmark, skip, unskip, history, export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
-from bot.command_parser import MAX_NAME
+from bot.command_parser import MAX_NAME, MAX_NOTE
 from bot.command_parser.values import clean_name
 from bot.services import checklist as svc
 from bot.services import listing
@@ -199,6 +199,66 @@ def _marked(application: Application, outcome: svc.MarkOutcome) -> Marked:
         redraw_checklist=bool(outcome.changed),
     )
     return Marked(svc.template_for(application), outcome, followup)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """The outcome of skip or unskip, whichever surface asked."""
+
+    template: Template
+    outcome: svc.SkipOutcome
+    followup: Followup
+
+
+SKIP_EXAMPLE = '`/onboard skip 4.2 "we only integrate QR, not NFC"`'
+
+
+def skip_reason(reason: str) -> str:
+    """The reason as it is kept, or a Refusal saying what a reason must be."""
+    reason = reason.strip()
+    if not reason:
+        raise Refusal(
+            "Skipping a step needs a reason, so the team knows why it does not apply, "
+            f"e.g. {SKIP_EXAMPLE}."
+        )
+    if len(reason) > MAX_NOTE:
+        raise Refusal(f"That reason is {len(reason):,} characters; the most is {MAX_NOTE:,}.")
+    return reason
+
+
+async def skip(deps: Deps, actor: Actor, ref: AppRef, step: str, reason: str) -> Skipped:
+    """Record that a step does not apply to this integration, and why: any member may."""
+    reason = skip_reason(reason)
+    application = await access.for_member(deps, actor, ref)
+
+    async def unit(session: AsyncSession, current: Application) -> Skipped:
+        outcome = await svc.skip_step(
+            session, current, step, reason, actor_id=actor.user_id, now=deps.now()
+        )
+        return _skipped(current, outcome)
+
+    return await access.change(deps, application, unit)
+
+
+async def unskip(deps: Deps, actor: Actor, ref: AppRef, step: str) -> Skipped:
+    application = await access.for_member(deps, actor, ref)
+
+    async def unit(session: AsyncSession, current: Application) -> Skipped:
+        outcome = await svc.unskip_step(
+            session, current, step, actor_id=actor.user_id, now=deps.now()
+        )
+        return _skipped(current, outcome)
+
+    return await access.change(deps, application, unit)
+
+
+def _skipped(application: Application, outcome: svc.SkipOutcome) -> Skipped:
+    followup = Followup(
+        application,
+        homes=people(outcome.assignee_id) if outcome.changed else frozenset(),
+        redraw_checklist=outcome.changed,
+    )
+    return Skipped(svc.template_for(application), outcome, followup)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
 from bot.outbox_messages import KINDS, Assignment, BusinessStart, GoLive, Message
 from bot.services.announcements import Question
-from bot.services.checklist import HISTORY_PAGE, MarkOutcome
+from bot.services.checklist import HISTORY_PAGE, MarkOutcome, SkipOutcome
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from bot.services.listing import Listing
 from bot.services.progress import Checklist, build_checklist
@@ -150,11 +150,13 @@ def application(texts: Texts, app_id: int = 1, *, archived: bool = False) -> App
 
 
 def checklist(texts: Texts, tmpl: Template, app: Application) -> Checklist:
-    """Half the steps done; every open step assigned, with a due date, some overdue."""
+    """Half the steps done; every open step assigned, with a due date, some overdue; one in
+    three of the rest skipped, with a reason people typed."""
     rows = []
     half = len(tmpl.steps) // 2
     for i, step in enumerate(tmpl.steps):
         done = i < half
+        skipped = not done and (i - half) % 3 == 1
         rows.append(
             StepState(
                 application_id=app.id,
@@ -165,6 +167,9 @@ def checklist(texts: Texts, tmpl: Template, app: Application) -> Checklist:
                 done_by=ACTOR if done else None,
                 assignee_id=None if done else ASSIGNEE,
                 due_on=None if done else TODAY + timedelta(days=i % 5 - 2),
+                skipped_at=NOW - timedelta(hours=2) if skipped else None,
+                skipped_by=ACTOR if skipped else None,
+                skip_reason=texts.note if skipped else None,
             )
         )
     notes = {s.number: texts.many for s in tmpl.steps}
@@ -176,7 +181,8 @@ EVENT_KINDS = (
     "created", "marked", "unmarked", "assigned", "unassigned", "due", "noted", "renamed",
     "archived", "snoozed", "remind_after", "remind_hours", "reminders", "contact_added",
     "contact_removed", "contacts_channel", "credential_set", "forced", "notification_verified",
-    "announced", "not_announced", "withdrawn", "unarchived", "a_kind_added_later",
+    "announced", "not_announced", "withdrawn", "unarchived", "skipped", "unskipped",
+    "a_kind_added_later",
 )  # fmt: skip
 
 
@@ -325,6 +331,13 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     )  # fmt: skip
     reply("marked", replies.marked(app, tmpl, outcome))
     reply("unmarked", replies.unmarked(app, tmpl, outcome))
+    for changed, old_reason in ((True, None), (True, texts.note), (False, texts.note)):
+        skip = SkipOutcome(
+            step=numbers[-1], changed=changed, reason=texts.note, old_reason=old_reason,
+            complete_count=6, skipped_count=1, total=len(numbers), assignee_id=ASSIGNEE,
+        )  # fmt: skip
+        reply(f"skipped {changed} {old_reason is None}", replies.skipped(app, tmpl, skip))
+        reply(f"unskipped {changed}", replies.unskipped(app, tmpl, skip))
     reply("created", replies.created(app, tmpl))
     for existing in (apps[:1], apps):
         reply(f"ask another ({len(existing)})", *new_app.ask_another(texts.name, existing))

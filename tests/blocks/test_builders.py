@@ -51,7 +51,9 @@ from bot.blocks.modals import (
     guide_modal,
     note_modal,
 )
+from bot.blocks.notifications import render
 from bot.checklists import Link, Step, Template, get_template, load_template_file
+from bot.outbox_messages import BusinessStart, PilotStep
 from bot.services.progress import Checklist, build_checklist
 from storage.models import Application, StepState
 from tests.blocks.slack_limits import check_blocks, check_view, walk
@@ -94,7 +96,7 @@ def make_checklist(
     channel_id: str = "C1",
 ) -> Checklist:
     """A Checklist from a template and, per step number, any of:
-    done (bool), done_by, assignee, due (date), notes (count)."""
+    done (bool), done_by, assignee, due (date), notes (count), skipped (the reason)."""
     states = states or {}
     unknown = set(states) - {s.number for s in template.steps}
     assert not unknown, f"not steps of the template: {unknown}"
@@ -112,6 +114,9 @@ def make_checklist(
                 done_by=state.get("done_by", "UDONE" if done else None),
                 assignee_id=state.get("assignee"),
                 due_on=state.get("due"),
+                skipped_at=NOW - timedelta(hours=1) if state.get("skipped") else None,
+                skipped_by="USKIP" if state.get("skipped") else None,
+                skip_reason=state.get("skipped"),
             )
         )
     notes = {number: s["notes"] for number, s in states.items() if s.get("notes")}
@@ -417,6 +422,43 @@ def test_skipped_step_is_active_too(builtin: Template) -> None:
     steps = step_sections(dicts)
     assert steps["1.2"]["accessory"].get("style") == "primary"
     assert "style" not in steps["1.4"]["accessory"]
+
+
+def test_a_skipped_step_shows_skipped_with_its_reason_and_counts_as_complete(
+    builtin: Template,
+) -> None:
+    """1.1 done, 1.2 skipped (as is 4.2, ahead of time): 1.3 is the step to do now, 1.2 shows
+    ⏭️ with who skipped it and why, and progress counts it; 4.1 (before 4.2) stays later."""
+    states = done_states(builtin, ["1.1"]) | {
+        "1.2": {"skipped": "QR only <!channel>", "due": TODAY - timedelta(days=3)},
+        "4.2": {"skipped": "no NFC"},
+    }
+    dicts = validated(checklist_blocks(make_checklist(builtin, states), TODAY))
+    assert header_text(dicts) == "Acme · 3/19 (2 skipped)"
+    steps = step_sections(dicts)
+    text = steps["1.2"]["text"]["text"]
+    assert text.startswith("⏭️ *1.2* ") and "skipped by <@USKIP>: “QR only &lt;!channel&gt;”" in text
+    assert "overdue" not in text and "due" not in text  # a skipped step is not late
+    assert steps["1.2"]["accessory"]["text"]["text"] == "Mark done"
+    assert "style" not in steps["1.2"]["accessory"]
+    assert (
+        steps["1.3"]["accessory"].get("style") == "primary" and "▶️" in steps["1.3"]["text"]["text"]
+    )
+    assert "⬜" in steps["4.1"]["text"]["text"]  # a later skip does not make it active
+    (phase_1,) = [d for d in dicts if d.get("block_id") == "phase:1"]
+    assert "2/5 (1 skipped)" in phase_1["text"]["text"]
+    assert "⏭️ skipped" in json.dumps(dicts, ensure_ascii=False)
+    complete = done_states(builtin, ["4.1", "4.3"]) | {"4.2": {"skipped": "no NFC"}}
+    folded = validated(checklist_blocks(make_checklist(builtin, complete), TODAY))
+    (phase_4,) = [d for d in folded if d.get("block_id") == "phase:4"]
+    assert "all 3 done (1 skipped)" in phase_4["text"]["text"]
+
+
+def test_home_counts_skipped_steps_as_progress(builtin: Template) -> None:
+    states = done_states(builtin, ["1.1", "1.2"]) | {"1.3": {"skipped": "no"}}
+    data = validated_view(home_view([], [make_checklist(builtin, states)], TODAY))
+    joined = "\n".join(mrkdwn_texts(data["blocks"]))
+    assert "3/19 (1 skipped)" in joined and "Next: 1.4 " in joined
 
 
 def test_due_dates_assignee_and_notes(builtin: Template) -> None:
@@ -879,3 +921,21 @@ def test_guide_modal_without_links(builtin: Template) -> None:
 def test_blocks_are_slack_sdk_models(builtin: Template) -> None:
     blocks = checklist_blocks(make_checklist(builtin), TODAY)
     assert {type(b) for b in blocks} <= {HeaderBlock, ContextBlock, ActionsBlock, SectionBlock}
+
+
+def test_business_start_says_which_pilot_steps_were_skipped_and_why() -> None:
+    message = BusinessStart(
+        application_id=7, application="Acme POS", slug="acme-pos", channel="CPAY",
+        marked_by="UALICE", marked_on=TODAY, step="5.1", contacts=("UCAROL",),
+        went_live_on=TODAY, production_client_id="2021…2345",
+        pilot=(
+            PilotStep(step="4.1", title="Download wallet app", done_on=TODAY),
+            PilotStep(step="4.2", title="NFC", done_on=None, skip_reason="QR only <!here>"),
+            PilotStep(step="4.3", title="Refunds", done_on=None),
+        ),
+    )  # fmt: skip
+    _, blocks = render(message)
+    pilot = "\n".join(mrkdwn_texts([b.to_dict() for b in blocks]))
+    assert f"• 4.1 Download wallet app: done {TODAY}" in pilot
+    assert "• 4.2 NFC: skipped, does not apply (“QR only &lt;!here&gt;”)" in pilot
+    assert "• 4.3 Refunds: not marked done" in pilot

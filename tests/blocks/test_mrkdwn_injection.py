@@ -139,7 +139,9 @@ def test_the_checklists_fallback_text_is_escaped() -> None:
     texts = Texts(name=BROADCAST)
     tmpl = catalogue.template(texts)
     shown = catalogue.checklist(texts, tmpl, catalogue.application(texts))
-    assert checklist_fallback_text(shown) == "&lt;!channel&gt; Acme: 9/19 steps done"
+    assert checklist_fallback_text(shown) == (
+        "&lt;!channel&gt; Acme: 12/19 steps complete (3 skipped)"
+    )
 
 
 def test_ids_that_are_not_ids_never_become_mentions() -> None:

@@ -1,4 +1,4 @@
-"""Migration 0010 carries what earlier versions recorded into the new shapes: every one-step
+"""Migration 0009 carries what earlier versions recorded into the new shapes: every one-step
 reminder and escalation row covers its step in outbox_steps (so reminders sent before the
 upgrade still count toward an escalation, and one told before is not told again), and a step
 snoozed for a day (the only snooze there was) was snoozed a day before it ends."""

@@ -76,6 +76,22 @@ def test_active_flags(done: list[bool], active: list[bool]) -> None:
     assert active_flags(done) == active
 
 
+@pytest.mark.parametrize(
+    ("done", "skipped", "active"),
+    [
+        pytest.param([F, F, F], [T, F, F], [F, T, F], id="first skipped: the second"),
+        pytest.param([T, F, F, F], [F, T, F, F], [F, F, T, F], id="skipped middle: the next"),
+        pytest.param([F, F, F, F], [F, F, T, F], [T, F, F, F], id="a later skip: not earlier"),
+        pytest.param([F, F, T, F], [F, T, F, F], [T, F, F, F], id="skip and a later done"),
+        pytest.param([T, F, T], [F, T, F], [F, F, F], id="done or skipped: none"),
+    ],
+)
+def test_active_flags_count_skipped_steps_as_complete_before_only(
+    done: list[bool], skipped: list[bool], active: list[bool]
+) -> None:
+    assert active_flags(done, skipped) == active
+
+
 @pytest.mark.parametrize("k", range(19))
 def test_with_the_first_k_done_step_k_plus_1_is_the_only_active(k: int) -> None:
     flags = active_flags([i < k for i in range(19)])

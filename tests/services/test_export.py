@@ -27,6 +27,10 @@ STEP_COLUMNS = [
     "done",
     "done_at",
     "done_by",
+    "skipped",
+    "skipped_at",
+    "skipped_by",
+    "skip_reason",
     "assignee",
     "due_on",
     "notes",
@@ -95,7 +99,7 @@ async def test_json_export(
     assert app["template"] == {"key": "alipay-instore", "version": 1}
     assert datetime.fromisoformat(app["created_at"]) == NOW
     assert app["archived_at"] is None
-    assert app["progress"] == {"done": 2, "total": 19}
+    assert app["progress"] == {"done": 2, "skipped": 0, "total": 19}
 
     steps = {row["step"]: row for row in document["steps"]}
     assert [row["step"] for row in document["steps"]] == STEPS
@@ -195,3 +199,25 @@ async def test_a_carriage_return_inside_a_note_keeps_the_rows_intact(
     _, history = rows_of(history_file.content)
     assert len(steps) == 19
     assert [row["new"] for row in history if row["kind"] == "noted"][-1] == "a\rb"
+
+
+async def test_a_skipped_step_is_exported_as_skipped_not_done_with_its_reason(
+    sessions: async_sessionmaker[AsyncSession], application: Application
+) -> None:
+    async with sessions.begin() as session:
+        await svc.skip_step(
+            session, application, "4.2", "=QR only, no NFC", actor_id="UBOB", now=NOW
+        )
+    [file] = await export(sessions, application, "json")
+    document = json.loads(file.content)
+    assert document["application"]["progress"] == {"done": 2, "skipped": 1, "total": 19}
+    step = {row["step"]: row for row in document["steps"]}["4.2"]
+    assert (step["done"], step["done_at"], step["skipped"]) == (False, None, True)
+    assert (step["skipped_by"], step["skip_reason"]) == ("UBOB", "=QR only, no NFC")
+    assert datetime.fromisoformat(step["skipped_at"]) == NOW
+    assert document["history"][-1]["kind"] == "skipped"
+
+    checklist_file, _ = await export(sessions, application, "csv")
+    row = {r["step"]: r for r in rows_of(checklist_file.content)[1]}["4.2"]
+    assert (row["done"], row["skipped"], row["skipped_by"]) == ("False", "True", "UBOB")
+    assert row["skip_reason"] == "'=QR only, no NFC"  # formula injection guarded

@@ -1,5 +1,6 @@
 """The scheduler's SQL (window functions) and the checklist's Python agree on which steps are
-active and since when each has waited: the two places those rules live."""
+active and since when each has waited, a skipped step counting as complete like a done one:
+the two places those rules live."""
 
 from __future__ import annotations
 
@@ -21,9 +22,12 @@ NOW = datetime(2026, 11, 30, 17, tzinfo=UTC)
 TEMPLATE = get_template()
 FAR_FUTURE = NOW + timedelta(days=3650)
 
-# For each of the 19 steps: done or not, and how many hours ago it last changed / was done.
+# For each of the 19 steps: open, done or skipped, and how many hours ago it last changed / was
+# done or skipped.
 steps_strategy = st.lists(
-    st.tuples(st.booleans(), st.integers(0, 500), st.integers(0, 500)),
+    st.tuples(
+        st.sampled_from(["open", "done", "skipped"]), st.integers(0, 500), st.integers(0, 500)
+    ),
     min_size=len(TEMPLATE.steps),
     max_size=len(TEMPLATE.steps),
 )
@@ -35,7 +39,7 @@ def test_sql_candidates_match_the_python_rules(tmp_path) -> None:
     asyncio.run(upgrade(engine))
 
     async def candidates_for(
-        states: list[tuple[bool, int, int]], stale_before: datetime
+        states: list[tuple[str, int, int]], stale_before: datetime
     ) -> dict[str, datetime]:
         async with sessions.begin() as session:
             await session.execute(delete(Application))
@@ -59,12 +63,11 @@ def test_sql_candidates_match_the_python_rules(tmp_path) -> None:
                         "application_id": 1,
                         "step": step.number,
                         "position": step.position,
-                        "done_at": NOW - timedelta(hours=done_ago) if done else None,
+                        "done_at": NOW - timedelta(hours=ago) if state == "done" else None,
+                        "skipped_at": NOW - timedelta(hours=ago) if state == "skipped" else None,
                         "changed_at": NOW - timedelta(hours=changed_ago),
                     }
-                    for step, (done, changed_ago, done_ago) in zip(
-                        TEMPLATE.steps, states, strict=True
-                    )
+                    for step, (state, changed_ago, ago) in zip(TEMPLATE.steps, states, strict=True)
                 ],
             )
         async with sessions() as session:
@@ -76,18 +79,20 @@ def test_sql_candidates_match_the_python_rules(tmp_path) -> None:
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(steps_strategy, st.sampled_from([FAR_FUTURE, NOW - timedelta(hours=48)]))
-    def check(states: list[tuple[bool, int, int]], stale_before: datetime) -> None:
+    def check(states: list[tuple[str, int, int]], stale_before: datetime) -> None:
         found = asyncio.run(candidates_for(states, stale_before))
-        done = [d for d, _, _ in states]
+        complete = [state != "open" for state, _, _ in states]
+        done = [state == "done" for state, _, _ in states]
+        skipped = [state == "skipped" for state, _, _ in states]
         times = [
-            (NOW - timedelta(hours=done_ago) if d else None, NOW - timedelta(hours=changed_ago))
-            for d, changed_ago, done_ago in states
+            (NOW - timedelta(hours=ago) if c else None, NOW - timedelta(hours=changed_ago))
+            for c, (_, changed_ago, ago) in zip(complete, states, strict=True)
         ]
         waits = waiting_since(times)
         expected = {
             step.number: waits[i]
             for i, (step, is_active) in enumerate(
-                zip(TEMPLATE.steps, active_flags(done), strict=True)
+                zip(TEMPLATE.steps, active_flags(done, skipped), strict=True)
             )
             if is_active and waits[i] <= stale_before
         }

@@ -1,4 +1,4 @@
-"""Subcommands that change steps: mark, unmark, assign, unassign, due, note."""
+"""Subcommands that change steps: mark, unmark, skip, unskip, assign, unassign, due, note."""
 
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
 async def unmark(req: Request, command: cmd.Unmark) -> Reply:
     done = await checklist.unmark(req.deps, req.actor, command.app, command.steps)
     text = replies.unmarked(done.followup.application, done.template, done.outcome)
+    return Reply(text, after=req.after_change(done.followup))
+
+
+async def skip(req: Request, command: cmd.Skip) -> Reply:
+    done = await checklist.skip(req.deps, req.actor, command.app, command.step, command.reason)
+    text = replies.skipped(done.followup.application, done.template, done.outcome)
+    return Reply(text, after=req.after_change(done.followup))
+
+
+async def unskip(req: Request, command: cmd.Unskip) -> Reply:
+    done = await checklist.unskip(req.deps, req.actor, command.app, command.step)
+    text = replies.unskipped(done.followup.application, done.template, done.outcome)
     return Reply(text, after=req.after_change(done.followup))
 
 

@@ -25,6 +25,8 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Export: checklist.export,
     cmd.Mark: steps.mark,
     cmd.Unmark: steps.unmark,
+    cmd.Skip: steps.skip,
+    cmd.Unskip: steps.unskip,
     cmd.Assign: steps.assign,
     cmd.Unassign: steps.unassign,
     cmd.SetDue: steps.due,
