@@ -27,10 +27,9 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ),
     (
         "/onboard mark <step>… [--force]",
-        "mark steps done, e.g. `mark 1.1 1.2` or `mark 2` for a whole phase. A step that"
-        " announces (3.4 go-live, 5.1 business start) first shows the message and asks while"
-        " earlier steps are open or it lacks data; `--force` announces without asking and"
-        " skips the credentials check on 3.5",
+        "mark steps done, e.g. `mark 1.1 1.2` or `mark 2` for a whole phase; 3.4 and 5.1"
+        " show their announcement and ask first while earlier steps are open; `--force`"
+        " announces at once and skips the credentials check on 3.5",
     ),
     (
         "/onboard unmark <step>…",
@@ -40,8 +39,7 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     (
         '/onboard skip <step> "<reason>"',
         'a step that does not apply, and why, e.g. `skip 4.2 "we only integrate QR, not NFC"`;'
-        " it counts as complete and is never reminded (go-live and business start can only"
-        " be marked)",
+        " it counts as complete and is never reminded",
     ),
     ("/onboard unskip <step>", "make a skipped step open again, e.g. `unskip 4.2`"),
     (
@@ -94,14 +92,13 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     # A person's own settings, in every application
     (
         "/onboard away [until <YYYY-MM-DD>|off]",
-        "no reminders to you through that day (your time), in every application; your stalled"
-        " steps remind each application's owner meanwhile: `away until 2026-12-07`, `away off`"
-        " when you are back; alone, whether you are away",
+        "no reminders to you through that day (your time); your steps remind their owners"
+        " meanwhile: `away until 2026-12-07`, `away off`; alone, whether you are away",
     ),
     (
         "/onboard my [holidays <country>|holidays off]",
-        "your own settings: `my holidays SG` makes that country's public holidays days off in"
-        " your reminders, as well as each application's own; alone, your settings",
+        "your own settings: `my holidays SG` adds that country's public holidays to your days"
+        " off; alone, your settings",
     ),
 )
 

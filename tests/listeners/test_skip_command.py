@@ -157,4 +157,4 @@ async def test_help_shows_skip_and_unskip(app: RunningApp) -> None:
     text = (await app.command("help")).text
     assert '/onboard skip &lt;step&gt; "&lt;reason&gt;"' in text
     assert "/onboard unskip &lt;step&gt;" in text
-    assert "can only be marked" in (await app.command("help skip")).text
+    assert "never reminded" in (await app.command("help skip")).text

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.outbox_messages import Reminder
+from bot.outbox_messages import Reminder, Reminders
 from storage.models import Event, PersonSettings
 from tests.harness import signed_headers, slash_command_body
 from tests.scheduler.conftest import LA, Sim, run_passes, sent, utc
@@ -73,9 +73,10 @@ async def test_a_week_away_reminds_the_owner_with_the_away_line_and_bob_again_th
     ]
     assert all(AWAY_LINE in p.markdown for p in reminders if p.channel == "UALICE")
     assert all("away" not in p.markdown for p in reminders if p.channel == "UBOB")
-    rows = [r for r in await sim.outbox() if r.kind == Reminder.KIND]
-    assert (rows[0].payload["instead_of"], rows[0].payload["away_until"]) == ("UBOB", "2026-12-07")
-    assert rows[-1].payload["away_until"] is None
+    rows = [r for r in await sim.outbox() if r.kind == Reminders.KIND]
+    first, last = (row.payload["applications"][0]["steps"][0] for row in (rows[0], rows[-1]))
+    assert (first["instead_of"], first["away_until"]) == ("UBOB", "2026-12-07")
+    assert last["away_until"] is None
     # Away is personal: no application's history records it.
     assert await event_count(sim) == events
 

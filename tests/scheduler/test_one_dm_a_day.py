@@ -88,7 +88,7 @@ async def test_the_steps_stay_counted_one_by_one_and_escalate_in_one_channel_mes
     after the third, one message to #CPAY naming both steps, who was reminded, how often and
     since when; never a second one about them."""
     await sim.command("new Acme POS")
-    await sim.command("new Beta Kiosk")
+    await sim.command("new Beta Kiosk --another")
     await sim.command("assign 1.1 <@UBOB|bob> --app acme-pos")
     await sim.command("assign 1.1 <@UBOB|bob> --app beta-kiosk")
 
@@ -125,9 +125,9 @@ async def test_a_hundred_and_twenty_stalled_steps_are_one_dm_within_slacks_limit
     App Home; only the steps shown are recorded as reminded. The pass posts one message, so at
     Slack's one a second nothing waits: its time no longer grows with the steps."""
     for n in range(7):
-        await sim.command(f"new Shop {n}")
+        await sim.command(f"new Shop {n} --another")
         await sim.command(f"mark 4.3 --app shop-{n}")
-    await sim.command("new Kiosk")
+    await sim.command("new Kiosk --another")
 
     result = await sim.run_pass(FRIDAY)
 
@@ -176,7 +176,7 @@ async def test_steps_of_an_application_with_later_hours_join_the_days_dm(sim: Si
     hourly passes Fri 11-27 → Tue 12-01 00:00 UTC: one DM a working day at 09:00 LA listing
     both steps (waiting for Beta's hours would leave its step out of every day's DM)."""
     await sim.command("new Acme POS")
-    await sim.command("new Beta Kiosk")
+    await sim.command("new Beta Kiosk --another")
     await sim.command("remind hours 13:00-18:00 --app beta-kiosk")
 
     results = await run_passes(sim, utc(2026, 11, 27), utc(2026, 12, 1), HOUR)

@@ -79,4 +79,4 @@ async def test_the_digest_counts_a_skipped_step_as_complete_and_says_why(sim: Si
     assert "no NFC &lt;!channel&gt; &amp; no cards" in digest.markdown
     assert "<!channel>" not in digest.markdown
     assert "4.2" not in digest.markdown.split("*Next:*")[1]
-    assert digest.text == "Daily digest: 1 steps done across 1 applications"
+    assert digest.text == "Daily digest: 1 step done across 1 application"

@@ -68,10 +68,10 @@ def test_an_away_assignee_gives_the_step_to_the_owner_saying_until_when() -> Non
         date(2026, 12, 7),
         False,
     )
-    assert decide(w, LA, NOW) is not None
-    message = decide(w, LA, NOW).message()
-    assert message.target == "UALICE"
-    assert (message.payload["instead_of"], message.payload["away_until"]) == ("UBOB", "2026-12-07")
+    due = decide(w, LA, NOW)
+    assert due is not None
+    line = due.line(note=None)
+    assert (line.instead_of, line.away_until) == ("UBOB", date(2026, 12, 7))
 
 
 @pytest.mark.parametrize("owner_away", [True, False])
