@@ -263,7 +263,9 @@ async def test_two_replicas_apply_each_change_once_and_send_each_message_once(
     )
     same_step = await asyncio.gather(cmd(a, "mark 1.3"), cmd(b, "mark 1.3", user="UBOB"))
     assert sum("Marked done: 1.3" in t for t in same_step) == 1, same_step
-    await asyncio.gather(cmd(b, "mark 1.4", user="UBOB"), cmd(a, "assign 1.5 <@UBOB|bob>", user="UBOB"))
+    await asyncio.gather(
+        cmd(b, "mark 1.4", user="UBOB"), cmd(a, "assign 1.5 <@UBOB|bob>", user="UBOB")
+    )
     await cmd(b, "due 1.5 tomorrow", user="UBOB")
     # People take their own steps: no assignment DMs join the messages counted below.
     await cmd(a, "assign 3.5 <@UERIN|erin>", user="UERIN", channel="CGO")
