@@ -142,9 +142,18 @@ def preview(template: Template, asked: Question) -> tuple[str, list[Block]]:
     return fit_mrkdwn(text, MAX_TEXT), blocks
 
 
-def chosen(template: Template, steps: list[str], choice: str, done_by: str | None) -> str:
-    """What replaces the question once someone chose (or came too late)."""
+def chosen(
+    template: Template,
+    steps: list[str],
+    choice: str,
+    done_by: str | None,
+    clicker: str | None = None,
+) -> str:
+    """What replaces the question once `clicker` chose (or came too late: `done_by` had marked
+    the steps done already, perhaps the clicker themself with an earlier click)."""
     labels = ", ".join(step_label(template, n) for n in steps)
+    if done_by is not None and done_by == clicker:
+        return f"You already marked {labels} done; nothing was changed or announced again."
     if done_by is not None:
         return (
             f"{labels} was already marked done by {user_mention(done_by)}; "

@@ -153,7 +153,7 @@ class Question:
     """Why marking these steps asks before announcing, and what it would announce."""
 
     application: Application
-    steps: tuple[str, ...]  # every step the mark names
+    steps: tuple[str, ...]  # every step the mark marks (skipped ones it leaves out are not here)
     announcing: tuple[str, ...]  # those of them that would announce
     open_before: tuple[str, ...]  # earlier steps not done (and not among `steps`)
     missing: tuple[str, ...]  # what the announcement lacks, in words
@@ -168,16 +168,16 @@ async def question(
     session: AsyncSession,
     application: Application,
     template: Template,
+    states: Sequence[StepState],
     numbers: Sequence[str],
     *,
     actor_id: str,
     now: datetime,
     keyring: Keyring | None,
 ) -> Question | None:
-    """What marking `numbers` would announce and why it should be asked first; None when it
-    announces nothing (no announcing step, or they are done already). Changes nothing."""
-    states = {s.step: s for s in await repo.steps_for_change(session, application.id)}
-    steps = [n for n in announcing(template, numbers) if states[n].done_at is None]
+    """What marking `numbers` (the steps a mark marks, skipped ones left out) would announce
+    and why it should be asked first; None when it announces nothing. Changes nothing."""
+    steps = to_announce(template, states, numbers)
     if not steps:
         return None
     messages = await announcements_for(
@@ -187,21 +187,30 @@ async def question(
         application=application,
         steps=tuple(numbers),
         announcing=tuple(steps),
-        open_before=tuple(open_before(template, states.values(), steps, numbers)),
+        open_before=tuple(open_before(template, states, steps, numbers)),
         missing=tuple(await _missing(session, application, messages, keyring)),
         messages=tuple(messages),
     )
 
 
+def to_announce(
+    template: Template, states: Iterable[StepState], marking: Sequence[str]
+) -> list[str]:
+    """Of the steps being marked, those a mark would announce: they announce and are not done
+    yet (a done one is left as it is, its announcement made already)."""
+    open_steps = {s.step for s in states if s.done_at is None}
+    return [n for n in announcing(template, marking) if n in open_steps]
+
+
 def open_before(
     template: Template,
     states: Iterable[StepState],
-    announcing_steps: Sequence[str],
+    up_to: Sequence[str],
     marking: Sequence[str],
 ) -> list[str]:
-    """Steps before the last announcing one that are open (neither done nor skipped) and not
+    """Steps before the last of `up_to` that are open (neither done nor skipped) and not
     being marked now."""
-    last = max(template.step(n).position for n in announcing_steps)
+    last = max(template.step(n).position for n in up_to)
     return [
         s.step
         for s in states

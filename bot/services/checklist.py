@@ -160,6 +160,8 @@ class MarkOutcome:
     # Steps whose announcement an unmark withdrew (cancelled, or updated to say so).
     withdrawn: tuple[str, ...] = ()
     skipped_count: int = 0  # steps skipped (not done), which progress counts as complete
+    # Of the steps a mark names, those done already (it left them as they were): who marked.
+    already_done_by: dict[str, str | None] = field(default_factory=dict)
 
 
 async def mark_steps(
@@ -173,18 +175,18 @@ async def mark_steps(
     force: bool = False,
     announce: bool = True,
 ) -> MarkOutcome:
-    """Mark steps done. A gated step (3.5: production credentials replaced the sandbox
-    ones) is refused until its condition holds, unless `force`, which history records.
-    A step that announces queues its announcement, unless not `announce` (history records
-    either)."""
+    """Mark steps done (those `steps_to_mark` names). A gated step (3.5: production
+    credentials replaced the sandbox ones) is refused until its condition holds, unless
+    `force`, which history records. A step that announces queues its announcement, unless not
+    `announce` (history records either)."""
     template = template_for(application)
-    numbers = expand_steps(template, refs)
-    numbers = await _marked_past_skips(session, application, template, refs, numbers, actor_id, now)
+    states = await repo.steps_for_change(session, application.id)
+    numbers = steps_to_mark(template, states, refs)
+    await _record_skips_ended(session, application, template, states, numbers, actor_id, now)
     gated = credentials.steps_with_gate(template, numbers)
     if gated:
         await _check_gate(session, application, gated, keyring, force, actor_id, now)
-    states = await repo.steps_for_change(session, application.id)
-    announcing = announcements.announcing(template, changed_from(states, numbers))
+    announcing = announcements.to_announce(template, states, numbers)
     # Counted before marking, for history: the earlier steps someone chose to announce past.
     open_steps = (
         announcements.open_before(template, states, announcing, numbers) if announcing else []
@@ -205,21 +207,30 @@ async def mark_steps(
         await announcements.record_not_announced(
             session, application, announcing, actor_id=actor_id, now=now
         )
-    last = max(template.step(n).position for n in numbers)
-    open_before = [
-        s.step
-        for s in states
-        if s.position < last
-        and s.done_at is None
-        and s.skipped_at is None
-        and s.step not in numbers
-    ]
-    return _outcome(template, numbers, changed, states, open_before, tuple(queued))
+    open_before = announcements.open_before(template, states, numbers, numbers)
+    outcome = _outcome(template, numbers, changed, states, open_before, tuple(queued))
+    by_step = {s.step: s for s in states}
+    done_by = {n: by_step[n].done_by for n in outcome.unchanged}
+    return dataclasses.replace(outcome, already_done_by=done_by)
 
 
-def changed_from(states: Sequence[StepState], numbers: Sequence[str]) -> list[str]:
-    """Of `numbers`, the steps not done yet (those a mark changes)."""
-    return [s.step for s in states if s.step in numbers and s.done_at is None]
+def steps_to_mark(
+    template: Template, states: Sequence[StepState], refs: Sequence[str]
+) -> list[str]:
+    """The steps a mark of `refs` marks: a whole phase (`mark 4`) leaves its skipped steps
+    skipped; a skipped step named on its own (`mark 4.2`) is marked done, which ends its skip.
+    Refused when every step named is skipped. Changes nothing."""
+    numbers = expand_steps(template, refs)
+    skipped = {s.step for s in states if s.step in numbers and s.skipped_at is not None}
+    named = {expand_steps(template, [ref])[0] for ref in refs if "." in ref}
+    marking = [n for n in numbers if n not in skipped or n in named]
+    if not marking:
+        in_order = _in_template_order(template, list(skipped))
+        raise Refusal(
+            f"Every step there is skipped ({', '.join(in_order)}), so there is nothing to "
+            f"mark. To mark a skipped step done, name it: `/onboard mark {in_order[0]}`."
+        )
+    return marking
 
 
 async def announcement_question(
@@ -233,15 +244,20 @@ async def announcement_question(
 ) -> Question | None:
     """Whether marking these steps should ask before announcing (earlier steps open, or
     data the announcement needs missing), and what it would announce. A gated step is refused
-    first, as the mark would refuse it. Changes nothing."""
+    first, as the mark would refuse it; when nothing announces, nothing is checked here (the
+    mark checks the gate itself, once). Changes nothing."""
     template = template_for(application)
-    numbers = expand_steps(template, refs)
+    states = await repo.steps_for_change(session, application.id)
+    numbers = steps_to_mark(template, states, refs)
+    if not announcements.to_announce(template, states, numbers):
+        return None
     gated = credentials.steps_with_gate(template, numbers)
     if gated:
         await _check_gate(session, application, gated, keyring, False, actor_id, now)
     asked = await announcements.question(
-        session, application, template, numbers, actor_id=actor_id, now=now, keyring=keyring
-    )
+        session, application, template, states, numbers, actor_id=actor_id, now=now,
+        keyring=keyring,
+    )  # fmt: skip
     return asked if asked is not None and asked.needed else None
 
 
@@ -265,11 +281,6 @@ def _outcome(
         touched=[by_step[n].assignee_id for n in in_order],
         skipped_count=sum(s.skipped_at is not None for s in states),
     )
-
-
-async def done_by(session: AsyncSession, application: Application, step: str) -> str | None:
-    state = await repo.step_state(session, application.id, step)
-    return state.done_by if state is not None and state.done_at is not None else None
 
 
 async def _check_gate(
@@ -397,8 +408,8 @@ async def skip_step(
 ) -> SkipOutcome:
     """Record that a step does not apply, and why. Skipping it again with another reason
     changes the reason; with the same one, nothing. A step that announces can only be marked
-    (its announcement is the point of it), and a done step is unmarked first, so a skip never
-    hides who did it."""
+    (its announcement is the point of it), and a done step is refused (unmark it first), so a
+    skip never hides who did it."""
     template = template_for(application)
     number = step_number(template, ref)
     announces = template.step(number).announces
@@ -475,28 +486,17 @@ def _skip_outcome(
     )
 
 
-async def _marked_past_skips(
+async def _record_skips_ended(
     session: AsyncSession,
     application: Application,
     template: Template,
-    refs: Sequence[str],
+    states: Sequence[StepState],
     numbers: Sequence[str],
     actor_id: str,
     now: datetime,
-) -> list[str]:
-    """The steps a mark marks. A skipped step named on its own (`mark 4.2`) is marked done,
-    which ends its skip (`repo.set_done` clears it; history says so, with the reason it had);
-    one reached through its phase (`mark 4`) stays skipped."""
-    states = await repo.steps_for_change(session, application.id)
-    skipped = {s.step for s in states if s.step in numbers and s.skipped_at is not None}
-    named = {expand_steps(template, [ref])[0] for ref in refs if "." in ref}
-    numbers = [n for n in numbers if n not in skipped or n in named]
-    if not numbers:
-        in_order = _in_template_order(template, list(skipped))
-        raise Refusal(
-            f"Every step there is skipped ({', '.join(in_order)}), so there is nothing to "
-            f"mark. To mark a skipped step done, name it: `/onboard mark {in_order[0]}`."
-        )
+) -> None:
+    """History: a skipped step marked done is no longer skipped (`repo.set_done` clears the
+    skip); the event keeps the reason it had."""
     ended = [s for s in states if s.step in numbers and s.skipped_at is not None]
     for state in sorted(ended, key=lambda s: template.step(s.step).position):
         await repo.record_event(
@@ -509,7 +509,6 @@ async def _marked_past_skips(
             new_value="marked done",
             now=now,
         )
-    return numbers
 
 
 async def _locked_step(session: AsyncSession, application: Application, ref: str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
 from bot.command_parser import MAX_NAME, MAX_NOTE
+from bot.command_parser.checklist import SKIP_EXAMPLE
 from bot.command_parser.values import clean_name
 from bot.services import checklist as svc
 from bot.services import listing
@@ -131,6 +133,10 @@ class Marked:
     followup: Followup
     # Set when marking asked first (nothing changed): what it would announce, and why ask.
     asked: Question | None = None
+    # For an answer to that question (`announce` given): the steps it was about (those that
+    # announce), and, when it came too late to change them, who had marked them done.
+    about: tuple[str, ...] = ()
+    already_done_by: str | None = None
 
 
 async def mark(
@@ -168,15 +174,22 @@ async def mark(
             force=force,
             announce=announce is not False,
         )
-        return _marked(current, outcome)
+        marked = _marked(current, outcome)
+        return marked if announce is None else _answered(marked)
 
     return await access.change(deps, application, unit)
 
 
-async def marked_by(deps: Deps, application: Application, step: str) -> str | None:
-    """Who marked the step done (None when it is not done), for a click that came too late."""
-    async with deps.runtime.sessions() as session:
-        return await svc.done_by(session, application, step)
+def _answered(marked: Marked) -> Marked:
+    """An answer to the question: what it was about, and who was first when it came late."""
+    template, outcome = marked.template, marked.outcome
+    numbers = sorted(
+        [*outcome.changed, *outcome.unchanged], key=lambda n: template.step(n).position
+    )
+    about = [n for n in numbers if template.step(n).announces] or numbers
+    late = not any(n in outcome.changed for n in about)
+    by = outcome.already_done_by.get(about[0]) if late else None
+    return dataclasses.replace(marked, about=tuple(about), already_done_by=by)
 
 
 async def unmark(deps: Deps, actor: Actor, ref: AppRef, steps: Sequence[str]) -> Marked:
@@ -210,11 +223,9 @@ class Skipped:
     followup: Followup
 
 
-SKIP_EXAMPLE = '`/onboard skip 4.2 "we only integrate QR, not NFC"`'
-
-
 def skip_reason(reason: str) -> str:
-    """The reason as it is kept, or a Refusal saying what a reason must be."""
+    """The reason as it is kept, or a Refusal saying what a reason must be: the one check of
+    it, whichever surface asked (the command parser only takes it apart)."""
     reason = reason.strip()
     if not reason:
         raise Refusal(
@@ -222,7 +233,9 @@ def skip_reason(reason: str) -> str:
             f"e.g. {SKIP_EXAMPLE}."
         )
     if len(reason) > MAX_NOTE:
-        raise Refusal(f"That reason is {len(reason):,} characters; the most is {MAX_NOTE:,}.")
+        raise Refusal(
+            f"That reason is {len(reason):,} characters long; a reason can be at most {MAX_NOTE:,}."
+        )
     return reason
 
 

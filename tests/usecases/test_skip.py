@@ -117,7 +117,7 @@ async def test_a_skipped_step_is_not_an_open_step_before_a_later_mark(
             'needs a reason, so the team knows why it does not apply, e.g. `/onboard skip 4.2 "',
         ),
         ("4.2", "   ", "needs a reason"),
-        ("4.2", "x" * (MAX_NOTE + 1), f"the most is {MAX_NOTE:,}"),
+        ("4.2", "x" * (MAX_NOTE + 1), f"at most {MAX_NOTE:,}"),
         ("3.4", REASON, "announces going live to the channel"),
         ("3.4", REASON, "can only be marked, not skipped"),
         ("5.1", REASON, "announces the business start to the Alipay contacts"),

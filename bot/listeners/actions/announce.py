@@ -66,15 +66,14 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
                 await respond_to_click(body, respond, delete_original=True)
             return
         application_id, steps, what = choice
-        deps = Deps(runtime, client)
+        actor = actor_of(body)
         done = await checklist.mark(
-            deps, actor_of(body), application_id, steps, announce=what == "announce"
+            Deps(runtime, client), actor, application_id, steps, announce=what == "announce"
         )
         await ack()  # once committed
-        announcing = [n for n in steps if done.template.step(n).announces] or steps
-        late = not any(n in done.outcome.changed for n in announcing)
-        by = await checklist.marked_by(deps, done.followup.application, announcing[0])
-        answer = blocks.chosen(done.template, announcing, what, by if late else None)
+        answer = blocks.chosen(
+            done.template, list(done.about), what, done.already_done_by, actor.user_id
+        )
         await respond_to_click(body, respond, replace_original=True, text=answer)
         await followups.after_change(client, done.followup)
 
