@@ -406,3 +406,51 @@ async def test_a_mark_of_several_steps_asks_once_and_the_choice_marks_them_all(
     assert (await state(sim, "3.3")).done_at is not None
     assert (await state(sim, "3.4")).done_at is not None
     assert await sim.outbox() == []
+
+
+async def test_a_double_click_on_announce_tells_the_clicker_they_already_marked_it(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """UALICE clicks *Announce* twice: the first marks and announces; the second changes
+    nothing and says she already did (not "already marked done by <@UALICE>")."""
+    reply = await ask_go_live_with_twelve_open(sim)
+
+    await click_preview(sim, reply, announce.ANNOUNCE)
+    await click_preview(sim, reply, announce.ANNOUNCE)
+    result = await sim.run_pass(utc(2026, 11, 30, 18, 2))
+
+    first, second = (a["text"] for a in answers(slack))
+    assert first == "✅ Marked 3.4 _Launch the application_ done and announced it."
+    assert second == (
+        "You already marked 3.4 _Launch the application_ done; "
+        "nothing was changed or announced again."
+    )
+    assert [p.kind for p in result.posts] == [GoLive.KIND]
+    assert await history(sim, "announced") == [
+        ("announced", "3.4", "UALICE", "to a channel, with 12 earlier steps open")
+    ]
+
+
+async def test_a_phase_with_a_skipped_step_asks_without_it_and_the_answer_keeps_it_skipped(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """4.2 skipped; `mark 4 5` asks (5.1 announces, earlier steps open): the preview and its
+    buttons name 4.1, 4.3 and 5.1, not 4.2; *Mark without announcing* leaves 4.2 skipped."""
+    await new_application(sim)
+    await sim.command('skip 4.2 "we only integrate QR, not NFC"', at=utc(2026, 11, 30, 17))
+
+    reply = await sim.command("mark 4 5", at=utc(2026, 11, 30, 18))
+
+    assert isinstance(reply.body, dict)
+    heading = texts(reply.body["blocks"])[0]
+    assert "(with 4.1 _" in heading and "4.2" not in heading
+    app_id = await sim.application_id("acme-pos")
+    assert buttons(reply)[announce.MARK_SILENTLY] == f"{app_id}|4.1,4.3,5.1|silent"
+
+    await click_preview(sim, reply, announce.MARK_SILENTLY)
+
+    skipped = await state(sim, "4.2")
+    assert (skipped.done_at, skipped.skip_reason) == (None, "we only integrate QR, not NFC")
+    assert (await state(sim, "4.3")).done_at is not None
+    assert (await state(sim, "5.1")).done_at is not None
+    assert await history(sim, "unskipped") == []

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select, update
 
+from bot.services import credentials as stored_credentials
 from bot.usecases import applications, checklist, credentials
 from bot.usecases.context import Actor, Deps
 from storage.models import Application, Credential
@@ -218,3 +219,21 @@ async def test_a_key_the_keyring_cannot_read_is_refused(
     await refuses(
         credentials.stored_key(deps, owner, None, "sandbox", "public_key"), "cannot be read here"
     )
+
+
+async def test_marking_the_gated_step_alone_reads_the_credentials_once(
+    deps: Deps, monkeypatch, owner: Actor, member: Actor, application: Application
+) -> None:
+    """`mark 3.5` announces nothing, so it asks nothing first: the gate is checked (and the
+    credentials decrypted) once, by the mark itself."""
+    await credentials.save(deps, owner, None, PRODUCTION)
+    reads = []
+    real_load = stored_credentials.load
+
+    async def counted_load(*args, **kwargs):
+        reads.append(args)
+        return await real_load(*args, **kwargs)
+
+    monkeypatch.setattr(stored_credentials, "load", counted_load)
+    assert (await checklist.mark(deps, member, None, ["3.5"])).outcome.changed == ["3.5"]
+    assert len(reads) == 1

@@ -195,3 +195,42 @@ async def test_marking_a_phase_leaves_its_skipped_steps_skipped(
         "Every step there is skipped (4.1, 4.2, 4.3)",
         "`/onboard mark 4.1`",
     )
+
+
+# ---- a mark that asks first leaves skipped steps alone ----------------------------------------
+
+
+async def test_a_mark_that_asks_first_leaves_out_skipped_steps_and_its_answer_keeps_them(
+    deps: Deps, db: Db, member: Actor, application: Application
+) -> None:
+    """`mark 4 5` with 4.2 skipped: 5.1 announces with earlier steps open, so it asks; the
+    question names only what the mark marks (not 4.2), and answering it (the buttons carry
+    those numbers) marks them and leaves 4.2 skipped, its skip not ended."""
+    await checklist.skip(deps, member, application.id, "4.2", REASON)
+    asked = await checklist.mark(deps, member, application.id, ["4", "5"])
+    assert asked.asked is not None
+    assert asked.asked.steps == ("4.1", "4.3", "5.1")
+    assert "4.2" not in asked.asked.open_before
+
+    answered = await checklist.mark(
+        deps, member, application.id, list(asked.asked.steps), announce=False
+    )
+    assert answered.outcome.changed == ["4.1", "4.3", "5.1"]
+    state = await db.step(application.id, "4.2")
+    assert (state.done_at, state.skip_reason) == (None, REASON)
+    assert await db.events(application.id, "unskipped") == []
+
+
+async def test_a_phase_whose_gated_step_is_skipped_is_not_refused_for_credentials(
+    deps: Deps, member: Actor, application: Application
+) -> None:
+    """3.5 (production credentials) skipped and no credentials stored: `mark 3` leaves 3.5
+    out, so neither the question nor the mark refuses it. Here it asks (phases 1–2 open)."""
+    await checklist.skip(deps, member, application.id, "3.5", REASON)
+    asked = await checklist.mark(deps, member, application.id, ["3"])
+    assert asked.asked is not None and asked.asked.steps == ("3.1", "3.2", "3.3", "3.4")
+    await checklist.mark(deps, member, application.id, ["1", "2"])
+    marked = await checklist.mark(deps, member, application.id, ["3"])
+    assert marked.asked is None
+    assert marked.outcome.changed == ["3.1", "3.2", "3.3", "3.4"]
+    assert marked.outcome.skipped_count == 1
