@@ -150,7 +150,9 @@ async def mark(
 ) -> Marked:
     """Mark steps done. A step that announces asks first (`asked`, nothing changed) while
     earlier steps are open or the announcement lacks data, unless `force` (which also passes
-    the credentials check) or the person already chose: `announce` True or False."""
+    the credentials check) or the person already chose: `announce` True or False. A choice
+    also says what it was about (`about`) and, when it came too late to change anything, who
+    had marked it done (`already_done_by`), read in the same transaction as the mark."""
     application = await access.for_member(deps, actor, ref)
     keyring = deps.runtime.keyring
 
