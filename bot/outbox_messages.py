@@ -118,12 +118,14 @@ class RemindedApplication:
 class Reminders(Message):
     """The one reminder DM a person gets in a pass: their stalled and overdue steps, grouped by
     application, the longest-waiting application first. `more`: steps left out to keep the
-    message within Slack's limits (they are not counted as reminded)."""
+    message within Slack's limits (they are not counted as reminded; the next DM lists them
+    first)."""
 
     KIND: ClassVar[str] = "reminders"
     applications: tuple[RemindedApplication, ...]
     more: int = 0
-    # slack://app?team=…&id=… when the app's id is known: the "…and N more" line links there.
+    # slack://app?team=…&id=…&tab=home, set by the pass (bot/scheduler.py) when Slack told the
+    # app's id: the "…and N more" line links there.
     app_home: str | None = None
 
 

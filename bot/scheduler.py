@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import ChannelPacer, ClientFor, Deliverer, DeliveryReport
+from bot.outbox_messages import Reminders
 from bot.runtime import Runtime
 from bot.services import digests, people, reminders
 from bot.services.calendar import HolidayCalendars
@@ -153,16 +154,32 @@ class PassRunner:
         )
         return watches, prepared, lambda w: zones.get((w.team_id, w.recipient))
 
-    @staticmethod
     async def _plan(
+        self,
         session: AsyncSession,
         watches: list[StepWatch],
         prepared: list[PreparedDigest],
         zone_of: Callable[[StepWatch], ZoneInfo | None],
         now: datetime,
     ) -> list[NewMessage]:
-        messages = await reminders.plan(session, watches, zone_of, now)
+        messages = await self._linking_app_home(
+            await reminders.plan(session, watches, zone_of, now)
+        )
         return messages + [p.message for p in prepared if p.message is not None]
+
+    async def _linking_app_home(self, messages: list[NewMessage]) -> list[NewMessage]:
+        """The messages, each reminder DM with steps left out ("…and N more") linking to the
+        recipient's App Home, which lists them all. Only such a DM asks Slack for the app's
+        id, once per workspace per process (`SlackDirectory.app_home`)."""
+        result = []
+        for m in messages:
+            if m.kind == Reminders.KIND and m.payload.get("more"):
+                client = await self.client_for(m.team_id)
+                home = await self.runtime.directory.app_home(client, m.team_id) if client else None
+                if home is not None:
+                    m = replace(m, payload={**m.payload, "app_home": home})
+            result.append(m)
+        return result
 
     async def _run_pass(self, now: datetime) -> PassReport:
         watches, prepared, zone_of = await self._look_up(now)

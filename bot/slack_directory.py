@@ -51,6 +51,8 @@ class SlackDirectory:
             MEMBERS_TTL_SECONDS, clock
         )
         self._people: TtlCache[tuple[str, str], Person | None] = TtlCache(USER_TTL_SECONDS, clock)
+        # Each workspace's App Home link, once per process: the app's id never changes.
+        self._app_homes: dict[str, str] = {}
 
     async def channel_members(
         self, client: AsyncWebClient, team_id: str, channel_id: str
@@ -128,6 +130,21 @@ class SlackDirectory:
         if channel.get("is_archived"):
             return "is_archived"
         return None if channel.get("is_member") else "not_in_channel"
+
+    async def app_home(self, client: AsyncWebClient, team_id: str) -> str | None:
+        """The deep link to the app's Home tab in the workspace (slack://app?team=…&id=…),
+        from the bot's id (auth.test) and its app's (bots.info); None when Slack would not
+        say, asked again next time."""
+        if team_id in self._app_homes:
+            return self._app_homes[team_id]
+        try:
+            bot_id = (await client.auth_test())["bot_id"]
+            app_id = (await client.bots_info(bot=bot_id))["bot"]["app_id"]
+        except (SlackApiError, KeyError, TypeError) as e:
+            logger.warning("cannot tell the app's id in %s: %s", team_id, e)
+            return None
+        link = self._app_homes[team_id] = f"slack://app?team={team_id}&id={app_id}&tab=home"
+        return link
 
     def forget_channel(self, team_id: str, channel_id: str) -> None:
         """Drop cached members, e.g. after Slack says someone joined or left."""

@@ -160,6 +160,7 @@ class SlackStub:
 
         self._dispatch: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "bots.info": self._bots_info,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -513,6 +514,12 @@ class SlackStub:
             user_id=self.bot_user_id,
             bot_id="B0001",
         )
+
+    def _bots_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if args.get("bot") != "B0001":
+            return _error("bot_not_found")
+        bot = {"id": "B0001", "app_id": "A0001", "user_id": self.bot_user_id, "name": "onboard"}
+        return _ok(bot=bot)
 
     def _chat_post_message(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         channel = args.get("channel")

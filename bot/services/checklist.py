@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
 from bot.crypto import Keyring
-from bot.services import announcements, credentials
+from bot.services import announcements, credentials, people
 from bot.services.announcements import Question, announcements_for
 from bot.services.calendar import HolidayCalendars, WorkingHours
 from bot.services.errors import Refusal
@@ -726,13 +726,18 @@ async def snooze(
     zone: ZoneInfo,
 ) -> datetime:
     """No reminders for the step until the returned moment: `choice` is one of the reminder's
-    snooze menu (bot/services/snooze.py), "tomorrow" and "next week" by the snoozer's `zone`
-    and the application's working hours and holidays. A snooze answers the reminders before
-    it, so the moment is kept (`snoozed_at`): escalations count from then."""
+    snooze menu (bot/services/snooze.py), "tomorrow" and "next week" by the snoozer's `zone`,
+    the application's working hours, and the days off that reminders keep: the application's
+    public holidays and the snoozer's own (`/onboard my holidays SG`). A snooze answers the
+    reminders before it, so the moment is kept (`snoozed_at`): escalations count from then."""
     check_choice(choice)
     state = await _locked_step(session, application, ref)
     hours = WorkingHours.parse(application.remind_start, application.remind_end)
-    holidays = HolidayCalendars().get(application.remind_holidays)
+    calendars = HolidayCalendars()
+    own = await people.personal(session, application.team_id, actor_id)
+    holidays = people.either(
+        calendars.get(application.remind_holidays), calendars.get(own.holidays)
+    )
     until = snooze_until(choice, now, zone, hours, holidays)
     state.snoozed_until = until
     state.snoozed_at = now

@@ -15,9 +15,9 @@ that reminders are still counted per step: three unanswered reminders of a step 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -220,7 +220,8 @@ async def candidates(session: AsyncSession, now: datetime) -> list[StepWatch]:
 # A reminder DM's layout (bot/blocks/notifications.py `reminders`): an opening line, a line
 # an application, two blocks a step (what it is; its buttons and snooze menu) and a closing
 # "…and N more" line, within Slack's 50 blocks a message. Steps past that are left out of the
-# message, and not counted as reminded (tests/blocks hold the layout to this budget).
+# message, and not counted as reminded; they come first in the next DM (`_fit_steps`), so
+# none is left out for good (tests/blocks hold the layout to this budget).
 DM_BLOCKS = 50
 BLOCKS_PER_STEP = 2
 # One line a step, within 50 blocks and easy to read in a channel.
@@ -286,18 +287,34 @@ def decide(
     return DueReminder(watch, reason, waited, local_now.date(), since.date())
 
 
-def _fit_steps(groups: list[list[DueReminder]]) -> tuple[list[list[DueReminder]], int]:
-    """As many of the groups' steps (in order) as one DM's blocks hold; and how many are left."""
+def _fit_steps(
+    groups: list[list[DueReminder]], last_reminded: Mapping[tuple[int, str], datetime]
+) -> tuple[list[list[DueReminder]], int]:
+    """As many of the groups' steps as one DM's blocks hold, kept in the groups' order; and how
+    many are left. The steps reminded of least recently (`last_reminded`, never first) are
+    chosen first, so those left out of one DM lead the next: every step is shown, and counted
+    towards escalation, within a few days rather than the same ones left out every day."""
+    never = datetime.min.replace(tzinfo=UTC)
+
+    def last(r: DueReminder) -> datetime:
+        return last_reminded.get((r.watch.application_id, r.watch.step), never)
+
     budget = DM_BLOCKS - 2  # the opening and the closing line
-    shown: list[list[DueReminder]] = []
-    left = 0
-    for group in groups:
-        fits = max(0, min(len(group), (budget - 1) // BLOCKS_PER_STEP))
-        if fits:
-            shown.append(group[:fits])
-            budget -= 1 + BLOCKS_PER_STEP * fits
-        left += len(group) - fits
-    return shown, left
+    chosen: set[tuple[int, str]] = set()
+    opened: set[int] = set()  # applications whose line is already in
+    # A stable sort: among steps reminded as recently, the groups' own order decides.
+    for r in sorted((r for g in groups for r in g), key=last):
+        cost = BLOCKS_PER_STEP + (r.watch.application_id not in opened)
+        if cost <= budget:
+            budget -= cost
+            opened.add(r.watch.application_id)
+            chosen.add((r.watch.application_id, r.watch.step))
+    shown = [
+        kept
+        for g in groups
+        if (kept := [r for r in g if (r.watch.application_id, r.watch.step) in chosen])
+    ]
+    return shown, sum(len(g) for g in groups) - len(chosen)
 
 
 def _today_or_back(
@@ -323,11 +340,13 @@ def reminder_messages(
     notes: dict[tuple[int, str], tuple[str, str]],
     last_sent: dict[tuple[str, str], datetime],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
+    last_reminded: Mapping[tuple[int, str], datetime] | None = None,
 ) -> list[NewMessage]:
     """At most one DM a person: their due steps grouped by application, the application
     waiting longest first, each application's steps in checklist order. One a day, by the
     recipient's own calendar, besides steps back from a snooze (`_today_or_back`; `last_sent`:
-    when each (team, person) was last given one)."""
+    when each (team, person) was last given one). Past Slack's limits, the steps reminded of
+    least recently are listed (`_fit_steps`; `last_reminded`: each step's last reminder)."""
     people: dict[tuple[str, str], list[DueReminder]] = {}
     for r in due:
         people.setdefault((r.watch.team_id, r.watch.recipient), []).append(r)
@@ -342,7 +361,7 @@ def reminder_messages(
             (sorted(g, key=lambda r: _step_order(r.watch.step)) for g in by_application.values()),
             key=lambda g: (min(r.watch.waiting_since for r in g), g[0].watch.application_id),
         )
-        shown, more = _fit_steps(groups)
+        shown, more = _fit_steps(groups, last_reminded or {})
         applications = tuple(
             RemindedApplication(
                 application_id=g[0].watch.application_id,
@@ -468,5 +487,6 @@ async def plan(
     if any(len(times) >= ESCALATE_AFTER for times in _by_step(sent).values()):
         escalated = await outbox.steps_since(session, ESCALATION_KINDS, oldest, sent_only=False)
         told = await outbox.count_by_target(session, Escalations.KIND)
-    reminders = reminder_messages(due, notes, last_sent, zone_of)
+    last_reminded = {key: max(times) for key, times in _by_step(sent).items()}
+    reminders = reminder_messages(due, notes, last_sent, zone_of, last_reminded)
     return reminders + escalations(known, sent, escalated, told, zone_of, now)

@@ -1,5 +1,6 @@
 """How long a snooze holds a step's reminders: the choices a reminder DM offers, and when each
-ends. Pure: `now`, the snoozer's zone and the application's hours and holidays are given."""
+ends. Pure: `now`, the snoozer's zone, the application's hours and the days off (the
+application's public holidays and the snoozer's own) are given."""
 
 from __future__ import annotations
 

@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.blocks.notifications import REMINDER_SNOOZE
 from bot.outbox_messages import Reminder, Reminders
 from storage.models import Event, PersonSettings
-from tests.harness import signed_headers, slash_command_body
+from tests.harness import click, signed_headers, slash_command_body
 from tests.scheduler.conftest import LA, Sim, run_passes, sent, utc
+from tests.scheduler.test_reminders import latest_dm, snooze_options, step_state
 from tests.slack_stub import SlackStub
 
 DAY = timedelta(days=1)
@@ -256,3 +258,31 @@ async def test_my_shows_both_settings_from_a_dm(sim: Sim) -> None:
     assert "You are away until Mon 7 Dec 2026" in shown
     assert "Public holidays in SG are days off in your reminders" in shown
     assert await person_rows(sim) == [("T0001", "UBOB", FRIDAY.date() + 10 * DAY, "SG")]
+
+
+async def test_snoozing_until_tomorrow_skips_the_snoozers_own_holiday(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """Created Mon 11-23 (clock moved back), 1.1 assigned to UBOB, who set `my holidays US`:
+    reminded Wed 11-25 09:00 LA, UBOB snoozes it until *Tomorrow*. Thu 11-26 is Thanksgiving,
+    a day off in his reminders, so the snooze ends as Friday's hours start (before: Thursday
+    09:00, and a reminder on his holiday)."""
+    sim.clock.now = utc(2026, 11, 23, 10)
+    await bobs_step(sim)
+    await sim.command("my holidays US", user="UBOB")
+    wednesday = await sim.run_pass(utc(2026, 11, 25, 17))
+    assert days(wednesday.posts) == [("Wed 11-25", "UBOB")]
+    ts, message = latest_dm(slack, "UBOB")
+
+    sim.clock.now = utc(2026, 11, 25, 17, 10)
+    answer = await click(
+        sim.app, "UBOB", ts, REMINDER_SNOOZE, snooze_options(message)["Tomorrow"], user="UBOB"
+    )
+
+    assert answer.status == 200
+    (response,) = await slack.wait_for("response_url:click")
+    assert (
+        "no reminder before Fri 2026-11-27 09:00 (America/Los_Angeles)" in (response.args["text"])
+    )
+    state = await step_state(sim, "1.1")
+    assert state.snoozed_until == utc(2026, 11, 27, 17)

@@ -121,7 +121,7 @@ async def test_a_hundred_and_twenty_stalled_steps_are_one_dm_within_slacks_limit
 ) -> None:
     """Seven applications with 4.3 marked first (17 open steps each before it) and one
     untouched (1.1): 120 stalled steps of UALICE's. Friday's pass sends her one DM
-    within Slack's limits (50 blocks), as many steps as fit and "…and N more" pointing to her
+    within Slack's limits (50 blocks), as many steps as fit and "…and N more" linking to her
     App Home; only the steps shown are recorded as reminded. The pass posts one message, so at
     Slack's one a second nothing waits: its time no longer grows with the steps."""
     for n in range(7):
@@ -142,8 +142,8 @@ async def test_a_hundred_and_twenty_stalled_steps_are_one_dm_within_slacks_limit
     last = dm.blocks[-1]
     assert last["type"] == "context"
     assert last["elements"][0]["text"] == (
-        f"…and {120 - len(shown)} more; your App Home (Onboard in the sidebar, *Home* tab) "
-        "lists every step of yours."
+        f"…and {120 - len(shown)} more; <slack://app?team=T0001&amp;id=A0001&amp;tab=home|"
+        "your App Home> lists every step of yours."
     )
     assert len(await covered(sim, row.id)) == len(shown)
     assert sum(sim.pacer.slept) == 0

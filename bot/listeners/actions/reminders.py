@@ -1,5 +1,4 @@
-"""The controls of a reminder DM (*Mark done*, the *Snooze* menu, *Reassign…*), and the offer
-to mark a step that follows saving its credentials."""
+"""A reminder DM's controls (Mark done, Snooze, Reassign) and the offer to mark a next step."""
 
 from __future__ import annotations
 
@@ -37,7 +36,9 @@ from bot.usecases.context import Deps
 async def _answer(
     body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond, text: str
 ) -> None:
-    """The DM shows the answer: in place of the step's controls when it lists several."""
+    """The DM shows the answer: in place of the step's controls when it lists several. Built
+    from the click's own blocks, not the outbox row: it goes back only to the clicker's own
+    message (its response_url), and every control left in it authorizes again when used."""
     blocks = answered_reminder(message_blocks(body), str(action.get("block_id") or ""), text)
     extra = {} if blocks is None else {"blocks": blocks}
     await respond_to_click(body, respond, replace_original=True, text=text, **extra)
@@ -80,8 +81,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             await ack()
             return
         application_id, step, what = target
-        # "snooze:<choice>" from the menu; a bare "snooze" is the *Snooze 1 day* button of a
-        # DM sent before the menu, taken as "tomorrow".
+        # "snooze:<choice>" from the menu; a bare "snooze" (older DMs' *Snooze 1 day*): tomorrow.
         choice = "tomorrow" if what == "snooze" else what.removeprefix("snooze:")
         deps = Deps(runtime, client)
         snoozed = await steps.snooze(deps, actor_of(body), application_id, step, choice)
