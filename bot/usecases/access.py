@@ -4,7 +4,9 @@ Every use case starts here, so a rule is written once: the application must be i
 workspace and not archived, the actor must be a member of its channel, and some actions are
 for its owner (or a workspace admin) only. An application id from a button or a form is
 treated as a claim to check, never as permission. Only `archived_for_owner` (for `unarchive`)
-looks for an archived application in a channel.
+looks for an archived application in a channel. Whether someone is in a channel is decided by
+`require_channel_member` (and `is_channel_member`), also for a channel that only a click names
+(the second-application question is ephemeral and records nothing).
 """
 
 from __future__ import annotations
