@@ -8,10 +8,11 @@ Plain reads (`step_state`, `step_states`) take no lock.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, case, delete, event, func, or_, select
+from sqlalchemy import Row, and_, case, delete, event, func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
@@ -78,6 +79,26 @@ async def applications_in_channel(
     if not include_archived:
         query = query.where(Application.archived_at.is_(None))
     return list(await session.scalars(query.order_by(Application.id)))
+
+
+def _lock_key(*parts: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, the same in every process (Python's
+    own `hash` of a string changes with each start)."""
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def lock_channel_for_new_application(
+    session: AsyncSession, team_id: str, channel_id: str
+) -> None:
+    """Make the transactions that create an application in this channel take turns, until the
+    transaction ends: on PostgreSQL, an advisory lock, as reading a channel's (zero) rows
+    locks nothing; on SQLite, nothing to do, as its writers take turns already (BEGIN
+    IMMEDIATE, storage/db.py)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = _lock_key("new application", team_id, channel_id)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 async def application_by_slug(session: AsyncSession, team_id: str, slug: str) -> Application | None:
@@ -307,18 +328,19 @@ async def record_event(
     step: str | None = None,
     old_value: str | None = None,
     new_value: str | None = None,
-) -> None:
-    session.add(
-        Event(
-            application_id=application_id,
-            step=step,
-            actor_id=actor_id,
-            kind=kind,
-            old_value=old_value,
-            new_value=new_value,
-            created_at=now,
-        )
+) -> Event:
+    """The event, added to the session (its id is set once the session flushes)."""
+    recorded = Event(
+        application_id=application_id,
+        step=step,
+        actor_id=actor_id,
+        kind=kind,
+        old_value=old_value,
+        new_value=new_value,
+        created_at=now,
     )
+    session.add(recorded)
+    return recorded
 
 
 async def recent_events(

@@ -4,7 +4,7 @@ they hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import time
 from typing import Literal
 
 from bot.services.due_dates import DueSpec
@@ -188,7 +188,7 @@ class Unarchive:
 @dataclass(frozen=True, slots=True)
 class Away:
     action: Literal["show", "until", "off"]
-    until: date | None = None  # "until": the last day away, in the person's own zone
+    until: DueSpec | None = None  # "until": the last day away, in the person's own zone
 
 
 @dataclass(frozen=True, slots=True)

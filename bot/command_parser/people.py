@@ -17,8 +17,15 @@ from bot.command_parser.tokens import (
     options_anywhere,
     quote,
 )
+from bot.services.due_dates import DueSpec
 
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_OFFSET = re.compile(r"(\+)?([0-9]{1,6})([dw])?")  # as `due` reads them: `+3d`, `2w`, `+5`
+_DAYS_FROM_TODAY = {"today": 0, "tomorrow": 1}
+# Beyond any date `away` takes (a year on, bot/services/people.py), so a long offset is refused
+# here rather than overflowing the calendar.
+MAX_AWAY_DAYS = 366
+AWAY_FORMS = "`YYYY-MM-DD`, `tomorrow`, `+3d` or `+2w`"
 _AWAY_EXAMPLE = "`/onboard away until 2026-12-07`"
 
 
@@ -33,22 +40,40 @@ def _personal(args: Args) -> list[Token]:
     return positional
 
 
-def _last_day(token: Token) -> date:
-    """An ISO date, `YYYY-MM-DD` (whether it is in range is the service's to say: it depends
-    on the person's own today)."""
-    match = _ISO_DATE.fullmatch(normalize(token.text))
-    if match is not None:
+def _day(token: Token) -> DueSpec | None:
+    """The last day away in any form `due` takes (`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`,
+    `+2w`), None for a word that is no date at all. Whether the day is in range is the use
+    case's to say: it depends on the person's own today, in their zone."""
+    word = normalize(token.text)
+    if word in _DAYS_FROM_TODAY:
+        return DueSpec("days", days=_DAYS_FROM_TODAY[word])
+    if match := _ISO_DATE.fullmatch(word):
         try:
-            return date(*(int(part) for part in match.groups()))
+            return DueSpec("date", on=date(*(int(part) for part in match.groups())))
         except ValueError:
             raise Invalid(
                 f"{quote(token.text)} is not a date on the calendar. Give the last day you will"
-                f" be away as `YYYY-MM-DD`, e.g. {_AWAY_EXAMPLE}."
+                f" be away as {AWAY_FORMS}, e.g. {_AWAY_EXAMPLE}."
             ) from None
-    raise Invalid(
-        f"{quote(token.text)} is not a date I can read. Give the last day you will be away as"
-        f" `YYYY-MM-DD`, e.g. {_AWAY_EXAMPLE}, or `/onboard away off` when you are back."
-    )
+    if (match := _OFFSET.fullmatch(word)) and (match[1] or match[3]):
+        days = int(match[2]) * (7 if match[3] == "w" else 1)
+        if days > MAX_AWAY_DAYS:
+            raise Invalid(
+                f"{quote(token.text)} is too far ahead; you can be away until at most a year"
+                f" from today (`+52w`). Give the last day you will be away, e.g. {_AWAY_EXAMPLE}."
+            )
+        return DueSpec("days", days=days)
+    return None
+
+
+def _last_day(token: Token) -> DueSpec:
+    found = _day(token)
+    if found is None:
+        raise Invalid(
+            f"{quote(token.text)} is not a date I can read. Give the last day you will be away"
+            f" as {AWAY_FORMS}, e.g. {_AWAY_EXAMPLE}, or `/onboard away off` when you are back."
+        )
+    return found
 
 
 def parse_away(args: Args) -> Command:
@@ -66,13 +91,14 @@ def parse_away(args: Args) -> Command:
         until = _last_day(rest[0])  # first: `until next week` is about the date
         no_more(args, rest[1:], "one date after `until`")
         return Away("until", until=until)
-    if _ISO_DATE.fullmatch(word):  # `away 2026-12-07`: `until` left out
+    if (until := _day(first)) is not None:  # `away 2026-12-07`: `until` left out
         no_more(args, rest, "one date")
-        return Away("until", until=_last_day(first))
+        return Away("until", until=until)
     raise Invalid(
         f"{quote(first.text)} is not something `away` takes. Use `away until YYYY-MM-DD` (no"
-        f" reminders to you through that day, e.g. {_AWAY_EXAMPLE}), `away off` when you are"
-        " back, or `away` alone to see whether you are away."
+        f" reminders to you through that day, e.g. {_AWAY_EXAMPLE}; `tomorrow`, `+3d` and"
+        " `+2w` work too), `away off` when you are back, or `away` alone to see whether you"
+        " are away."
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox_messages import Assignment, AssignmentNote
-from bot.services.checklist import template_for
+from bot.services.checklist import Assigned, template_for
 from storage import outbox
 from storage import repositories as repo
 from storage.models import Application
@@ -23,22 +23,20 @@ NOTES_SHOWN = 3
 async def tell_assignee(
     session: AsyncSession,
     application: Application,
-    step: str,
-    assignee_id: str,
+    assigned: Assigned,
     *,
     actor_id: str,
     in_channel: bool | None,
     now: datetime,
 ) -> tuple[int, ...]:
-    """Queue the DM about the assignment of `step` to `assignee_id` just recorded in this
-    session; returns the outbox ids queued (none for a self-assignment or no event)."""
-    if assignee_id == actor_id:
+    """Queue the DM about the assignment `assign_step` just recorded in this session; returns
+    the outbox ids queued (none when nothing was recorded, the step was unassigned, or the
+    actor gave it to themselves)."""
+    event, step = assigned.event, assigned.step
+    assignee_id = event.new_value if event is not None and event.kind == "assigned" else None
+    if event is None or assignee_id is None or assignee_id == actor_id:
         return ()
-    await session.flush()
-    newest = await repo.recent_events(session, application.id, step=step, limit=1)
-    event = newest[0] if newest else None
-    if event is None or event.kind != "assigned" or event.new_value != assignee_id:
-        return ()  # the step was already theirs: nothing happened to tell them about
+    await session.flush()  # gives the event its id, which keys the DM
     state = await repo.step_state(session, application.id, step)
     notes = await repo.newest_notes_of_step(session, application.id, step, NOTES_SHOWN)
     message = Assignment(

@@ -556,6 +556,16 @@ def _as_text(value: object) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    """What `assign_step` did: the step, its assignee before, and the event it recorded (None
+    when the step already had that assignee, so nothing happened)."""
+
+    step: str
+    old: str | None
+    event: Event | None
+
+
 async def assign_step(
     session: AsyncSession,
     application: Application,
@@ -564,21 +574,25 @@ async def assign_step(
     *,
     actor_id: str,
     now: datetime,
-) -> tuple[str, str | None]:
-    """Set or clear (None) the step's assignee; returns the step number and the old one."""
-    kind = "assigned" if assignee_id else "unassigned"
-    number, old = await _set_step_field(
+) -> Assigned:
+    """Set or clear (None) the step's assignee, recording old → new if it changes."""
+    state = await _locked_step(session, application, ref)
+    old = state.assignee_id
+    if old == assignee_id:
+        return Assigned(state.step, old, None)
+    state.assignee_id = assignee_id
+    state.changed_at = now
+    event = await repo.record_event(
         session,
-        application,
-        ref,
-        "assignee_id",
-        assignee_id,
-        kind=kind,
-        shown=_as_text,
+        application_id=application.id,
         actor_id=actor_id,
+        kind="assigned" if assignee_id else "unassigned",
+        step=state.step,
+        old_value=old,
+        new_value=assignee_id,
         now=now,
     )
-    return number, old  # type: ignore[return-value]
+    return Assigned(state.step, old, event)
 
 
 async def set_due(

@@ -4,7 +4,9 @@ Every use case starts here, so a rule is written once: the application must be i
 workspace and not archived, the actor must be a member of its channel, and some actions are
 for its owner (or a workspace admin) only. An application id from a button or a form is
 treated as a claim to check, never as permission. Only `archived_for_owner` (for `unarchive`)
-looks for an archived application in a channel.
+looks for an archived application in a channel. Whether someone is in a channel is decided by
+`require_channel_member` (and `is_channel_member`), also for a channel that only a click names
+(the second-application question is ephemeral and records nothing).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.replies import app_label
+from bot.services.checklist import UNARCHIVE_WITHIN
 from bot.services.errors import Refusal
 from bot.slack_directory import MembershipUnknown
 from bot.usecases.context import Actor, Deps
@@ -95,7 +98,7 @@ async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Applicati
     """The archived application `ref` names (a typed slug, or the one archived application of
     the actor's channel), if the actor is in its channel and owns it or administers the
     workspace: only `unarchive` looks for archived applications in a channel."""
-    if isinstance(ref, int) or ref is not None:
+    if ref is not None:
         application = await find(deps, actor, ref)
         if application.archived_at is None:
             raise Refusal(f"{app_label(application)} is not archived; there is nothing to undo.")
@@ -110,10 +113,17 @@ async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Applicati
                 "No application of this channel is archived. To bring back one of another "
                 "channel, add `--app &lt;slug&gt;`."
             )
+        now = deps.now()
+        restorable = [
+            a for a in archived if a.archived_at and now - a.archived_at <= UNARCHIVE_WITHIN
+        ]
+        # None restorable: the latest archived, so that the refusal says why it stays archived.
+        archived = restorable or archived[-1:]
         if len(archived) > 1:
             slugs = ", ".join(f"`{a.slug}`" for a in archived[-SLUGS_SHOWN:])
             raise Refusal(
-                f"This channel has {len(archived)} archived applications (the latest: {slugs}); "
+                f"This channel has {len(archived)} applications archived in the last "
+                f"{UNARCHIVE_WITHIN.days} days (the latest: {slugs}); "
                 "add `--app &lt;slug&gt;`."
             )
         application = archived[0]
@@ -127,25 +137,43 @@ async def require_member(
 ) -> None:
     """Refused unless the actor is in the application's channel; `name_it=False` refuses
     without naming the application or its channel."""
-    directory = deps.runtime.directory
+    if name_it:
+        joining = f"Only members of <#{application.channel_id}> can change {app_label(application)}"
+    else:
+        joining = None
+    await require_channel_member(deps, actor, application.channel_id, refusal=joining)
+
+
+async def require_channel_member(
+    deps: Deps, actor: Actor, channel_id: str, *, refusal: str | None = None
+) -> None:
+    """Refused unless the actor is in `channel_id`, as Slack says now; refused too when Slack
+    will not say (membership is never assumed). `refusal` is what a non-member is told
+    before "; join the channel first." and names the channel in the other refusal too; None
+    names neither (for a channel taken from a click, which may be forged)."""
     try:
-        members = await directory.channel_members(
-            deps.client, actor.team_id, application.channel_id
+        members = await deps.runtime.directory.channel_members(
+            deps.client, actor.team_id, channel_id
         )
     except MembershipUnknown as e:
-        if not name_it:
+        if refusal is None:
             raise Refusal(NOT_YOURS) from None
         raise Refusal(
-            f"I can't see who is in <#{application.channel_id}> (Slack said `{e.error}`), so I "
+            f"I can't see who is in <#{channel_id}> (Slack said `{e.error}`), so I "
             "can't check you may change it. Invite me there with `/invite @Onboard`."
         ) from None
     if actor.user_id not in members:
-        if not name_it:
-            raise Refusal(NOT_YOURS)
-        raise Refusal(
-            f"Only members of <#{application.channel_id}> can change {app_label(application)}; "
-            "join the channel first."
-        )
+        raise Refusal(NOT_YOURS if refusal is None else f"{refusal}; join the channel first.")
+
+
+async def is_channel_member(deps: Deps, team_id: str, user_id: str, channel_id: str) -> bool | None:
+    """Whether `user_id` is in `channel_id` as Slack says now, None when Slack will not say:
+    the same rule as `require_channel_member`, for telling (not refusing) someone else."""
+    try:
+        members = await deps.runtime.directory.channel_members(deps.client, team_id, channel_id)
+    except MembershipUnknown:
+        return None
+    return user_id in members
 
 
 async def require_owner(deps: Deps, actor: Actor, application: Application, action: str) -> None:

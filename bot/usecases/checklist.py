@@ -19,7 +19,6 @@ from bot.services.announcements import Question
 from bot.services.errors import Refusal
 from bot.services.export import ExportFile, export_application
 from bot.services.progress import Checklist
-from bot.slack_directory import MembershipUnknown
 from bot.usecases import access
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup, people
@@ -50,8 +49,11 @@ async def create(
             "Run `/onboard new &lt;name&gt;` in the channel your team works in."
         )
     async with deps.runtime.writes.begin() as session:
+        # Creating in this channel takes turns until the transaction ends, so two `new`s at
+        # once cannot both find it empty and skip the question (a second waits, then sees the
+        # first's application).
+        await repo.lock_channel_for_new_application(session, actor.team_id, channel_id)
         if not another:
-            # In the creating transaction, so two `new`s at once cannot both skip the question.
             existing = await repo.applications_in_channel(session, actor.team_id, channel_id)
             if existing:
                 return AskFirst(name, existing)
@@ -75,15 +77,13 @@ async def create_another(deps: Deps, actor: Actor, name: str) -> Application:
             f"That is not a name I can use (1–{MAX_NAME} characters); nothing was created."
         )
     channel_id = actor.channel_id or ""
-    if channel_id and not channel_id.startswith("D"):
-        try:
-            members = await deps.runtime.directory.channel_members(
-                deps.client, actor.team_id, channel_id
-            )
-        except MembershipUnknown:
-            members = frozenset()
-        if actor.user_id not in members:
-            raise Refusal("Only members of this channel can create an application in it.")
+    if channel_id and not channel_id.startswith("D"):  # else `create` says where to run `new`
+        await access.require_channel_member(
+            deps,
+            actor,
+            channel_id,
+            refusal=f"Only members of <#{channel_id}> can create an application in it",
+        )
     created = await create(deps, actor, name, another=True)
     assert isinstance(created, Application)
     return created

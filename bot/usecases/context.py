@@ -1,9 +1,11 @@
-"""What every use case takes (`Deps`, `Actor`) and what every change returns (`Followup`)."""
+"""What every use case takes (`Deps`, `Actor`), what every change returns (`Followup`), and
+a person's own today (`today_for`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -50,3 +52,25 @@ class Followup:
 
 def people(*user_ids: str | None) -> frozenset[str]:
     return frozenset(u for u in user_ids if u)
+
+
+@dataclass(frozen=True, slots=True)
+class Today:
+    """Today where a person is: "tomorrow", "+3d" and the past are judged there."""
+
+    date: date
+    zone: ZoneInfo | None  # None when Slack would not say: then UTC's date
+
+    @property
+    def zone_name(self) -> str:
+        return str(self.zone or "UTC")
+
+
+async def today_for(deps: Deps, actor: Actor, user_id: str | None = None) -> Today:
+    """Today in `user_id`'s Slack zone (the actor's when None), UTC's when Slack won't say."""
+    person = await deps.runtime.directory.person(
+        deps.client, actor.team_id, user_id or actor.user_id
+    )
+    zone = person.timezone if person is not None else None
+    now = deps.now()
+    return Today(now.astimezone(zone).date() if zone is not None else now.date(), zone)

@@ -7,13 +7,14 @@ to find or authorize against, and nothing is written to an application's history
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import people
+from bot.services.due_dates import DueSpec
 from bot.services.people import Personal
-from bot.usecases.context import Actor, Deps
+from bot.usecases.context import Actor, Deps, today_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +28,7 @@ class MySettings:
 
 
 async def _today(deps: Deps, actor: Actor) -> date:
-    """The person's own date now, in their Slack zone (UTC's when Slack would not say)."""
-    person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
-    zone = person.timezone if person is not None else None
-    return deps.now().astimezone(zone).date() if zone is not None else deps.now().date()
+    return (await today_for(deps, actor)).date
 
 
 def _outcome(found: Personal, today: date, was_away: bool = False) -> MySettings:
@@ -45,21 +43,34 @@ async def my_settings(deps: Deps, actor: Actor) -> MySettings:
     return _outcome(found, today)
 
 
-async def set_away(deps: Deps, actor: Actor, until: date | None) -> MySettings:
-    """Away through the end of `until` in the person's own zone; None: back now. A date before
-    the person's today or more than a year on is refused, changing nothing."""
+async def set_away(deps: Deps, actor: Actor, until: date | DueSpec | None) -> MySettings:
+    """Away through the end of `until` (a date, or days from today: `tomorrow`, `+2w`) in the
+    person's own zone; None: back now. A day before the person's today or more than a year on
+    is refused, changing nothing."""
     today = await _today(deps, actor)
+    last_day = _last_day(until, today)
 
     async def unit(session: AsyncSession) -> MySettings:
         now = deps.now()
         before = await people.personal(session, actor.team_id, actor.user_id)
         was_away = before.away_until is not None and before.away_until >= today
         found = await people.set_away(
-            session, actor.team_id, actor.user_id, until, today=today, now=now
+            session, actor.team_id, actor.user_id, last_day, today=today, now=now
         )
         return _outcome(found, today, was_away)
 
     return await deps.runtime.writes.run(unit)
+
+
+def _last_day(until: date | DueSpec | None, today: date) -> date | None:
+    if until is None or isinstance(until, date):
+        return until
+    if until.kind == "none":
+        return None
+    if until.kind == "date":
+        assert until.on is not None
+        return until.on
+    return today + timedelta(days=until.days)
 
 
 async def set_my_holidays(deps: Deps, actor: Actor, region: str | None) -> MySettings:

@@ -16,10 +16,9 @@ from bot.services import checklist as svc
 from bot.services.due_dates import DueSpec, resolve_due
 from bot.services.errors import Refusal
 from bot.services.snooze import check_choice
-from bot.slack_directory import MembershipUnknown
 from bot.usecases import access
 from bot.usecases.access import AppRef
-from bot.usecases.context import Actor, Deps, Followup, people
+from bot.usecases.context import Actor, Deps, Followup, people, today_for
 from storage import repositories as repo
 from storage.models import Application
 
@@ -49,22 +48,21 @@ async def assign(
     in_channel = await _in_channel(deps, actor, application, assignee_id)
 
     async def unit(session: AsyncSession, current: Application) -> StepChanged:
-        number, old = await svc.assign_step(
+        assigned = await svc.assign_step(
             session, current, step, assignee_id, actor_id=actor.user_id, now=deps.now()
         )
-        queued: tuple[int, ...] = ()
-        if assignee_id is not None and old != assignee_id:
-            queued = await assignments.tell_assignee(
-                session,
-                current,
-                number,
-                assignee_id,
-                actor_id=actor.user_id,
-                in_channel=in_channel,
-                now=deps.now(),
-            )
-        followup = Followup(current, homes=people(old, assignee_id), queued=queued)
-        return StepChanged(svc.template_for(current), number, old, assignee_id, followup)
+        queued = await assignments.tell_assignee(
+            session,
+            current,
+            assigned,
+            actor_id=actor.user_id,
+            in_channel=in_channel,
+            now=deps.now(),
+        )
+        followup = Followup(current, homes=people(assigned.old, assignee_id), queued=queued)
+        return StepChanged(
+            svc.template_for(current), assigned.step, assigned.old, assignee_id, followup
+        )
 
     return await access.change(deps, application, unit)
 
@@ -76,34 +74,7 @@ async def _in_channel(
     only for members); None when Slack would not say, or nobody is to be told."""
     if user_id is None or user_id == actor.user_id:
         return None
-    try:
-        members = await deps.runtime.directory.channel_members(
-            deps.client, actor.team_id, application.channel_id
-        )
-    except MembershipUnknown:
-        return None
-    return user_id in members
-
-
-@dataclass(frozen=True, slots=True)
-class Today:
-    """Today where the step's assignee is (else the actor): "tomorrow" and the past are
-    judged there."""
-
-    date: date
-    zone: ZoneInfo | None
-
-    @property
-    def zone_name(self) -> str:
-        return str(self.zone or "UTC")
-
-
-async def _today_for(deps: Deps, actor: Actor, assignee_id: str | None) -> Today:
-    whose = assignee_id or actor.user_id
-    person = await deps.runtime.directory.person(deps.client, actor.team_id, whose)
-    zone = person.timezone if person else None
-    now = deps.now()
-    return Today(now.astimezone(zone).date() if zone else now.date(), zone)
+    return await access.is_channel_member(deps, actor.team_id, user_id, application.channel_id)
 
 
 async def _assignee(deps: Deps, application: Application, number: str) -> str | None:
@@ -125,7 +96,7 @@ async def set_due(deps: Deps, actor: Actor, ref: AppRef, step: str, due: DueSpec
     application = await access.for_member(deps, actor, ref)
     number = svc.step_number(svc.template_for(application), step)
     assignee = await _assignee(deps, application, number)
-    today = await _today_for(deps, actor, assignee)
+    today = await today_for(deps, actor, assignee)
     due_on = resolve_due(due, today.date)
 
     async def unit(session: AsyncSession, current: Application) -> DueSet:
@@ -170,7 +141,7 @@ async def snooze(deps: Deps, actor: Actor, ref: AppRef, step: str, choice: str) 
     check_choice(choice)
     application = await access.for_member(deps, actor, ref)
     number = svc.step_number(svc.template_for(application), step)
-    today = await _today_for(deps, actor, None)
+    today = await today_for(deps, actor, None)
     zone = today.zone or ZoneInfo("UTC")
 
     async def unit(session: AsyncSession, current: Application) -> Snoozed:
@@ -209,7 +180,7 @@ async def open_step_menu(deps: Deps, actor: Actor, ref: AppRef, step: str, choic
     async with deps.runtime.sessions() as session:
         state = await repo.step_state(session, application.id, step)
     assignee = state.assignee_id if state else None
-    zone_name = (await _today_for(deps, actor, assignee)).zone_name if choice == "due" else "UTC"
+    zone_name = (await today_for(deps, actor, assignee)).zone_name if choice == "due" else "UTC"
     return StepMenu(
         application,
         template,

@@ -12,6 +12,7 @@ import pytest
 
 from bot.blocks import people as texts
 from bot.listeners.commands import people as people_listener
+from bot.services.due_dates import DueSpec
 from bot.services.errors import Refusal
 from bot.usecases.context import Actor
 from bot.usecases.people import MySettings
@@ -42,11 +43,21 @@ def ephemeral(text: str) -> dict[str, Any]:
         (
             "away until 2026-12-07",
             "set_away",
-            {"until": date(2026, 12, 7)},
+            {"until": DueSpec("date", on=date(2026, 12, 7))},
             AWAY,
             texts.away_reply(AWAY, "until"),
         ),
-        ("away 2026-12-07", "set_away", {"until": date(2026, 12, 7)}, AWAY, None),
+        (
+            "away 2026-12-07",
+            "set_away",
+            {"until": DueSpec("date", on=date(2026, 12, 7))},
+            AWAY,
+            None,
+        ),
+        # The forms `due` takes, resolved by the use case in the person's own zone.
+        ("away until tomorrow", "set_away", {"until": DueSpec("days", days=1)}, AWAY, None),
+        ("away until +3d", "set_away", {"until": DueSpec("days", days=3)}, AWAY, None),
+        ("away +2w", "set_away", {"until": DueSpec("days", days=14)}, AWAY, None),
         ("away off", "set_away", {"until": None}, BACK, texts.away_reply(BACK, "off")),
         ("my", "my_settings", {}, AWAY, texts.my_reply(AWAY)),
         ("my holidays sg", "set_my_holidays", {"region": "SG"}, AWAY, texts.my_reply(AWAY)),

@@ -124,9 +124,21 @@ async def test_cancel_creates_nothing_and_another_skips_the_question(
         ("   ", "UALICE", "CPAY", "That is not a name I can use"),
         ("x" * 81, "UALICE", "CPAY", "That is not a name I can use"),
         # Someone who is not in the channel the click claims to come from.
-        ("Acme POS", "UCAROL", "CPAY", "Only members of this channel can create"),
-        # A channel the bot cannot see, or a DM.
-        ("Acme POS", "UALICE", "CSECRET", "Only members of this channel can create"),
+        (
+            "Acme POS",
+            "UCAROL",
+            "CPAY",
+            "Only members of <#CPAY> can create an application in it; join the channel first.",
+        ),
+        # A channel whose members Slack will not list: refused as every membership check
+        # refuses it (access.require_channel_member), saying why, not "only members".
+        (
+            "Acme POS",
+            "UALICE",
+            "CSECRET",
+            "I can't see who is in <#CSECRET> (Slack said `channel_not_found`)",
+        ),
+        # A DM.
         ("Acme POS", "UALICE", "DUALICE", "this is a direct message"),
     ],
 )

@@ -195,6 +195,10 @@ async def test_bad_inputs_are_refused_and_change_nothing(sim: Sim, slack: SlackS
         "away until 2026-02-30": "`2026-02-30` is not a date on the calendar",
         "away until next week": "`next` is not a date I can read",
         "away until 7/12/2026": "`7/12/2026` is not a date I can read",
+        "away until +366d": "2027-11-26 is more than a year ahead; nothing was changed.",
+        "away until +53w": "`+53w` is too far ahead",
+        "away until +9999999d": "`+9999999d` is not a date I can read",
+        "away until none": "`none` is not a date I can read",
         "away until": "Until when?",
         "away maybe": "`maybe` is not something `away` takes",
         "away off now": "`away` takes nothing after `off`",
@@ -286,3 +290,23 @@ async def test_snoozing_until_tomorrow_skips_the_snoozers_own_holiday(
     )
     state = await step_state(sim, "1.1")
     assert state.snoozed_until == utc(2026, 11, 27, 17)
+
+
+async def test_away_takes_the_relative_days_due_takes_counted_in_the_persons_own_zone(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """Wed 2026-11-25 10:00 UTC: Wednesday in Los Angeles, already Thursday in Kiritimati
+    (UTC+14), so each one's `tomorrow` and `+2w` is a day apart."""
+    slack.add_user("UKIRI", tz="Pacific/Kiritimati")
+    said = {
+        ("away until tomorrow", "UBOB"): "away until Thu 26 Nov 2026",
+        ("away until tomorrow", "UKIRI"): "away until Fri 27 Nov 2026",
+        ("away until +3d", "UBOB"): "away until Sat 28 Nov 2026",
+        ("away +2w", "UBOB"): "away until Wed 9 Dec 2026",
+        ("away until 2w", "UKIRI"): "away until Thu 10 Dec 2026",
+        ("away today", "UBOB"): "away until Wed 25 Nov 2026",
+        ("away until +365d", "UBOB"): "away until Thu 25 Nov 2027",
+    }
+    for (text, user), says in said.items():
+        reply = await sim.command(text, user=user)
+        assert says in reply.text, (text, reply.text)

@@ -324,10 +324,14 @@ async def test_assign_and_unassign_record_old_and_new(
         )
         states = {s.step: s for s in await repo.step_states(session, application.id)}
 
-    assert assigned == ("2.1", None)
-    assert reassigned == ("2.1", "UBOB")
-    assert unchanged == ("2.1", "UCAROL")
-    assert unassigned == ("2.1", "UCAROL")
+    assert (assigned.step, assigned.old) == ("2.1", None)
+    assert (reassigned.step, reassigned.old) == ("2.1", "UBOB")
+    assert (unchanged.step, unchanged.old, unchanged.event) == ("2.1", "UCAROL", None)
+    assert (unassigned.step, unassigned.old) == ("2.1", "UCAROL")
+    # Each change returns the event it recorded (which keys the assignee's DM).
+    recorded = [(e.kind, e.old_value, e.new_value) for e in (assigned.event, reassigned.event)]
+    assert recorded == [("assigned", None, "UBOB"), ("assigned", "UBOB", "UCAROL")]
+    assert unassigned.event is not None and unassigned.event.kind == "unassigned"
     assert states["2.1"].assignee_id is None
     assert states["2.1"].changed_at == later
     assert (await events_of(sessions, application))[1:] == [

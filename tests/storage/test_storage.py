@@ -398,6 +398,43 @@ async def test_two_applications_with_one_name_created_at_once_get_two_slugs(
     assert sorted(slugs) == ["acme", "acme-2"]
 
 
+async def test_creating_in_one_channel_takes_turns_until_the_transaction_ends(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """While one transaction holds #CPAY's lock for creating applications, a second one for
+    #CPAY waits for it to end (on PostgreSQL, where reading the channel's zero rows would lock
+    nothing), and one for another channel does not. On SQLite writers take turns anyway and
+    the lock is nothing."""
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with sessions.begin() as session:
+            await repo.lock_channel_for_new_application(session, "T1", "CPAY")
+            holding.set()
+            await release.wait()
+
+    async def lock(channel_id: str) -> None:
+        async with sessions.begin() as session:
+            await repo.lock_channel_for_new_application(session, "T1", channel_id)
+
+    holder = asyncio.create_task(hold())
+    await asyncio.wait_for(holding.wait(), timeout=10)
+    await asyncio.wait_for(lock("COTHER"), timeout=10)
+    same_channel = asyncio.create_task(lock("CPAY"))
+    await asyncio.sleep(0.3)
+    assert same_channel.done() is (engine.dialect.name != "postgresql")
+    release.set()
+    await asyncio.wait_for(asyncio.gather(holder, same_channel), timeout=10)
+
+
+async def test_the_channel_lock_key_is_a_stable_signed_64_bit_number() -> None:
+    key = repo._lock_key("new application", "T1", "CPAY")
+    assert key == repo._lock_key("new application", "T1", "CPAY")
+    assert -(2**63) <= key < 2**63
+    assert key != repo._lock_key("new application", "T1", "COTHER")
+    assert key != repo._lock_key("new application", "T2", "CPAY")
+
+
 # --- history -----------------------------------------------------------------------------------
 
 

@@ -198,3 +198,33 @@ async def test_change_gives_the_unit_the_row_as_it_is_in_the_transaction(
     assert await access.change(deps, stale, unit) == "Acme Kiosk"
     stored = await db.application(application.id)
     assert (stored.name, stored.remind_after_days) == ("Acme Kiosk", 5)
+
+
+async def test_require_channel_member_is_the_one_membership_rule(
+    deps: Deps, slack: SlackStub, member: Actor, outsider: Actor
+) -> None:
+    """A member passes; a non-member is refused with the caller's words, or without naming
+    the channel; a channel Slack won't list is refused saying so, or without naming it."""
+    await access.require_channel_member(deps, member, "CPAY")
+    with pytest.raises(Refusal) as named:
+        await access.require_channel_member(deps, outsider, "CPAY", refusal="Only members of X")
+    assert named.value.message == "Only members of X; join the channel first."
+    with pytest.raises(Refusal) as unnamed:
+        await access.require_channel_member(deps, outsider, "CPAY")
+    assert unnamed.value.message == access.NOT_YOURS
+    with pytest.raises(Refusal) as unknown:
+        await access.require_channel_member(deps, member, "CSECRET", refusal="Only members of X")
+    assert "I can't see who is in <#CSECRET> (Slack said `channel_not_found`)" in (
+        unknown.value.message
+    )
+    with pytest.raises(Refusal) as unknown_unnamed:
+        await access.require_channel_member(deps, member, "CSECRET")
+    assert unknown_unnamed.value.message == access.NOT_YOURS
+
+
+async def test_is_channel_member_says_none_when_slack_will_not_say(
+    deps: Deps, member: Actor
+) -> None:
+    assert await access.is_channel_member(deps, member.team_id, "UBOB", "CPAY") is True
+    assert await access.is_channel_member(deps, member.team_id, "UCAROL", "CPAY") is False
+    assert await access.is_channel_member(deps, member.team_id, "UBOB", "CSECRET") is None

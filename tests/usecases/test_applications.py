@@ -183,3 +183,38 @@ async def test_unarchive_finds_only_archived_applications_and_says_when_to_add_a
     assert (await checklist.show(deps, owner, None)).checklist.application.id == beta.id
     done = await applications.unarchive(deps, owner, None)
     assert (done.application.slug, done.in_channel) == ("acme-pos", 2)
+
+
+async def test_unarchive_without_app_skips_applications_archived_too_long_ago(
+    deps: Deps, refuses, owner: Actor, application: Application, clock: FakeClock
+) -> None:
+    """`acme-pos` archived 35 days ago (too long to bring back), `beta` 15 days ago: the
+    channel's one restorable application is `beta`, found without `--app`. Once both are
+    past 30 days, the refusal says why of the latest."""
+    await applications.archive(deps, owner, None)
+    clock.advance(days=20)
+    await checklist.create(deps, owner, "Beta")
+    await applications.archive(deps, owner, None)
+    clock.advance(days=15)
+    done = await applications.unarchive(deps, owner, None)
+    assert (done.application.slug, done.in_channel) == ("beta", 1)
+
+    await applications.archive(deps, owner, None)
+    clock.advance(days=31)
+    await refuses(
+        applications.unarchive(deps, owner, None),
+        "`beta` was archived on 2026-12-30, more than 30 days ago",
+    )
+
+
+async def test_unarchive_without_app_asks_which_of_two_restorable_ones(
+    deps: Deps, refuses, owner: Actor, application: Application, clock: FakeClock
+) -> None:
+    await applications.archive(deps, owner, None)
+    await checklist.create(deps, owner, "Beta")
+    await applications.archive(deps, owner, None)
+    await refuses(
+        applications.unarchive(deps, owner, None),
+        "This channel has 2 applications archived in the last 30 days",
+        "`acme-pos`, `beta`",
+    )

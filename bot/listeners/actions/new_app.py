@@ -34,8 +34,9 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:
-        # Where the question was asked is where the application goes: a claim the use case
-        # checks (the clicker must be a member there), like the name in the button's value.
+        # The question was ephemeral and recorded nothing, so only the click's container says
+        # where it was asked. A claim like the name in the button's value: the use case checks
+        # the clicker is a member there (access.require_channel_member), as `new` would need.
         channel = text(mapping(body.get("container")).get("channel_id"))
         clicker = actor_of(body)
         actor = Actor(clicker.team_id, clicker.user_id, channel)
