@@ -91,9 +91,9 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
     ),
     # A person's own settings, in every application
     (
-        "/onboard away [until <YYYY-MM-DD>|off]",
+        "/onboard away [until <date>|off]",
         "no reminders to you through that day (your time); your steps remind their owners"
-        " meanwhile: `away until 2026-12-07`, `away off`; alone, whether you are away",
+        " meanwhile: `away until 2026-12-07` (or `+2w`), `away off`; alone, whether you are away",
     ),
     (
         "/onboard my [holidays <country>|holidays off]",

@@ -53,8 +53,9 @@ def check_away_until(until: date, today: date) -> None:
     latest = a_year_after(today)
     valid = (
         f"Give the last day you will be away, from today ({today.isoformat()}) to"
-        f" {latest.isoformat()}, as `YYYY-MM-DD`, e.g. `/onboard away until"
-        f" {(today + timedelta(days=7)).isoformat()}`; or `/onboard away off` when you are back."
+        f" {latest.isoformat()}, as `YYYY-MM-DD`, `tomorrow`, `+3d` or `+2w`, e.g."
+        f" `/onboard away until {(today + timedelta(days=7)).isoformat()}`; or"
+        " `/onboard away off` when you are back."
     )
     if until < today:
         raise Refusal(f"{until.isoformat()} is in the past; nothing was changed. {valid}")
