@@ -55,8 +55,12 @@ async def trace(data_dir: Path, slack: SlackStub) -> tuple[Calls, Calls]:
     try:
         runner = PassRunner.create(app.runtime, single_workspace(build_client(app.settings)))
         app.send_queued = runner.deliverer.deliver_queued
-        for text in ("new Acme POS", "status", "assign 3.4 <@UBOB>", "mark 1.1"):
-            await app.command(text)
+        # Every step before 3.4 done, so that it announces at once rather than asking first;
+        # UBOB takes 3.4 himself, so that no assignment DM joins the follow-up traced.
+        await app.command("new Acme POS")
+        await app.command("status")
+        await app.command("assign 3.4 <@UBOB>", user="UBOB")
+        await app.command("mark 1 2 3.1 3.2 3.3")
         await slack.wait_for("chat.update")
         slack.clear()
         until_ack: dict[str, set[str]] = defaultdict(set)
