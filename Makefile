@@ -27,7 +27,7 @@ bench: $(BIN)/.installed
 # Catalogs: extract the marked messages, update each language's .po, compile the .mo files the
 # app reads. Run after adding or changing a message; translate the new entries in the .po.
 messages: $(BIN)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
 		--project Onboard -o bot/i18n/messages.pot .
 	$(BIN)/pybabel update -i bot/i18n/messages.pot -d bot/i18n/locales -D onboard \
 		--no-fuzzy-matching --ignore-obsolete

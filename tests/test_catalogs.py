@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import DOMAIN, ENGLISH, LANGUAGES, LOCALES_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 TRANSLATED = [code for code in LANGUAGES if code != ENGLISH]
 
 
