@@ -104,7 +104,11 @@ def test_links_match_guide(template, guide_text):
     for step, (_, links) in zip(template.steps[:18], guide, strict=True):
         assert [(link.title, link.url) for link in step.links] == links, step.number
     assert template.step("2.3").links == (
-        Link("test wallet", "https://global.alipay.com/docs/ac/ref/testwallet"),
+        Link(
+            "test wallet",
+            "https://global.alipay.com/docs/ac/ref/testwallet",
+            title_translations=(("zh-CN", "测试钱包"),),
+        ),
     )
     assert template.step("5.1").links == ()
 

@@ -12,6 +12,15 @@ File layout (see ``alipay-instore-v1.toml``)::
     [[phases]]        number (1, 2, …), title
     [[phases.steps]]  number ("<phase>.<n>"), title, summary, links = [{title, url}],
                       artifacts = ["sandbox.client_id", …] (optional)
+
+Every title and summary is either English text (``title = "Create an application"``) or a
+table of texts by language, English required, the others optional::
+
+    title.en = "Create an application"
+    title.zh-CN = "创建应用"
+
+Languages are the codes of ``bot.i18n.LANGUAGES``. ``Step.title_in(language)`` and the other
+``*_in`` methods give a text in a language, or the English one where it has no translation.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.i18n import ENGLISH, LANGUAGES
 from bot.outbox_messages import BusinessStart, GoLive
 
 __all__ = [
@@ -34,6 +44,7 @@ __all__ = [
     "Step",
     "Template",
     "TemplateError",
+    "Translations",
     "available_templates",
     "get_template",
     "load_template_file",
@@ -56,10 +67,27 @@ class TemplateError(ValueError):
     """A template is missing, unknown, or its file is malformed."""
 
 
+# Translations of one text: (language, text) pairs for languages other than English, sorted by
+# language. A tuple rather than a dict keeps the dataclasses hashable and comparable.
+Translations = tuple[tuple[str, str], ...]
+
+
+def _in(translations: Translations, language: str | None, english: str) -> str:
+    for code, text in translations:
+        if code == language:
+            return text
+    return english
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     title: str
     url: str
+    title_translations: Translations = ()
+
+    def title_in(self, language: str | None) -> str:
+        """The link's title in `language`, or the English one when it has no translation."""
+        return _in(self.title_translations, language, self.title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +104,16 @@ class Step:
     announces: str | None = None
     # A condition checked before the step may be marked: "production-credentials".
     gate: str | None = None
+    title_translations: Translations = ()
+    summary_translations: Translations = ()
+
+    def title_in(self, language: str | None) -> str:
+        """The step's title in `language`, or the English one when it has no translation."""
+        return _in(self.title_translations, language, self.title)
+
+    def summary_in(self, language: str | None) -> str:
+        """The step's summary in `language`, or the English one when it has no translation."""
+        return _in(self.summary_translations, language, self.summary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +121,11 @@ class Phase:
     number: int
     title: str
     steps: tuple[Step, ...]
+    title_translations: Translations = ()
+
+    def title_in(self, language: str | None) -> str:
+        """The phase's title in `language`, or the English one when it has no translation."""
+        return _in(self.title_translations, language, self.title)
 
 
 @dataclass(frozen=True)
@@ -92,6 +135,7 @@ class Template:
     title: str
     guide_url: str
     phases: tuple[Phase, ...]
+    title_translations: Translations = ()
     steps: tuple[Step, ...] = field(init=False, repr=False, compare=False)
     _by_number: dict[str, Step] = field(init=False, repr=False, compare=False)
 
@@ -102,6 +146,10 @@ class Template:
         steps = tuple(step for phase in self.phases for step in phase.steps)
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "_by_number", {step.number: step for step in steps})
+
+    def title_in(self, language: str | None) -> str:
+        """The template's title in `language`, or the English one when it has no translation."""
+        return _in(self.title_translations, language, self.title)
 
     def step(self, number: str) -> Step:
         try:
@@ -181,6 +229,34 @@ def _text(table: dict[str, Any], name: str, where: str) -> str:
     return value.strip()
 
 
+def _translatable(table: dict[str, Any], name: str, where: str) -> tuple[str, Translations]:
+    """The English text of a field and its translations: `name = "…"`, or `name.en = "…"`
+    with `name.zh-CN = "…"` and the like beside it."""
+    value = table.get(name)
+    if not isinstance(value, dict):
+        return _text(table, name, where), ()
+    languages = ", ".join(LANGUAGES)
+    unknown = sorted(set(value) - set(LANGUAGES))
+    if unknown:
+        listed = ", ".join(f"{name}.{code}" for code in unknown)
+        raise TemplateError(
+            f"{where}: {listed}: unknown language; a translation is written "
+            f'{name}.<language> = "…" with a language among {languages}'
+        )
+    if ENGLISH not in value:
+        raise TemplateError(
+            f'{where}: {name!r} has translations but no English text; add {name}.{ENGLISH} = "…"'
+        )
+    for code in value:
+        text = value[code]
+        if not isinstance(text, str) or not text.strip():
+            raise TemplateError(f"{where}: '{name}.{code}' must be non-empty text")
+    translations = tuple(
+        sorted((code, text.strip()) for code, text in value.items() if code != ENGLISH)
+    )
+    return value[ENGLISH].strip(), translations
+
+
 def _only_known(table: dict[str, Any], known: set[str], where: str) -> None:
     # Typos such as "summry" would otherwise silently drop data.
     unknown = sorted(set(table) - known)
@@ -201,7 +277,8 @@ def _link(raw: dict[str, Any], where: str) -> Link:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise TemplateError(f"{where}: link url must be an http(s) URL, got {url!r}")
-    return Link(title=_text(raw, "title", where), url=url)
+    title, title_translations = _translatable(raw, "title", where)
+    return Link(title=title, url=url, title_translations=title_translations)
 
 
 def _step(raw: dict[str, Any], phase: int, position: int, where: str) -> Step:
@@ -228,12 +305,16 @@ def _step(raw: dict[str, Any], phase: int, position: int, where: str) -> Step:
         raise TemplateError(f"{where}: 'artifacts' must be a list of non-empty strings")
     if len(set(artifacts)) != len(artifacts):
         raise TemplateError(f"{where}: duplicate artifact in {artifacts!r}")
+    title, title_translations = _translatable(raw, "title", where)
+    summary, summary_translations = _translatable(raw, "summary", where)
     return Step(
         number=number,
         phase=phase,
         position=position,
-        title=_text(raw, "title", where),
-        summary=_text(raw, "summary", where),
+        title=title,
+        summary=summary,
+        title_translations=title_translations,
+        summary_translations=summary_translations,
         links=tuple(
             _link(link, f"{where}, link {i}")
             for i, link in enumerate(_table_list(raw, "links", where), start=1)
@@ -261,18 +342,26 @@ def _template(data: dict[str, Any]) -> Template:
         for raw_step in _table_list(raw_phase, "steps", where):
             steps.append(_step(raw_step, number, position, where))
             position += 1
+        title, title_translations = _translatable(raw_phase, "title", where)
         phases.append(
-            Phase(number=number, title=_text(raw_phase, "title", where), steps=tuple(steps))
+            Phase(
+                number=number,
+                title=title,
+                steps=tuple(steps),
+                title_translations=title_translations,
+            )
         )
     guide_url = _text(data, "guide_url", "top level")
     if urlsplit(guide_url).scheme not in ("http", "https"):
         raise TemplateError(f"'guide_url' must be an http(s) URL, got {guide_url!r}")
+    title, title_translations = _translatable(data, "title", "top level")
     return Template(
         key=_text(data, "key", "top level"),
         version=version,
-        title=_text(data, "title", "top level"),
+        title=title,
         guide_url=guide_url,
         phases=tuple(phases),
+        title_translations=title_translations,
     )
 
 
