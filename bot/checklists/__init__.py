@@ -374,7 +374,15 @@ def load_template_file(path: Path) -> Template:
     except OSError as e:
         raise TemplateError(f"{path}: cannot read template: {e.strerror or e}") from e
     except tomllib.TOMLDecodeError as e:
-        raise TemplateError(f"{path}: not valid TOML: {e}") from e
+        hint = ""
+        if "overwrite a value" in str(e):
+            # Most often `title = "…"` followed by `title.zh-CN = "…"`: TOML cannot make one
+            # key both a text and a table.
+            hint = (
+                '; a key is set twice, or a text is given as `title = "…"` and also has '
+                'translations: write `title.en = "…"` beside `title.zh-CN = "…"`'
+            )
+        raise TemplateError(f"{path}: not valid TOML: {e}{hint}") from e
     except TemplateError as e:
         raise TemplateError(f"{path}: {e}") from e
 
