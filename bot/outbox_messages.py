@@ -144,6 +144,7 @@ class Escalation(Message):
     owner: str
     reminders: int
     since: date
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,9 @@ class Escalations(Message):
     KIND: ClassVar[str] = "escalations"
     steps: tuple[EscalatedStep, ...]
     more: int = 0
+    # The channel's language (bot/i18n), the message rendered in it. Rows queued before this
+    # field have no such key and read as English.
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +185,7 @@ class GoLive(Message):
     marked_by: str
     marked_on: date
     step: str | None  # the step that announces going live, if the template has one
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +213,8 @@ class BusinessStart(Message):
     pilot: tuple[PilotStep, ...]
     # Masked: enough for Alipay to recognise the application, never the credential in full.
     production_client_id: str | None = None
+    # The contacts' language (their channel's, or theirs for a DM): as for Escalations.
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +232,7 @@ class BusinessStartNoContacts(Message):
     marked_by: str
     marked_on: date
     step: str | None
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +253,7 @@ class AnnouncementWithdrawn(Message):
     marked_on: date
     by: str  # who unmarked it
     on: date
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +326,7 @@ class Digest(Message):
     timezone: str
     applications: tuple[DigestSection, ...]
     more: int  # applications left out
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +338,7 @@ class Undeliverable(Message):
     what: str  # the KIND of the message that failed
     to: str  # its target, as a mention
     error: str  # Slack's error code
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +351,7 @@ class NotificationLine(Message):
     minute: datetime
     step: str | None = None  # the step the notification is evidence for
     count: int = 1
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
