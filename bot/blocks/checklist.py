@@ -364,6 +364,7 @@ def checklist_blocks(
     phases = [p for p in checklist.phases if phase is None or p.phase.number == phase]
     if phase is not None:
         fold = fold.with_phase(phase, True)
+    guide = t._("the guide")
     top: list[Block] = [
         HeaderBlock(
             block_id=header_block_id(application.id, fold),
@@ -374,7 +375,7 @@ def checklist_blocks(
                 MarkdownTextObject(
                     text=f"`{escape_mrkdwn(application.slug)}` · "
                     f"{user_text(checklist.template.title, MAX_HEADING_TITLE)} · "
-                    f"{link(checklist.template.guide_url, t._('the guide'))} · "
+                    f"{link(checklist.template.guide_url, guide)} · "
                     f"{progress_bar(checklist.complete_count, checklist.total)} · "
                     + _legend(checklist, t)
                 )

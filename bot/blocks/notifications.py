@@ -439,14 +439,14 @@ _ANNOUNCED = {
     BusinessStart.KIND: N_("{app} is activated for business."),
     BusinessStartNoContacts.KIND: N_("{app} has started business."),
 }
+_ANNOUNCEMENT = N_("{app}: an announcement.")  # of a kind this version does not know
 
 
 def announcement_withdrawn(
     m: AnnouncementWithdrawn, t: Translator = ENGLISH_TRANSLATOR
 ) -> Rendered:
     """What an announcement becomes once its step is unmarked: struck, and who withdrew it."""
-    said = t._(_ANNOUNCED.get(m.original_kind, N_("{app}: an announcement.")))
-    said = said.format(app=_app(m.application))
+    said = t._(_ANNOUNCED.get(m.original_kind, _ANNOUNCEMENT), app=_app(m.application))
     step = t._("step {step}", step=escape_mrkdwn(m.step)) if m.step else t._("the step")
     blocks: list[Block] = [
         _md(
