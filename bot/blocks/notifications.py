@@ -50,6 +50,7 @@ from bot.outbox_messages import (
     Escalations,
     GoLive,
     Message,
+    NextStep,
     NotificationLine,
     PilotStep,
     RemindedApplication,
@@ -391,7 +392,12 @@ def _pilot_state(s: PilotStep, t: Translator) -> str:
 def business_start(m: BusinessStart, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
     contacts = " ".join(user_mention(c) for c in m.contacts)
     pilot = "\n".join(
-        f"• {escape_mrkdwn(s.step)} {user_text(s.title, MAX_TITLE)}: " + _pilot_state(s, t)
+        t._(
+            "• {step} {title}: {state}",
+            step=escape_mrkdwn(s.step),
+            title=user_text(s.title, MAX_TITLE),
+            state=_pilot_state(s, t),
+        )
         for s in m.pilot
     )
     client_id = m.production_client_id or t._("not recorded in Onboard")
@@ -509,18 +515,28 @@ def _digest_lines(a: DigestSection, t: Translator) -> list[str]:
         lines.append(t._("*Skipped since the last digest:* {steps}", steps=steps))
     if a.waiting:
         steps = t._(", ").join(
-            f"{escape_mrkdwn(w.step)} ({_waiting(w, t)}, {user_mention(w.owner)})"
+            t._(
+                "{step} ({why}, {person})",
+                step=escape_mrkdwn(w.step),
+                why=_waiting(w, t),
+                person=user_mention(w.owner),
+            )
             for w in a.waiting
         )
         lines.append(t._("*Stalled or overdue:* {steps}", steps=steps))
     if a.next:
-        steps = t._(", ").join(
-            f"{escape_mrkdwn(n.step)} {user_text(n.title, MAX_TITLE)}"
-            + (f" ({user_mention(n.assignee)})" if n.assignee else "")
-            for n in a.next
-        )
+        steps = t._(", ").join(_next_step(n, t) for n in a.next)
         lines.append(t._("*Next:* {steps}", steps=steps))
     return lines
+
+
+def _next_step(n: NextStep, t: Translator) -> str:
+    step, title = escape_mrkdwn(n.step), user_text(n.title, MAX_TITLE)
+    if n.assignee:
+        return t._(
+            "{step} {title} ({person})", step=step, title=title, person=user_mention(n.assignee)
+        )
+    return f"{step} {title}"
 
 
 def digest(m: Digest, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
