@@ -152,7 +152,7 @@ def _row_before(kind: str) -> dict:
     then, or (for kinds born as dataclasses) today's payload without the field."""
     if kind in ROWS_BEFORE:
         return ROWS_BEFORE[kind]
-    (message,) = [m for m in catalogue.outbox_messages(Texts()) if m.KIND == kind]
+    (message,) = [m for m in catalogue.outbox_messages(Texts()) if kind == m.KIND]
     row = message.to_payload()
     del row["language"]
     return row
