@@ -12,7 +12,8 @@ step's `announces` names GoLive's or BusinessStart's). `to_payload` gives the ro
 payload and `from_payload` reads it back (bot/payload_codec.py: dates as ISO strings, unknown
 keys ignored, a missing or wrong field refused with UnreadablePayload). `decode(kind, payload)`
 reads a claimed row into the class its kind names, and raises UnreadablePayload for a kind it
-does not know. storage/ stays dict-based: `for_outbox` turns a message into the NewMessage that
+does not know. The kinds a channel sees carry its `language` (bot/i18n), which
+bot/blocks/notifications.py renders them in; rows queued before that read as English. storage/ stays dict-based: `for_outbox` turns a message into the NewMessage that
 storage enqueues.
 """
 
