@@ -12,8 +12,10 @@ step's `announces` names GoLive's or BusinessStart's). `to_payload` gives the ro
 payload and `from_payload` reads it back (bot/payload_codec.py: dates as ISO strings, unknown
 keys ignored, a missing or wrong field refused with UnreadablePayload). `decode(kind, payload)`
 reads a claimed row into the class its kind names, and raises UnreadablePayload for a kind it
-does not know. storage/ stays dict-based: `for_outbox` turns a message into the NewMessage that
-storage enqueues.
+does not know. The kinds a channel sees carry its `language` (bot/i18n), which
+bot/blocks/notifications.py renders them in; rows queued before that read as English.
+storage/ stays dict-based: `for_outbox` turns a message into the NewMessage that storage
+enqueues.
 """
 
 from __future__ import annotations
@@ -144,6 +146,7 @@ class Escalation(Message):
     owner: str
     reminders: int
     since: date
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,9 @@ class Escalations(Message):
     KIND: ClassVar[str] = "escalations"
     steps: tuple[EscalatedStep, ...]
     more: int = 0
+    # The channel's language (bot/i18n), the message rendered in it. Rows queued before this
+    # field have no such key and read as English.
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +187,7 @@ class GoLive(Message):
     marked_by: str
     marked_on: date
     step: str | None  # the step that announces going live, if the template has one
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +215,8 @@ class BusinessStart(Message):
     pilot: tuple[PilotStep, ...]
     # Masked: enough for Alipay to recognise the application, never the credential in full.
     production_client_id: str | None = None
+    # The contacts' language (their channel's, or theirs for a DM): as for Escalations.
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +234,7 @@ class BusinessStartNoContacts(Message):
     marked_by: str
     marked_on: date
     step: str | None
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +255,7 @@ class AnnouncementWithdrawn(Message):
     marked_on: date
     by: str  # who unmarked it
     on: date
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +328,7 @@ class Digest(Message):
     timezone: str
     applications: tuple[DigestSection, ...]
     more: int  # applications left out
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +340,7 @@ class Undeliverable(Message):
     what: str  # the KIND of the message that failed
     to: str  # its target, as a mention
     error: str  # Slack's error code
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)
@@ -340,6 +353,7 @@ class NotificationLine(Message):
     minute: datetime
     step: str | None = None  # the step the notification is evidence for
     count: int = 1
+    language: str = "en"  # the channel's: as for Escalations
 
 
 @dataclass(frozen=True, slots=True)

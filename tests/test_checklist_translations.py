@@ -14,7 +14,7 @@ from bot.blocks.checklist import MAX_HEADING_TITLE, MAX_OPTION_TEXT, MAX_STEP_TI
 from bot.blocks.modals import MAX_TEXT as MAX_MODAL_TEXT
 from bot.checklists import Template, TemplateError, get_template, load_template_file
 from bot.i18n import ENGLISH, LANGUAGES
-from tests.i18n_checks import english_sentences
+from tests.i18n_checks import english_runs
 
 ZH = "zh-CN"
 BUILTIN = Path(checklists.__file__).resolve().parent / "alipay-instore-v1.toml"
@@ -34,7 +34,7 @@ def template() -> Template:
 
 
 def _chinese(text: str) -> bool:
-    return bool(CJK.search(text)) and not english_sentences(text)
+    return bool(CJK.search(text)) and not english_runs(text)
 
 
 def _width(text: str) -> int:

@@ -353,12 +353,29 @@ ROWS_BEFORE: dict[str, dict[str, Any]] = {
 NO_CONTACTS_BEFORE = ROWS_BEFORE["business-start"] | {"contacts": [], "pilot": []}
 
 
+# The kinds the channel sees, rendered in its language: rows from before read as English.
+CHANNEL_KINDS = {
+    "escalation",
+    "escalations",
+    "go-live",
+    "business-start",
+    "business-start-no-contacts",
+    "announcement-withdrawn",
+    "digest",
+    "undeliverable",
+    "alipay-notification",
+}
+
+
 @pytest.mark.parametrize("kind", sorted(ROWS_BEFORE))
 def test_rows_written_before_the_dataclasses_read_and_write_back_the_same(kind: str) -> None:
     message = decode(kind, ROWS_BEFORE[kind])
 
-    # Fields added since default to None, and write back as such.
+    # Fields added since default to None (the channel's language to English), and write
+    # back as such.
     added = {"reminder": {"instead_of": None, "away_until": None}}.get(kind, {})
+    if kind in CHANNEL_KINDS:
+        added = added | {"language": "en"}
     assert message.to_payload() == _with_skips(kind, ROWS_BEFORE[kind]) | added
 
 
@@ -468,6 +485,7 @@ def test_keys_a_kind_does_not_know_are_ignored_and_defaults_fill_what_older_rows
     newer = ROWS_BEFORE["go-live"] | {"added_later": {"anything": 1}}
     older = without(without(ROWS_BEFORE["alipay-notification"], "count"), "step")
 
-    assert decode(GoLive.KIND, newer).to_payload() == ROWS_BEFORE["go-live"]
+    assert decode(GoLive.KIND, newer).to_payload() == ROWS_BEFORE["go-live"] | {"language": "en"}
     line = decode(NotificationLine.KIND, older)
     assert isinstance(line, NotificationLine) and (line.count, line.step) == (1, None)
+    assert line.language == "en"

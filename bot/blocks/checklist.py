@@ -5,6 +5,9 @@ due date, and a Mark done / Undo button.
 A section holds one accessory, so the step menu (assign, due date, note, guide) is one select
 per phase, grouped by step. Done phases fold to one line unless someone expanded them; the
 fold state travels in the header's block_id, so every click can rebuild the same view.
+
+The message is for the channel, so it is built in the channel's language: a `Translator` `t`
+(English by default).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from bot.blocks.mrkdwn import (
     user_mention,
     user_text,
 )
+from bot.i18n import ENGLISH, ENGLISH_TRANSLATOR, N_, Translator
 from bot.services.progress import Checklist, PhaseProgress, StepProgress
 
 MAX_BLOCKS = 50  # Slack's limit for a message
@@ -57,10 +61,10 @@ COLLAPSE_ALL = "checklist_collapse_all"
 
 HEADER_BLOCK_PREFIX = "checklist:"
 STEP_MENU_CHOICES = (
-    ("assign", "Assign…"),
-    ("due", "Set due date…"),
-    ("note", "Add note…"),
-    ("guide", "View in guide"),
+    ("assign", N_("Assign…")),
+    ("due", N_("Set due date…")),
+    ("note", N_("Add note…")),
+    ("guide", N_("View in guide")),
 )
 
 
@@ -151,14 +155,35 @@ def fold_from_blocks(blocks: Iterable[dict]) -> Fold:
 # ---- pieces ---------------------------------------------------------------------------------
 
 
+def _title(step: Any, t: Translator) -> str:
+    """A step's title as the checklist shows it in `t`'s language: the one place to switch to
+    the template's translated titles."""
+    return step.title
+
+
+def day_text(t: Translator, value: date) -> str:
+    """A date in a channel message: ISO in English (`2026-12-03`, as it always read), the
+    language's own short form otherwise (`12月3日周四`)."""
+    return value.isoformat() if t.language == ENGLISH else t.short_day(value)
+
+
 def progress_bar(done: int, total: int, width: int = BAR_WIDTH) -> str:
     filled = round(width * done / total) if total else 0
     return "▰" * filled + "▱" * (width - filled)
 
 
-def progress_count(complete: int, skipped: int, total: int) -> str:
+def progress_count(
+    complete: int, skipped: int, total: int, t: Translator = ENGLISH_TRANSLATOR
+) -> str:
     """Steps done or skipped of all, saying how many of them are skipped: "13/19 (1 skipped)"."""
-    return f"{complete}/{total}" + (f" ({skipped} skipped)" if skipped else "")
+    if skipped:
+        return t._(
+            "{complete}/{total} ({skipped} skipped)",
+            complete=complete,
+            total=total,
+            skipped=skipped,
+        )
+    return f"{complete}/{total}"
 
 
 def _header(name: str, suffix: str) -> str:
@@ -174,63 +199,89 @@ def _mark(progress: StepProgress) -> str:
     return "▶️" if progress.active else "⬜"
 
 
-def step_text(progress: StepProgress, today: date) -> str:
+def step_text(progress: StepProgress, today: date, t: Translator = ENGLISH_TRANSLATOR) -> str:
     mark = _mark(progress)
-    title = user_text(progress.step.title, MAX_STEP_TITLE)
+    title = user_text(_title(progress.step, t), MAX_STEP_TITLE)
     details = []
     if progress.assignee_id:
         details.append(f"👤 {user_mention(progress.assignee_id)}")
     if progress.due_on and not progress.complete:
-        late = " ⚠️ *overdue*" if progress.overdue(today) else ""
-        details.append(f"📅 due {progress.due_on.isoformat()}{late}")
-    if progress.done and progress.done_by:
-        details.append(f"done by {user_mention(progress.done_by)} {progress.done_at:%Y-%m-%d}")
+        due = day_text(t, progress.due_on)
+        if progress.overdue(today):
+            details.append(t._("📅 due {day} ⚠️ *overdue*", day=due))
+        else:
+            details.append(t._("📅 due {day}", day=due))
+    if progress.done and progress.done_by and progress.done_at:
+        done_on = day_text(t, progress.done_at.date())
+        details.append(
+            t._("done by {person} {day}", person=user_mention(progress.done_by), day=done_on)
+        )
     if progress.skipped:
-        by = f" by {user_mention(progress.skipped_by)}" if progress.skipped_by else ""
         reason = user_text(progress.skip_reason or "", MAX_REASON_TEXT)
-        details.append(f"skipped{by}: “{reason}”")
+        if progress.skipped_by:
+            who = user_mention(progress.skipped_by)
+            details.append(t._("skipped by {person}: “{reason}”", person=who, reason=reason))
+        else:
+            details.append(t._("skipped: “{reason}”", reason=reason))
     if progress.note_count:
         details.append(f"💬 {progress.note_count}")
     line = f"{mark} *{progress.step.number}* {title}"
     return line + ("\n" + " · ".join(details) if details else "")
 
 
-def _step_section(application_id: int, progress: StepProgress, today: date) -> SectionBlock:
+def _step_section(
+    application_id: int, progress: StepProgress, today: date, t: Translator
+) -> SectionBlock:
     number = progress.step.number
     if progress.done:
         button = ButtonElement(
-            text="Undo", action_id=TOGGLE_STEP, value=action_value(application_id, number, "unmark")
+            text=t._("Undo"),
+            action_id=TOGGLE_STEP,
+            value=action_value(application_id, number, "unmark"),
         )
     else:
         button = ButtonElement(
-            text="Mark done",
+            text=t._("Mark done"),
             action_id=TOGGLE_STEP,
             value=action_value(application_id, number, "mark"),
             style="primary" if progress.active else None,
         )
     return SectionBlock(
         block_id=f"step:{number}",
-        text=MarkdownTextObject(text=step_text(progress, today)),
+        text=MarkdownTextObject(text=step_text(progress, today, t)),
         accessory=button,
     )
 
 
-def _phase_heading(application_id: int, phase: PhaseProgress, open_: bool) -> SectionBlock:
+def _phase_heading(
+    application_id: int, phase: PhaseProgress, open_: bool, t: Translator
+) -> SectionBlock:
     total = len(phase.steps)
     title = user_text(phase.phase.title, MAX_HEADING_TITLE)
     skipped = phase.skipped_count
+    number = phase.phase.number
     if phase.complete and not open_:
-        of_them = f" ({skipped} skipped)" if skipped else ""
-        text = f"✅ *{phase.phase.number}. {title}* · all {total} done{of_them}"
+        if skipped:
+            text = t._(
+                "✅ *{number}. {title}* · all {total} done ({skipped} skipped)",
+                number=number,
+                title=title,
+                total=total,
+                skipped=skipped,
+            )
+        else:
+            text = t._(
+                "✅ *{number}. {title}* · all {total} done", number=number, title=title, total=total
+            )
     else:
         bar = progress_bar(phase.complete_count, total)
-        count = progress_count(phase.complete_count, skipped, total)
-        text = f"*{phase.phase.number}. {title}*  {bar} {count}"
+        count = progress_count(phase.complete_count, skipped, total, t)
+        text = f"*{number}. {title}*  {bar} {count}"
     return SectionBlock(
         block_id=f"phase:{phase.phase.number}",
         text=MarkdownTextObject(text=text),
         accessory=ButtonElement(
-            text="Collapse" if open_ else "Expand",
+            text=t._("Collapse") if open_ else t._("Expand"),
             action_id=TOGGLE_PHASE,
             value=action_value(
                 application_id, phase.phase.number, "collapse" if open_ else "expand"
@@ -239,12 +290,12 @@ def _phase_heading(application_id: int, phase: PhaseProgress, open_: bool) -> Se
     )
 
 
-def _step_menu(application_id: int, phase: PhaseProgress) -> ActionsBlock:
+def _step_menu(application_id: int, phase: PhaseProgress, t: Translator) -> ActionsBlock:
     groups = [
         OptionGroup(
-            label=shorten(f"{s.step.number} {s.step.title}", MAX_OPTION_TEXT),
+            label=shorten(f"{s.step.number} {_title(s.step, t)}", MAX_OPTION_TEXT),
             options=[
-                Option(value=action_value(application_id, s.step.number, what), label=label)
+                Option(value=action_value(application_id, s.step.number, what), label=t._(label))
                 for what, label in STEP_MENU_CHOICES
             ],
         )
@@ -255,18 +306,18 @@ def _step_menu(application_id: int, phase: PhaseProgress) -> ActionsBlock:
         elements=[
             StaticSelectElement(
                 action_id=STEP_MENU,
-                placeholder=PlainTextObject(text="Step options…"),
+                placeholder=PlainTextObject(text=t._("Step options…")),
                 option_groups=groups,
             )
         ],
     )
 
 
-def _compact_steps(phase: PhaseProgress, today: date) -> list[SectionBlock]:
+def _compact_steps(phase: PhaseProgress, today: date, t: Translator) -> list[SectionBlock]:
     """A phase too long for a block per step: its steps as text, in as few sections as fit."""
     sections, lines, size = [], [], 0
     for step in phase.steps:
-        line = step_text(step, today).replace("\n", " · ")
+        line = step_text(step, today, t).replace("\n", " · ")
         if size + len(line) + 1 > MAX_SECTION_TEXT:
             sections.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines))))
             lines, size = [], 0
@@ -278,16 +329,21 @@ def _compact_steps(phase: PhaseProgress, today: date) -> list[SectionBlock]:
 
 
 def _phase_blocks(
-    application_id: int, phase: PhaseProgress, open_: bool, today: date, compact: bool
+    application_id: int,
+    phase: PhaseProgress,
+    open_: bool,
+    today: date,
+    compact: bool,
+    t: Translator,
 ) -> list[Block]:
-    blocks: list[Block] = [_phase_heading(application_id, phase, open_)]
+    blocks: list[Block] = [_phase_heading(application_id, phase, open_, t)]
     if not open_:
         return blocks
     if compact:
-        blocks.extend(_compact_steps(phase, today))
+        blocks.extend(_compact_steps(phase, today, t))
     else:
-        blocks.extend(_step_section(application_id, s, today) for s in phase.steps)
-    blocks.append(_step_menu(application_id, phase))
+        blocks.extend(_step_section(application_id, s, today, t) for s in phase.steps)
+    blocks.append(_step_menu(application_id, phase, t))
     return blocks
 
 
@@ -295,37 +351,44 @@ def _phase_blocks(
 
 
 def checklist_blocks(
-    checklist: Checklist, today: date, fold: Fold | None = None, phase: int | None = None
+    checklist: Checklist,
+    today: date,
+    fold: Fold | None = None,
+    phase: int | None = None,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> list[Block]:
-    """The whole message; `phase` limits it to one phase (`/onboard status 2`)."""
+    """The whole message, in `t`'s language; `phase` limits it to one phase
+    (`/onboard status 2`)."""
     fold = fold or Fold()
     application = checklist.application
     phases = [p for p in checklist.phases if phase is None or p.phase.number == phase]
     if phase is not None:
         fold = fold.with_phase(phase, True)
+    guide = t._("the guide")
     top: list[Block] = [
         HeaderBlock(
             block_id=header_block_id(application.id, fold),
-            text=_header(application.name, f" · {_count(checklist)}"),
+            text=_header(application.name, f" · {_count(checklist, t)}"),
         ),
         ContextBlock(
             elements=[
                 MarkdownTextObject(
                     text=f"`{escape_mrkdwn(application.slug)}` · "
                     f"{user_text(checklist.template.title, MAX_HEADING_TITLE)} · "
-                    f"{link(checklist.template.guide_url, 'the guide')} · "
+                    f"{link(checklist.template.guide_url, guide)} · "
                     f"{progress_bar(checklist.complete_count, checklist.total)} · "
-                    "✅ done ▶️ to do now ⬜ later"
-                    + (" ⏭️ skipped" if checklist.skipped_count else "")
+                    + _legend(checklist, t)
                 )
             ]
         ),
         ActionsBlock(
             block_id="fold",
             elements=[
-                ButtonElement(text="Expand all", action_id=EXPAND_ALL, value=str(application.id)),
                 ButtonElement(
-                    text="Collapse all", action_id=COLLAPSE_ALL, value=str(application.id)
+                    text=t._("Expand all"), action_id=EXPAND_ALL, value=str(application.id)
+                ),
+                ButtonElement(
+                    text=t._("Collapse all"), action_id=COLLAPSE_ALL, value=str(application.id)
                 ),
             ],
         ),
@@ -337,9 +400,8 @@ def checklist_blocks(
         blocks = list(top)
         for p in phases:
             number = p.phase.number
-            blocks.extend(
-                _phase_blocks(application.id, p, number in open_phases, today, number in compact)
-            )
+            open_, compact_ = number in open_phases, number in compact
+            blocks.extend(_phase_blocks(application.id, p, open_, today, compact_, t))
         return blocks
 
     first_open = next((p for p in phases if p.phase.number in open_phases and not p.complete), None)
@@ -360,7 +422,7 @@ def checklist_blocks(
         else:
             break
         blocks = render()
-        top_note = "Some phases are folded so the checklist fits in one Slack message."
+        top_note = t._("Some phases are folded so the checklist fits in one Slack message.")
         if not any(isinstance(b, ContextBlock) and b.block_id == "folded" for b in top):
             top.append(
                 ContextBlock(block_id="folded", elements=[MarkdownTextObject(text=top_note)])
@@ -369,18 +431,32 @@ def checklist_blocks(
     return blocks
 
 
-def checklist_fallback_text(checklist: Checklist) -> str:
-    """The message's top-level `text`: Slack parses it as mrkdwn too, and it is what
-    notifications show, so the name is escaped like everywhere else."""
-    name = user_text(checklist.application.name, MAX_NAME_TEXT)
+def _legend(checklist: Checklist, t: Translator) -> str:
     if checklist.skipped_count:
-        complete, skipped = checklist.complete_count, checklist.skipped_count
-        return f"{name}: {complete}/{checklist.total} steps complete ({skipped} skipped)"
-    return f"{name}: {checklist.done_count}/{checklist.total} steps done"
+        return t._("✅ done ▶️ to do now ⬜ later ⏭️ skipped")
+    return t._("✅ done ▶️ to do now ⬜ later")
 
 
-def _count(checklist: Checklist) -> str:
-    return progress_count(checklist.complete_count, checklist.skipped_count, checklist.total)
+def checklist_fallback_text(checklist: Checklist, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    """The message's top-level `text`, in `t`'s language: Slack parses it as mrkdwn too, and
+    it is what notifications show, so the name is escaped like everywhere else."""
+    name = user_text(checklist.application.name, MAX_NAME_TEXT)
+    total = checklist.total
+    if checklist.skipped_count:
+        return t._(
+            "{name}: {complete}/{total} steps complete ({skipped} skipped)",
+            name=name,
+            complete=checklist.complete_count,
+            total=total,
+            skipped=checklist.skipped_count,
+        )
+    return t._(
+        "{name}: {done}/{total} steps done", name=name, done=checklist.done_count, total=total
+    )
+
+
+def _count(checklist: Checklist, t: Translator) -> str:
+    return progress_count(checklist.complete_count, checklist.skipped_count, checklist.total, t)
 
 
 def fold_after_click(

@@ -1,6 +1,9 @@
 """Messages sent outside a request (bot/outbox_messages.py: reminders, escalations, digests,
 announcements, notices): pure functions from a message to (fallback text, blocks); and a
-reminder DM with one of its steps answered (`answered_reminder`)."""
+reminder DM with one of its steps answered (`answered_reminder`).
+
+What a channel sees (digests, announcements, escalations, notices) is built in the language
+its message carries (`language`, English for rows queued before it), with a `Translator` `t`."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.assignment import assignment
-from bot.blocks.checklist import action_value, progress_bar, progress_count
+from bot.blocks.checklist import action_value, day_text, progress_bar, progress_count
 from bot.blocks.counts import counted
 from bot.blocks.mrkdwn import (
     channel_mention,
@@ -34,17 +37,20 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.blocks.people import day_label
+from bot.i18n import ENGLISH, ENGLISH_TRANSLATOR, N_, Translator, translator
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
     Assignment,
     BusinessStart,
     BusinessStartNoContacts,
     Digest,
+    DigestSection,
     EscalatedStep,
     Escalation,
     Escalations,
     GoLive,
     Message,
+    NextStep,
     NotificationLine,
     PilotStep,
     RemindedApplication,
@@ -279,7 +285,7 @@ def answered_reminder(
     return [done if b.get("block_id") == block_id else b for b in blocks]
 
 
-def escalation(m: Escalation) -> Rendered:
+def escalation(m: Escalation, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
     """A one-step escalation queued by an earlier version."""
     step = EscalatedStep(
         m.application_id,
@@ -292,226 +298,371 @@ def escalation(m: Escalation) -> Rendered:
         m.reminders,
         m.since,
     )
-    return escalations(Escalations(steps=(step,)))
+    return escalations(Escalations(steps=(step,)), t)
 
 
-def escalations(m: Escalations) -> Rendered:
+def escalations(m: Escalations, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
     """One message to a channel: each step whose reminders went unanswered, who was reminded,
     how often, since when."""
     if len(m.steps) == 1 and not m.more:
         (e,) = m.steps
-        text = (
-            f"⚠️ Step {_step(e.step, e.title)} of {_app(e.application)} has had {e.reminders} "
-            f"reminders to {user_mention(e.recipient)} since {e.since} with no answer. "
-            f"Owner of the application: {user_mention(e.owner)}. Could someone pick it up?"
+        text = t.ngettext(
+            "⚠️ Step {step} of {app} has had {n} reminder to {person} since {day} with no "
+            "answer. Owner of the application: {owner}. Could someone pick it up?",
+            "⚠️ Step {step} of {app} has had {n} reminders to {person} since {day} with no "
+            "answer. Owner of the application: {owner}. Could someone pick it up?",
+            e.reminders,
+            step=_step(e.step, e.title),
+            app=_app(e.application),
+            n=e.reminders,
+            person=user_mention(e.recipient),
+            day=day_text(t, e.since),
+            owner=user_mention(e.owner),
         )
-        return f"Step {escape_mrkdwn(e.step)} of {_name(e.application)} is stuck", [_md(text)]
+        fallback = t._(
+            "Step {step} of {app} is stuck", step=escape_mrkdwn(e.step), app=_name(e.application)
+        )
+        return fallback, [_md(text)]
     total = len(m.steps) + m.more
     blocks: list[Block] = [
-        _md(f"⚠️ {counted(total, 'step')} had reminders with no answer. Could someone pick them up?")
+        _md(
+            t.ngettext(
+                "⚠️ {n} step had reminders with no answer. Could someone pick it up?",
+                "⚠️ {n} steps had reminders with no answer. Could someone pick them up?",
+                total,
+                n=total,
+            )
+        )
     ]
     shown = m.steps[: MAX_BLOCKS - 2]
     for e in shown:
         blocks.append(
             _md(
-                f"• Step {_step(e.step, e.title)} of {_app(e.application)}: "
-                f"{counted(e.reminders, 'reminder')} to {user_mention(e.recipient)} since "
-                f"{e.since}; owner {user_mention(e.owner)}."
+                t.ngettext(
+                    "• Step {step} of {app}: {n} reminder to {person} since {day}; owner {owner}.",
+                    "• Step {step} of {app}: {n} reminders to {person} since {day}; owner {owner}.",
+                    e.reminders,
+                    step=_step(e.step, e.title),
+                    app=_app(e.application),
+                    n=e.reminders,
+                    person=user_mention(e.recipient),
+                    day=day_text(t, e.since),
+                    owner=user_mention(e.owner),
+                )
             )
         )
     more = m.more + len(m.steps) - len(shown)
     if more:
-        blocks.append(_context(f"…and {more} more, in the next message."))
-    return f"{counted(total, 'step')} are stuck", blocks
+        blocks.append(_context(t._("…and {n} more, in the next message.", n=more)))
+    fallback = t.ngettext("{n} step are stuck", "{n} steps are stuck", total, n=total)
+    return fallback, blocks
 
 
-def _launch_step(step: str | None) -> str:
-    return f"step {escape_mrkdwn(step)} (launch)" if step else "the launch step"
+def go_live(m: GoLive, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
+    params = {
+        "app": _app(m.application),
+        "person": user_mention(m.marked_by),
+        "day": day_text(t, m.marked_on),
+    }
+    if m.step:
+        text = t._(
+            "🚀 {app} is live in production! {person} marked step {step} (launch) on {day}. "
+            "Next: pilot testing with a live account.",
+            step=escape_mrkdwn(m.step),
+            **params,
+        )
+    else:
+        text = t._(
+            "🚀 {app} is live in production! {person} marked the launch step on {day}. "
+            "Next: pilot testing with a live account.",
+            **params,
+        )
+    return t._("{app} is live in production", app=_name(m.application)), [_md(text)]
 
 
-def go_live(m: GoLive) -> Rendered:
-    text = (
-        f"🚀 {_app(m.application)} is live in production! {user_mention(m.marked_by)} marked "
-        f"{_launch_step(m.step)} on {m.marked_on}. Next: pilot testing with a live account."
-    )
-    return f"{_name(m.application)} is live in production", [_md(text)]
-
-
-def _pilot_state(s: PilotStep) -> str:
+def _pilot_state(s: PilotStep, t: Translator) -> str:
     if s.done_on:
-        return f"done {s.done_on}"
+        return t._("done {day}", day=day_text(t, s.done_on))
     if s.skip_reason is not None:
-        return f"skipped, does not apply (“{user_text(s.skip_reason, MAX_SKIP_REASON)}”)"
-    return "not marked done"
+        reason = user_text(s.skip_reason, MAX_SKIP_REASON)
+        return t._("skipped, does not apply (“{reason}”)", reason=reason)
+    return t._("not marked done")
 
 
-def business_start(m: BusinessStart) -> Rendered:
+def business_start(m: BusinessStart, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
     contacts = " ".join(user_mention(c) for c in m.contacts)
     pilot = "\n".join(
-        f"• {escape_mrkdwn(s.step)} {user_text(s.title, MAX_TITLE)}: " + _pilot_state(s)
+        t._(
+            "• {step} {title}: {state}",
+            step=escape_mrkdwn(s.step),
+            title=user_text(s.title, MAX_TITLE),
+            state=_pilot_state(s, t),
+        )
         for s in m.pilot
     )
-    client_id = m.production_client_id or "not recorded in Onboard"
+    client_id = m.production_client_id or t._("not recorded in Onboard")
+    activated = t._(
+        "{app} is activated for business, so Alipay can start monitoring it for unexpected errors.",
+        app=_app(m.application),
+    )
+    went_live = day_text(t, m.went_live_on) if m.went_live_on else t._("not marked")
     blocks: list[Block] = [
-        HeaderBlock(text=_header(m.application, " has started business")),
+        HeaderBlock(text=_header(m.application, t._(" has started business"))),
+        _md((f"{contacts} " if contacts else "") + activated),
         _md(
-            (f"{contacts} " if contacts else "")
-            + f"{_app(m.application)} is activated for business, so Alipay can start monitoring "
-            "it for unexpected errors."
-        ),
-        _md(
-            f"*Production client ID:* `{escape_mrkdwn(client_id)}`\n"
-            f"*Went live:* {m.went_live_on or 'not marked'}\n"
-            f"*Business started:* {m.marked_on} (marked by {user_mention(m.marked_by)})"
+            t._(
+                "*Production client ID:* `{client_id}`\n"
+                "*Went live:* {went_live}\n"
+                "*Business started:* {day} (marked by {person})",
+                client_id=escape_mrkdwn(client_id),
+                went_live=went_live,
+                day=day_text(t, m.marked_on),
+                person=user_mention(m.marked_by),
+            )
         ),
     ]
     if pilot:
-        blocks.append(_md(f"*Pilot testing*\n{pilot}"))
-    return f"{_name(m.application)} has started business", blocks
+        blocks.append(_md(t._("*Pilot testing*\n{steps}", steps=pilot)))
+    return t._("{app} has started business", app=_name(m.application)), blocks
 
 
-def business_start_no_contacts(m: BusinessStartNoContacts) -> Rendered:
-    text = (
-        f"{_app(m.application)} has started business, but it has no Alipay contacts to tell. "
+def business_start_no_contacts(
+    m: BusinessStartNoContacts, t: Translator = ENGLISH_TRANSLATOR
+) -> Rendered:
+    text = t._(
+        "{app} has started business, but it has no Alipay contacts to tell. "
         "Add them with `/onboard contacts add @person` (and optionally `/onboard contacts "
-        "channel #channel`), then unmark and mark the last step again."
+        "channel #channel`), then unmark and mark the last step again.",
+        app=_app(m.application),
     )
-    return f"{_name(m.application)}: no Alipay contacts to tell", [_md(text)]
+    fallback = t._("{app}: no Alipay contacts to tell", app=_name(m.application))
+    return fallback, [_md(text)]
 
 
 # What each kind of announcement said, in short, once withdrawn ({app} is the name, escaped).
 _ANNOUNCED = {
-    GoLive.KIND: "🚀 {app} is live in production!",
-    BusinessStart.KIND: "{app} is activated for business.",
-    BusinessStartNoContacts.KIND: "{app} has started business.",
+    GoLive.KIND: N_("🚀 {app} is live in production!"),
+    BusinessStart.KIND: N_("{app} is activated for business."),
+    BusinessStartNoContacts.KIND: N_("{app} has started business."),
 }
+_ANNOUNCEMENT = N_("{app}: an announcement.")  # of a kind this version does not know
 
 
-def announcement_withdrawn(m: AnnouncementWithdrawn) -> Rendered:
+def announcement_withdrawn(
+    m: AnnouncementWithdrawn, t: Translator = ENGLISH_TRANSLATOR
+) -> Rendered:
     """What an announcement becomes once its step is unmarked: struck, and who withdrew it."""
-    said = _ANNOUNCED.get(m.original_kind, "{app}: an announcement.")
-    said = said.format(app=_app(m.application))
-    step = f"step {escape_mrkdwn(m.step)}" if m.step else "the step"
+    said = t._(_ANNOUNCED.get(m.original_kind, _ANNOUNCEMENT), app=_app(m.application))
+    step = t._("step {step}", step=escape_mrkdwn(m.step)) if m.step else t._("the step")
     blocks: list[Block] = [
         _md(
-            f"↩️ *Withdrawn* by {user_mention(m.by)} on {m.on}: {step} of "
-            f"{_app(m.application)} was marked not done, so this no longer holds."
+            t._(
+                "↩️ *Withdrawn* by {person} on {day}: {step} of {app} was marked not done, "
+                "so this no longer holds.",
+                person=user_mention(m.by),
+                day=day_text(t, m.on),
+                step=step,
+                app=_app(m.application),
+            )
         ),
         _context(
-            f"It said: ~{said}~ ({user_mention(m.marked_by)} marked {step} on {m.marked_on}.)"
+            t._(
+                "It said: ~{said}~ ({person} marked {step} on {day}.)",
+                said=said,
+                person=user_mention(m.marked_by),
+                step=step,
+                day=day_text(t, m.marked_on),
+            )
         ),
     ]
-    return f"Withdrawn: {_name(m.application)}, {step} was marked not done", blocks
+    fallback = t._(
+        "Withdrawn: {app}, {step} was marked not done", app=_name(m.application), step=step
+    )
+    return fallback, blocks
 
 
-def _waiting(w: WaitingStep) -> str:
-    return f"overdue since {w.due_on}" if w.overdue else "stalled"
+def _waiting(w: WaitingStep, t: Translator) -> str:
+    if w.overdue:
+        return t._("overdue since {day}", day=day_text(t, w.due_on) if w.due_on else "")
+    return t._("stalled")
 
 
-def digest(m: Digest) -> Rendered:
-    title = "Daily digest" if m.cadence == "daily" else "Weekly digest"
+def _digest_lines(a: DigestSection, t: Translator) -> list[str]:
+    """An application's lines in a digest: its phases, then what moved and what waits."""
+    lines = [
+        "\n".join(
+            f"{progress_bar(ph.done, ph.total)} "
+            f"{progress_count(ph.done, ph.skipped, ph.total, t)} " + user_text(ph.title, MAX_TITLE)
+            for ph in a.phases
+        )
+    ]
+    if a.done_since:
+        steps = t._(", ").join(
+            t._("{step} by {person}", step=escape_mrkdwn(d.step), person=user_mention(d.by))
+            for d in a.done_since
+        )
+        lines.append(t._("*Done since the last digest:* {steps}", steps=steps))
+    if a.skipped_since:
+        steps = t._(", ").join(
+            t._(
+                "{step} by {person} (“{reason}”)",
+                step=escape_mrkdwn(s.step),
+                person=user_mention(s.by),
+                reason=user_text(s.skip_reason, MAX_SKIP_REASON),
+            )
+            for s in a.skipped_since
+        )
+        lines.append(t._("*Skipped since the last digest:* {steps}", steps=steps))
+    if a.waiting:
+        steps = t._(", ").join(
+            t._(
+                "{step} ({why}, {person})",
+                step=escape_mrkdwn(w.step),
+                why=_waiting(w, t),
+                person=user_mention(w.owner),
+            )
+            for w in a.waiting
+        )
+        lines.append(t._("*Stalled or overdue:* {steps}", steps=steps))
+    if a.next:
+        steps = t._(", ").join(_next_step(n, t) for n in a.next)
+        lines.append(t._("*Next:* {steps}", steps=steps))
+    return lines
+
+
+def _next_step(n: NextStep, t: Translator) -> str:
+    step, title = escape_mrkdwn(n.step), user_text(n.title, MAX_TITLE)
+    if n.assignee:
+        return t._(
+            "{step} {title} ({person})", step=step, title=title, person=user_mention(n.assignee)
+        )
+    return f"{step} {title}"
+
+
+def digest(m: Digest, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
+    title = t._("Daily digest") if m.cadence == "daily" else t._("Weekly digest")
     blocks: list[Block] = [HeaderBlock(text=title)]
     shown = m.applications[:MAX_DIGEST_APPLICATIONS]
     more = m.more + len(m.applications) - len(shown)
     for a in shown:
-        blocks += [
-            DividerBlock(),
-            _md(f"{_app(a.application)} · {progress_count(a.done, a.skipped, a.total)}"),
-        ]
-        phases = "\n".join(
-            f"{progress_bar(ph.done, ph.total)} {progress_count(ph.done, ph.skipped, ph.total)} "
-            + user_text(ph.title, MAX_TITLE)
-            for ph in a.phases
-        )
-        lines = [phases]
-        if a.done_since:
-            lines.append(
-                "*Done since the last digest:* "
-                + ", ".join(
-                    f"{escape_mrkdwn(d.step)} by {user_mention(d.by)}" for d in a.done_since
-                )
-            )
-        if a.skipped_since:
-            lines.append(
-                "*Skipped since the last digest:* "
-                + ", ".join(
-                    f"{escape_mrkdwn(s.step)} by {user_mention(s.by)}"
-                    f" (“{user_text(s.skip_reason, MAX_SKIP_REASON)}”)"
-                    for s in a.skipped_since
-                )
-            )
-        if a.waiting:
-            lines.append(
-                "*Stalled or overdue:* "
-                + ", ".join(
-                    f"{escape_mrkdwn(w.step)} ({_waiting(w)}, {user_mention(w.owner)})"
-                    for w in a.waiting
-                )
-            )
-        if a.next:
-            lines.append(
-                "*Next:* "
-                + ", ".join(
-                    f"{escape_mrkdwn(n.step)} {user_text(n.title, MAX_TITLE)}"
-                    + (f" ({user_mention(n.assignee)})" if n.assignee else "")
-                    for n in a.next
-                )
-            )
-        blocks.append(_md("\n".join(lines)))
+        count = progress_count(a.done, a.skipped, a.total, t)
+        blocks += [DividerBlock(), _md(f"{_app(a.application)} · {count}")]
+        blocks.append(_md("\n".join(_digest_lines(a, t))))
     if not m.applications:
-        blocks.append(_md("No active applications in this channel."))
+        blocks.append(_md(t._("No active applications in this channel.")))
     if more:
-        more_text = counted(more, "more application")
-        blocks.append(_context(f"…and {more_text}; `/onboard list` shows all."))
+        blocks.append(
+            _context(
+                t.ngettext(
+                    "…and {n} more application; `/onboard list` shows all.",
+                    "…and {n} more applications; `/onboard list` shows all.",
+                    more,
+                    n=more,
+                )
+            )
+        )
     total = sum(a.done - a.skipped for a in shown)
-    done = f"{counted(total, 'step')} done across {counted(len(shown), 'application')}"
-    return f"{title}: {done}", blocks
+    if len(shown) == 1:
+        fallback = t.ngettext(
+            "{title}: {n} step done across 1 application",
+            "{title}: {n} steps done across 1 application",
+            total,
+            title=title,
+            n=total,
+        )
+    else:
+        fallback = t.ngettext(
+            "{title}: {n} step done across {apps} applications",
+            "{title}: {n} steps done across {apps} applications",
+            total,
+            title=title,
+            n=total,
+            apps=len(shown),
+        )
+    return fallback, blocks
 
 
-def undeliverable(m: Undeliverable) -> Rendered:
-    what = user_text(m.what.replace("-", " "), 50)
-    text = (
-        f"I couldn't deliver a {what} to {_recipient(m.to)} (Slack said "
-        f"`{user_text(m.error, 100)}`). Check the step's assignee or the contacts of "
-        f"{_app(m.application)}, or invite me to the channel."
+# What each kind of message is called in an undeliverable notice (in English, its KIND).
+_KIND_NAMES = {
+    "reminder": N_("reminder"),
+    "reminders": N_("reminders"),
+    "escalation": N_("escalation"),
+    "escalations": N_("escalations"),
+    "go-live": N_("go live"),
+    "business-start": N_("business start"),
+    "business-start-no-contacts": N_("business start no contacts"),
+    "announcement-withdrawn": N_("announcement withdrawn"),
+    "digest": N_("digest"),
+    "undeliverable": N_("undeliverable"),
+    "alipay-notification": N_("alipay notification"),
+    "step-assignment": N_("step assignment"),
+}
+
+
+def undeliverable(m: Undeliverable, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
+    name = _KIND_NAMES.get(m.what)
+    what = user_text(t._(name) if name else m.what.replace("-", " "), 50)
+    text = t._(
+        "I couldn't deliver a {what} to {to} (Slack said `{error}`). Check the step's assignee "
+        "or the contacts of {app}, or invite me to the channel.",
+        what=what,
+        to=_recipient(m.to),
+        error=user_text(m.error, 100),
+        app=_app(m.application),
     )
-    return f"Couldn't deliver a {what}", [_md(text)]
+    return t._("Couldn't deliver a {what}", what=what), [_md(text)]
 
 
-def notification_line(m: NotificationLine) -> Rendered:
-    what = "an Alipay notification" if m.count == 1 else f"{m.count} Alipay notifications"
-    evidence = f" That is the evidence for step {escape_mrkdwn(m.step)}." if m.step else ""
-    text = (
-        f"✅ {_app(m.application)} received {what} ({user_text(m.environment, 50)}) at "
-        f"{m.minute:%H:%M} UTC, signature verified.{evidence}"
-    )
-    return f"{_name(m.application)}: {what} verified", [_md(text)]
+def notification_line(m: NotificationLine, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
+    what = t.ngettext("an Alipay notification", "{n} Alipay notifications", m.count, n=m.count)
+    params = {
+        "app": _app(m.application),
+        "what": what,
+        "environment": user_text(m.environment, 50),
+        "time": f"{m.minute:%H:%M}",
+    }
+    if m.step:
+        text = t._(
+            "✅ {app} received {what} ({environment}) at {time} UTC, signature verified. "
+            "That is the evidence for step {step}.",
+            step=escape_mrkdwn(m.step),
+            **params,
+        )
+    else:
+        text = t._(
+            "✅ {app} received {what} ({environment}) at {time} UTC, signature verified.",
+            **params,
+        )
+    fallback = t._("{app}: {what} verified", app=_name(m.application), what=what)
+    return fallback, [_md(text)]
 
 
 def render(message: Message) -> Rendered:
+    """A message as delivery posts it; what a channel sees in the language it carries."""
+    t = translator(getattr(message, "language", ENGLISH))
     match message:
         case Reminder():
             return reminder(message)
         case Reminders():
             return reminders(message)
         case Escalation():
-            return escalation(message)
+            return escalation(message, t)
         case Escalations():
-            return escalations(message)
+            return escalations(message, t)
         case GoLive():
-            return go_live(message)
+            return go_live(message, t)
         case BusinessStart():
-            return business_start(message)
+            return business_start(message, t)
         case BusinessStartNoContacts():
-            return business_start_no_contacts(message)
+            return business_start_no_contacts(message, t)
         case AnnouncementWithdrawn():
-            return announcement_withdrawn(message)
+            return announcement_withdrawn(message, t)
         case Digest():
-            return digest(message)
+            return digest(message, t)
         case Undeliverable():
-            return undeliverable(message)
+            return undeliverable(message, t)
         case NotificationLine():
-            return notification_line(message)
+            return notification_line(message, t)
         case Assignment():
             return assignment(message)
     raise TypeError(f"no rendering for {type(message).__name__}")

@@ -34,6 +34,7 @@ from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
+from bot.i18n import translator
 from bot.outbox_messages import KINDS, Assignment, BusinessStart, GoLive, Message
 from bot.services.announcements import Question
 from bot.services.checklist import HISTORY_PAGE, MarkOutcome, SkipOutcome
@@ -81,6 +82,8 @@ class Texts:
     sizes: tuple[int, ...] = (5, 4, 5, 3, 2)  # steps per phase
     applications: int = 3  # in a `/onboard list`, on the Home tab, in a digest
     many: int = 2  # contacts, pilot steps, events of each kind…
+    # What the channel reads (the checklist, the channel's outbox messages) is built in this.
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -265,6 +268,7 @@ def _value_of(name: str, hint: Any, text_for: Callable[[str], str], many: int, i
 def outbox_messages(texts: Texts) -> list[Message]:
     # Fields the renderers compare rather than show get a value they know.
     known = {"step": "3.4", "reason": "overdue", "cadence": "weekly", "what": "reminder"}
+    known["language"] = texts.language
 
     def text_for(name: str) -> str:
         if name in ("application", "slug"):
@@ -302,14 +306,15 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
 
     # The checklist: posted with chat.postMessage, or an ephemeral reply outside its channel.
     everything = Fold.all(range(1, len(tmpl.phases) + 1), True)
+    t = translator(texts.language)
     for fold_name, fold in (("default", None), ("expanded", everything)):
         reply(
             f"checklist {fold_name}",
-            checklist_fallback_text(shown),
-            checklist_blocks(shown, TODAY, fold),
+            checklist_fallback_text(shown, t),
+            checklist_blocks(shown, TODAY, fold, t=t),
         )
-    one_phase = checklist_blocks(shown, TODAY, phase=1)
-    reply("checklist phase 1", checklist_fallback_text(shown), one_phase)
+    one_phase = checklist_blocks(shown, TODAY, phase=1, t=t)
+    reply("checklist phase 1", checklist_fallback_text(shown, t), one_phase)
 
     # App Home: the person's steps across applications, and the applications.
     checklists = [checklist(texts, tmpl, a) for a in apps]

@@ -11,6 +11,7 @@ syntax shown as raw `<slug>`.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from pathlib import Path
 
@@ -46,7 +47,14 @@ EXTREME = Texts(
     many=12,
 )
 UNEVEN = Texts(sizes=(4, 30, 6, 2, 9, 1, 5, 3), applications=41, many=5)
-DATASETS = {"representative": Texts(), "extreme": EXTREME, "uneven": UNEVEN}
+DATASETS = {
+    "representative": Texts(),
+    "extreme": EXTREME,
+    "uneven": UNEVEN,
+    # The channel's surfaces in Chinese: other words, other lengths, the same limits.
+    "representative zh-CN": Texts(language="zh-CN"),
+    "extreme zh-CN": dataclasses.replace(EXTREME, language="zh-CN"),
+}
 
 
 def check(payload: Payload) -> None:
