@@ -156,9 +156,8 @@ def fold_from_blocks(blocks: Iterable[dict]) -> Fold:
 
 
 def _title(step: Any, t: Translator) -> str:
-    """A step's title as the checklist shows it in `t`'s language: the one place to switch to
-    the template's translated titles."""
-    return step.title
+    """The step's title in the reader's language (English where the template has none)."""
+    return step.title_in(t.language)
 
 
 def day_text(t: Translator, value: date) -> str:
@@ -257,7 +256,7 @@ def _phase_heading(
     application_id: int, phase: PhaseProgress, open_: bool, t: Translator
 ) -> SectionBlock:
     total = len(phase.steps)
-    title = user_text(phase.phase.title, MAX_HEADING_TITLE)
+    title = user_text(phase.phase.title_in(t.language), MAX_HEADING_TITLE)
     skipped = phase.skipped_count
     number = phase.phase.number
     if phase.complete and not open_:
@@ -374,7 +373,7 @@ def checklist_blocks(
             elements=[
                 MarkdownTextObject(
                     text=f"`{escape_mrkdwn(application.slug)}` · "
-                    f"{user_text(checklist.template.title, MAX_HEADING_TITLE)} · "
+                    f"{user_text(checklist.template.title_in(t.language), MAX_HEADING_TITLE)} · "
                     f"{link(checklist.template.guide_url, guide)} · "
                     f"{progress_bar(checklist.complete_count, checklist.total)} · "
                     + _legend(checklist, t)
