@@ -27,6 +27,13 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "channel_id", name=op.f("pk_channel_settings")),
     )
+    # Channels that already have applications have been reading English: they keep it, rather
+    # than taking the language of whoever creates their next application.
+    op.execute(
+        "INSERT INTO channel_settings (team_id, channel_id, language, updated_at) "
+        "SELECT team_id, channel_id, 'en', MIN(created_at) FROM applications "
+        "GROUP BY team_id, channel_id"
+    )
 
 
 def downgrade() -> None:
