@@ -1,6 +1,6 @@
 """`/onboard language`: the language Onboard speaks to oneself, or to the channel.
 
-language                     both, as they stand
+language                     both, as they stand (`language channel` alone too)
 language zh-CN|en|auto       one's own (auto: Slack's language again)
 language channel zh-CN|en    the channel's
 """
