@@ -40,6 +40,9 @@ class Person:
     deleted: bool = False
     # False when Slack could not be asked and UTC stands in for the person's own zone.
     zone_known: bool = True
+    # The person's Slack language (`users.info` with `include_locale`), e.g. `zh-CN`; None when
+    # Slack did not say. Asked in the same call as the zone, so it costs no call of its own.
+    locale: str | None = None
 
 
 class SlackDirectory:
@@ -71,11 +74,11 @@ class SlackDirectory:
         return await self._members.get((team_id, channel_id), load)
 
     async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person | None:
-        """The person, or None when Slack has no such user."""
+        """The person (zone, admin, Slack language), or None when Slack has no such user."""
 
         async def load() -> Person | None:
             try:
-                user = (await client.users_info(user=user_id))["user"]
+                user = (await client.users_info(user=user_id, include_locale=True))["user"]
             except SlackApiError as e:
                 error = e.response.get("error")
                 if error in ("user_not_found", "users_not_found"):
@@ -89,6 +92,7 @@ class SlackDirectory:
                 _zone(user.get("tz")),
                 is_admin=bool(user.get("is_admin") or user.get("is_owner")),
                 deleted=bool(user.get("deleted")),
+                locale=user.get("locale") or None,
             )
 
         return await self._people.get(

@@ -187,6 +187,20 @@ class PersonSettings(Base):
     away_until: Mapped[date | None] = mapped_column(Date, default=None)
     # The person's own public holidays (a country code the `holidays` package knows).
     holidays: Mapped[str | None] = mapped_column(String(8), default=None)
+    # `/onboard language zh-CN`: the language Onboard speaks to them; None: their Slack's.
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ChannelSettings(Base):
+    """A channel's own settings, whatever applications it holds: the language of what the
+    channel sees (`/onboard language channel zh-CN`; at first, its first creator's)."""
+
+    __tablename__ = "channel_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from storage.models import (
     Application,
+    ChannelSettings,
     Contact,
     DigestSchedule,
     Event,
@@ -602,3 +603,39 @@ async def people_with_settings(session: AsyncSession, away_from: date) -> list[P
             )
         )
     )
+
+
+# --- A channel's own settings (language) -------------------------------------------------------
+
+
+async def channel_settings(
+    session: AsyncSession, team_id: str, channel_id: str
+) -> ChannelSettings | None:
+    return await session.get(ChannelSettings, (team_id, channel_id))
+
+
+async def set_channel_language(
+    session: AsyncSession,
+    team_id: str,
+    channel_id: str,
+    language: str,
+    now: datetime,
+    *,
+    only_if_unset: bool = False,
+) -> None:
+    """The channel's language; with `only_if_unset`, kept as it is when the channel has one
+    (one statement either way, so two writers at once cannot collide)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ChannelSettings).values(
+        team_id=team_id, channel_id=channel_id, language=language, updated_at=now
+    )
+    keys = ["team_id", "channel_id"]
+    if only_if_unset:
+        await session.execute(statement.on_conflict_do_nothing(index_elements=keys))
+    else:
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=keys, set_={"language": language, "updated_at": now}
+            )
+        )

@@ -385,8 +385,10 @@ class SlackStub:
         tz: str = "America/Los_Angeles",
         is_admin: bool = False,
         name: str | None = None,
+        locale: str | None = None,
     ) -> dict[str, Any]:
-        """Add a users.info answer; returns the user dict so tests can tweak it."""
+        """Add a users.info answer; returns the user dict so tests can tweak it. `locale`
+        (e.g. `zh-CN`) is answered, as Slack does, only to a call with `include_locale`."""
         name = name or user_id.lower()
         offset = ZoneInfo(tz).utcoffset(datetime.now(UTC))
         user = {
@@ -402,6 +404,8 @@ class SlackStub:
             "deleted": False,
             "profile": {"real_name": name.title(), "display_name": name},
         }
+        if locale is not None:
+            user["locale"] = locale
         self.users[user_id] = user
         return user
 
@@ -682,7 +686,12 @@ class SlackStub:
 
     def _users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         user = self.users.get(args.get("user", ""))
-        return _ok(user=user) if user is not None else _error("user_not_found")
+        if user is None:
+            return _error("user_not_found")
+        if "locale" in user and not _truthy(args.get("include_locale")):
+            # Slack leaves the locale out unless asked for it.
+            user = {k: v for k, v in user.items() if k != "locale"}
+        return _ok(user=user)
 
     def _views_any(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         view = args.get("view")

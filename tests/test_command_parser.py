@@ -25,6 +25,7 @@ from bot.command_parser import (
     Export,
     Help,
     History,
+    Language,
     ListApps,
     Mark,
     My,
@@ -69,6 +70,7 @@ COMMAND_TYPES = (
     Unarchive,
     Away,
     My,
+    Language,
 )
 
 
@@ -129,6 +131,7 @@ def test_subcommand_usage_order_and_shape():
         "unarchive",
         "away",
         "my",
+        "language",
     ]
     for usage, about in SUBCOMMAND_USAGE:
         assert usage.startswith("/onboard ")

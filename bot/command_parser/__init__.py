@@ -17,7 +17,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from bot.command_parser import checklist, credentials, people, settings
+from bot.command_parser import checklist, credentials, languages, people, settings
 from bot.command_parser.commands import (
     END_OF_DAY,
     MAX_CREDENTIAL,
@@ -41,6 +41,7 @@ from bot.command_parser.commands import (
     Export,
     Help,
     History,
+    Language,
     ListApps,
     Mark,
     My,
@@ -94,6 +95,7 @@ __all__ = [
     "Export",
     "Help",
     "History",
+    "Language",
     "ListApps",
     "Mark",
     "My",
@@ -118,7 +120,7 @@ def _parse_help(args: Args) -> Command:
     if not positional:
         return Help(app=options.app)
     no_more(args, positional[1:], "one subcommand at most")
-    topic = normalize(positional[0].text)
+    topic = subcommand_named(positional[0].text)
     if topic not in USAGE_BY_NAME:
         raise Invalid(
             f"I have no help on {quote(positional[0].text)}."
@@ -153,8 +155,31 @@ _PARSERS: dict[str, Callable[[Args], Command]] = {
     # A person's own settings
     "away": people.parse_away,
     "my": people.parse_my,
+    "language": languages.parse_language,
 }
 assert tuple(_PARSERS) == tuple(USAGE_BY_NAME)
+
+# Chinese words for the most used subcommands, read as the English subcommand.
+ALIASES = {
+    "帮助": "help",
+    "列表": "list",
+    "状态": "status",
+    "标记": "mark",
+    "取消标记": "unmark",
+    "指派": "assign",
+    "截止": "due",
+    "备注": "note",
+    "历史": "history",
+    "语言": "language",
+}
+assert set(ALIASES.values()) <= set(_PARSERS)
+
+
+def subcommand_named(word: str) -> str:
+    """The subcommand a typed word names (`标记` is `mark`), folded; as folded if none."""
+    name = normalize(word)
+    return ALIASES.get(name, name)
+
 
 _INTERNAL_ERROR = "Sorry, I couldn't read that command. Try `/onboard help` for what I understand."
 
@@ -200,7 +225,7 @@ def _parse(text: str) -> Command:
             "Start with the subcommand, then any options, e.g. `/onboard status --app acme-pos`."
             f" The subcommands are {subcommand_list()}."
         )
-    name = normalize(head.text)
+    name = subcommand_named(head.text)
     parser = _PARSERS.get(name)
     if parser is None:
         raise Invalid(

@@ -197,6 +197,15 @@ class My:
     holidays: str | None = None  # "holidays": a country code like "SG", or None for none
 
 
+@dataclass(frozen=True, slots=True)
+class Language:
+    """`/onboard language`: "show" both languages, "mine" sets the person's own (None: their
+    Slack's again), "channel" sets the channel's."""
+
+    action: Literal["show", "mine", "channel"]
+    language: str | None = None  # a code of `bot.i18n.LANGUAGES`, e.g. "zh-CN"
+
+
 Command = (
     Help
     | NewApp
@@ -222,4 +231,5 @@ Command = (
     | Unarchive
     | Away
     | My
+    | Language
 )

@@ -25,7 +25,7 @@ _DAYS_FROM_TODAY = {"today": 0, "tomorrow": 1}
 # Beyond any date `away` takes (a year on, bot/services/people.py), so a long offset is refused
 # here rather than overflowing the calendar.
 MAX_AWAY_DAYS = 366
-AWAY_FORMS = "`YYYY-MM-DD`, `tomorrow`, `+3d` or `+2w`"
+AWAY_FORMS = "`YYYY-MM-DD`, `tomorrow`, `+3d`, `+2w`, `明天` or `周五`"
 _AWAY_EXAMPLE = "`/onboard away until 2026-12-07`"
 
 
@@ -42,11 +42,13 @@ def _personal(args: Args) -> list[Token]:
 
 def _day(token: Token) -> DueSpec | None:
     """The last day away in any form `due` takes (`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`,
-    `+2w`), None for a word that is no date at all. Whether the day is in range is the use
-    case's to say: it depends on the person's own today, in their zone."""
+    `+2w`, `明天`, `周五`), None for a word that is no date at all. Whether the day is in range
+    is the use case's to say: it depends on the person's own today, in their zone."""
     word = normalize(token.text)
     if word in _DAYS_FROM_TODAY:
         return DueSpec("days", days=_DAYS_FROM_TODAY[word])
+    if (chinese := values.chinese_day(word)) is not None:
+        return chinese
     if match := _ISO_DATE.fullmatch(word):
         try:
             return DueSpec("date", on=date(*(int(part) for part in match.groups())))

@@ -32,7 +32,7 @@ _STEP = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 PHASE = re.compile(r"[0-9]{1,2}")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _OFFSET = re.compile(r"(\+)?([0-9]{1,6})([dw])?")
-DUE_FORMS = "`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w` or `none`"
+DUE_FORMS = "`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w`, `明天`, `周五` or `none`"
 
 
 def step(text: str, phases_ok: bool = True) -> str:
@@ -54,10 +54,29 @@ def steps(tokens: Iterable[Token]) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Chinese date words: days from today, and weekdays (the next such day).
+_CHINESE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2}
+_CHINESE_WEEKDAYS = {name: i for i, name in enumerate("一二三四五六日")} | {"天": 6}
+_WEEKDAY_PREFIXES = ("周", "星期", "礼拜")
+
+
+def chinese_day(word: str) -> DueSpec | None:
+    """`今天`, `明天`, `后天`, or `周一`…`周日` (also `星期五`, `周天`) as a DueSpec; None for any
+    other word."""
+    if word in _CHINESE_DAYS:
+        return DueSpec("days", days=_CHINESE_DAYS[word])
+    prefix = next((p for p in _WEEKDAY_PREFIXES if word.startswith(p)), None)
+    if prefix is not None and word[len(prefix) :] in _CHINESE_WEEKDAYS:
+        return DueSpec("weekday", weekday=_CHINESE_WEEKDAYS[word[len(prefix) :]])
+    return None
+
+
 def due(token_text: str) -> DueSpec:
     word = normalize(token_text)
     if word in ("none", "clear"):
         return DueSpec("none")
+    if (chinese := chinese_day(word)) is not None:
+        return chinese
     if word == "today":
         return DueSpec("days", days=0)
     if word == "tomorrow":

@@ -15,17 +15,30 @@ from bot.services.errors import Refusal
 
 @dataclass(frozen=True, slots=True)
 class DueSpec:
-    kind: Literal["date", "days", "none"]
+    kind: Literal["date", "days", "weekday", "none"]
     on: date | None = None  # "date": that day
     days: int = 0  # "days": that many days after today
+    weekday: int = 0  # "weekday" (`周五`): the next such day after today; 0 is Monday
+
+
+def day_named(spec: DueSpec, today: date) -> date | None:
+    """The calendar date a spec names, as seen from `today` (None for "none"). A weekday is
+    the next one after today: on a Friday, `周五` is a week on."""
+    if spec.kind == "none":
+        return None
+    if spec.kind == "date":
+        assert spec.on is not None
+        return spec.on
+    if spec.kind == "weekday":
+        return today + timedelta(days=(spec.weekday - today.weekday() - 1) % 7 + 1)
+    return today + timedelta(days=spec.days)
 
 
 def resolve_due(spec: DueSpec, today: date) -> date | None:
     """The calendar date a due spec names, as seen from `today`; past dates are refused."""
-    if spec.kind == "none":
+    on = day_named(spec, today)
+    if on is None:
         return None
-    on = spec.on if spec.kind == "date" else today + timedelta(days=spec.days)
-    assert on is not None
     if on < today:
         raise Refusal(
             f"{on.isoformat()} is in the past (today is {today.isoformat()}). "

@@ -14,12 +14,13 @@ from bot.command_parser import MAX_NAME, MAX_NOTE
 from bot.command_parser.checklist import SKIP_EXAMPLE
 from bot.command_parser.values import clean_name
 from bot.services import checklist as svc
+from bot.services import languages as language_svc
 from bot.services import listing
 from bot.services.announcements import Question
 from bot.services.errors import Refusal
 from bot.services.export import ExportFile, export_application
 from bot.services.progress import Checklist
-from bot.usecases import access
+from bot.usecases import access, languages
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup, people
 from storage import repositories as repo
@@ -48,6 +49,8 @@ async def create(
             "An application belongs to a channel, and this is a direct message. "
             "Run `/onboard new &lt;name&gt;` in the channel your team works in."
         )
+    # Asked before the transaction: it may ask Slack (the creator's language, cached).
+    language = await languages.language_for_new_application(deps, actor, channel_id)
     async with deps.runtime.writes.begin() as session:
         # Creating in this channel takes turns until the transaction ends, so two `new`s at
         # once cannot both find it empty and skip the question (a second waits, then sees the
@@ -57,6 +60,10 @@ async def create(
             existing = await repo.applications_in_channel(session, actor.team_id, channel_id)
             if existing:
                 return AskFirst(name, existing)
+        if language is not None:  # a channel without a language takes its creator's
+            await language_svc.default_for_channel(
+                session, actor.team_id, channel_id, language, now=deps.now()
+            )
         return await svc.create_application(
             session,
             team_id=actor.team_id,

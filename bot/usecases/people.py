@@ -7,12 +7,12 @@ to find or authorize against, and nothing is written to an application's history
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import people
-from bot.services.due_dates import DueSpec
+from bot.services.due_dates import DueSpec, day_named
 from bot.services.people import Personal
 from bot.usecases.context import Actor, Deps, today_for
 
@@ -65,12 +65,7 @@ async def set_away(deps: Deps, actor: Actor, until: date | DueSpec | None) -> My
 def _last_day(until: date | DueSpec | None, today: date) -> date | None:
     if until is None or isinstance(until, date):
         return until
-    if until.kind == "none":
-        return None
-    if until.kind == "date":
-        assert until.on is not None
-        return until.on
-    return today + timedelta(days=until.days)
+    return day_named(until, today)
 
 
 async def set_my_holidays(deps: Deps, actor: Actor, region: str | None) -> MySettings:

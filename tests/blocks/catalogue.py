@@ -24,6 +24,7 @@ from bot.blocks import (
     announce,
     credentials,
     home,
+    languages,
     modals,
     new_app,
     notifications,
@@ -41,6 +42,7 @@ from bot.services.checklist import HISTORY_PAGE, MarkOutcome, SkipOutcome
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from bot.services.listing import Listing
 from bot.services.progress import Checklist, build_checklist
+from bot.usecases.languages import Languages
 from bot.usecases.people import MySettings
 from storage.models import Application, Event, StepState
 
@@ -413,6 +415,20 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     # Help: fixed text, but it shows syntax like `<slug>` that must not become links.
     for topic in (None, *USAGE_BY_NAME):
         reply(f"help {topic}", help_text(topic))
+        reply(f"help {topic} zh-CN", help_text(topic, translator("zh-CN")))
+
+    # `/onboard language`: fixed text but for the channel's id, in each language.
+    for person in ("en", "zh-CN"):
+        for chosen, channel_id, channel in (
+            (None, "CPAY", None),
+            (person, "CPAY", "zh-CN"),
+            (person, None, None),
+        ):
+            spoken = Languages(person, chosen, "zh-CN", channel_id, channel)
+            reply(f"language {person} {chosen} {channel}", languages.languages_reply(spoken))
+            reply(f"language mine {person} {chosen}", languages.mine_reply(spoken))
+            if channel_id is not None:
+                reply(f"language channel {person}", languages.channel_reply(spoken))
 
     # Every outbox kind, as delivery posts it.
     for message in messages if messages is not None else outbox_messages(texts):

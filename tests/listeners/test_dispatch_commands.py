@@ -775,11 +775,17 @@ async def test_an_announcement_about_another_channels_application_stays_private(
 
 
 async def test_help_needs_no_use_case(bolt: Dispatcher) -> None:
-    """`help due` is answered from the help text alone, ephemeral, with no Web API call."""
+    """`help due` is answered from the help text alone, ephemeral, in the reader's language:
+    Slack is asked only for the person (zone and language, one cached `users.info`), so a
+    second help asks nothing."""
     response = await bolt.command("help due")
 
     assert parsed_body(response) == ephemeral(help_text("due"))
-    assert web_api_calls(bolt.slack) == []
+    assert [(c.method, c.args.get("include_locale")) for c in web_api_calls(bolt.slack)] == [
+        ("users.info", "1")
+    ]
+    await bolt.command("help")
+    assert len(web_api_calls(bolt.slack)) == 1
 
 
 # ---- refusals, bad input, failures -----------------------------------------------------------

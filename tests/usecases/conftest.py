@@ -18,6 +18,7 @@ from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps
 from storage.models import (
     Application,
+    ChannelSettings,
     Contact,
     Credential,
     DigestSchedule,
@@ -59,6 +60,7 @@ TABLES = (
     OutboxMessage,
     HandledEvent,
     PersonSettings,
+    ChannelSettings,
 )
 
 

@@ -9,13 +9,15 @@ from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.blocks.new_app import ask_another
+from bot.i18n import translator
 from bot.listeners.commands.request import Reply, Request
 from bot.services.checklist import template_for
-from bot.usecases import applications, checklist
+from bot.usecases import applications, checklist, languages
 
 
 async def help_(req: Request, command: cmd.Help) -> Reply:
-    return Reply(help_text(command.topic))
+    language = await languages.person_language(req.deps, req.actor.team_id, req.actor.user_id)
+    return Reply(help_text(command.topic, translator(language)))
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:

@@ -10,6 +10,7 @@ from bot.listeners.commands import (
     applications,
     checklist,
     credentials,
+    languages,
     people,
     settings,
     steps,
@@ -42,4 +43,5 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     # A person's own settings
     cmd.Away: people.away,
     cmd.My: people.my,
+    cmd.Language: languages.language,
 }
