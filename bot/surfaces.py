@@ -17,7 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.home import AssignedStep, home_view
+from bot.i18n import translator
 from bot.runtime import Runtime
+from bot.services import languages
 from bot.services.checklist import load_checklist
 from bot.services.progress import Checklist
 from storage import repositories as repo
@@ -46,9 +48,14 @@ class Surfaces:
             if application is None:
                 return None
             checklist = await load_checklist(session, application)
+            t = translator(
+                await languages.channel_language(
+                    session, application.team_id, application.channel_id
+                )
+            )
         today = self.runtime.clock().date()
         return RenderedChecklist(
-            checklist_fallback_text(checklist), checklist_blocks(checklist, today, fold)
+            checklist_fallback_text(checklist, t), checklist_blocks(checklist, today, fold, t=t)
         )
 
     async def update_message(

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import ENGLISH
 from storage import repositories as repo
 
 
@@ -33,6 +34,11 @@ async def chosen_for_channel(session: AsyncSession, team_id: str, channel_id: st
     """The channel's language, None when it has none yet."""
     row = await repo.channel_settings(session, team_id, channel_id)
     return row.language if row is not None else None
+
+
+async def channel_language(session: AsyncSession, team_id: str, channel_id: str) -> str:
+    """The language of what a channel sees: its setting, else English."""
+    return await chosen_for_channel(session, team_id, channel_id) or ENGLISH
 
 
 async def choose_for_channel(

@@ -13,6 +13,7 @@ from bot.checklists import Template
 from bot.command_parser import MAX_NAME, MAX_NOTE
 from bot.command_parser.checklist import SKIP_EXAMPLE
 from bot.command_parser.values import clean_name
+from bot.i18n import ENGLISH
 from bot.services import checklist as svc
 from bot.services import languages as language_svc
 from bot.services import listing
@@ -115,6 +116,8 @@ class Shown:
     checklist: Checklist
     # Whether it was asked for in its own channel, where it is posted for everyone.
     in_its_channel: bool
+    # The channel's language where it is posted there, else the asker's (shown only to them).
+    language: str = ENGLISH
 
 
 async def show(deps: Deps, actor: Actor, ref: AppRef, phase: int | None = None) -> Shown:
@@ -126,9 +129,16 @@ async def show(deps: Deps, actor: Actor, ref: AppRef, phase: int | None = None) 
     phases = len(svc.template_for(application).phases)
     if phase is not None and not 1 <= phase <= phases:
         raise Refusal(f"There is no phase {phase}; phases are 1–{phases}.")
+    in_its_channel = actor.channel_id == application.channel_id
     async with deps.runtime.sessions() as session:
         checklist = await svc.load_checklist(session, application)
-    return Shown(checklist, actor.channel_id == application.channel_id)
+        if in_its_channel:
+            language = await language_svc.channel_language(
+                session, application.team_id, application.channel_id
+            )
+    if not in_its_channel:
+        language = await languages.person_language(deps, actor.team_id, actor.user_id)
+    return Shown(checklist, in_its_channel, language)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.i18n import ENGLISH, language_of, translator
+from bot.i18n import language_of, translator
 from bot.services import languages as svc
 from bot.services.errors import Refusal
 from bot.usecases import access
@@ -34,8 +34,7 @@ async def person_language(deps: Deps, team_id: str, user_id: str) -> str:
 async def channel_language(deps: Deps, team_id: str, channel_id: str) -> str:
     """The language of what a channel sees: its setting, else English."""
     async with deps.runtime.sessions() as session:
-        chosen = await svc.chosen_for_channel(session, team_id, channel_id)
-    return chosen or ENGLISH
+        return await svc.channel_language(session, team_id, channel_id)
 
 
 async def language_for_new_application(deps: Deps, actor: Actor, channel_id: str) -> str | None:

@@ -34,8 +34,9 @@ async def list_(req: Request, command: cmd.ListApps) -> Reply:
 
 async def status(req: Request, command: cmd.Status) -> Reply:
     shown = await checklist.show(req.deps, req.actor, command.app, command.phase)
-    blocks = checklist_blocks(shown.checklist, req.deps.now().date(), phase=command.phase)
-    text = checklist_fallback_text(shown.checklist)
+    t = translator(shown.language)
+    blocks = checklist_blocks(shown.checklist, req.deps.now().date(), phase=command.phase, t=t)
+    text = checklist_fallback_text(shown.checklist, t)
     if not shown.in_its_channel:
         return Reply(text, blocks=blocks)
     application = shown.checklist.application
