@@ -357,8 +357,12 @@ NO_CONTACTS_BEFORE = ROWS_BEFORE["business-start"] | {"contacts": [], "pilot": [
 def test_rows_written_before_the_dataclasses_read_and_write_back_the_same(kind: str) -> None:
     message = decode(kind, ROWS_BEFORE[kind])
 
-    # Fields added since default to None, and write back as such.
-    added = {"reminder": {"instead_of": None, "away_until": None}}.get(kind, {})
+    # Fields added since default (to None, or the language to "en"), and write back as such.
+    added = {
+        "reminder": {"instead_of": None, "away_until": None, "language": "en"},
+        "reminders": {"language": "en"},
+        "step-assignment": {"language": "en"},
+    }.get(kind, {})
     assert message.to_payload() == _with_skips(kind, ROWS_BEFORE[kind]) | added
 
 
