@@ -34,6 +34,7 @@ from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
+from bot.i18n import translator
 from bot.outbox_messages import KINDS, Assignment, BusinessStart, GoLive, Message
 from bot.services.announcements import Question
 from bot.services.checklist import HISTORY_PAGE, MarkOutcome, SkipOutcome
@@ -416,4 +417,64 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
         if isinstance(message, Assignment):  # and to someone not in the channel
             text, blocks = notifications.render(dataclasses.replace(message, in_channel=False))
             found.append(Payload("assignment DM, outsider", "message", text, _blocks(blocks)))
+    return found
+
+
+# ---- what one person sees, in a given language -------------------------------------------------
+
+PERSON_KINDS = ("reminder", "reminders", "step-assignment")
+APP_HOME_LINK = "slack://app?team=T1&id=A1&tab=home"
+
+
+def person_payloads(texts: Texts, language: str) -> list[Payload]:
+    """The surfaces only one person sees (reminder and assignment DMs, App Home, the step
+    modals) built in `language`: DMs through the outbox rows' `language`, the rest with its
+    translator. Overdue and stalled steps, a DM of one step and of many, with and without
+    their "…and N more" line; the Home tab full and empty."""
+    t = translator(language)
+    tmpl = template(texts)
+    app = application(texts)
+    step = tmpl.steps[0]
+    found: list[Payload] = []
+
+    def view(name: str, built: View) -> None:
+        found.append(Payload(f"{name} ({language})", "view", view=_view(built)))
+
+    apps = [application(texts, i) for i in range(1, texts.applications + 1)]
+    checklists = [checklist(texts, tmpl, a) for a in apps]
+    assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
+    view("home", home.home_view(assigned, checklists, TODAY, t))
+    view("home empty", home.home_view([], [], TODAY, t))
+    context = modals.ModalContext(application_id=app.id, step=step.number)
+    view("assign modal", modals.assign_modal(context, texts.name, step, ASSIGNEE, t))
+    view("due modal", modals.due_modal(context, texts.name, step, TODAY, texts.value, t))
+    view("note modal", modals.note_modal(context, texts.name, step, t))
+    view("guide modal", modals.guide_modal(texts.name, step, tmpl.guide_url, t))
+    bare = dataclasses.replace(step, links=())
+    view("guide modal no links", modals.guide_modal(texts.name, bare, tmpl.guide_url, t))
+
+    messages: list[Message] = []
+    for m in outbox_messages(texts):
+        if m.KIND not in PERSON_KINDS:
+            continue
+        m = dataclasses.replace(m, language=language)
+        messages.append(m)
+        if m.KIND == "reminder":
+            messages.append(dataclasses.replace(m, reason="stalled", waited_days=1))
+        elif m.KIND == "reminders":
+            stalled = tuple(
+                dataclasses.replace(a, steps=tuple(
+                    dataclasses.replace(s, reason="stalled", note_by=None) for s in a.steps
+                ))
+                for a in m.applications
+            )  # fmt: skip
+            messages.append(dataclasses.replace(m, applications=stalled, app_home=APP_HOME_LINK))
+            one = dataclasses.replace(stalled[0], steps=stalled[0].steps[:1])
+            messages.append(dataclasses.replace(m, applications=(one,), more=0))
+            messages.append(dataclasses.replace(m, applications=(), more=3))
+        else:
+            messages.append(dataclasses.replace(m, in_channel=False, due_on=None, notes=()))
+    for i, message in enumerate(messages):
+        text, blocks = notifications.render(message)
+        found.append(Payload(f"{message.KIND} {i} ({language})", "message", text, _blocks(blocks)))
     return found
