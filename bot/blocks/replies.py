@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.counts import counted
+from bot.blocks.days import on_day
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -23,6 +24,7 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.checklists import Template
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from bot.services.checklist import MarkOutcome, SkipOutcome
 from bot.services.listing import Listing
 from storage.models import Application, Event
@@ -53,87 +55,138 @@ def step_label(template: Template, number: str) -> str:
 MAX_TITLED_STEPS = 5
 
 
-def _steps(template: Template, numbers: Sequence[str]) -> str:
+def _steps(template: Template, numbers: Sequence[str], t: Translator) -> str:
     if len(numbers) > MAX_TITLED_STEPS:
-        return ", ".join(escape_mrkdwn(n) for n in numbers)
-    return ", ".join(step_label(template, n) for n in numbers)
+        return t._(", ").join(escape_mrkdwn(n) for n in numbers)
+    return t._(", ").join(step_label(template, n) for n in numbers)
 
 
-def _progress(application: Application, outcome: MarkOutcome) -> str:
+def _progress(application: Application, outcome: MarkOutcome, t: Translator) -> str:
     skipped_count = outcome.skipped_count
-    return _at(application, outcome.done_count + skipped_count, skipped_count, outcome.total)
+    return _at(application, outcome.done_count + skipped_count, skipped_count, outcome.total, t)
 
 
-def _at(application: Application, complete: int, skipped_count: int, total: int) -> str:
+def _at(
+    application: Application, complete: int, skipped_count: int, total: int, t: Translator
+) -> str:
     """Where the application is: steps done or skipped of all, saying how many are skipped."""
-    of_them = f" ({skipped_count} skipped)" if skipped_count else ""
-    return f"{app_label(application)} is at {complete}/{total}{of_them}."
+    values = {"application": app_label(application), "complete": complete, "total": total}
+    if skipped_count:
+        return t._(
+            "{application} is at {complete}/{total} ({skipped} skipped).",
+            skipped=skipped_count,
+            **values,
+        )
+    return t._("{application} is at {complete}/{total}.", **values)
 
 
-def marked(application: Application, template: Template, outcome: MarkOutcome) -> str:
+def marked(
+    application: Application,
+    template: Template,
+    outcome: MarkOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     lines = []
     if outcome.changed:
-        lines.append(f"Marked done: {_steps(template, outcome.changed)}.")
+        lines.append(t._("Marked done: {steps}.", steps=_steps(template, outcome.changed, t)))
     if outcome.unchanged:
-        lines.append(f"Already done: {_steps(template, outcome.unchanged)}.")
+        lines.append(t._("Already done: {steps}.", steps=_steps(template, outcome.unchanged, t)))
     if outcome.open_before:
-        lines.append(f"Still open before it: {', '.join(outcome.open_before)}.")
-    lines.append(_progress(application, outcome))
+        before = t._(", ").join(outcome.open_before)
+        lines.append(t._("Still open before it: {steps}.", steps=before))
+    lines.append(_progress(application, outcome, t))
     return "\n".join(lines)
 
 
-def unmarked(application: Application, template: Template, outcome: MarkOutcome) -> str:
+def unmarked(
+    application: Application,
+    template: Template,
+    outcome: MarkOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     lines = []
     if outcome.changed:
-        lines.append(f"Marked not done: {_steps(template, outcome.changed)}.")
+        lines.append(t._("Marked not done: {steps}.", steps=_steps(template, outcome.changed, t)))
     if outcome.unchanged:
-        lines.append(f"Already not done: {_steps(template, outcome.unchanged)}.")
+        lines.append(
+            t._("Already not done: {steps}.", steps=_steps(template, outcome.unchanged, t))
+        )
     if outcome.withdrawn:
         lines.append(
-            f"Withdrawn: the announcement of {', '.join(map(escape_mrkdwn, outcome.withdrawn))} "
-            "(a message already "
-            "sent is updated to say so; one not sent yet never goes)."
+            t._(
+                "Withdrawn: the announcement of {steps} (a message already sent is updated to "
+                "say so; one not sent yet never goes).",
+                steps=t._(", ").join(map(escape_mrkdwn, outcome.withdrawn)),
+            )
         )
-    lines.append(_progress(application, outcome))
+    lines.append(_progress(application, outcome, t))
     return "\n".join(lines)
 
 
-def skipped(application: Application, template: Template, outcome: SkipOutcome) -> str:
+def skipped(
+    application: Application,
+    template: Template,
+    outcome: SkipOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     label = step_label(template, outcome.step)
     reason = f"“{user_text(outcome.reason or '', MAX_REASON_TEXT)}”"
     if not outcome.changed:
-        line = f"{label} is already skipped: {reason}."
+        line = t._("{step} is already skipped: {reason}.", step=label, reason=reason)
     elif outcome.old_reason is not None:
-        line = f"Changed why {label} is skipped: {reason}."
+        line = t._("Changed why {step} is skipped: {reason}.", step=label, reason=reason)
     else:
-        line = f"Skipped {label}: {reason}. It counts as complete and is not reminded."
-    return "\n".join([line, _skip_progress(application, outcome)])
+        line = t._(
+            "Skipped {step}: {reason}. It counts as complete and is not reminded.",
+            step=label,
+            reason=reason,
+        )
+    return "\n".join([line, _skip_progress(application, outcome, t)])
 
 
-def unskipped(application: Application, template: Template, outcome: SkipOutcome) -> str:
+def unskipped(
+    application: Application,
+    template: Template,
+    outcome: SkipOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     label = step_label(template, outcome.step)
-    line = f"{label} is open again." if outcome.changed else f"{label} was not skipped."
-    return "\n".join([line, _skip_progress(application, outcome)])
+    if outcome.changed:
+        line = t._("{step} is open again.", step=label)
+    else:
+        line = t._("{step} was not skipped.", step=label)
+    return "\n".join([line, _skip_progress(application, outcome, t)])
 
 
-def _skip_progress(application: Application, outcome: SkipOutcome) -> str:
-    return _at(application, outcome.complete_count, outcome.skipped_count, outcome.total)
+def _skip_progress(application: Application, outcome: SkipOutcome, t: Translator) -> str:
+    return _at(application, outcome.complete_count, outcome.skipped_count, outcome.total, t)
 
 
-def created(application: Application, template: Template) -> str:
-    steps = counted(len(template.steps), "step")
-    return (
-        f"Created {app_label(application)} in {channel_mention(application.channel_id)} from "
-        f"the {user_text(template.title, MAX_TITLE_TEXT)} guide ({steps}). "
-        f"You own it. Next: `/onboard status` to see the checklist, "
-        f"`/onboard mark 1.1` when the first step is done."
+def created(
+    application: Application, template: Template, t: Translator = ENGLISH_TRANSLATOR
+) -> str:
+    n = len(template.steps)
+    return t.ngettext(
+        "Created {application} in {channel} from the {guide} guide ({n} step). You own it. "
+        "Next: `/onboard status` to see the checklist, `/onboard mark 1.1` when the first step "
+        "is done.",
+        "Created {application} in {channel} from the {guide} guide ({n} steps). You own it. "
+        "Next: `/onboard status` to see the checklist, `/onboard mark 1.1` when the first step "
+        "is done.",
+        n,
+        n=n,
+        application=app_label(application),
+        channel=channel_mention(application.channel_id),
+        guide=user_text(template.title, MAX_TITLE_TEXT),
     )
 
 
-def renamed(old_name: str, new_name: str, slug: str) -> str:
-    return (
-        f"Renamed *{user_text(old_name, MAX_NAME_TEXT)}* to *{user_text(new_name, MAX_NAME_TEXT)}* "
-        f"(`{escape_mrkdwn(slug)}` stays the same)."
+def renamed(old_name: str, new_name: str, slug: str, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    return t._(
+        "Renamed *{old}* to *{new}* (`{slug}` stays the same).",
+        old=user_text(old_name, MAX_NAME_TEXT),
+        new=user_text(new_name, MAX_NAME_TEXT),
+        slug=escape_mrkdwn(slug),
     )
 
 
@@ -382,47 +435,77 @@ def _sections(lines: Sequence[str]) -> list[str]:
     return sections
 
 
-def due_set(template: Template, number: str, due_on: date | None, zone_name: str) -> str:
+def due_set(
+    template: Template,
+    number: str,
+    due_on: date | None,
+    zone_name: str,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     if due_on is None:
-        return f"Cleared the due date of {step_label(template, number)}."
-    zone = user_text(zone_name, MAX_VALUE_TEXT)
-    return f"{step_label(template, number)} is due {due_on.isoformat()} ({zone} time)."
-
-
-def reminder_settings(application: Application) -> str:
-    if not application.reminders_on:
-        return (
-            f"Reminders for {app_label(application)} are *off*. "
-            "`/onboard remind on` turns them back on."
-        )
-    days = application.remind_after_days
-    if application.remind_holidays:
-        region = escape_mrkdwn(application.remind_holidays)
-        holidays = (
-            f" Public holidays in {region} are not working days"
-            " (`/onboard remind holidays off` to count them)."
-        )
-    else:
-        holidays = (
-            " Public holidays count as working days; `/onboard remind holidays CN` (or another"
-            " country code) skips a country's."
-        )
-    return (
-        f"Reminders for {app_label(application)} are on: a step counts as stalled after {days} "
-        f"working day{'s' * (days != 1)} without progress, and people are reminded between "
-        f"{application.remind_start} and {application.remind_end}, Monday to Friday, in their "
-        f"own time zone.{holidays}"
+        return t._("Cleared the due date of {step}.", step=step_label(template, number))
+    return t._(
+        "{step} is due {day} ({zone} time).",
+        step=step_label(template, number),
+        day=on_day(t, due_on),
+        zone=user_text(zone_name, MAX_VALUE_TEXT),
     )
 
 
-def contacts(application: Application, people: Sequence[str]) -> str:
-    if not people:
-        who = "no Alipay contacts yet; add them with `/onboard contacts add @person`"
+def reminder_settings(application: Application, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    label = app_label(application)
+    if not application.reminders_on:
+        return t._(
+            "Reminders for {application} are *off*. `/onboard remind on` turns them back on.",
+            application=label,
+        )
+    days = application.remind_after_days
+    if application.remind_holidays:
+        holidays = t._(
+            "Public holidays in {region} are not working days"
+            " (`/onboard remind holidays off` to count them).",
+            region=escape_mrkdwn(application.remind_holidays),
+        )
     else:
-        who = "these Alipay contacts: " + ", ".join(user_mention(p) for p in people)
+        holidays = t._(
+            "Public holidays count as working days; `/onboard remind holidays CN` (or another"
+            " country code) skips a country's."
+        )
+    settings = t.ngettext(
+        "Reminders for {application} are on: a step counts as stalled after {n} working day "
+        "without progress, and people are reminded between {start} and {end}, Monday to "
+        "Friday, in their own time zone.",
+        "Reminders for {application} are on: a step counts as stalled after {n} working days "
+        "without progress, and people are reminded between {start} and {end}, Monday to "
+        "Friday, in their own time zone.",
+        days,
+        n=days,
+        application=label,
+        start=application.remind_start,
+        end=application.remind_end,
+    )
+    return f"{settings} {holidays}"
+
+
+def contacts(
+    application: Application, people: Sequence[str], t: Translator = ENGLISH_TRANSLATOR
+) -> str:
+    label = app_label(application)
+    if not people:
+        who = t._(
+            "{application} has no Alipay contacts yet; add them with "
+            "`/onboard contacts add @person`.",
+            application=label,
+        )
+    else:
+        who = t._(
+            "{application} has these Alipay contacts: {people}.",
+            application=label,
+            people=t._(", ").join(user_mention(p) for p in people),
+        )
     if application.contacts_channel_id:
         channel = channel_mention(application.contacts_channel_id)
-        where = f"The business-start announcement goes to {channel}."
+        where = t._("The business-start announcement goes to {channel}.", channel=channel)
     else:
-        where = "With no contacts channel set, each contact gets a direct message."
-    return f"{app_label(application)} has {who}. {where}"
+        where = t._("With no contacts channel set, each contact gets a direct message.")
+    return f"{who} {where}"
