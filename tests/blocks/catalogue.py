@@ -453,6 +453,8 @@ def person_payloads(texts: Texts, language: str) -> list[Payload]:
     bare = dataclasses.replace(step, links=())
     view("guide modal no links", modals.guide_modal(texts.name, bare, tmpl.guide_url, t))
 
+    found += _person_replies(texts, language)
+
     messages: list[Message] = []
     for m in outbox_messages(texts):
         if m.KIND not in PERSON_KINDS:
@@ -477,4 +479,43 @@ def person_payloads(texts: Texts, language: str) -> list[Payload]:
     for i, message in enumerate(messages):
         text, blocks = notifications.render(message)
         found.append(Payload(f"{message.KIND} {i} ({language})", "message", text, _blocks(blocks)))
+    return found
+
+
+def _person_replies(texts: Texts, language: str) -> list[Payload]:
+    """The command's replies converted so far, in `language`."""
+    t = translator(language)
+    tmpl = template(texts)
+    app = application(texts)
+    numbers = [s.number for s in tmpl.steps]
+    found: list[Payload] = []
+
+    def reply(name: str, text: str) -> None:
+        found.append(Payload(f"{name} ({language})", "reply", text))
+
+    for few in (3, 7):  # titled, and by number only
+        outcome = MarkOutcome(
+            changed=numbers[:few], unchanged=numbers[few:few + 2], open_before=numbers[:2],
+            done_count=5, total=len(numbers), withdrawn=tuple(numbers[:2]), skipped_count=1,
+        )  # fmt: skip
+        reply(f"marked {few}", replies.marked(app, tmpl, outcome, t))
+        reply(f"unmarked {few}", replies.unmarked(app, tmpl, outcome, t))
+    for changed, old_reason in ((True, None), (True, texts.note), (False, texts.note)):
+        skip = SkipOutcome(
+            step=numbers[-1], changed=changed, reason=texts.note, old_reason=old_reason,
+            complete_count=6, skipped_count=1, total=len(numbers), assignee_id=ASSIGNEE,
+        )  # fmt: skip
+        reply(f"skipped {changed} {old_reason is None}", replies.skipped(app, tmpl, skip, t))
+        reply(f"unskipped {changed}", replies.unskipped(app, tmpl, skip, t))
+    reply("created", replies.created(app, tmpl, t))
+    reply("renamed", replies.renamed(texts.name, texts.name, app.slug, t))
+    reply("due set", replies.due_set(tmpl, numbers[0], TODAY, texts.value, t))
+    reply("due cleared", replies.due_set(tmpl, numbers[0], None, texts.value, t))
+    for on, holidays in ((True, None), (True, "CN"), (False, None)):
+        app.reminders_on, app.remind_holidays = on, holidays
+        reply(f"reminder settings {on} {holidays}", replies.reminder_settings(app, t))
+    for channel in (CONTACTS_CHANNEL, None):
+        app.contacts_channel_id = channel
+        reply(f"contacts {channel}", replies.contacts(app, [CONTACT] * texts.many, t))
+        reply(f"no contacts {channel}", replies.contacts(app, [], t))
     return found
