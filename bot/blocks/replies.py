@@ -435,6 +435,11 @@ def _sections(lines: Sequence[str]) -> list[str]:
     return sections
 
 
+def _then(t: Translator, first: str, second: str) -> str:
+    """Two whole sentences, one after the other: with a space in English, none in Chinese."""
+    return t._("{first} {second}", first=first, second=second)
+
+
 def due_set(
     template: Template,
     number: str,
@@ -484,7 +489,7 @@ def reminder_settings(application: Application, t: Translator = ENGLISH_TRANSLAT
         start=application.remind_start,
         end=application.remind_end,
     )
-    return f"{settings} {holidays}"
+    return _then(t, settings, holidays)
 
 
 def contacts(
@@ -508,4 +513,4 @@ def contacts(
         where = t._("The business-start announcement goes to {channel}.", channel=channel)
     else:
         where = t._("With no contacts channel set, each contact gets a direct message.")
-    return f"{who} {where}"
+    return _then(t, who, where)
