@@ -14,7 +14,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.counts import counted
 from bot.blocks.days import on_day
 from bot.blocks.mrkdwn import (
     channel_mention,
@@ -24,7 +23,7 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.checklists import Template
-from bot.i18n import ENGLISH_TRANSLATOR, Translator
+from bot.i18n import ENGLISH, ENGLISH_TRANSLATOR, N_, Translator
 from bot.services.checklist import MarkOutcome, SkipOutcome
 from bot.services.listing import Listing
 from storage.models import Application, Event
@@ -268,34 +267,38 @@ def application_listing(listing: Listing, page: int = 1) -> str:
     return "\n\n".join(parts)
 
 
+# What each kind of event says, as one sentence of its actor: translated where shown.
 _EVENT_VERBS = {
-    "created": "created the application",
-    "marked": "marked {step} done",
-    "unmarked": "marked {step} not done",
-    "assigned": "assigned {step} to {new}",
-    "unassigned": "unassigned {step} (was {old})",
-    "due": "set {step} due {new}",
-    "noted": "noted on {step}: {new}",
-    "renamed": "renamed it from {old} to {new}",
-    "archived": "archived the application",
-    "unarchived": "unarchived the application",
-    "snoozed": "snoozed reminders for {step} until {new}",
-    "skipped": "skipped {step}: {new}",
-    "unskipped": "unskipped {step} (was skipped: {old})",
-    "remind_after": "set reminders after {new} (was {old})",
-    "remind_hours": "set reminder hours to {new} (was {old})",
-    "reminders": "turned reminders {new}",
-    "remind_holidays": "set public holidays to {new} (was {old})",
-    "contact_added": "added {new} as an Alipay contact",
-    "contact_removed": "removed {old} from the Alipay contacts",
-    "contacts_channel": "set the contacts channel to {new}",
-    "credential_set": "set the {new} credential",
-    "forced": "forced {step} past the production credentials check",
-    "announced": "announced {step} ({new})",
-    "not_announced": "marked {step} done without announcing it",
-    "withdrawn": "withdrew the announcement of {step} ({new})",
-    "notification_verified": "sent a verified {new} notification (evidence for {step})",
+    "created": N_("{actor} created the application"),
+    "marked": N_("{actor} marked {step} done"),
+    "unmarked": N_("{actor} marked {step} not done"),
+    "assigned": N_("{actor} assigned {step} to {new}"),
+    "unassigned": N_("{actor} unassigned {step} (was {old})"),
+    "due": N_("{actor} set {step} due {new}"),
+    "noted": N_("{actor} noted on {step}: {new}"),
+    "renamed": N_("{actor} renamed it from {old} to {new}"),
+    "archived": N_("{actor} archived the application"),
+    "unarchived": N_("{actor} unarchived the application"),
+    "snoozed": N_("{actor} snoozed reminders for {step} until {new}"),
+    "skipped": N_("{actor} skipped {step}: {new}"),
+    "unskipped": N_("{actor} unskipped {step} (was skipped: {old})"),
+    "remind_after": N_("{actor} set reminders after {new} (was {old})"),
+    "remind_hours": N_("{actor} set reminder hours to {new} (was {old})"),
+    "reminders": N_("{actor} turned reminders {new}"),
+    "remind_holidays": N_("{actor} set public holidays to {new} (was {old})"),
+    "contact_added": N_("{actor} added {new} as an Alipay contact"),
+    "contact_removed": N_("{actor} removed {old} from the Alipay contacts"),
+    "contacts_channel": N_("{actor} set the contacts channel to {new}"),
+    "credential_set": N_("{actor} set the {new} credential"),
+    "forced": N_("{actor} forced {step} past the production credentials check"),
+    "announced": N_("{actor} announced {step} ({new})"),
+    "not_announced": N_("{actor} marked {step} done without announcing it"),
+    "withdrawn": N_("{actor} withdrew the announcement of {step} ({new})"),
+    "notification_verified": N_("{actor} sent a verified {new} notification (evidence for {step})"),
 }
+_ON_OFF = {"on": N_("on"), "off": N_("off")}  # reminders turned on or off
+# A new reason for a step already skipped.
+_RESKIPPED = N_("{actor} skipped {step}: {new} (was {old})")
 
 
 def _actor(actor_id: str) -> str:
@@ -303,8 +306,8 @@ def _actor(actor_id: str) -> str:
     return "Alipay" if actor_id == "alipay" else user_mention(actor_id)
 
 
-def _user(value: str | None) -> str:
-    return user_mention(value) if value else "nobody"
+def _user(value: str | None, t: Translator) -> str:
+    return user_mention(value) if value else t._("nobody")
 
 
 OLDER_HISTORY = "history_older"
@@ -338,10 +341,11 @@ def history_blocks(
     more: bool,
     older: bool,
     zone: tzinfo = _UTC,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> tuple[str, list[Block]]:
     """The history text, times in the reader's `zone`, with an *Older* button while there is
     more."""
-    text = history(application, events, step, older, zone)
+    text = history(application, events, step, older, zone, t)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=part)) for part in _sections(text.split("\n"))
     ]
@@ -351,7 +355,7 @@ def history_blocks(
                 block_id="history",
                 elements=[
                     ButtonElement(
-                        text="Older",
+                        text=t._("Older"),
                         action_id=OLDER_HISTORY,
                         value=older_value(application.id, step, events[-1].id),
                     )
@@ -361,51 +365,74 @@ def history_blocks(
     return text, blocks
 
 
+def _history_heading(
+    application: Application, step: str | None, older: bool, empty: bool, t: Translator
+) -> str:
+    values = {"application": app_label(application), "step": escape_mrkdwn(step or "")}
+    if empty:
+        if step:
+            return t._("No history yet for step {step} of {application}.", **values)
+        return t._("No history yet for {application}.", **values)
+    if older:
+        if step:
+            return t._("Earlier changes to step {step} of {application}, newest first:", **values)
+        return t._("Earlier changes to {application}, newest first:", **values)
+    if step:
+        return t._("Latest changes to step {step} of {application}, newest first:", **values)
+    return t._("Latest changes to {application}, newest first:", **values)
+
+
 def history(
     application: Application,
     events: Sequence[Event],
     step: str | None,
     older: bool = False,
     zone: tzinfo = _UTC,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    scope = f"step {escape_mrkdwn(step)} of " if step else ""
     if not events:
-        return f"No history yet for {scope}{app_label(application)}."
-    which = "Earlier" if older else "Latest"
-    lines = [f"{which} changes to {scope}{app_label(application)}, newest first:"]
+        return _history_heading(application, step, older, True, t)
+    lines = [_history_heading(application, step, older, False, t)]
     for e in events:
         old, new = _value(e.old_value), _value(e.new_value)
         if e.kind in ("assigned", "unassigned", "contact_added", "contact_removed"):
-            old, new = _user(e.old_value), _user(e.new_value)
+            old, new = _user(e.old_value, t), _user(e.new_value, t)
         elif e.kind == "contacts_channel":
-            new = channel_mention(e.new_value) if e.new_value else "none (a DM to each contact)"
+            new = (
+                channel_mention(e.new_value) if e.new_value else t._("none (a DM to each contact)")
+            )
         elif e.kind == "due":
-            new = new or "no date (cleared)"
+            new = new or t._("no date (cleared)")
         elif e.kind == "noted":
             new = f"“{new}”"
         elif e.kind == "remind_after":
-            old, new = _working_days(e.old_value), _working_days(e.new_value)
+            old, new = _working_days(e.old_value, t), _working_days(e.new_value, t)
+        elif e.kind == "reminders" and new in _ON_OFF:
+            new = t._(_ON_OFF[new])
         elif e.kind == "remind_holidays":
-            old, new = old or "none", new or "none"
+            old, new = old or t._("none"), new or t._("none")
         elif e.kind in ("skipped", "unskipped"):
             old, new = f"“{old}”", f"“{new}”"
-        verb = _EVENT_VERBS.get(e.kind, escape_mrkdwn(e.kind) + " {step}")
-        if e.kind == "skipped" and e.old_value is not None:  # a new reason for a skipped step
-            verb += " (was {old})"
-        text = verb.format(step=escape_mrkdwn(e.step or ""), old=old, new=new)
-        when = _when(e.created_at, zone)
-        lines.append(f"• {when}: {_actor(e.actor_id)} {text}")
+        values = {"actor": _actor(e.actor_id), "step": escape_mrkdwn(e.step or "")}
+        if e.kind == "skipped" and e.old_value is not None:
+            text = t._(_RESKIPPED, old=old, new=new, **values)
+        elif e.kind in _EVENT_VERBS:
+            text = t._(_EVENT_VERBS[e.kind], old=old, new=new, **values)
+        else:
+            text = f"{values['actor']} {escape_mrkdwn(e.kind)} {values['step']}"
+        lines.append(t._("• {when}: {event}", when=_when(e.created_at, zone, t), event=text))
     return "\n".join(lines)
 
 
-def _working_days(value: str | None) -> str:
+def _working_days(value: str | None, t: Translator) -> str:
     """A recorded number of working days: "1 working day", "2 working days"."""
     if value is not None and value.isascii() and value.isdigit() and len(value) <= 6:
-        return counted(int(value), "working day")
+        n = int(value)
+        return t.ngettext("{n} working day", "{n} working days", n, n=n)
     return _value(value)
 
 
-def _when(moment: datetime, zone: tzinfo) -> str:
+def _when(moment: datetime, zone: tzinfo, t: Translator) -> str:
     """A time as the reader reads it: in their zone, with its abbreviation ("CST", "PDT")
     or, where the zone has only an offset for one ("+08"), its name ("Asia/Singapore")."""
     if moment.tzinfo is None:
@@ -414,7 +441,8 @@ def _when(moment: datetime, zone: tzinfo) -> str:
     name = local.tzname() or ""
     if not name or name[0] in "+-":
         name = str(zone)
-    return f"{local:%Y-%m-%d %H:%M} {escape_mrkdwn(name)}"
+    shown = f"{local:%Y-%m-%d %H:%M}" if t.language == ENGLISH else t.moment(local, zone)
+    return f"{shown} {escape_mrkdwn(name)}"
 
 
 def _value(value: str | None) -> str:

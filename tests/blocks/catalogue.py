@@ -518,4 +518,13 @@ def _person_replies(texts: Texts, language: str) -> list[Payload]:
         app.contacts_channel_id = channel
         reply(f"contacts {channel}", replies.contacts(app, [CONTACT] * texts.many, t))
         reply(f"no contacts {channel}", replies.contacts(app, [], t))
+    history = events(texts, app)
+    for step_ref, older, page in ((None, False, 0), ("1.1", True, 1)):
+        shown_events = history[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
+        text, blocks = replies.history_blocks(app, shown_events, step_ref, True, older, UTC, t)
+        found.append(
+            Payload(f"history page {page + 1} ({language})", "reply", text, _blocks(blocks))
+        )
+    for step_ref in (None, "1.1"):
+        reply(f"no history {step_ref}", replies.history(app, [], step_ref, t=t))
     return found
