@@ -189,8 +189,8 @@ def renamed(old_name: str, new_name: str, slug: str, t: Translator = ENGLISH_TRA
     )
 
 
-HERE = "Applications in this channel"
-ELSEWHERE = "Yours in other channels (you own them or have steps)"
+HERE = N_("Applications in this channel")
+ELSEWHERE = N_("Yours in other channels (you own them or have steps)")
 # A page of `/onboard list` holds up to LIST_PAGE applications, fewer when their lines would
 # pass LIST_PAGE_TEXT characters: with the headings and the footer it stays well under the
 # 4,000 characters Slack advises for a message's text.
@@ -199,27 +199,43 @@ LIST_PAGE_TEXT = 3000
 
 
 def _application_line(
-    application: Application, done: dict[int, int], totals: dict[int, int]
+    application: Application,
+    done: dict[int, int],
+    totals: dict[int, int],
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    archived = " (archived)" if application.archived_at else ""
-    return (
-        f"• {app_label(application)} in {channel_mention(application.channel_id)}: "
-        f"{done.get(application.id, 0)}/{totals[application.id]}{archived}"
-    )
+    values = {
+        "application": app_label(application),
+        "channel": channel_mention(application.channel_id),
+        "done": done.get(application.id, 0),
+        "total": totals[application.id],
+    }
+    if application.archived_at:
+        return t._("• {application} in {channel}: {done}/{total} (archived)", **values)
+    return t._("• {application} in {channel}: {done}/{total}", **values)
 
 
 def application_list(
-    heading: str, applications: Sequence[Application], done: dict[int, int], totals: dict[int, int]
+    heading: str,
+    applications: Sequence[Application],
+    done: dict[int, int],
+    totals: dict[int, int],
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    """One part of `/onboard list`: the heading and a line per application."""
+    """One part of `/onboard list`: the heading (HERE or ELSEWHERE) and a line per
+    application."""
     if not applications:
-        return f"{heading}: none yet. Start one with `/onboard new &lt;name&gt;`."
-    return "\n".join([f"{heading}:", *(_application_line(a, done, totals) for a in applications)])
+        return t._(
+            "{heading}: none yet. Start one with `/onboard new &lt;name&gt;`.", heading=t._(heading)
+        )
+    lines = (_application_line(a, done, totals, t) for a in applications)
+    return "\n".join([t._("{heading}:", heading=t._(heading)), *lines])
 
 
 def list_pages(listing: Listing) -> list[range]:
     """How `/onboard list` splits its applications (this channel's, then the person's
-    elsewhere) into pages: each page's positions in that order."""
+    elsewhere) into pages: each page's positions in that order (measured in English, whose
+    lines are the longer)."""
     pages: list[range] = []
     start, size = 0, 0
     everything = [*listing.here, *listing.elsewhere]
@@ -233,15 +249,19 @@ def list_pages(listing: Listing) -> list[range]:
     return pages
 
 
-def application_listing(listing: Listing, page: int = 1) -> str:
+def application_listing(listing: Listing, page: int = 1, t: Translator = ENGLISH_TRANSLATOR) -> str:
     """Page `page` (from 1) of `/onboard list`: the channel's applications, then the person's
     elsewhere; when there is more than one page, where this one is and how to see the next."""
     pages = list_pages(listing)
     if not 1 <= page <= len(pages):
         last = f"`/onboard list {len(pages)}`" if len(pages) > 1 else "`/onboard list`"
-        return (
-            f"There is no page {page}: the list has {len(pages)} "
-            f"page{'s' * (len(pages) != 1)}, the last is {last}."
+        return t.ngettext(
+            "There is no page {page}: the list has {n} page, the last is {last}.",
+            "There is no page {page}: the list has {n} pages, the last is {last}.",
+            len(pages),
+            page=page,
+            n=len(pages),
+            last=last,
         )
     shown = pages[page - 1]
     count_here = len(listing.here)
@@ -251,19 +271,24 @@ def application_listing(listing: Listing, page: int = 1) -> str:
     ]
     parts = []
     if here or (page == 1 and not listing.here):
-        parts.append(application_list(HERE, here, listing.done, listing.totals))
+        parts.append(application_list(HERE, here, listing.done, listing.totals, t))
     if elsewhere:
-        parts.append(application_list(ELSEWHERE, elsewhere, listing.done, listing.totals))
+        parts.append(application_list(ELSEWHERE, elsewhere, listing.done, listing.totals, t))
     if len(pages) > 1:
         total = count_here + len(listing.elsewhere)
-        where = (
-            f"Page {page} of {len(pages)}: applications {shown.start + 1}–{shown.stop} of {total}."
+        where = t._(
+            "Page {page} of {pages}: applications {first}–{last} of {total}.",
+            page=page,
+            pages=len(pages),
+            first=shown.start + 1,
+            last=shown.stop,
+            total=total,
         )
         if page < len(pages):
-            where += f" `/onboard list {page + 1}` shows the next page."
+            then = t._("`/onboard list {next}` shows the next page.", next=page + 1)
         else:
-            where += " `/onboard list` shows the first page again."
-        parts.append(where)
+            then = t._("`/onboard list` shows the first page again.")
+        parts.append(_then(t, where, then))
     return "\n\n".join(parts)
 
 

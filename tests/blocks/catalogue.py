@@ -527,4 +527,15 @@ def _person_replies(texts: Texts, language: str) -> list[Payload]:
         )
     for step_ref in (None, "1.1"):
         reply(f"no history {step_ref}", replies.history(app, [], step_ref, t=t))
+    apps = [application(texts, i, archived=i % 3 == 0) for i in range(1, texts.applications + 1)]
+    half = len(apps) // 2
+    listing = Listing(
+        here=apps[:half],
+        elsewhere=apps[half:],
+        done={a.id: 3 for a in apps},
+        totals={a.id: len(tmpl.steps) for a in apps},
+    )
+    for page in range(1, len(replies.list_pages(listing)) + 2):  # and one past the last
+        reply(f"list page {page}", replies.application_listing(listing, page, t))
+    reply("list of none", replies.application_listing(Listing([], [], {}, {}), 1, t))
     return found
