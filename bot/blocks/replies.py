@@ -567,3 +567,27 @@ def contacts(
     else:
         where = t._("With no contacts channel set, each contact gets a direct message.")
     return _then(t, who, where)
+
+
+def reminder_marked(template: Template, number: str, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    """What a reminder DM says once its *Mark done* was clicked."""
+    return t._("✅ You marked {step} done. Thank you!", step=step_label(template, number))
+
+
+def reminder_snoozed(
+    template: Template,
+    number: str,
+    until: datetime,
+    zone_name: str,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
+    """What a reminder DM says once snoozed: until when, in the snoozer's zone."""
+    local = until.astimezone(ZoneInfo(zone_name))
+    day = f"{local:%a %Y-%m-%d}" if t.language == ENGLISH else t.day(local.date())
+    return t._(
+        "😴 Snoozed {step}: no reminder before {day} {time} ({zone}).",
+        step=step_label(template, number),
+        day=day,
+        time=local.strftime("%H:%M"),
+        zone=zone_name,
+    )

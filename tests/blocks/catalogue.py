@@ -538,4 +538,7 @@ def _person_replies(texts: Texts, language: str) -> list[Payload]:
     for page in range(1, len(replies.list_pages(listing)) + 2):  # and one past the last
         reply(f"list page {page}", replies.application_listing(listing, page, t))
     reply("list of none", replies.application_listing(Listing([], [], {}, {}), 1, t))
+    reply("reminder marked", replies.reminder_marked(tmpl, numbers[0], t))
+    snoozed = replies.reminder_snoozed(tmpl, numbers[0], NOW, "Asia/Shanghai", t)
+    reply("reminder snoozed", snoozed)
     return found

@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from bot.blocks import notifications
+from bot.blocks import notifications, replies
+from bot.i18n import translator
 from bot.outbox_messages import decode
 from tests.blocks import catalogue
 from tests.blocks.catalogue import Payload, Texts
@@ -138,3 +139,14 @@ def test_a_row_queued_without_a_language_renders_in_english(kind: str) -> None:
         "你被指派了 Acme POS 的步骤 1.2",
     )
     assert message.to_payload()["language"] == "en"
+
+
+def test_a_snoozed_reminder_says_until_when_in_the_snoozers_zone_and_language() -> None:
+    tmpl = catalogue.template(TEXTS)
+    english = replies.reminder_snoozed(tmpl, "1.1", catalogue.NOW, "Asia/Shanghai")
+    assert english.startswith("😴 Snoozed 1.1 _")
+    assert english.endswith(": no reminder before Mon 2026-11-30 17:30 (Asia/Shanghai).")
+    chinese = replies.reminder_snoozed(
+        tmpl, "1.1", catalogue.NOW, "Asia/Shanghai", translator("zh-CN")
+    )
+    assert chinese.endswith("：2026年11月30日周一 17:30（Asia/Shanghai）之前不会再提醒。")
