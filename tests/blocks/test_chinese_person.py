@@ -150,3 +150,11 @@ def test_a_snoozed_reminder_says_until_when_in_the_snoozers_zone_and_language() 
         tmpl, "1.1", catalogue.NOW, "Asia/Shanghai", translator("zh-CN")
     )
     assert chinese.endswith("：2026年11月30日周一 17:30（Asia/Shanghai）之前不会再提醒。")
+
+
+def test_english_sentences_allows_names_ids_code_and_links_but_not_english() -> None:
+    chinese = "⏰ <#C1> 中 *Acme POS* 的步骤 *3.4* 已到期。用 `/onboard mark 3.4` 标记。"
+    assert english_sentences(chinese, ["Acme POS"]) == []
+    assert english_sentences("<https://x.example/a|完整指南> · <@U1> Onboard") == []
+    assert english_sentences("已标记。Mark done") == ["Mark done"]
+    assert english_sentences("Save") == ["Save"]
