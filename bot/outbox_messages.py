@@ -87,6 +87,8 @@ class Reminder(Message):
     # When `instead_of` is away (`/onboard away until`): the last day they are away. Rows
     # queued before this field have no such key and read as None.
     away_until: date | None = None
+    # The reader's language (bot/i18n), set by the producer; rows queued before it read "en".
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ class Reminders(Message):
     # slack://app?team=…&id=…&tab=home, set by the pass (bot/scheduler.py) when Slack told the
     # app's id: the "…and N more" line links there.
     app_home: str | None = None
+    # The reader's language (bot/i18n), set by the producer; rows queued before it read "en".
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -382,6 +386,8 @@ class Assignment(Message):
     # False when the assignee is not in the channel, so its buttons would refuse them; None
     # when Slack would not say.
     in_channel: bool | None = True
+    # The reader's language (bot/i18n), set by the producer; rows queued before it read "en".
+    language: str = "en"
 
 
 KINDS: dict[str, type[Message]] = {

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.checklist import action_value
+from bot.blocks.days import on_day
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -21,6 +22,7 @@ from bot.blocks.mrkdwn import (
     user_mention,
     user_text,
 )
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from bot.outbox_messages import Assignment
 
 # The reminder's *Mark done* action (bot/blocks/notifications.py REMINDER_MARK); spelled here
@@ -33,16 +35,32 @@ MAX_TITLE = 300
 MAX_NOTE = 600  # of each note quoted; the checklist's notes show them in full
 
 
-def assignment(m: Assignment) -> tuple[str, list[Block]]:
-    """(fallback text, blocks) of the assignment DM."""
+def assignment(m: Assignment, t: Translator = ENGLISH_TRANSLATOR) -> tuple[str, list[Block]]:
+    """(fallback text, blocks) of the assignment DM, in the reader's language."""
     app, where = f"*{user_text(m.application, MAX_NAME)}*", channel_mention(m.channel)
     step = f"*{escape_mrkdwn(m.step)}* _{user_text(m.title, MAX_TITLE)}_"
-    due = f"Due *{m.due_on}*." if m.due_on else "No due date yet."
-    lines = [f"📌 {user_mention(m.by)} assigned you step {step} of {app} in {where}. {due}"]
+    values = {"by": user_mention(m.by), "step": step, "application": app, "channel": where}
+    if m.due_on:
+        first = t._(
+            "📌 {by} assigned you step {step} of {application} in {channel}. Due *{due}*.",
+            due=on_day(t, m.due_on),
+            **values,
+        )
+    else:
+        first = t._(
+            "📌 {by} assigned you step {step} of {application} in {channel}. No due date yet.",
+            **values,
+        )
+    lines = [first]
     if m.notes:
-        lines.append("*Latest notes*")
+        lines.append(t._("*Latest notes*"))
         lines += [
-            f"• {user_mention(n.by)} ({n.written_on}): {user_text(n.text, MAX_NOTE)}"
+            t._(
+                "• {author} ({day}): {note}",
+                author=user_mention(n.by),
+                day=on_day(t, n.written_on),
+                note=user_text(n.text, MAX_NOTE),
+            )
             for n in m.notes
         ]
     blocks: list[Block] = [
@@ -53,8 +71,11 @@ def assignment(m: Assignment) -> tuple[str, list[Block]]:
             ContextBlock(
                 elements=[
                     MarkdownTextObject(
-                        text=f"You are not in {where} yet: join it to use this button and the "
-                        "checklist there."
+                        text=t._(
+                            "You are not in {channel} yet: join it to use this button and the "
+                            "checklist there.",
+                            channel=where,
+                        )
                     )
                 ]
             )
@@ -64,7 +85,7 @@ def assignment(m: Assignment) -> tuple[str, list[Block]]:
             block_id="assignment",
             elements=[
                 ButtonElement(
-                    text="Mark done",
+                    text=t._("Mark done"),
                     action_id=MARK_DONE,
                     value=action_value(m.application_id, m.step, "mark"),
                     style="primary",
@@ -72,5 +93,9 @@ def assignment(m: Assignment) -> tuple[str, list[Block]]:
             ],
         )
     )
-    text = f"You were assigned step {escape_mrkdwn(m.step)} of {user_text(m.application, MAX_NAME)}"
+    text = t._(
+        "You were assigned step {step} of {application}",
+        step=escape_mrkdwn(m.step),
+        application=user_text(m.application, MAX_NAME),
+    )
     return text, blocks

@@ -17,9 +17,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.checklist import action_value, progress_bar, progress_count
-from bot.blocks.counts import counted
+from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.days import on_day
 from bot.blocks.mrkdwn import channel_mention, fit_mrkdwn, user_text
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from bot.services.progress import Checklist, StepProgress
 
 MARK_FROM_HOME = "home_mark_step"
@@ -45,19 +46,38 @@ def _order(item: AssignedStep, today: date) -> tuple:
     )
 
 
-def _assigned_section(item: AssignedStep, today: date) -> SectionBlock:
+def _progress(t: Translator, complete: int, skipped: int, total: int) -> str:
+    """Steps done or skipped of all (checklist.progress_count, in the reader's language)."""
+    if skipped:
+        return t._(
+            "{complete}/{total} ({skipped} skipped)",
+            complete=complete,
+            total=total,
+            skipped=skipped,
+        )
+    return f"{complete}/{total}"
+
+
+def _assigned_section(item: AssignedStep, today: date, t: Translator) -> SectionBlock:
     application = item.checklist.application
     step = item.progress
     parts = [f"*{step.step.number}* {user_text(step.step.title, MAX_TITLE)}"]
     if step.due_on:
-        late = " ⚠️ *overdue*" if step.overdue(today) else ""
-        parts.append(f"📅 due {step.due_on.isoformat()}{late}")
-    where = f"{user_text(application.name, MAX_TITLE)} in {channel_mention(application.channel_id)}"
+        day = on_day(t, step.due_on)
+        if step.overdue(today):
+            parts.append(t._("📅 due {day} ⚠️ *overdue*", day=day))
+        else:
+            parts.append(t._("📅 due {day}", day=day))
+    where = t._(
+        "{application} in {channel}",
+        application=user_text(application.name, MAX_TITLE),
+        channel=channel_mention(application.channel_id),
+    )
     return SectionBlock(
         block_id=f"home-step:{application.id}:{step.step.number}",
         text=MarkdownTextObject(text=" · ".join(parts) + f"\n{where}"),
         accessory=ButtonElement(
-            text="Mark done",
+            text=t._("Mark done"),
             action_id=MARK_FROM_HOME,
             value=action_value(application.id, step.step.number, "mark"),
             style="primary",
@@ -65,19 +85,24 @@ def _assigned_section(item: AssignedStep, today: date) -> SectionBlock:
     )
 
 
-def _application_section(checklist: Checklist) -> SectionBlock:
+def _application_section(checklist: Checklist, t: Translator) -> SectionBlock:
     application = checklist.application
     next_steps = [s for s in checklist.steps if s.active][:2]
-    upcoming = ", ".join(
+    upcoming = t._(", ").join(
         f"{s.step.number} {user_text(s.step.title, MAX_TITLE)}" for s in next_steps
     )
+    where = t._(
+        "*{application}* in {channel}",
+        application=user_text(application.name, MAX_TITLE),
+        channel=channel_mention(application.channel_id),
+    )
     text = (
-        f"*{user_text(application.name, MAX_TITLE)}* in {channel_mention(application.channel_id)}  "
+        f"{where}  "
         f"{progress_bar(checklist.complete_count, checklist.total)} "
-        f"{progress_count(checklist.complete_count, checklist.skipped_count, checklist.total)}"
+        f"{_progress(t, checklist.complete_count, checklist.skipped_count, checklist.total)}"
     )
     if upcoming:
-        text += f"\nNext: {upcoming}"
+        text += "\n" + t._("Next: {steps}", steps=upcoming)
     return SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, MAX_TEXT)))
 
 
@@ -90,10 +115,13 @@ APPLICATION_BLOCKS = 20
 
 
 def home_view(
-    assigned: Sequence[AssignedStep], applications: Sequence[Checklist], today: date
+    assigned: Sequence[AssignedStep],
+    applications: Sequence[Checklist],
+    today: date,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> View:
-    """The Home tab within Slack's 100 blocks: steps first, then applications, each part
-    saying how many it had to leave out."""
+    """The Home tab within Slack's 100 blocks, in its reader's language: steps first, then
+    applications, each part saying how many it had to leave out."""
     fixed = 3  # two headers and the divider
     app_room = min(max(len(applications), 1), APPLICATION_BLOCKS)
     step_room = MAX_HOME_BLOCKS - fixed - app_room
@@ -104,19 +132,39 @@ def home_view(
         app_room -= 1
 
     steps = sorted(assigned, key=lambda a: _order(a, today))
-    blocks: list[Block] = [HeaderBlock(text="Your steps")]
-    blocks.extend(_assigned_section(a, today) for a in steps[:step_room])
+    blocks: list[Block] = [HeaderBlock(text=t._("Your steps"))]
+    blocks.extend(_assigned_section(a, today, t) for a in steps[:step_room])
     if not steps:
-        blocks.append(_note("No open steps are assigned to you. 🎉"))
+        blocks.append(_note(t._("No open steps are assigned to you. 🎉")))
     elif len(steps) > step_room:
-        blocks.append(_note(f"…and {counted(len(steps) - step_room, 'more step')} of yours."))
+        hidden = len(steps) - step_room
+        blocks.append(
+            _note(
+                t.ngettext(
+                    "…and {n} more step of yours.",
+                    "…and {n} more steps of yours.",
+                    hidden,
+                    n=hidden,
+                )
+            )
+        )
 
-    blocks += [DividerBlock(), HeaderBlock(text="Applications in your channels")]
-    blocks.extend(_application_section(c) for c in applications[:app_room])
+    blocks += [DividerBlock(), HeaderBlock(text=t._("Applications in your channels"))]
+    blocks.extend(_application_section(c, t) for c in applications[:app_room])
     if not applications:
-        blocks.append(_note("None yet. Type `/onboard new &lt;name&gt;` in your team's channel."))
+        blocks.append(
+            _note(t._("None yet. Type `/onboard new &lt;name&gt;` in your team's channel."))
+        )
     elif len(applications) > app_room:
         hidden = len(applications) - app_room
-        more = counted(hidden, "more application")
-        blocks.append(_note(f"…and {more}; `/onboard list` in a channel shows its own."))
+        blocks.append(
+            _note(
+                t.ngettext(
+                    "…and {n} more application; `/onboard list` in a channel shows its own.",
+                    "…and {n} more applications; `/onboard list` in a channel shows its own.",
+                    hidden,
+                    n=hidden,
+                )
+            )
+        )
     return View(type="home", blocks=blocks)

@@ -20,6 +20,7 @@ from slack_sdk.models.views import View
 from bot.blocks.mrkdwn import escape_mrkdwn, fit_mrkdwn, link, shorten, user_text
 from bot.checklists import Step
 from bot.command_parser import MAX_NOTE
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 
 ASSIGN = "step_assign"
 DUE = "step_due"
@@ -67,78 +68,95 @@ def _title(text: str) -> str:
     return shorten(text, MAX_TITLE)
 
 
-def _step_context(application_name: str, step: Step) -> ContextBlock:
+def _step_context(application_name: str, step: Step, t: Translator) -> ContextBlock:
     return ContextBlock(
         elements=[
             MarkdownTextObject(
-                text=f"*{user_text(application_name, MAX_NAME_TEXT)}* · step "
-                f"{escape_mrkdwn(step.number)} _{user_text(step.title, MAX_NAME_TEXT)}_"
+                text=t._(
+                    "*{application}* · step {step} _{title}_",
+                    application=user_text(application_name, MAX_NAME_TEXT),
+                    step=escape_mrkdwn(step.number),
+                    title=user_text(step.title, MAX_NAME_TEXT),
+                )
             )
         ]
     )
 
 
 def assign_modal(
-    context: ModalContext, application_name: str, step: Step, assignee_id: str | None
+    context: ModalContext,
+    application_name: str,
+    step: Step,
+    assignee_id: str | None,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> View:
     return View(
         type="modal",
         callback_id=ASSIGN,
         private_metadata=context.encode(),
-        title=_title(f"Assign {step.number}"),
-        submit="Assign",
-        close="Cancel",
+        title=_title(t._("Assign {step}", step=step.number)),
+        submit=t._("Assign"),
+        close=t._("Cancel"),
         blocks=[
-            _step_context(application_name, step),
+            _step_context(application_name, step, t),
             InputBlock(
                 block_id=ASSIGNEE_BLOCK,
-                label="Who owns this step?",
+                label=t._("Who owns this step?"),
                 element=UserSelectElement(action_id=ASSIGNEE_ACTION, initial_user=assignee_id),
-                hint="They get reminders when the step stalls.",
+                hint=t._("They get reminders when the step stalls."),
             ),
         ],
     )
 
 
 def due_modal(
-    context: ModalContext, application_name: str, step: Step, due_on: date | None, zone: str
+    context: ModalContext,
+    application_name: str,
+    step: Step,
+    due_on: date | None,
+    zone: str,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> View:
     return View(
         type="modal",
         callback_id=DUE,
         private_metadata=context.encode(),
-        title=_title(f"Due date for {step.number}"),
-        submit="Save",
-        close="Cancel",
+        title=_title(t._("Due date for {step}", step=step.number)),
+        submit=t._("Save"),
+        close=t._("Cancel"),
         blocks=[
-            _step_context(application_name, step),
+            _step_context(application_name, step, t),
             InputBlock(
                 block_id=DUE_BLOCK,
-                label="Due on",
+                label=t._("Due on"),
                 optional=True,
                 element=DatePickerElement(
                     action_id=DUE_ACTION, initial_date=due_on.isoformat() if due_on else None
                 ),
-                hint=f"A day in {shorten(zone, 100)} time (the assignee's). "
-                "Leave empty to clear it.",
+                hint=t._(
+                    "A day in {zone} time (the assignee's). Leave empty to clear it.",
+                    zone=shorten(zone, 100),
+                ),
             ),
         ],
     )
 
 
-def note_modal(context: ModalContext, application_name: str, step: Step) -> View:
+def note_modal(
+    context: ModalContext, application_name: str, step: Step, t: Translator = ENGLISH_TRANSLATOR
+) -> View:
     return View(
         type="modal",
         callback_id=NOTE,
         private_metadata=context.encode(),
-        title=_title(f"Note on {step.number}"),
-        submit="Add note",
-        close="Cancel",
+        title=_title(t._("Note on {step}", step=step.number)),
+        submit=t._("Add note"),
+        close=t._("Cancel"),
         blocks=[
-            _step_context(application_name, step),
+            _step_context(application_name, step, t),
             InputBlock(
                 block_id=NOTE_BLOCK,
-                label="Note",
+                label=t._("Note"),
                 element=PlainTextInputElement(
                     action_id=NOTE_ACTION, multiline=True, max_length=MAX_NOTE
                 ),
@@ -147,21 +165,28 @@ def note_modal(context: ModalContext, application_name: str, step: Step) -> View
     )
 
 
-def guide_modal(application_name: str, step: Step, guide_url: str) -> View:
+def guide_modal(
+    application_name: str, step: Step, guide_url: str, t: Translator = ENGLISH_TRANSLATOR
+) -> View:
     """The step's summary and links from the template, each cut to fit its section: a long
     summary ends in an ellipsis, and the link to the whole guide always shows."""
     heading = f"*{escape_mrkdwn(step.number)} {user_text(step.title, MAX_NAME_TEXT)}*\n"
     body = heading + user_text(step.summary, MAX_TEXT - len(heading))
-    whole_guide = f"\n• {link(guide_url, 'The whole guide')}"
+    whole_guide = "\n• " + link(guide_url, t._("The whole guide"))
     links = "\n".join(f"• {link(each.url, each.title)}" for each in step.links)
+    no_links = t._("No links for this step.")
     blocks = [
-        _step_context(application_name, step),
+        _step_context(application_name, step, t),
         SectionBlock(text=MarkdownTextObject(text=body)),
         SectionBlock(
             text=MarkdownTextObject(
-                text=fit_mrkdwn(links or "No links for this step.", MAX_TEXT - len(whole_guide))
-                + whole_guide
+                text=fit_mrkdwn(links or no_links, MAX_TEXT - len(whole_guide)) + whole_guide
             )
         ),
     ]
-    return View(type="modal", title=_title(f"Step {step.number}"), close="Close", blocks=blocks)
+    return View(
+        type="modal",
+        title=_title(t._("Step {step}", step=step.number)),
+        close=t._("Close"),
+        blocks=blocks,
+    )

@@ -26,7 +26,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.assignment import assignment
 from bot.blocks.checklist import action_value, day_text, progress_bar, progress_count
-from bot.blocks.counts import counted
+from bot.blocks.days import on_day, soon_day
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -36,7 +36,6 @@ from bot.blocks.mrkdwn import (
     user_mention,
     user_text,
 )
-from bot.blocks.people import day_label
 from bot.i18n import ENGLISH, ENGLISH_TRANSLATOR, N_, Translator, translator
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
@@ -122,38 +121,77 @@ def _recipient(to: str) -> str:
     return user_mention(target) if sigil == "@" else channel_mention(target)
 
 
-def _days(n: int) -> str:
-    return f"{n} working day{'s' * (n != 1)}"
+def _why(
+    t: Translator, form: str, step: str, application: str, channel: str, s: RemindedStep
+) -> str:
+    """Why a step is reminded, as one sentence of the given `form`: "one" (the DM of one
+    step), "fallback" (its text), "line" (a step under its application) or "first" (the first
+    step in a longer DM's text)."""
+    values = {"step": step, "application": application, "channel": channel}
+    if s.reason == "overdue":
+        due = on_day(t, s.due_on) if isinstance(s.due_on, date) else str(s.due_on)
+        return t._(_OVERDUE[form], due=due, **values)
+    n, since = s.waited_days, on_day(t, s.since) if isinstance(s.since, date) else str(s.since)
+    match form:
+        case "one":
+            return t.ngettext(
+                "⏰ Step {step} of {application} in {channel} has waited {n} working day"
+                " (since {since}).",
+                "⏰ Step {step} of {application} in {channel} has waited {n} working days"
+                " (since {since}).",
+                n, n=n, since=since, **values,
+            )  # fmt: skip
+        case "fallback":
+            return t.ngettext(
+                "Step {step} of {application} has waited {n} working day (since {since})",
+                "Step {step} of {application} has waited {n} working days (since {since})",
+                n, n=n, since=since, **values,
+            )  # fmt: skip
+        case "line":
+            return t.ngettext(
+                "{step} has waited {n} working day (since {since}).",
+                "{step} has waited {n} working days (since {since}).",
+                n, n=n, since=since, **values,
+            )  # fmt: skip
+    return t.ngettext(
+        "step {step} of {application} has waited {n} working day (since {since})",
+        "step {step} of {application} has waited {n} working days (since {since})",
+        n, n=n, since=since, **values,
+    )  # fmt: skip
 
 
-def _why(reason: str, due_on: object, waited_days: int, since: object) -> str:
-    if reason == "overdue":
-        return f"was due {due_on}"
-    return f"has waited {_days(waited_days)} (since {since})"
+_OVERDUE = {
+    "one": N_("⏰ Step {step} of {application} in {channel} was due {due}."),
+    "fallback": N_("Step {step} of {application} was due {due}"),
+    "line": N_("{step} was due {due}."),
+    "first": N_("step {step} of {application} was due {due}"),
+}
 
 
-def _step_actions(application_id: int, step: str, n: int = 0) -> ActionsBlock:
+def _step_actions(
+    application_id: int, step: str, n: int = 0, t: Translator = ENGLISH_TRANSLATOR
+) -> ActionsBlock:
     """*Mark done*, the *Snooze* menu and *Reassign…* for one step (each value names it);
     `n`, its place in the message, keeps the block ids unique."""
     return ActionsBlock(
         block_id=f"reminder:{n}",
         elements=[
             ButtonElement(
-                text="Mark done",
+                text=t._("Mark done"),
                 action_id=REMINDER_MARK,
                 value=action_value(application_id, step, "mark"),
                 style="primary",
             ),
             StaticSelectElement(
-                placeholder="Snooze…",
+                placeholder=t._("Snooze…"),
                 action_id=REMINDER_SNOOZE,
                 options=[
-                    Option(text=label, value=action_value(application_id, step, f"snooze:{c}"))
+                    Option(text=t._(label), value=action_value(application_id, step, f"snooze:{c}"))
                     for c, label in SNOOZE_CHOICES.items()
                 ],
             ),
             ButtonElement(
-                text="Reassign…",
+                text=t._("Reassign…"),
                 action_id=REMINDER_REASSIGN,
                 value=action_value(application_id, step, "assign"),
             ),
@@ -161,32 +199,37 @@ def _step_actions(application_id: int, step: str, n: int = 0) -> ActionsBlock:
     )
 
 
-def _note(text: str | None, by: str | None) -> str:
+def _note(t: Translator, text: str | None, by: str | None) -> str:
     """The step's latest note on one line: escaped, cut, and whose."""
     if not text:
         return ""
-    one_line = " ".join(text.split())
-    author = f" ({user_mention(by)})" if by else ""
-    return f"\n📝 Latest note{author}: {user_text(one_line, MAX_NOTE_SHOWN)}"
+    note = user_text(" ".join(text.split()), MAX_NOTE_SHOWN)
+    if by:
+        return "\n" + t._("📝 Latest note ({author}): {note}", author=user_mention(by), note=note)
+    return "\n" + t._("📝 Latest note: {note}", note=note)
 
 
 def _instead_of(
-    who: str | None, channel: str, application: str, away_until: date | None = None
+    t: Translator, who: str | None, channel: str, application: str, away_until: date | None = None
 ) -> str:
     if who is None:
         return ""
     if away_until is not None:
-        return (
-            f"\n{user_mention(who)} is away until {day_label(away_until)}, so this"
-            f" comes to you as the owner of {_app(application)}."
+        return "\n" + t._(
+            "{person} is away until {day}, so this comes to you as the owner of {application}.",
+            person=user_mention(who),
+            day=soon_day(t, away_until),
+            application=_app(application),
         )
-    return (
-        f"\n{user_mention(who)} is not in {channel_mention(channel)}, so this "
-        f"comes to you as the owner of {_app(application)}."
+    return "\n" + t._(
+        "{person} is not in {channel}, so this comes to you as the owner of {application}.",
+        person=user_mention(who),
+        channel=channel_mention(channel),
+        application=_app(application),
     )
 
 
-def reminder(m: Reminder) -> Rendered:
+def reminder(m: Reminder, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
     """A one-step reminder queued by an earlier version: the one-step form of `reminders`."""
     step = RemindedStep(
         step=m.step,
@@ -203,71 +246,87 @@ def reminder(m: Reminder) -> Rendered:
             applications=(
                 RemindedApplication(m.application_id, m.application, m.slug, m.channel, (step,)),
             )
-        )
+        ),
+        t,
     )
 
 
-def _one_step(a: RemindedApplication, s: RemindedStep) -> Rendered:
-    why = _why(s.reason, s.due_on, s.waited_days, s.since)
+def _one_step(t: Translator, a: RemindedApplication, s: RemindedStep) -> Rendered:
+    where = channel_mention(a.channel)
     text = (
-        f"⏰ Step {_step(s.step, s.title)} of {_app(a.application)} in "
-        f"{channel_mention(a.channel)} {why}."
-        + _instead_of(s.instead_of, a.channel, a.application, s.away_until)
-        + _note(s.note, s.note_by)
+        _why(t, "one", _step(s.step, s.title), _app(a.application), where, s)
+        + _instead_of(t, s.instead_of, a.channel, a.application, s.away_until)
+        + _note(t, s.note, s.note_by)
     )
-    blocks: list[Block] = [_md(text), _step_actions(a.application_id, s.step)]
-    return f"Step {escape_mrkdwn(s.step)} of {_name(a.application)} {why}", blocks
+    blocks: list[Block] = [_md(text), _step_actions(a.application_id, s.step, t=t)]
+    fallback = _why(t, "fallback", escape_mrkdwn(s.step), _name(a.application), where, s)
+    return fallback, blocks
 
 
 _APP_HOME = re.compile(r"slack://app\?team=[A-Z0-9]+&id=A[A-Z0-9]+&tab=home")
 
 
-def _more_line(more: int, app_home: str | None) -> ContextBlock:
+def _more_line(t: Translator, more: int, app_home: str | None) -> ContextBlock:
     # Linked only when it is the deep link the scheduler builds from ids (never user text).
     if app_home is not None and _APP_HOME.fullmatch(app_home):
-        where = link(app_home, "your App Home")
+        where = link(app_home, t._("your App Home"))
     else:
-        where = "your App Home (Onboard in the sidebar, *Home* tab)"
-    return _context(f"…and {more} more; {where} lists every step of yours.")
+        where = t._("your App Home (Onboard in the sidebar, *Home* tab)")
+    return _context(t._("…and {n} more; {where} lists every step of yours.", n=more, where=where))
 
 
-def reminders(m: Reminders) -> Rendered:
-    """One DM: the person's stalled and overdue steps by application, each with its buttons.
-    Steps that would pass `MAX_BLOCKS` are left for the "…and N more" line."""
+def reminders(m: Reminders, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
+    """One DM, in the reader's language: the person's stalled and overdue steps by application,
+    each with its buttons. Steps that would pass `MAX_BLOCKS` are left for the "…and N more"
+    line."""
     listed = [(a, s) for a in m.applications for s in a.steps]
     if len(listed) == 1 and not m.more:
-        return _one_step(*listed[0])
+        return _one_step(t, *listed[0])
     total = len(listed) + m.more
-    blocks: list[Block] = [_md(f"⏰ {counted(total, 'step')} waiting on you:")]
+    header = t.ngettext(
+        "⏰ {n} step waiting on you:", "⏰ {n} steps waiting on you:", total, n=total
+    )
+    blocks: list[Block] = [_md(header)]
     budget = MAX_BLOCKS - len(blocks) - 1  # the "…and N more" line
     more = m.more
     for a in m.applications:
         if budget < 3:
             more += len(a.steps)
             continue
-        blocks.append(_md(f"{_app(a.application)} in {channel_mention(a.channel)}"))
+        where = channel_mention(a.channel)
+        blocks.append(
+            _md(t._("{application} in {channel}", application=_app(a.application), channel=where))
+        )
         budget -= 1
         for s in a.steps:
             if budget < 2:
                 more += 1
                 continue
-            why = _why(s.reason, s.due_on, s.waited_days, s.since)
             blocks.append(
                 _md(
-                    f"{_step(s.step, s.title)} {why}."
-                    + _instead_of(s.instead_of, a.channel, a.application, s.away_until)
-                    + _note(s.note, s.note_by)
+                    _why(t, "line", _step(s.step, s.title), _app(a.application), where, s)
+                    + _instead_of(t, s.instead_of, a.channel, a.application, s.away_until)
+                    + _note(t, s.note, s.note_by)
                 )
             )
-            blocks.append(_step_actions(a.application_id, s.step, len(blocks)))
+            blocks.append(_step_actions(a.application_id, s.step, len(blocks), t))
             budget -= 2
     if more:
-        blocks.append(_more_line(more, m.app_home))
+        blocks.append(_more_line(t, more, m.app_home))
     first_app, first = listed[0] if listed else (None, None)
-    text = f"{counted(total, 'step')} waiting on you"
-    if first_app is not None and first is not None:
-        why = _why(first.reason, first.due_on, first.waited_days, first.since)
-        text += f": step {escape_mrkdwn(first.step)} of {_name(first_app.application)} {why}"
+    if first_app is None or first is None:
+        text = t.ngettext("{n} step waiting on you", "{n} steps waiting on you", total, n=total)
+    else:
+        where = channel_mention(first_app.channel)
+        text = t.ngettext(
+            "{n} step waiting on you: {first}",
+            "{n} steps waiting on you: {first}",
+            total,
+            n=total,
+            first=_why(
+                t, "first", escape_mrkdwn(first.step), _name(first_app.application), where, first
+            ),
+        )
     return text, blocks
 
 
@@ -642,9 +701,9 @@ def render(message: Message) -> Rendered:
     t = translator(getattr(message, "language", ENGLISH))
     match message:
         case Reminder():
-            return reminder(message)
+            return reminder(message, translator(message.language))
         case Reminders():
-            return reminders(message)
+            return reminders(message, translator(message.language))
         case Escalation():
             return escalation(message, t)
         case Escalations():
@@ -664,5 +723,5 @@ def render(message: Message) -> Rendered:
         case NotificationLine():
             return notification_line(message, t)
         case Assignment():
-            return assignment(message)
+            return assignment(message, translator(message.language))
     raise TypeError(f"no rendering for {type(message).__name__}")

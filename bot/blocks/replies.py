@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.blocks.counts import counted
+from bot.blocks.days import on_day
 from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
@@ -23,6 +23,7 @@ from bot.blocks.mrkdwn import (
     user_text,
 )
 from bot.checklists import Template
+from bot.i18n import ENGLISH, ENGLISH_TRANSLATOR, N_, Translator
 from bot.services.checklist import MarkOutcome, SkipOutcome
 from bot.services.listing import Listing
 from storage.models import Application, Event
@@ -53,92 +54,143 @@ def step_label(template: Template, number: str) -> str:
 MAX_TITLED_STEPS = 5
 
 
-def _steps(template: Template, numbers: Sequence[str]) -> str:
+def _steps(template: Template, numbers: Sequence[str], t: Translator) -> str:
     if len(numbers) > MAX_TITLED_STEPS:
-        return ", ".join(escape_mrkdwn(n) for n in numbers)
-    return ", ".join(step_label(template, n) for n in numbers)
+        return t._(", ").join(escape_mrkdwn(n) for n in numbers)
+    return t._(", ").join(step_label(template, n) for n in numbers)
 
 
-def _progress(application: Application, outcome: MarkOutcome) -> str:
+def _progress(application: Application, outcome: MarkOutcome, t: Translator) -> str:
     skipped_count = outcome.skipped_count
-    return _at(application, outcome.done_count + skipped_count, skipped_count, outcome.total)
+    return _at(application, outcome.done_count + skipped_count, skipped_count, outcome.total, t)
 
 
-def _at(application: Application, complete: int, skipped_count: int, total: int) -> str:
+def _at(
+    application: Application, complete: int, skipped_count: int, total: int, t: Translator
+) -> str:
     """Where the application is: steps done or skipped of all, saying how many are skipped."""
-    of_them = f" ({skipped_count} skipped)" if skipped_count else ""
-    return f"{app_label(application)} is at {complete}/{total}{of_them}."
+    values = {"application": app_label(application), "complete": complete, "total": total}
+    if skipped_count:
+        return t._(
+            "{application} is at {complete}/{total} ({skipped} skipped).",
+            skipped=skipped_count,
+            **values,
+        )
+    return t._("{application} is at {complete}/{total}.", **values)
 
 
-def marked(application: Application, template: Template, outcome: MarkOutcome) -> str:
+def marked(
+    application: Application,
+    template: Template,
+    outcome: MarkOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     lines = []
     if outcome.changed:
-        lines.append(f"Marked done: {_steps(template, outcome.changed)}.")
+        lines.append(t._("Marked done: {steps}.", steps=_steps(template, outcome.changed, t)))
     if outcome.unchanged:
-        lines.append(f"Already done: {_steps(template, outcome.unchanged)}.")
+        lines.append(t._("Already done: {steps}.", steps=_steps(template, outcome.unchanged, t)))
     if outcome.open_before:
-        lines.append(f"Still open before it: {', '.join(outcome.open_before)}.")
-    lines.append(_progress(application, outcome))
+        before = t._(", ").join(outcome.open_before)
+        lines.append(t._("Still open before it: {steps}.", steps=before))
+    lines.append(_progress(application, outcome, t))
     return "\n".join(lines)
 
 
-def unmarked(application: Application, template: Template, outcome: MarkOutcome) -> str:
+def unmarked(
+    application: Application,
+    template: Template,
+    outcome: MarkOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     lines = []
     if outcome.changed:
-        lines.append(f"Marked not done: {_steps(template, outcome.changed)}.")
+        lines.append(t._("Marked not done: {steps}.", steps=_steps(template, outcome.changed, t)))
     if outcome.unchanged:
-        lines.append(f"Already not done: {_steps(template, outcome.unchanged)}.")
+        lines.append(
+            t._("Already not done: {steps}.", steps=_steps(template, outcome.unchanged, t))
+        )
     if outcome.withdrawn:
         lines.append(
-            f"Withdrawn: the announcement of {', '.join(map(escape_mrkdwn, outcome.withdrawn))} "
-            "(a message already "
-            "sent is updated to say so; one not sent yet never goes)."
+            t._(
+                "Withdrawn: the announcement of {steps} (a message already sent is updated to "
+                "say so; one not sent yet never goes).",
+                steps=t._(", ").join(map(escape_mrkdwn, outcome.withdrawn)),
+            )
         )
-    lines.append(_progress(application, outcome))
+    lines.append(_progress(application, outcome, t))
     return "\n".join(lines)
 
 
-def skipped(application: Application, template: Template, outcome: SkipOutcome) -> str:
+def skipped(
+    application: Application,
+    template: Template,
+    outcome: SkipOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     label = step_label(template, outcome.step)
     reason = f"“{user_text(outcome.reason or '', MAX_REASON_TEXT)}”"
     if not outcome.changed:
-        line = f"{label} is already skipped: {reason}."
+        line = t._("{step} is already skipped: {reason}.", step=label, reason=reason)
     elif outcome.old_reason is not None:
-        line = f"Changed why {label} is skipped: {reason}."
+        line = t._("Changed why {step} is skipped: {reason}.", step=label, reason=reason)
     else:
-        line = f"Skipped {label}: {reason}. It counts as complete and is not reminded."
-    return "\n".join([line, _skip_progress(application, outcome)])
+        line = t._(
+            "Skipped {step}: {reason}. It counts as complete and is not reminded.",
+            step=label,
+            reason=reason,
+        )
+    return "\n".join([line, _skip_progress(application, outcome, t)])
 
 
-def unskipped(application: Application, template: Template, outcome: SkipOutcome) -> str:
+def unskipped(
+    application: Application,
+    template: Template,
+    outcome: SkipOutcome,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     label = step_label(template, outcome.step)
-    line = f"{label} is open again." if outcome.changed else f"{label} was not skipped."
-    return "\n".join([line, _skip_progress(application, outcome)])
+    if outcome.changed:
+        line = t._("{step} is open again.", step=label)
+    else:
+        line = t._("{step} was not skipped.", step=label)
+    return "\n".join([line, _skip_progress(application, outcome, t)])
 
 
-def _skip_progress(application: Application, outcome: SkipOutcome) -> str:
-    return _at(application, outcome.complete_count, outcome.skipped_count, outcome.total)
+def _skip_progress(application: Application, outcome: SkipOutcome, t: Translator) -> str:
+    return _at(application, outcome.complete_count, outcome.skipped_count, outcome.total, t)
 
 
-def created(application: Application, template: Template) -> str:
-    steps = counted(len(template.steps), "step")
-    return (
-        f"Created {app_label(application)} in {channel_mention(application.channel_id)} from "
-        f"the {user_text(template.title, MAX_TITLE_TEXT)} guide ({steps}). "
-        f"You own it. Next: `/onboard status` to see the checklist, "
-        f"`/onboard mark 1.1` when the first step is done."
+def created(
+    application: Application, template: Template, t: Translator = ENGLISH_TRANSLATOR
+) -> str:
+    n = len(template.steps)
+    return t.ngettext(
+        "Created {application} in {channel} from the {guide} guide ({n} step). You own it. "
+        "Next: `/onboard status` to see the checklist, `/onboard mark 1.1` when the first step "
+        "is done.",
+        "Created {application} in {channel} from the {guide} guide ({n} steps). You own it. "
+        "Next: `/onboard status` to see the checklist, `/onboard mark 1.1` when the first step "
+        "is done.",
+        n,
+        n=n,
+        application=app_label(application),
+        channel=channel_mention(application.channel_id),
+        guide=user_text(template.title, MAX_TITLE_TEXT),
     )
 
 
-def renamed(old_name: str, new_name: str, slug: str) -> str:
-    return (
-        f"Renamed *{user_text(old_name, MAX_NAME_TEXT)}* to *{user_text(new_name, MAX_NAME_TEXT)}* "
-        f"(`{escape_mrkdwn(slug)}` stays the same)."
+def renamed(old_name: str, new_name: str, slug: str, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    return t._(
+        "Renamed *{old}* to *{new}* (`{slug}` stays the same).",
+        old=user_text(old_name, MAX_NAME_TEXT),
+        new=user_text(new_name, MAX_NAME_TEXT),
+        slug=escape_mrkdwn(slug),
     )
 
 
-HERE = "Applications in this channel"
-ELSEWHERE = "Yours in other channels (you own them or have steps)"
+HERE = N_("Applications in this channel")
+ELSEWHERE = N_("Yours in other channels (you own them or have steps)")
 # A page of `/onboard list` holds up to LIST_PAGE applications, fewer when their lines would
 # pass LIST_PAGE_TEXT characters: with the headings and the footer it stays well under the
 # 4,000 characters Slack advises for a message's text.
@@ -147,27 +199,43 @@ LIST_PAGE_TEXT = 3000
 
 
 def _application_line(
-    application: Application, done: dict[int, int], totals: dict[int, int]
+    application: Application,
+    done: dict[int, int],
+    totals: dict[int, int],
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    archived = " (archived)" if application.archived_at else ""
-    return (
-        f"• {app_label(application)} in {channel_mention(application.channel_id)}: "
-        f"{done.get(application.id, 0)}/{totals[application.id]}{archived}"
-    )
+    values = {
+        "application": app_label(application),
+        "channel": channel_mention(application.channel_id),
+        "done": done.get(application.id, 0),
+        "total": totals[application.id],
+    }
+    if application.archived_at:
+        return t._("• {application} in {channel}: {done}/{total} (archived)", **values)
+    return t._("• {application} in {channel}: {done}/{total}", **values)
 
 
 def application_list(
-    heading: str, applications: Sequence[Application], done: dict[int, int], totals: dict[int, int]
+    heading: str,
+    applications: Sequence[Application],
+    done: dict[int, int],
+    totals: dict[int, int],
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    """One part of `/onboard list`: the heading and a line per application."""
+    """One part of `/onboard list`: the heading (HERE or ELSEWHERE) and a line per
+    application."""
     if not applications:
-        return f"{heading}: none yet. Start one with `/onboard new &lt;name&gt;`."
-    return "\n".join([f"{heading}:", *(_application_line(a, done, totals) for a in applications)])
+        return t._(
+            "{heading}: none yet. Start one with `/onboard new &lt;name&gt;`.", heading=t._(heading)
+        )
+    lines = (_application_line(a, done, totals, t) for a in applications)
+    return "\n".join([t._("{heading}:", heading=t._(heading)), *lines])
 
 
 def list_pages(listing: Listing) -> list[range]:
     """How `/onboard list` splits its applications (this channel's, then the person's
-    elsewhere) into pages: each page's positions in that order."""
+    elsewhere) into pages: each page's positions in that order (measured in English, whose
+    lines are the longer)."""
     pages: list[range] = []
     start, size = 0, 0
     everything = [*listing.here, *listing.elsewhere]
@@ -181,15 +249,19 @@ def list_pages(listing: Listing) -> list[range]:
     return pages
 
 
-def application_listing(listing: Listing, page: int = 1) -> str:
+def application_listing(listing: Listing, page: int = 1, t: Translator = ENGLISH_TRANSLATOR) -> str:
     """Page `page` (from 1) of `/onboard list`: the channel's applications, then the person's
     elsewhere; when there is more than one page, where this one is and how to see the next."""
     pages = list_pages(listing)
     if not 1 <= page <= len(pages):
         last = f"`/onboard list {len(pages)}`" if len(pages) > 1 else "`/onboard list`"
-        return (
-            f"There is no page {page}: the list has {len(pages)} "
-            f"page{'s' * (len(pages) != 1)}, the last is {last}."
+        return t.ngettext(
+            "There is no page {page}: the list has {n} page, the last is {last}.",
+            "There is no page {page}: the list has {n} pages, the last is {last}.",
+            len(pages),
+            page=page,
+            n=len(pages),
+            last=last,
         )
     shown = pages[page - 1]
     count_here = len(listing.here)
@@ -199,50 +271,59 @@ def application_listing(listing: Listing, page: int = 1) -> str:
     ]
     parts = []
     if here or (page == 1 and not listing.here):
-        parts.append(application_list(HERE, here, listing.done, listing.totals))
+        parts.append(application_list(HERE, here, listing.done, listing.totals, t))
     if elsewhere:
-        parts.append(application_list(ELSEWHERE, elsewhere, listing.done, listing.totals))
+        parts.append(application_list(ELSEWHERE, elsewhere, listing.done, listing.totals, t))
     if len(pages) > 1:
         total = count_here + len(listing.elsewhere)
-        where = (
-            f"Page {page} of {len(pages)}: applications {shown.start + 1}–{shown.stop} of {total}."
+        where = t._(
+            "Page {page} of {pages}: applications {first}–{last} of {total}.",
+            page=page,
+            pages=len(pages),
+            first=shown.start + 1,
+            last=shown.stop,
+            total=total,
         )
         if page < len(pages):
-            where += f" `/onboard list {page + 1}` shows the next page."
+            then = t._("`/onboard list {next}` shows the next page.", next=page + 1)
         else:
-            where += " `/onboard list` shows the first page again."
-        parts.append(where)
+            then = t._("`/onboard list` shows the first page again.")
+        parts.append(_then(t, where, then))
     return "\n\n".join(parts)
 
 
+# What each kind of event says, as one sentence of its actor: translated where shown.
 _EVENT_VERBS = {
-    "created": "created the application",
-    "marked": "marked {step} done",
-    "unmarked": "marked {step} not done",
-    "assigned": "assigned {step} to {new}",
-    "unassigned": "unassigned {step} (was {old})",
-    "due": "set {step} due {new}",
-    "noted": "noted on {step}: {new}",
-    "renamed": "renamed it from {old} to {new}",
-    "archived": "archived the application",
-    "unarchived": "unarchived the application",
-    "snoozed": "snoozed reminders for {step} until {new}",
-    "skipped": "skipped {step}: {new}",
-    "unskipped": "unskipped {step} (was skipped: {old})",
-    "remind_after": "set reminders after {new} (was {old})",
-    "remind_hours": "set reminder hours to {new} (was {old})",
-    "reminders": "turned reminders {new}",
-    "remind_holidays": "set public holidays to {new} (was {old})",
-    "contact_added": "added {new} as an Alipay contact",
-    "contact_removed": "removed {old} from the Alipay contacts",
-    "contacts_channel": "set the contacts channel to {new}",
-    "credential_set": "set the {new} credential",
-    "forced": "forced {step} past the production credentials check",
-    "announced": "announced {step} ({new})",
-    "not_announced": "marked {step} done without announcing it",
-    "withdrawn": "withdrew the announcement of {step} ({new})",
-    "notification_verified": "sent a verified {new} notification (evidence for {step})",
+    "created": N_("{actor} created the application"),
+    "marked": N_("{actor} marked {step} done"),
+    "unmarked": N_("{actor} marked {step} not done"),
+    "assigned": N_("{actor} assigned {step} to {new}"),
+    "unassigned": N_("{actor} unassigned {step} (was {old})"),
+    "due": N_("{actor} set {step} due {new}"),
+    "noted": N_("{actor} noted on {step}: {new}"),
+    "renamed": N_("{actor} renamed it from {old} to {new}"),
+    "archived": N_("{actor} archived the application"),
+    "unarchived": N_("{actor} unarchived the application"),
+    "snoozed": N_("{actor} snoozed reminders for {step} until {new}"),
+    "skipped": N_("{actor} skipped {step}: {new}"),
+    "unskipped": N_("{actor} unskipped {step} (was skipped: {old})"),
+    "remind_after": N_("{actor} set reminders after {new} (was {old})"),
+    "remind_hours": N_("{actor} set reminder hours to {new} (was {old})"),
+    "reminders": N_("{actor} turned reminders {new}"),
+    "remind_holidays": N_("{actor} set public holidays to {new} (was {old})"),
+    "contact_added": N_("{actor} added {new} as an Alipay contact"),
+    "contact_removed": N_("{actor} removed {old} from the Alipay contacts"),
+    "contacts_channel": N_("{actor} set the contacts channel to {new}"),
+    "credential_set": N_("{actor} set the {new} credential"),
+    "forced": N_("{actor} forced {step} past the production credentials check"),
+    "announced": N_("{actor} announced {step} ({new})"),
+    "not_announced": N_("{actor} marked {step} done without announcing it"),
+    "withdrawn": N_("{actor} withdrew the announcement of {step} ({new})"),
+    "notification_verified": N_("{actor} sent a verified {new} notification (evidence for {step})"),
 }
+_ON_OFF = {"on": N_("on"), "off": N_("off")}  # reminders turned on or off
+# A new reason for a step already skipped.
+_RESKIPPED = N_("{actor} skipped {step}: {new} (was {old})")
 
 
 def _actor(actor_id: str) -> str:
@@ -250,8 +331,8 @@ def _actor(actor_id: str) -> str:
     return "Alipay" if actor_id == "alipay" else user_mention(actor_id)
 
 
-def _user(value: str | None) -> str:
-    return user_mention(value) if value else "nobody"
+def _user(value: str | None, t: Translator) -> str:
+    return user_mention(value) if value else t._("nobody")
 
 
 OLDER_HISTORY = "history_older"
@@ -285,10 +366,11 @@ def history_blocks(
     more: bool,
     older: bool,
     zone: tzinfo = _UTC,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> tuple[str, list[Block]]:
     """The history text, times in the reader's `zone`, with an *Older* button while there is
     more."""
-    text = history(application, events, step, older, zone)
+    text = history(application, events, step, older, zone, t)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=part)) for part in _sections(text.split("\n"))
     ]
@@ -298,7 +380,7 @@ def history_blocks(
                 block_id="history",
                 elements=[
                     ButtonElement(
-                        text="Older",
+                        text=t._("Older"),
                         action_id=OLDER_HISTORY,
                         value=older_value(application.id, step, events[-1].id),
                     )
@@ -308,51 +390,74 @@ def history_blocks(
     return text, blocks
 
 
+def _history_heading(
+    application: Application, step: str | None, older: bool, empty: bool, t: Translator
+) -> str:
+    values = {"application": app_label(application), "step": escape_mrkdwn(step or "")}
+    if empty:
+        if step:
+            return t._("No history yet for step {step} of {application}.", **values)
+        return t._("No history yet for {application}.", **values)
+    if older:
+        if step:
+            return t._("Earlier changes to step {step} of {application}, newest first:", **values)
+        return t._("Earlier changes to {application}, newest first:", **values)
+    if step:
+        return t._("Latest changes to step {step} of {application}, newest first:", **values)
+    return t._("Latest changes to {application}, newest first:", **values)
+
+
 def history(
     application: Application,
     events: Sequence[Event],
     step: str | None,
     older: bool = False,
     zone: tzinfo = _UTC,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    scope = f"step {escape_mrkdwn(step)} of " if step else ""
     if not events:
-        return f"No history yet for {scope}{app_label(application)}."
-    which = "Earlier" if older else "Latest"
-    lines = [f"{which} changes to {scope}{app_label(application)}, newest first:"]
+        return _history_heading(application, step, older, True, t)
+    lines = [_history_heading(application, step, older, False, t)]
     for e in events:
         old, new = _value(e.old_value), _value(e.new_value)
         if e.kind in ("assigned", "unassigned", "contact_added", "contact_removed"):
-            old, new = _user(e.old_value), _user(e.new_value)
+            old, new = _user(e.old_value, t), _user(e.new_value, t)
         elif e.kind == "contacts_channel":
-            new = channel_mention(e.new_value) if e.new_value else "none (a DM to each contact)"
+            new = (
+                channel_mention(e.new_value) if e.new_value else t._("none (a DM to each contact)")
+            )
         elif e.kind == "due":
-            new = new or "no date (cleared)"
+            new = new or t._("no date (cleared)")
         elif e.kind == "noted":
             new = f"“{new}”"
         elif e.kind == "remind_after":
-            old, new = _working_days(e.old_value), _working_days(e.new_value)
+            old, new = _working_days(e.old_value, t), _working_days(e.new_value, t)
+        elif e.kind == "reminders" and new in _ON_OFF:
+            new = t._(_ON_OFF[new])
         elif e.kind == "remind_holidays":
-            old, new = old or "none", new or "none"
+            old, new = old or t._("none"), new or t._("none")
         elif e.kind in ("skipped", "unskipped"):
             old, new = f"“{old}”", f"“{new}”"
-        verb = _EVENT_VERBS.get(e.kind, escape_mrkdwn(e.kind) + " {step}")
-        if e.kind == "skipped" and e.old_value is not None:  # a new reason for a skipped step
-            verb += " (was {old})"
-        text = verb.format(step=escape_mrkdwn(e.step or ""), old=old, new=new)
-        when = _when(e.created_at, zone)
-        lines.append(f"• {when}: {_actor(e.actor_id)} {text}")
+        values = {"actor": _actor(e.actor_id), "step": escape_mrkdwn(e.step or "")}
+        if e.kind == "skipped" and e.old_value is not None:
+            text = t._(_RESKIPPED, old=old, new=new, **values)
+        elif e.kind in _EVENT_VERBS:
+            text = t._(_EVENT_VERBS[e.kind], old=old, new=new, **values)
+        else:
+            text = f"{values['actor']} {escape_mrkdwn(e.kind)} {values['step']}"
+        lines.append(t._("• {when}: {event}", when=_when(e.created_at, zone, t), event=text))
     return "\n".join(lines)
 
 
-def _working_days(value: str | None) -> str:
+def _working_days(value: str | None, t: Translator) -> str:
     """A recorded number of working days: "1 working day", "2 working days"."""
     if value is not None and value.isascii() and value.isdigit() and len(value) <= 6:
-        return counted(int(value), "working day")
+        n = int(value)
+        return t.ngettext("{n} working day", "{n} working days", n, n=n)
     return _value(value)
 
 
-def _when(moment: datetime, zone: tzinfo) -> str:
+def _when(moment: datetime, zone: tzinfo, t: Translator) -> str:
     """A time as the reader reads it: in their zone, with its abbreviation ("CST", "PDT")
     or, where the zone has only an offset for one ("+08"), its name ("Asia/Singapore")."""
     if moment.tzinfo is None:
@@ -361,7 +466,8 @@ def _when(moment: datetime, zone: tzinfo) -> str:
     name = local.tzname() or ""
     if not name or name[0] in "+-":
         name = str(zone)
-    return f"{local:%Y-%m-%d %H:%M} {escape_mrkdwn(name)}"
+    shown = f"{local:%Y-%m-%d %H:%M}" if t.language == ENGLISH else t.moment(local, zone)
+    return f"{shown} {escape_mrkdwn(name)}"
 
 
 def _value(value: str | None) -> str:
@@ -382,47 +488,106 @@ def _sections(lines: Sequence[str]) -> list[str]:
     return sections
 
 
-def due_set(template: Template, number: str, due_on: date | None, zone_name: str) -> str:
+def _then(t: Translator, first: str, second: str) -> str:
+    """Two whole sentences, one after the other: with a space in English, none in Chinese."""
+    return t._("{first} {second}", first=first, second=second)
+
+
+def due_set(
+    template: Template,
+    number: str,
+    due_on: date | None,
+    zone_name: str,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
     if due_on is None:
-        return f"Cleared the due date of {step_label(template, number)}."
-    zone = user_text(zone_name, MAX_VALUE_TEXT)
-    return f"{step_label(template, number)} is due {due_on.isoformat()} ({zone} time)."
-
-
-def reminder_settings(application: Application) -> str:
-    if not application.reminders_on:
-        return (
-            f"Reminders for {app_label(application)} are *off*. "
-            "`/onboard remind on` turns them back on."
-        )
-    days = application.remind_after_days
-    if application.remind_holidays:
-        region = escape_mrkdwn(application.remind_holidays)
-        holidays = (
-            f" Public holidays in {region} are not working days"
-            " (`/onboard remind holidays off` to count them)."
-        )
-    else:
-        holidays = (
-            " Public holidays count as working days; `/onboard remind holidays CN` (or another"
-            " country code) skips a country's."
-        )
-    return (
-        f"Reminders for {app_label(application)} are on: a step counts as stalled after {days} "
-        f"working day{'s' * (days != 1)} without progress, and people are reminded between "
-        f"{application.remind_start} and {application.remind_end}, Monday to Friday, in their "
-        f"own time zone.{holidays}"
+        return t._("Cleared the due date of {step}.", step=step_label(template, number))
+    return t._(
+        "{step} is due {day} ({zone} time).",
+        step=step_label(template, number),
+        day=on_day(t, due_on),
+        zone=user_text(zone_name, MAX_VALUE_TEXT),
     )
 
 
-def contacts(application: Application, people: Sequence[str]) -> str:
-    if not people:
-        who = "no Alipay contacts yet; add them with `/onboard contacts add @person`"
+def reminder_settings(application: Application, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    label = app_label(application)
+    if not application.reminders_on:
+        return t._(
+            "Reminders for {application} are *off*. `/onboard remind on` turns them back on.",
+            application=label,
+        )
+    days = application.remind_after_days
+    if application.remind_holidays:
+        holidays = t._(
+            "Public holidays in {region} are not working days"
+            " (`/onboard remind holidays off` to count them).",
+            region=escape_mrkdwn(application.remind_holidays),
+        )
     else:
-        who = "these Alipay contacts: " + ", ".join(user_mention(p) for p in people)
+        holidays = t._(
+            "Public holidays count as working days; `/onboard remind holidays CN` (or another"
+            " country code) skips a country's."
+        )
+    settings = t.ngettext(
+        "Reminders for {application} are on: a step counts as stalled after {n} working day "
+        "without progress, and people are reminded between {start} and {end}, Monday to "
+        "Friday, in their own time zone.",
+        "Reminders for {application} are on: a step counts as stalled after {n} working days "
+        "without progress, and people are reminded between {start} and {end}, Monday to "
+        "Friday, in their own time zone.",
+        days,
+        n=days,
+        application=label,
+        start=application.remind_start,
+        end=application.remind_end,
+    )
+    return _then(t, settings, holidays)
+
+
+def contacts(
+    application: Application, people: Sequence[str], t: Translator = ENGLISH_TRANSLATOR
+) -> str:
+    label = app_label(application)
+    if not people:
+        who = t._(
+            "{application} has no Alipay contacts yet; add them with "
+            "`/onboard contacts add @person`.",
+            application=label,
+        )
+    else:
+        who = t._(
+            "{application} has these Alipay contacts: {people}.",
+            application=label,
+            people=t._(", ").join(user_mention(p) for p in people),
+        )
     if application.contacts_channel_id:
         channel = channel_mention(application.contacts_channel_id)
-        where = f"The business-start announcement goes to {channel}."
+        where = t._("The business-start announcement goes to {channel}.", channel=channel)
     else:
-        where = "With no contacts channel set, each contact gets a direct message."
-    return f"{app_label(application)} has {who}. {where}"
+        where = t._("With no contacts channel set, each contact gets a direct message.")
+    return _then(t, who, where)
+
+
+def reminder_marked(template: Template, number: str, t: Translator = ENGLISH_TRANSLATOR) -> str:
+    """What a reminder DM says once its *Mark done* was clicked."""
+    return t._("✅ You marked {step} done. Thank you!", step=step_label(template, number))
+
+
+def reminder_snoozed(
+    template: Template,
+    number: str,
+    until: datetime,
+    zone_name: str,
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
+    """What a reminder DM says once snoozed: until when, in the snoozer's zone."""
+    local = until.astimezone(ZoneInfo(zone_name))
+    day = f"{local:%a %Y-%m-%d}" if t.language == ENGLISH else t.day(local.date())
+    return t._(
+        "😴 Snoozed {step}: no reminder before {day} {time} ({zone}).",
+        step=step_label(template, number),
+        day=day,
+        time=local.strftime("%H:%M"),
+        zone=zone_name,
+    )

@@ -7,15 +7,16 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_
 from bot.services.calendar import Holidays, WorkingHours, is_working_day
 from bot.services.errors import Refusal
 
-# value (in the DM's menu) -> label, in the order the menu shows them
+# value (in the DM's menu) -> label (translated where shown), in the order the menu shows them
 SNOOZE_CHOICES: dict[str, str] = {
-    "1h": "1 hour",
-    "tomorrow": "Tomorrow",
-    "3d": "3 days",
-    "week": "Next week",
+    "1h": N_("1 hour"),
+    "tomorrow": N_("Tomorrow"),
+    "3d": N_("3 days"),
+    "week": N_("Next week"),
 }
 
 

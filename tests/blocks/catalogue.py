@@ -438,3 +438,127 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
             text, blocks = notifications.render(dataclasses.replace(message, in_channel=False))
             found.append(Payload("assignment DM, outsider", "message", text, _blocks(blocks)))
     return found
+
+
+# ---- what one person sees, in a given language -------------------------------------------------
+
+PERSON_KINDS = ("reminder", "reminders", "step-assignment")
+APP_HOME_LINK = "slack://app?team=T1&id=A1&tab=home"
+
+
+def person_payloads(texts: Texts, language: str) -> list[Payload]:
+    """The surfaces only one person sees (reminder and assignment DMs, App Home, the step
+    modals) built in `language`: DMs through the outbox rows' `language`, the rest with its
+    translator. Overdue and stalled steps, a DM of one step and of many, with and without
+    their "…and N more" line; the Home tab full and empty."""
+    t = translator(language)
+    tmpl = template(texts)
+    app = application(texts)
+    step = tmpl.steps[0]
+    found: list[Payload] = []
+
+    def view(name: str, built: View) -> None:
+        found.append(Payload(f"{name} ({language})", "view", view=_view(built)))
+
+    apps = [application(texts, i) for i in range(1, texts.applications + 1)]
+    checklists = [checklist(texts, tmpl, a) for a in apps]
+    assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
+    view("home", home.home_view(assigned, checklists, TODAY, t))
+    view("home empty", home.home_view([], [], TODAY, t))
+    context = modals.ModalContext(application_id=app.id, step=step.number)
+    view("assign modal", modals.assign_modal(context, texts.name, step, ASSIGNEE, t))
+    view("due modal", modals.due_modal(context, texts.name, step, TODAY, texts.value, t))
+    view("note modal", modals.note_modal(context, texts.name, step, t))
+    view("guide modal", modals.guide_modal(texts.name, step, tmpl.guide_url, t))
+    bare = dataclasses.replace(step, links=())
+    view("guide modal no links", modals.guide_modal(texts.name, bare, tmpl.guide_url, t))
+
+    found += _person_replies(texts, language)
+
+    messages: list[Message] = []
+    for m in outbox_messages(texts):
+        if m.KIND not in PERSON_KINDS:
+            continue
+        m = dataclasses.replace(m, language=language)
+        messages.append(m)
+        if m.KIND == "reminder":
+            messages.append(dataclasses.replace(m, reason="stalled", waited_days=1))
+        elif m.KIND == "reminders":
+            stalled = tuple(
+                dataclasses.replace(a, steps=tuple(
+                    dataclasses.replace(s, reason="stalled", note_by=None) for s in a.steps
+                ))
+                for a in m.applications
+            )  # fmt: skip
+            messages.append(dataclasses.replace(m, applications=stalled, app_home=APP_HOME_LINK))
+            one = dataclasses.replace(stalled[0], steps=stalled[0].steps[:1])
+            messages.append(dataclasses.replace(m, applications=(one,), more=0))
+            messages.append(dataclasses.replace(m, applications=(), more=3))
+        else:
+            messages.append(dataclasses.replace(m, in_channel=False, due_on=None, notes=()))
+    for i, message in enumerate(messages):
+        text, blocks = notifications.render(message)
+        found.append(Payload(f"{message.KIND} {i} ({language})", "message", text, _blocks(blocks)))
+    return found
+
+
+def _person_replies(texts: Texts, language: str) -> list[Payload]:
+    """The command's replies converted so far, in `language`."""
+    t = translator(language)
+    tmpl = template(texts)
+    app = application(texts)
+    numbers = [s.number for s in tmpl.steps]
+    found: list[Payload] = []
+
+    def reply(name: str, text: str) -> None:
+        found.append(Payload(f"{name} ({language})", "reply", text))
+
+    for few in (3, 7):  # titled, and by number only
+        outcome = MarkOutcome(
+            changed=numbers[:few], unchanged=numbers[few:few + 2], open_before=numbers[:2],
+            done_count=5, total=len(numbers), withdrawn=tuple(numbers[:2]), skipped_count=1,
+        )  # fmt: skip
+        reply(f"marked {few}", replies.marked(app, tmpl, outcome, t))
+        reply(f"unmarked {few}", replies.unmarked(app, tmpl, outcome, t))
+    for changed, old_reason in ((True, None), (True, texts.note), (False, texts.note)):
+        skip = SkipOutcome(
+            step=numbers[-1], changed=changed, reason=texts.note, old_reason=old_reason,
+            complete_count=6, skipped_count=1, total=len(numbers), assignee_id=ASSIGNEE,
+        )  # fmt: skip
+        reply(f"skipped {changed} {old_reason is None}", replies.skipped(app, tmpl, skip, t))
+        reply(f"unskipped {changed}", replies.unskipped(app, tmpl, skip, t))
+    reply("created", replies.created(app, tmpl, t))
+    reply("renamed", replies.renamed(texts.name, texts.name, app.slug, t))
+    reply("due set", replies.due_set(tmpl, numbers[0], TODAY, texts.value, t))
+    reply("due cleared", replies.due_set(tmpl, numbers[0], None, texts.value, t))
+    for on, holidays in ((True, None), (True, "CN"), (False, None)):
+        app.reminders_on, app.remind_holidays = on, holidays
+        reply(f"reminder settings {on} {holidays}", replies.reminder_settings(app, t))
+    for channel in (CONTACTS_CHANNEL, None):
+        app.contacts_channel_id = channel
+        reply(f"contacts {channel}", replies.contacts(app, [CONTACT] * texts.many, t))
+        reply(f"no contacts {channel}", replies.contacts(app, [], t))
+    history = events(texts, app)
+    for step_ref, older, page in ((None, False, 0), ("1.1", True, 1)):
+        shown_events = history[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
+        text, blocks = replies.history_blocks(app, shown_events, step_ref, True, older, UTC, t)
+        found.append(
+            Payload(f"history page {page + 1} ({language})", "reply", text, _blocks(blocks))
+        )
+    for step_ref in (None, "1.1"):
+        reply(f"no history {step_ref}", replies.history(app, [], step_ref, t=t))
+    apps = [application(texts, i, archived=i % 3 == 0) for i in range(1, texts.applications + 1)]
+    half = len(apps) // 2
+    listing = Listing(
+        here=apps[:half],
+        elsewhere=apps[half:],
+        done={a.id: 3 for a in apps},
+        totals={a.id: len(tmpl.steps) for a in apps},
+    )
+    for page in range(1, len(replies.list_pages(listing)) + 2):  # and one past the last
+        reply(f"list page {page}", replies.application_listing(listing, page, t))
+    reply("list of none", replies.application_listing(Listing([], [], {}, {}), 1, t))
+    reply("reminder marked", replies.reminder_marked(tmpl, numbers[0], t))
+    snoozed = replies.reminder_snoozed(tmpl, numbers[0], NOW, "Asia/Shanghai", t)
+    reply("reminder snoozed", snoozed)
+    return found

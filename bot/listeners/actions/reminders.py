@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
@@ -17,7 +16,7 @@ from bot.blocks.notifications import (
     REMINDER_SNOOZE,
     answered_reminder,
 )
-from bot.blocks.replies import step_label
+from bot.blocks.replies import reminder_marked, reminder_snoozed
 from bot.followup import FollowUps
 from bot.listeners.actions.announce import ask
 from bot.listeners.actions.step_menu import step_modal
@@ -64,8 +63,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             await ask(body, respond, client, marked)
             return
         number = (marked.outcome.changed or marked.outcome.unchanged)[0]
-        label = step_label(marked.template, number)
-        await _answer(body, action, respond, f"✅ You marked {label} done. Thank you!")
+        await _answer(body, action, respond, reminder_marked(marked.template, number))
         await followups.after_change(client, marked.followup)
 
     @answering_refusals
@@ -86,10 +84,8 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         deps = Deps(runtime, client)
         snoozed = await steps.snooze(deps, actor_of(body), application_id, step, choice)
         await ack()
-        until = snoozed.until.astimezone(ZoneInfo(snoozed.zone_name))
-        label = step_label(snoozed.template, snoozed.step)
-        when = f"{until:%a %Y-%m-%d %H:%M} ({snoozed.zone_name})"
-        await _answer(body, action, respond, f"😴 Snoozed {label}: no reminder before {when}.")
+        answer = reminder_snoozed(snoozed.template, snoozed.step, snoozed.until, snoozed.zone_name)
+        await _answer(body, action, respond, answer)
         await followups.after_change(client, snoozed.followup)
 
     @answering_refusals
