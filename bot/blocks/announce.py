@@ -19,11 +19,17 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.blocks.checklist import action_value, parse_action_value
-from bot.blocks.counts import counted
-from bot.blocks.mrkdwn import channel_mention, escape_mrkdwn, fit_mrkdwn, user_mention
+from bot.blocks.mrkdwn import (
+    channel_mention,
+    escape_mrkdwn,
+    fit_mrkdwn,
+    user_mention,
+)
 from bot.blocks.notifications import render
-from bot.blocks.replies import app_label, step_label
+from bot.blocks.replies import app_label
+from bot.blocks.steps import step_label
 from bot.checklists import Template
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from bot.outbox_messages import decode
 from bot.services.announcements import Question
 from storage.outbox import NewMessage
@@ -57,18 +63,20 @@ def _md(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, MAX_TEXT)))
 
 
-def _targets(messages: list[NewMessage]) -> str:
+def _targets(messages: list[NewMessage], t: Translator) -> str:
     places = [
-        user_mention(m.target) + " (DM)" if m.target[:1] in "UW" else channel_mention(m.target)
+        t._("{person} (DM)", person=user_mention(m.target))
+        if m.target[:1] in "UW"
+        else channel_mention(m.target)
         for m in messages
     ]
-    return ", ".join(places)
+    return t._(", ").join(places)
 
 
-def _steps(template: Template, numbers: tuple[str, ...]) -> str:
+def _steps(template: Template, numbers: tuple[str, ...], t: Translator) -> str:
     if len(numbers) <= MAX_TITLED:
-        return ", ".join(step_label(template, n) for n in numbers)
-    return ", ".join(escape_mrkdwn(n) for n in numbers)
+        return t._(", ").join(step_label(template, n, t) for n in numbers)
+    return t._(", ").join(escape_mrkdwn(n) for n in numbers)
 
 
 def _grouped(messages: tuple[NewMessage, ...]) -> list[tuple[NewMessage, list[NewMessage]]]:
@@ -84,32 +92,57 @@ def _grouped(messages: tuple[NewMessage, ...]) -> list[tuple[NewMessage, list[Ne
     return groups
 
 
-def preview(template: Template, asked: Question) -> tuple[str, list[Block]]:
-    """The ephemeral question: fallback text and blocks."""
-    application = asked.application
-    which = _steps(template, asked.announcing)
-    others = [n for n in asked.steps if n not in asked.announcing]
-    marking = f" (with {_steps(template, tuple(others))})" if others else ""
-    blocks: list[Block] = [
-        _md(
-            f"📣 Marking {which}{marking} of {app_label(application)} announces it. "
-            "Nothing is marked yet: here is what would go out."
+def _opening(template: Template, asked: Question, t: Translator) -> str:
+    values = {
+        "steps": _steps(template, asked.announcing, t),
+        "application": app_label(asked.application),
+    }
+    others = tuple(n for n in asked.steps if n not in asked.announcing)
+    if others:
+        return t._(
+            "📣 Marking {steps} (with {others}) of {application} announces it. Nothing is"
+            " marked yet: here is what would go out.",
+            others=_steps(template, others, t),
+            **values,
         )
-    ]
+    return t._(
+        "📣 Marking {steps} of {application} announces it. Nothing is marked yet: here is what"
+        " would go out.",
+        **values,
+    )
+
+
+def _reasons(template: Template, asked: Question, t: Translator) -> list[str]:
     reasons = []
     if asked.open_before:
-        count = counted(len(asked.open_before), "earlier step")
-        reasons.append(f"{count} still open: {_steps(template, asked.open_before)}")
-    reasons += [escape_mrkdwn(m) for m in asked.missing]
-    blocks.append(_md("*Before announcing, note:*\n" + "\n".join(f"• {r}" for r in reasons)))
-    for first, same in _grouped(asked.messages):
-        blocks.append(
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(text=fit_mrkdwn(f"Would go to {_targets(same)}:", MAX_TEXT))
-                ]
+        count = len(asked.open_before)
+        reasons.append(
+            t.ngettext(
+                "{n} earlier step still open: {steps}",
+                "{n} earlier steps still open: {steps}",
+                count,
+                n=count,
+                steps=_steps(template, asked.open_before, t),
             )
         )
+    # The service says what is missing in English messages marked for translation.
+    return reasons + [escape_mrkdwn(t._(m)) for m in asked.missing]
+
+
+def preview(
+    template: Template, asked: Question, t: Translator = ENGLISH_TRANSLATOR
+) -> tuple[str, list[Block]]:
+    """The ephemeral question: fallback text and blocks. The announcement itself is shown as
+    it is sent, in the language of where it goes."""
+    application = asked.application
+    blocks: list[Block] = [_md(_opening(template, asked, t))]
+    reasons = _reasons(template, asked, t)
+    blocks.append(
+        _md(t._("*Before announcing, note:*") + "\n" + "\n".join(f"• {r}" for r in reasons))
+    )
+    for first, same in _grouped(asked.messages):
+        going = t._("Would go to {places}:", places=_targets(same, t))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=fit_mrkdwn(going, MAX_TEXT))]))
         _, shown = render(decode(first.kind, first.payload))
         blocks += [DividerBlock(), *shown, DividerBlock()]
     value = (application.id, asked.steps)
@@ -118,26 +151,28 @@ def preview(template: Template, asked: Question) -> tuple[str, list[Block]]:
             block_id="announce_choice",
             elements=[
                 ButtonElement(
-                    text="Announce",
+                    text=t._("Announce"),
                     action_id=ANNOUNCE,
                     value=choice_value(*value, "announce"),
                     style="primary",
                 ),
                 ButtonElement(
-                    text="Mark without announcing",
+                    text=t._("Mark without announcing"),
                     action_id=MARK_SILENTLY,
                     value=choice_value(*value, "silent"),
                 ),
                 ButtonElement(
-                    text="Cancel", action_id=CANCEL, value=choice_value(*value, "cancel")
+                    text=t._("Cancel"), action_id=CANCEL, value=choice_value(*value, "cancel")
                 ),
             ],
         )
     )
-    numbers = ", ".join(escape_mrkdwn(n) for n in asked.announcing)
-    text = (
-        f"Marking {numbers} of {app_label(application)} announces it; "
-        f"{'; '.join(reasons)}. Announce, mark without announcing, or cancel?"
+    text = t._(
+        "Marking {steps} of {application} announces it; {reasons}. Announce, mark without"
+        " announcing, or cancel?",
+        steps=t._(", ").join(escape_mrkdwn(n) for n in asked.announcing),
+        application=app_label(application),
+        reasons=t._("; ").join(reasons),
     )
     return fit_mrkdwn(text, MAX_TEXT), blocks
 
@@ -148,17 +183,24 @@ def chosen(
     choice: str,
     done_by: str | None,
     clicker: str | None = None,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
     """What replaces the question once `clicker` chose (or came too late: `done_by` had marked
     the steps done already, perhaps the clicker themself with an earlier click)."""
-    labels = ", ".join(step_label(template, n) for n in steps)
+    labels = t._(", ").join(step_label(template, n, t) for n in steps)
     if done_by is not None and done_by == clicker:
-        return f"You already marked {labels} done; nothing was changed or announced again."
+        return t._(
+            "You already marked {steps} done; nothing was changed or announced again.",
+            steps=labels,
+        )
     if done_by is not None:
-        return (
-            f"{labels} was already marked done by {user_mention(done_by)}; "
-            "nothing was changed or announced."
+        return t._(
+            "{steps} was already marked done by {person}; nothing was changed or announced.",
+            steps=labels,
+            person=user_mention(done_by),
         )
     if choice == "announce":
-        return f"✅ Marked {labels} done and announced it."
-    return f"✅ Marked {labels} done, without announcing it (history records that)."
+        return t._("✅ Marked {steps} done and announced it.", steps=labels)
+    return t._(
+        "✅ Marked {steps} done, without announcing it (history records that).", steps=labels
+    )

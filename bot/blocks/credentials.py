@@ -22,9 +22,11 @@ from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value
 from bot.blocks.mrkdwn import fit_mrkdwn, shorten, user_text
-from bot.blocks.replies import app_label, step_label
+from bot.blocks.replies import app_label
+from bot.blocks.steps import step_label
 from bot.checklists import Template
 from bot.command_parser import MAX_CREDENTIAL
+from bot.i18n import ENGLISH_TRANSLATOR, N_, Translator
 from bot.services import credentials
 from bot.services.credentials import ENVIRONMENTS, FIELDS
 from storage.models import Application
@@ -45,10 +47,33 @@ MAX_MASKED = 100
 MAX_SIGNED_CONTENT = 2800  # the signed content, escaped, inside its code block
 
 LABELS = {
-    "client_id": "Client ID",
-    "public_key": "Merchant public key",
-    "alipay_public_key": "Alipay public key",
-    "notify_url": "Notification URL",
+    "client_id": N_("Client ID"),
+    "public_key": N_("Merchant public key"),
+    "alipay_public_key": N_("Alipay public key"),
+    "notify_url": N_("Notification URL"),
+}
+ENVIRONMENT_TITLES = {"sandbox": N_("Sandbox"), "production": N_("Production")}
+# A form's label for each field: "Client ID (sandbox)", whole in each language.
+FIELD_LABELS = {
+    ("sandbox", "client_id"): N_("Client ID (sandbox)"),
+    ("sandbox", "public_key"): N_("Merchant public key (sandbox)"),
+    ("sandbox", "alipay_public_key"): N_("Alipay public key (sandbox)"),
+    ("sandbox", "notify_url"): N_("Notification URL (sandbox)"),
+    ("production", "client_id"): N_("Client ID (production)"),
+    ("production", "public_key"): N_("Merchant public key (production)"),
+    ("production", "alipay_public_key"): N_("Alipay public key (production)"),
+    ("production", "notify_url"): N_("Notification URL (production)"),
+}
+# What a saved value is called in the reply: "the sandbox client ID".
+SAVED_LABELS = {
+    ("sandbox", "client_id"): N_("the sandbox client ID"),
+    ("sandbox", "public_key"): N_("the sandbox merchant public key"),
+    ("sandbox", "alipay_public_key"): N_("the sandbox Alipay public key"),
+    ("sandbox", "notify_url"): N_("the sandbox notification URL"),
+    ("production", "client_id"): N_("the production client ID"),
+    ("production", "public_key"): N_("the production merchant public key"),
+    ("production", "alipay_public_key"): N_("the production Alipay public key"),
+    ("production", "notify_url"): N_("the production notification URL"),
 }
 
 
@@ -56,17 +81,30 @@ def field_block_id(environment: str, field: str) -> str:
     return f"{environment}.{field}"
 
 
-def shown(application: Application, rows: Sequence[tuple[str, str, str]]) -> str:
-    lines = [f"Alipay credentials of {app_label(application)} (masked):"]
+def shown(
+    application: Application,
+    rows: Sequence[tuple[str, str, str]],
+    t: Translator = ENGLISH_TRANSLATOR,
+) -> str:
+    lines = [
+        t._("Alipay credentials of {application} (masked):", application=app_label(application))
+    ]
     for environment in ENVIRONMENTS:
-        lines.append(f"*{environment.title()}*")
+        lines.append(f"*{t._(ENVIRONMENT_TITLES[environment])}*")
         lines += [
-            f"• {LABELS[field]}: `{user_text(value, MAX_MASKED)}`"
+            t._(
+                "• {field}: `{value}`",
+                field=t._(LABELS[field]),
+                value=user_text(value, MAX_MASKED),
+            )
             for env, field, value in rows
             if env == environment
         ]
     lines.append(
-        "Set one with `/onboard creds set &lt;sandbox|production&gt; &lt;field&gt; &lt;value&gt;`."
+        t._(
+            "Set one with `/onboard creds set &lt;sandbox|production&gt; &lt;field&gt;"
+            " &lt;value&gt;`."
+        )
     )
     return "\n".join(lines)
 
@@ -76,32 +114,33 @@ def saved_many(
     template: Template,
     values: Sequence[tuple[str, str, str]],
     steps_ready: Sequence[str],
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> tuple[str, list[Block]]:
     """What was saved, masked, and a button for each step whose credentials are now all set."""
-    what = "; ".join(
-        f"the {env} {credentials.LABELS[field]} `{user_text(masked, MAX_MASKED)}`"
+    what = t._("; ").join(
+        t._(
+            "{field} `{value}`",
+            field=t._(SAVED_LABELS[env, field]),
+            value=user_text(masked, MAX_MASKED),
+        )
         for env, field, masked in values
     )
-    text = (
-        f"Saved for {app_label(application)}: {what} (encrypted; history notes the change, "
-        "not the value)."
+    text = t._(
+        "Saved for {application}: {what} (encrypted; history notes the change, not the value).",
+        application=app_label(application),
+        what=what,
     )
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, MAX_TEXT)))]
     if steps_ready:
-        offer = ", ".join(step_label(template, n) for n in steps_ready)
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(
-                    text=fit_mrkdwn(f"That completes what {offer} needs.", MAX_TEXT)
-                )
-            )
-        )
+        offer = t._(", ").join(step_label(template, n, t) for n in steps_ready)
+        completes = t._("That completes what {steps} needs.", steps=offer)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(completes, MAX_TEXT))))
         blocks.append(
             ActionsBlock(
                 block_id="offer",
                 elements=[
                     ButtonElement(
-                        text=shorten(f"Mark {n} done", 75),
+                        text=shorten(t._("Mark {step} done", step=n), 75),
                         action_id=offer_action_id(n),
                         value=action_value(application.id, n, "mark"),
                         style="primary",
@@ -120,136 +159,141 @@ def offer_action_id(step: str) -> str:
 
 
 def credentials_modal(
-    application: Application, rows: Sequence[tuple[str, str, str]], private_metadata: str
+    application: Application,
+    rows: Sequence[tuple[str, str, str]],
+    private_metadata: str,
+    t: Translator = ENGLISH_TRANSLATOR,
 ) -> View:
     current = {(env, field): value for env, field, value in rows}
-    blocks: list[Block] = [
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"{app_label(application)} · fill in only what changes; values are "
-                    "stored encrypted and never shown in full again."
-                )
-            ]
-        )
-    ]
+    about = t._(
+        "{application} · fill in only what changes; values are stored encrypted and never shown"
+        " in full again.",
+        application=app_label(application),
+    )
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=about)])]
     for environment in ENVIRONMENTS:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{environment.title()}*")))
+        title = t._(ENVIRONMENT_TITLES[environment])
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{title}*")))
         for field in FIELDS:
-            now_set = current.get((environment, field), "not set")
+            now_set = current.get((environment, field))
+            hint = t._("Now: not set") if now_set is None else t._("Now: {value}", value=now_set)
             blocks.append(
                 InputBlock(
                     block_id=field_block_id(environment, field),
-                    label=f"{LABELS[field]} ({environment})",
+                    label=t._(FIELD_LABELS[environment, field]),
                     optional=True,
                     element=PlainTextInputElement(
                         action_id="value",
                         multiline=field.endswith("key"),
                         max_length=MAX_CREDENTIAL,
                     ),
-                    hint=shorten(f"Now: {now_set}", MAX_HINT),
+                    hint=shorten(hint, MAX_HINT),
                 )
             )
     return View(
         type="modal",
         callback_id=CREDENTIALS_MODAL,
         private_metadata=private_metadata,
-        title="Alipay credentials",
-        submit="Save",
-        close="Cancel",
+        title=t._("Alipay credentials"),
+        submit=t._("Save"),
+        close=t._("Cancel"),
         blocks=blocks,
     )
 
 
 KEY_CHOICES = (
-    ("sandbox.alipay_public_key", "Stored Alipay public key (sandbox)"),
-    ("production.alipay_public_key", "Stored Alipay public key (production)"),
-    ("sandbox.public_key", "Stored merchant public key (sandbox)"),
-    ("production.public_key", "Stored merchant public key (production)"),
-    ("pasted", "The key pasted below"),
+    ("sandbox.alipay_public_key", N_("Stored Alipay public key (sandbox)")),
+    ("production.alipay_public_key", N_("Stored Alipay public key (production)")),
+    ("sandbox.public_key", N_("Stored merchant public key (sandbox)")),
+    ("production.public_key", N_("Stored merchant public key (production)")),
+    ("pasted", N_("The key pasted below")),
 )
+REQUEST_EXAMPLE = "POST /ams/api/v1/payments/pay"
 
 
-def diagnose_modal(application: Application, private_metadata: str) -> View:
-    def text_input(block_id: str, label: str, *, multiline=False, optional=False, hint=None):
-        return InputBlock(
-            block_id=block_id,
-            label=label,
-            optional=optional,
-            element=PlainTextInputElement(action_id="value", multiline=multiline),
-            hint=hint,
-        )
+def _text_input(block_id: str, label: str, *, multiline=False, optional=False, hint=None):
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        element=PlainTextInputElement(action_id="value", multiline=multiline),
+        hint=hint,
+    )
 
+
+def diagnose_modal(
+    application: Application, private_metadata: str, t: Translator = ENGLISH_TRANSLATOR
+) -> View:
+    about = t._(
+        "{application} · paste a request Alipay rejected with `ILLEGAL_SIGN` (check with your"
+        " merchant public key), or a response or notification from Alipay (check with"
+        " Alipay's key).",
+        application=app_label(application),
+    )
+    options = [Option(value=v, label=t._(label)) for v, label in KEY_CHOICES]
     return View(
         type="modal",
         callback_id=DIAGNOSE_MODAL,
         private_metadata=private_metadata,
-        title="Diagnose a signature",
-        submit="Check",
-        close="Close",
+        title=t._("Diagnose a signature"),
+        submit=t._("Check"),
+        close=t._("Close"),
         blocks=[
-            ContextBlock(
-                elements=[
-                    MarkdownTextObject(
-                        text=f"{app_label(application)} · paste a request Alipay rejected with "
-                        "`ILLEGAL_SIGN` (check with your merchant public key), or a response or "
-                        "notification from Alipay (check with Alipay's key)."
-                    )
-                ]
-            ),
+            ContextBlock(elements=[MarkdownTextObject(text=about)]),
             InputBlock(
                 block_id="key",
-                label="Check with",
+                label=t._("Check with"),
                 element=StaticSelectElement(
-                    action_id="value",
-                    options=[Option(value=v, label=label) for v, label in KEY_CHOICES],
-                    initial_option=Option(value=KEY_CHOICES[0][0], label=KEY_CHOICES[0][1]),
+                    action_id="value", options=options, initial_option=options[0]
                 ),
             ),
-            text_input(
+            _text_input(
                 "pasted_key",
-                "Public key",
+                t._("Public key"),
                 multiline=True,
                 optional=True,
-                hint="Only when checking with a pasted key: base64 or PEM.",
+                hint=t._("Only when checking with a pasted key: base64 or PEM."),
             ),
-            text_input(
-                "request_line", "Method and path", hint="e.g. POST /ams/api/v1/payments/pay"
+            _text_input(
+                "request_line",
+                t._("Method and path"),
+                hint=t._("e.g. {example}", example=REQUEST_EXAMPLE),
             ),
-            text_input(
+            _text_input(
                 "headers",
-                "Headers",
+                t._("Headers"),
                 multiline=True,
-                hint="At least client-id, request-time and signature, one per line.",
+                hint=t._("At least client-id, request-time and signature, one per line."),
             ),
-            text_input(
+            _text_input(
                 "body",
-                "Body",
+                t._("Body"),
                 multiline=True,
                 optional=True,
-                hint="Exactly as sent, byte for byte.",
+                hint=t._("Exactly as sent, byte for byte."),
             ),
         ],
     )
 
 
-def diagnosis(valid: bool, reason: str, content: str) -> View:
+def diagnosis(valid: bool, reason: str, content: str, t: Translator = ENGLISH_TRANSLATOR) -> View:
+    """The verdict. `reason` comes from the signature check, in English (it names headers and
+    algorithms as Alipay's documentation does)."""
     verdict = (
-        "✅ *valid*: the signature matches."
+        t._("✅ *valid*: the signature matches.")
         if valid
-        else f"❌ *invalid*: {user_text(reason, MAX_TEXT - 20)}"
+        else t._("❌ *invalid*: {reason}", reason=user_text(reason, MAX_TEXT - 40))
     )
+    signed = t._("*Signed content* (compare it with what your code signs):")
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=verdict)),
         SectionBlock(
             text=MarkdownTextObject(
-                text="*Signed content* (compare it with what your code signs):\n```"
-                + user_text(content, MAX_SIGNED_CONTENT)
-                + "```"
+                text=f"{signed}\n```{user_text(content, MAX_SIGNED_CONTENT)}```"
             )
         ),
     ]
-    return View(type="modal", title="Signature check", close="Done", blocks=blocks)
+    return View(type="modal", title=t._("Signature check"), close=t._("Done"), blocks=blocks)
 
 
 # ---- reading the submitted forms -------------------------------------------------------------
@@ -286,16 +330,21 @@ _HEADER = re.compile(r"^\s*([A-Za-z-]+)\s*:\s*(.+?)\s*$")
 SIGNATURE_HEADERS = ("client-id", "request-time", "signature")
 
 
-def read_diagnosis(view: dict) -> DiagnosisForm | dict[str, str]:
+def read_diagnosis(
+    view: dict, t: Translator = ENGLISH_TRANSLATOR
+) -> DiagnosisForm | dict[str, str]:
     """The diagnosis form's values, or the inline errors (by block id) that say what is
-    missing. Header lines may be pasted in any case and with extra spaces."""
+    missing, in the reader's language. Header lines may be pasted in any case and with extra
+    spaces."""
     inputs = _inputs(view)
     text = {block: (i.get("value") or "") for block, i in inputs.items()}
     key_choice = (inputs.get("key", {}).get("selected_option") or {}).get("value") or "pasted"
     errors: dict[str, str] = {}
     request_line = text.get("request_line", "").split()
     if len(request_line) != 2:
-        errors["request_line"] = "Give the method and the path, e.g. POST /ams/api/v1/payments/pay"
+        errors["request_line"] = t._(
+            "Give the method and the path, e.g. {example}", example=REQUEST_EXAMPLE
+        )
     headers = {}
     for line in text.get("headers", "").splitlines():
         match = _HEADER.match(line)
@@ -303,10 +352,12 @@ def read_diagnosis(view: dict) -> DiagnosisForm | dict[str, str]:
             headers[match.group(1).lower()] = match.group(2)
     missing = [h for h in SIGNATURE_HEADERS if h not in headers]
     if missing:
-        errors["headers"] = f"Missing {', '.join(missing)}: paste those header lines."
+        errors["headers"] = t._(
+            "Missing {headers}: paste those header lines.", headers=", ".join(missing)
+        )
     pasted = text.get("pasted_key", "")
     if key_choice == "pasted" and not pasted.strip():
-        errors["pasted_key"] = "Paste the public key to check with, or pick a stored one."
+        errors["pasted_key"] = t._("Paste the public key to check with, or pick a stored one.")
     if errors:
         return errors
     method, path = request_line

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 
 from bot.blocks.mrkdwn import fit_mrkdwn, user_text
 from bot.blocks.replies import app_label
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from storage.models import Application
 
 # The *Create* button's value is the name, which the click's use case checks again.
@@ -26,20 +27,46 @@ MAX_VALUE = 2000
 MAX_TEXT = 3000
 
 
-def ask_another(name: str, existing: Sequence[Application]) -> tuple[str, list[Block]]:
+def _named(existing: Sequence[Application], t: Translator) -> str:
+    named = t._(", ").join(app_label(a) for a in existing[:NAMED])
+    if len(existing) > NAMED:
+        more = len(existing) - NAMED
+        return t._("{named} and {n} more", named=named, n=more)
+    return named
+
+
+def ask_another(
+    name: str, existing: Sequence[Application], t: Translator = ENGLISH_TRANSLATOR
+) -> tuple[str, list[Block]]:
     """(text, blocks) asking whether `name` is meant as one more application in a channel
     that has `existing` ones."""
-    named = ", ".join(app_label(a) for a in existing[:NAMED])
-    if len(existing) > NAMED:
-        named += f" and {len(existing) - NAMED} more"
-    which = "an application" if len(existing) == 1 else f"{len(existing)} applications"
-    text = (
-        f"This channel already has {which}: {named}. With one more, every `/onboard` command "
-        "here needs `--app &lt;slug&gt;` to say which application it is about. "
-        f"Create *{user_text(name, MAX_NAME)}* as {'a second' if len(existing) == 1 else 'another'}"
-        " application here? (Typing `/onboard new &lt;name&gt; --another` skips this question.)"
-    )
-    label = "Create a second application" if len(existing) == 1 else "Create another application"
+    named = _named(existing, t)
+    shown = user_text(name, MAX_NAME)
+    if len(existing) == 1:
+        text = t._(
+            "This channel already has an application: {named}. With one more, every `/onboard`"
+            " command here needs `--app &lt;slug&gt;` to say which application it is about."
+            " Create *{name}* as a second application here? (Typing"
+            " `/onboard new &lt;name&gt; --another` skips this question.)",
+            named=named,
+            name=shown,
+        )
+        label = t._("Create a second application")
+        fallback = t._("This channel already has an application. Create one more?")
+    else:
+        text = t._(
+            "This channel already has {n} applications: {named}. With one more, every"
+            " `/onboard` command here needs `--app &lt;slug&gt;` to say which application it is"
+            " about. Create *{name}* as another application here? (Typing"
+            " `/onboard new &lt;name&gt; --another` skips this question.)",
+            n=len(existing),
+            named=named,
+            name=shown,
+        )
+        label = t._("Create another application")
+        fallback = t._(
+            "This channel already has {n} applications. Create one more?", n=len(existing)
+        )
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=fit_mrkdwn(text, MAX_TEXT))),
         ActionsBlock(
@@ -51,8 +78,8 @@ def ask_another(name: str, existing: Sequence[Application]) -> tuple[str, list[B
                     value=name[:MAX_VALUE],
                     style="primary",
                 ),
-                ButtonElement(text="Cancel", action_id=CANCEL, value="cancel"),
+                ButtonElement(text=t._("Cancel"), action_id=CANCEL, value="cancel"),
             ],
         ),
     ]
-    return f"This channel already has {which}. Create one more?", blocks
+    return fallback, blocks

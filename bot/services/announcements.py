@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
 from bot.crypto import Keyring
+from bot.i18n import N_
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
     BusinessStart,
@@ -156,7 +157,7 @@ class Question:
     steps: tuple[str, ...]  # every step the mark marks (skipped ones it leaves out are not here)
     announcing: tuple[str, ...]  # those of them that would announce
     open_before: tuple[str, ...]  # earlier steps not done (and not among `steps`)
-    missing: tuple[str, ...]  # what the announcement lacks, in words
+    missing: tuple[str, ...]  # what the announcement lacks, in words (English, marked N_)
     messages: tuple[NewMessage, ...]  # what would be queued, exactly
 
     @property
@@ -235,16 +236,18 @@ async def _missing(
     missing = []
     if BusinessStartNoContacts.KIND in kinds:
         missing.append(
-            "no Alipay contacts and no contacts channel: the team's channel would only hear "
-            "that nobody was told (`/onboard contacts add @person`)"
+            N_(
+                "no Alipay contacts and no contacts channel: the team's channel would only hear "
+                "that nobody was told (`/onboard contacts add @person`)"
+            )
         )
     if keyring is None:
-        missing.append("the production client ID cannot be read here")
+        missing.append(N_("the production client ID cannot be read here"))
     elif not (await credentials.load(session, keyring, application.id)).get(
         ("production", "client_id")
     ):
         missing.append(
-            "no production client ID is recorded (`/onboard creds set production client-id …`)"
+            N_("no production client ID is recorded (`/onboard creds set production client-id …`)")
         )
     return missing
 

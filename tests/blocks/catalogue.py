@@ -562,3 +562,77 @@ def _person_replies(texts: Texts, language: str) -> list[Payload]:
     snoozed = replies.reminder_snoozed(tmpl, numbers[0], NOW, "Asia/Shanghai", t)
     reply("reminder snoozed", snoozed)
     return found
+
+
+# ---- the remaining replies and forms, in a given language ---------------------------------------
+
+
+def remaining_payloads(texts: Texts, language: str) -> list[Payload]:
+    """The second-application question, the ask-first preview (its announcement in the
+    channel's language, `texts.language`) and its outcomes, the credentials replies and forms,
+    and a person's own settings, built in `language`."""
+    t = translator(language)
+    tmpl = template(texts)
+    app = application(texts)
+    numbers = [s.number for s in tmpl.steps]
+    apps = [application(texts, i) for i in range(1, texts.applications + 1)]
+    found: list[Payload] = []
+
+    def reply(name: str, text: str, blocks: list[Block] | None = None) -> None:
+        found.append(Payload(f"{name} ({language})", "reply", text, _blocks(blocks or [])))
+
+    def view(name: str, built: View) -> None:
+        found.append(Payload(f"{name} ({language})", "view", view=_view(built)))
+
+    for existing in (apps[:1], apps, [application(texts, i) for i in range(1, 8)]):
+        reply(f"ask another ({len(existing)})", *new_app.ask_another(texts.name, existing, t))
+
+    announced = [m for m in outbox_messages(texts) if isinstance(m, GoLive | BusinessStart)]
+    targets = [CHANNEL, CONTACTS_CHANNEL, *[CONTACT] * texts.many]
+    queued = tuple(
+        m.for_outbox(dedupe_key=f"k{i}", team_id="T1", target=target)
+        for m in announced
+        for i, target in enumerate(targets)
+    )
+    missing = (
+        "no production client ID is recorded (`/onboard creds set production client-id …`)",
+        "the production client ID cannot be read here",
+    )
+    asked = Question(
+        application=app,
+        steps=tuple(numbers),
+        announcing=tuple(numbers[-2:]),
+        open_before=tuple(numbers[:-2]),
+        missing=missing,
+        messages=queued,
+    )
+    reply("announce preview", *announce.preview(tmpl, asked, t))
+    few = dataclasses.replace(asked, steps=tuple(numbers[-1:]), open_before=(numbers[0],))
+    reply("announce preview few", *announce.preview(tmpl, few, t))
+    for choice in ("announce", "silent"):
+        reply(f"announce {choice}", announce.chosen(tmpl, numbers[-2:], choice, None, t=t))
+    reply("announce too late", announce.chosen(tmpl, numbers[-1:], "announce", ACTOR, t=t))
+    mine = announce.chosen(tmpl, numbers[-1:], "announce", ACTOR, ACTOR, t)
+    reply("announce mine already", mine)
+
+    rows = [(env, field, texts.value) for env in ENVIRONMENTS for field in FIELDS]
+    reply("creds show", credentials.shown(app, rows, t))
+    text, blocks = credentials.saved_many(app, tmpl, rows, numbers[: texts.many + 1], t)
+    reply("creds saved", text, blocks)
+    metadata = '{"application_id":1}'
+    view("credentials modal", credentials.credentials_modal(app, rows, metadata, t))
+    view("credentials modal empty", credentials.credentials_modal(app, [], metadata, t))
+    view("diagnose modal", credentials.diagnose_modal(app, metadata, t))
+    view("diagnosis invalid", credentials.diagnosis(False, texts.value, texts.note, t))
+    view("diagnosis valid", credentials.diagnosis(True, "", texts.note, t))
+    errors = credentials.read_diagnosis({"state": {"values": {}}}, t)
+    assert isinstance(errors, dict)
+    for block, error in errors.items():
+        reply(f"diagnosis form error {block}", error)
+
+    away = MySettings(TODAY + timedelta(days=365), "SG", TODAY, was_away=True)
+    for settings in (away, MySettings(None, None, TODAY)):
+        for action in ("show", "until", "off"):
+            reply(f"away {action} {settings.was_away}", people.away_reply(settings, action, t))
+        reply(f"my settings {settings.was_away}", people.my_reply(settings, t))
+    return found
