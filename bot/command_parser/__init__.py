@@ -10,6 +10,9 @@ only checks the shape of what was typed.
 its parser in `checklist`, `settings`, `credentials` or `people`, which reads its words with
 `tokens` and its values with `values` and returns one of the dataclasses in `commands`. Which
 subcommands there are, and their usage lines, is the table in `usage`.
+
+Error messages are marked (`Invalid(N_("{word} is not a step. …"), word=quote(text))`, see
+`messages`): a ParseError's `.message` is English, `.text(t)` the reader's language.
 """
 
 from __future__ import annotations
