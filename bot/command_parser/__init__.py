@@ -10,6 +10,9 @@ only checks the shape of what was typed.
 its parser in `checklist`, `settings`, `credentials` or `people`, which reads its words with
 `tokens` and its values with `values` and returns one of the dataclasses in `commands`. Which
 subcommands there are, and their usage lines, is the table in `usage`.
+
+Error messages are marked (`Invalid(N_("{word} is not a step. …"), word=quote(text))`, see
+`messages`): a ParseError's `.message` is English, `.text(t)` the reader's language.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from bot.command_parser.tokens import (
     unescape_slack,
 )
 from bot.command_parser.usage import SUBCOMMAND_USAGE, USAGE_BY_NAME, subcommand_list
+from bot.i18n import N_
 
 __all__ = [
     "END_OF_DAY",
@@ -119,12 +123,13 @@ def _parse_help(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     if not positional:
         return Help(app=options.app)
-    no_more(args, positional[1:], "one subcommand at most")
+    no_more(args, positional[1:], N_("one subcommand at most"))
     topic = subcommand_named(positional[0].text)
     if topic not in USAGE_BY_NAME:
         raise Invalid(
-            f"I have no help on {quote(positional[0].text)}."
-            f" Ask about one of the subcommands: {subcommand_list()}."
+            N_("I have no help on {topic}. Ask about one of the subcommands: {subcommands}."),
+            topic=quote(positional[0].text),
+            subcommands=subcommand_list(),
         )
     return Help(topic=topic, app=options.app)
 
@@ -181,7 +186,9 @@ def subcommand_named(word: str) -> str:
     return ALIASES.get(name, name)
 
 
-_INTERNAL_ERROR = "Sorry, I couldn't read that command. Try `/onboard help` for what I understand."
+_INTERNAL_ERROR = N_(
+    "Sorry, I couldn't read that command. Try `/onboard help` for what I understand."
+)
 
 
 def parse_command(text: str) -> Command | ParseError:
@@ -189,7 +196,7 @@ def parse_command(text: str) -> Command | ParseError:
     try:
         return _parse(text)
     except Invalid as invalid:
-        return ParseError(invalid.message)
+        return invalid.error()
     except Exception:
         # The listener must always answer; tests check this fallback is never reached.
         return ParseError(_INTERNAL_ERROR)
@@ -201,11 +208,11 @@ def _is_creds(text: str) -> bool:
     return head is not None and len(head.group()) <= 10 and normalize(head.group()) == "creds"
 
 
-def _did_you_mean(name: str) -> str:
-    """A suggestion of the subcommand closest to a mistyped one (`mrak`: `mark`), if any."""
+def _did_you_mean(name: str) -> str | None:
+    """The subcommand closest to a mistyped one (`mrak`: `mark`), if any."""
     started = [known for known in _PARSERS if len(name) >= 3 and known.startswith(name)]
     close = started if len(started) == 1 else difflib.get_close_matches(name, _PARSERS, n=1)
-    return f" Did you mean `{close[0]}`?" if close else ""
+    return close[0] if close else None
 
 
 def _parse(text: str) -> Command:
@@ -214,7 +221,9 @@ def _parse(text: str) -> Command:
     limit = MAX_CREDS_TEXT if _is_creds(text) else MAX_TEXT
     if len(text) > limit:
         raise Invalid(
-            f"That command is {len(text):,} characters long; the most I take is {limit:,}."
+            N_("That command is {length:,} characters long; the most I take is {limit:,}."),
+            length=len(text),
+            limit=limit,
         )
     tokens = tokenize(text)
     if not tokens:
@@ -222,14 +231,31 @@ def _parse(text: str) -> Command:
     head, *rest = tokens
     if is_option(head):
         raise Invalid(
-            "Start with the subcommand, then any options, e.g. `/onboard status --app acme-pos`."
-            f" The subcommands are {subcommand_list()}."
+            N_(
+                "Start with the subcommand, then any options, e.g. `/onboard status --app"
+                " acme-pos`. The subcommands are {subcommands}."
+            ),
+            subcommands=subcommand_list(),
         )
     name = subcommand_named(head.text)
     parser = _PARSERS.get(name)
     if parser is None:
+        if (close := _did_you_mean(name)) is not None:
+            raise Invalid(
+                N_(
+                    "{word} is not a subcommand. Did you mean `{close}`? The subcommands are"
+                    " {subcommands}; `/onboard help` says what each does."
+                ),
+                word=quote(head.text),
+                close=close,
+                subcommands=subcommand_list(),
+            )
         raise Invalid(
-            f"{quote(head.text)} is not a subcommand.{_did_you_mean(name)}"
-            f" The subcommands are {subcommand_list()}; `/onboard help` says what each does."
+            N_(
+                "{word} is not a subcommand. The subcommands are {subcommands};"
+                " `/onboard help` says what each does."
+            ),
+            word=quote(head.text),
+            subcommands=subcommand_list(),
         )
     return parser(Args(name=name, text=text, tokens=rest))

@@ -30,6 +30,7 @@ from bot.command_parser.commands import (
     Unmark,
     Unskip,
 )
+from bot.command_parser.messages import Said
 from bot.command_parser.tokens import (
     Args,
     Invalid,
@@ -46,17 +47,24 @@ from bot.command_parser.tokens import (
     take_option,
     tokenize,
 )
-from bot.command_parser.usage import usage
+from bot.command_parser.usage import syntax
+from bot.i18n import N_
 
 
 def _name(args: Args) -> tuple[str, str | None]:
     rest, options = options_leading(args.tokens, args.name)
     name = values.clean_name(args.rest_from(rest[0])) if rest else ""
     if not name:
-        raise Invalid(f"`{args.name}` needs a name for the application. {usage(args.name)}")
+        raise Invalid(
+            N_("`{name}` needs a name for the application. Usage: {usage}."),
+            name=args.name,
+            usage=syntax(args.name),
+        )
     if len(name) > MAX_NAME:
         raise Invalid(
-            f"That name is {len(name):,} characters long; a name can be at most {MAX_NAME}."
+            N_("That name is {length:,} characters long; a name can be at most {most}."),
+            length=len(name),
+            most=MAX_NAME,
         )
     return name, options.app
 
@@ -90,25 +98,28 @@ def parse_list(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     if not positional:
         return ListApps(app=options.app)
-    no_more(args, positional[1:], "one page number at most")
+    no_more(args, positional[1:], N_("one page number at most"))
     page = unicodedata.normalize("NFKC", positional[0].text)
     if not page.isdecimal() or not 1 <= int(page) <= MAX_LIST_PAGE:
         raise Invalid(
-            f"{quote(positional[0].text)} is not a page number. `list` shows the first page of"
-            " applications, `list 2` the next, and so on."
+            N_(
+                "{word} is not a page number. `list` shows the first page of"
+                " applications, `list 2` the next, and so on."
+            ),
+            word=quote(positional[0].text),
         )
     return ListApps(app=options.app, page=int(page))
 
 
 def parse_archive(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
-    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    no_more(args, positional, N_("nothing but `--app &lt;slug&gt;`"))
     return Archive(app=options.app)
 
 
 def parse_unarchive(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
-    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    no_more(args, positional, N_("nothing but `--app &lt;slug&gt;`"))
     return Unarchive(app=options.app)
 
 
@@ -116,12 +127,15 @@ def parse_status(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     if not positional:
         return Status(app=options.app)
-    no_more(args, positional[1:], "one phase number at most")
+    no_more(args, positional[1:], N_("one phase number at most"))
     phase = unicodedata.normalize("NFKC", positional[0].text)
     if not values.PHASE.fullmatch(phase) or not 1 <= int(phase) <= 99:
         raise Invalid(
-            f"{quote(positional[0].text)} is not a phase. Give a phase number from 1 to 99,"
-            " like `status 3`, or nothing for the whole checklist."
+            N_(
+                "{word} is not a phase. Give a phase number from 1 to 99,"
+                " like `status 3`, or nothing for the whole checklist."
+            ),
+            word=quote(positional[0].text),
         )
     return Status(phase=int(phase), app=options.app)
 
@@ -131,7 +145,10 @@ def parse_mark(args: Args) -> Command:
     steps = values.steps(positional)
     if not steps:
         raise Invalid(
-            "`mark` needs at least one step, e.g. `mark 1.1 1.2`, or `mark 2` for a whole phase."
+            N_(
+                "`mark` needs at least one step, e.g. `mark 1.1 1.2`, or `mark 2` for a whole"
+                " phase."
+            )
         )
     return Mark(steps=steps, force=options.force, app=options.app)
 
@@ -141,14 +158,21 @@ def parse_unmark(args: Args) -> Command:
     steps = values.steps(positional)
     if not steps:
         raise Invalid(
-            "`unmark` needs at least one step, e.g. `unmark 1.2`, or `unmark 2` for a whole phase."
+            N_(
+                "`unmark` needs at least one step, e.g. `unmark 1.2`, or `unmark 2` for a whole"
+                " phase."
+            )
         )
     return Unmark(steps=steps, app=options.app)
 
 
 def _one_step(args: Args, positional: list[Token]) -> str:
     if not positional:
-        raise Invalid(f"`{args.name}` needs a step, like `3.4`. {usage(args.name)}")
+        raise Invalid(
+            N_("`{name}` needs a step, like `3.4`. Usage: {usage}."),
+            name=args.name,
+            usage=syntax(args.name),
+        )
     return values.step(positional[0].text, phases_ok=False)
 
 
@@ -181,8 +205,12 @@ def _skip_reason(args: Args, tokens: list[Token], options: Options) -> str:
         while i < len(tail):
             if not is_option(tail[i]):
                 raise Invalid(
-                    f"{quote(after.strip())} follows the quoted reason. Put the whole reason"
-                    f" inside the quotes, e.g. {SKIP_EXAMPLE}."
+                    N_(
+                        "{after} follows the quoted reason. Put the whole reason"
+                        " inside the quotes, e.g. {example}."
+                    ),
+                    after=quote(after.strip()),
+                    example=SKIP_EXAMPLE,
                 )
             i = take_option(tail, i, options, args.name)
         return reason.strip()
@@ -199,41 +227,49 @@ def _skip_reason(args: Args, tokens: list[Token], options: Options) -> str:
 def parse_unskip(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     step = _one_step(args, positional)
-    no_more(args, positional[1:], "one step")
+    no_more(args, positional[1:], N_("one step"))
     return Unskip(step=step, app=options.app)
 
 
 def parse_assign(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     if positional and positional[0].text.startswith("<@") and len(positional) > 1:
-        raise Invalid("Put the step first, then the person: `/onboard assign 1.2 @Mei`.")
+        raise Invalid(N_("Put the step first, then the person: `/onboard assign 1.2 @Mei`."))
     step = _one_step(args, positional)
     if len(positional) < 2:
         raise Invalid(
-            f"Who should own step {quote(step)}? Add the person, picked from Slack's"
-            f" autocomplete: `/onboard assign {escape_mrkdwn(step)} @Mei`."
+            N_(
+                "Who should own step {step}? Add the person, picked from Slack's"
+                " autocomplete: `/onboard assign {typed} @Mei`."
+            ),
+            step=quote(step),
+            typed=escape_mrkdwn(step),
         )
     if len(positional) > 2:
         raise Invalid(
-            "A step has one owner, so `assign` takes one person."
-            f" {quote(positional[2].text)} is one too many. {usage('assign')}"
+            N_(
+                "A step has one owner, so `assign` takes one person."
+                " {extra} is one too many. Usage: {usage}."
+            ),
+            extra=quote(positional[2].text),
+            usage=syntax("assign"),
         )
     who = positional[1].text
     if m := values.USER.fullmatch(who):
         return Assign(step=step, user_id=m[1], app=options.app)
     if who.startswith("<#"):
-        problem = "is a channel; a step is owned by one person."
+        problem = Said(N_("is a channel; a step is owned by one person."))
     elif who.startswith("<!"):
-        problem = "is a group or a special mention; a step is owned by one person."
+        problem = Said(N_("is a group or a special mention; a step is owned by one person."))
     else:
-        problem = "is not a linked Slack mention."
+        problem = Said(N_("is not a linked Slack mention."))
     raise values.not_a_person(who, problem, f"assign {escape_mrkdwn(step)} @Mei")
 
 
 def parse_unassign(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     step = _one_step(args, positional)
-    no_more(args, positional[1:], "one step")
+    no_more(args, positional[1:], N_("one step"))
     return Unassign(step=step, app=options.app)
 
 
@@ -241,10 +277,15 @@ def parse_due(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     step = _one_step(args, positional)
     if len(positional) < 2:
-        raise Invalid(f"When is step {quote(step)} due? Use {values.DUE_FORMS}. {usage('due')}")
+        raise Invalid(
+            N_("When is step {step} due? Use {forms}. Usage: {usage}."),
+            step=quote(step),
+            forms=values.DUE_FORMS,
+            usage=syntax("due"),
+        )
     if len(positional) > 2:
         when = args.text[positional[1].start : positional[-1].end]
-        raise Invalid(f"{quote(when)} is not a due date I understand. Use {values.DUE_FORMS}.")
+        raise Invalid(values.NOT_A_DUE_DATE, when=quote(when), forms=values.DUE_FORMS)
     return SetDue(step=step, due=values.due(positional[1].text), app=options.app)
 
 
@@ -253,11 +294,19 @@ def parse_note(args: Args) -> Command:
     step = _one_step(args, rest)
     text = strip_quotes(args.rest_after(rest[0]))
     if not text:
-        raise Invalid(f"The note for step {quote(step)} is empty. {usage('note')}")
+        raise Invalid(
+            N_("The note for step {step} is empty. Usage: {usage}."),
+            step=quote(step),
+            usage=syntax("note"),
+        )
     if len(text) > MAX_NOTE:
         raise Invalid(
-            f"That note is {len(text):,} characters long; a note can be at most {MAX_NOTE:,}."
-            " Split it into several notes."
+            N_(
+                "That note is {length:,} characters long; a note can be at most {most:,}."
+                " Split it into several notes."
+            ),
+            length=len(text),
+            most=MAX_NOTE,
         )
     return AddNote(step=step, text=text, app=options.app)
 
@@ -266,7 +315,7 @@ def parse_history(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     if not positional:
         return History(app=options.app)
-    no_more(args, positional[1:], "one step at most")
+    no_more(args, positional[1:], N_("one step at most"))
     return History(step=values.step(positional[0].text), app=options.app)
 
 
@@ -274,12 +323,13 @@ def parse_export(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
     if not positional:
         return Export(app=options.app)
-    no_more(args, positional[1:], "one format at most")
+    no_more(args, positional[1:], N_("one format at most"))
     fmt = normalize(positional[0].text)
     if fmt == "csv":
         return Export(fmt="csv", app=options.app)
     if fmt == "json":
         return Export(fmt="json", app=options.app)
     raise Invalid(
-        f"{quote(positional[0].text)} is not an export format. Use `csv` (the default) or `json`."
+        N_("{word} is not an export format. Use `csv` (the default) or `json`."),
+        word=quote(positional[0].text),
     )

@@ -15,6 +15,7 @@ from bot.command_parser.commands import (
     Diagnose,
     Environment,
 )
+from bot.command_parser.messages import Said
 from bot.command_parser.tokens import (
     Args,
     Invalid,
@@ -28,6 +29,7 @@ from bot.command_parser.tokens import (
     strip_quotes,
     take_option,
 )
+from bot.i18n import N_
 
 _ENVIRONMENTS: dict[str, Environment] = {
     "sandbox": "sandbox",
@@ -40,15 +42,20 @@ _CREDENTIAL_FIELDS: dict[str, CredentialField] = {
     "alipay-public-key": "alipay_public_key",
     "notify-url": "notify_url",
 }
-_ENVIRONMENT_FORMS = "`sandbox` or `production` (or `prod`)"
-_FIELD_FORMS = "`client-id`, `public-key` (yours), `alipay-public-key` (Alipay's) or `notify-url`"
-_CREDS_SET_USAGE = (
-    "Usage: `/onboard creds set &lt;sandbox|production&gt;"
-    " &lt;client-id|public-key|alipay-public-key|notify-url&gt; &lt;value&gt;`."
+_ENVIRONMENT_FORMS = Said(N_("`sandbox` or `production` (or `prod`)"))
+_FIELD_FORMS = Said(
+    N_("`client-id`, `public-key` (yours), `alipay-public-key` (Alipay's) or `notify-url`")
 )
-_CREDS_FORMS = (
-    "Use `/onboard creds` alone to fill the credentials in with a form, `creds show` to see"
-    " them, or `creds set &lt;environment&gt; &lt;field&gt; &lt;value&gt;` to set one."
+_CREDS_SET_USAGE = Said(
+    N_("Usage: {usage}."),
+    usage="`/onboard creds set &lt;sandbox|production&gt;"
+    " &lt;client-id|public-key|alipay-public-key|notify-url&gt; &lt;value&gt;`",
+)
+_CREDS_FORMS = Said(
+    N_(
+        "Use `/onboard creds` alone to fill the credentials in with a form, `creds show` to see"
+        " them, or `creds set &lt;environment&gt; &lt;field&gt; &lt;value&gt;` to set one."
+    )
 )
 # Only a short word of letters is repeated: a client ID, key or URL is longer or holds digits
 # or `:`.
@@ -58,9 +65,10 @@ _PEM_START = "-----"
 _CODE_FENCE = "```"
 
 
-def _echo(token: Token, otherwise: str) -> str:
-    """`token` quoted if it is safe to repeat (see _ECHOABLE), else the words `otherwise`."""
-    return quote(token.text) if _ECHOABLE.fullmatch(token.text) else otherwise
+def _echo(token: Token, otherwise: str) -> str | Said:
+    """`token` quoted if it is safe to repeat (see _ECHOABLE), else the words `otherwise` (a
+    message marked with `N_`)."""
+    return quote(token.text) if _ECHOABLE.fullmatch(token.text) else Said(otherwise)
 
 
 def _environment(token: Token) -> Environment | None:
@@ -104,72 +112,104 @@ def parse_creds(args: Args) -> Command:
     if action == "show":
         if rest:
             raise Invalid(
-                "`creds show` shows sandbox and production both, and takes nothing but"
-                f" `--app &lt;slug&gt;`, and {_echo(rest[0], 'what follows `show`')} is more"
-                f" than that. {_CREDS_FORMS}"
+                N_(
+                    "`creds show` shows sandbox and production both, and takes nothing but"
+                    " `--app &lt;slug&gt;`, and {what} is more than that. {forms}"
+                ),
+                what=_echo(rest[0], N_("what follows `show`")),
+                forms=_CREDS_FORMS,
             )
         return Creds("show", app=options.app)
     if action == "set":
         return _creds_set(args, rest, options)
     if _environment(first) is not None:
-        hint = " Say `set` first: `/onboard creds set sandbox client-id &lt;value&gt;`."
+        hint = Said(N_(" Say `set` first: `/onboard creds set sandbox client-id &lt;value&gt;`."))
     elif _credential_field(first) is not None:
-        hint = (
-            " Say `set` and the environment first:"
-            " `/onboard creds set sandbox client-id &lt;value&gt;`."
+        hint = Said(
+            N_(
+                " Say `set` and the environment first:"
+                " `/onboard creds set sandbox client-id &lt;value&gt;`."
+            )
         )
     else:
         hint = ""
-    raise Invalid(f"{_echo(first, 'That')} is not a `creds` action. {_CREDS_FORMS}{hint}")
+    raise Invalid(
+        N_("{what} is not a `creds` action. {forms}{hint}"),
+        what=_echo(first, N_("That")),
+        forms=_CREDS_FORMS,
+        hint=hint,
+    )
 
 
 def _creds_set(args: Args, words: list[Token], options: Options) -> Creds:
     if not words:
-        raise Invalid(f"`creds set` needs an environment, a field and a value. {_CREDS_SET_USAGE}")
+        raise Invalid(
+            N_("`creds set` needs an environment, a field and a value. {usage}"),
+            usage=_CREDS_SET_USAGE,
+        )
     environment = _environment(words[0])
     if environment is None:
         if (field := _credential_field(words[0])) is not None:
             raise Invalid(
-                f"Say which environment first, {_ENVIRONMENT_FORMS}, then the field:"
-                f" `/onboard creds set sandbox {field.replace('_', '-')} &lt;value&gt;`."
+                N_(
+                    "Say which environment first, {forms}, then the field:"
+                    " `/onboard creds set sandbox {field} &lt;value&gt;`."
+                ),
+                forms=_ENVIRONMENT_FORMS,
+                field=field.replace("_", "-"),
             )
-        what = _echo(words[0], "The word after `set`")
         raise Invalid(
-            f"{what} is not an environment. Use {_ENVIRONMENT_FORMS}, then the field and the"
-            f" value. {_CREDS_SET_USAGE}"
+            N_("{what} is not an environment. Use {forms}, then the field and the value. {usage}"),
+            what=_echo(words[0], N_("The word after `set`")),
+            forms=_ENVIRONMENT_FORMS,
+            usage=_CREDS_SET_USAGE,
         )
     if len(words) < 2:
         raise Invalid(
-            f"Which credential of {environment}? After the environment, give the field,"
-            f" {_FIELD_FORMS}, then the value. {_CREDS_SET_USAGE}"
+            N_(
+                "Which credential of {environment}? After the environment, give the field,"
+                " {fields}, then the value. {usage}"
+            ),
+            environment=environment,
+            fields=_FIELD_FORMS,
+            usage=_CREDS_SET_USAGE,
         )
     field = _credential_field(words[1])
     if field is None:
         if _environment(words[1]) is not None:
-            hint = " Give one environment."
+            hint = Said(N_(" Give one environment."))
         elif not _ECHOABLE.fullmatch(words[1].text):
-            hint = " Give the field before the value."
+            hint = Said(N_(" Give the field before the value."))
         else:
             hint = ""
-        what = _echo(words[1], "The word after the environment")
         raise Invalid(
-            f"{what} is not a credential field. Use {_FIELD_FORMS}.{hint} {_CREDS_SET_USAGE}"
+            N_("{what} is not a credential field. Use {fields}.{hint} {usage}"),
+            what=_echo(words[1], N_("The word after the environment")),
+            fields=_FIELD_FORMS,
+            hint=hint,
+            usage=_CREDS_SET_USAGE,
         )
     value = _credential_value(args.rest_after(words[1]))
     if not value:
         raise Invalid(
-            f"`creds set {environment} {field.replace('_', '-')}` needs the value after the"
-            f" field. {_CREDS_SET_USAGE}"
+            N_("`creds set {environment} {field}` needs the value after the field. {usage}"),
+            environment=environment,
+            field=field.replace("_", "-"),
+            usage=_CREDS_SET_USAGE,
         )
     if len(value) > MAX_CREDENTIAL:
         raise Invalid(
-            f"That value is {len(value):,} characters long; a credential can be at most"
-            f" {MAX_CREDENTIAL:,}. A public key is usually under 1,000: paste just the one key."
+            N_(
+                "That value is {length:,} characters long; a credential can be at most"
+                " {most:,}. A public key is usually under 1,000: paste just the one key."
+            ),
+            length=len(value),
+            most=MAX_CREDENTIAL,
         )
     return Creds("set", environment=environment, field=field, value=value, app=options.app)
 
 
 def parse_diagnose(args: Args) -> Command:
     positional, options = options_anywhere(args.tokens, args.name)
-    no_more(args, positional, "nothing but `--app &lt;slug&gt;`")
+    no_more(args, positional, N_("nothing but `--app &lt;slug&gt;`"))
     return Diagnose(app=options.app)

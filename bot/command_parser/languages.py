@@ -8,8 +8,9 @@ language channel zh-CN|en    the channel's
 from __future__ import annotations
 
 from bot.command_parser.commands import Command, Language
+from bot.command_parser.messages import Said
 from bot.command_parser.tokens import Args, Invalid, Token, no_more, normalize, quote
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_
 
 # What may be typed for each language, folded by `normalize`.
 _NAMES = {
@@ -27,14 +28,21 @@ _NAMES = {
 }
 assert set(_NAMES.values()) == set(LANGUAGES)
 _AUTO = ("auto", "slack", "自动")
-_CODES = " or ".join(f"`{code}`" for code in LANGUAGES)
+_CODES = Said(
+    N_("{codes} or {last}"),
+    codes=", ".join(f"`{code}`" for code in tuple(LANGUAGES)[:-1]),
+    last=f"`{tuple(LANGUAGES)[-1]}`",
+)
 
 
-def _language(token: Token, example: str) -> str:
+def _language(token: Token, example: str | Said) -> str:
     found = _NAMES.get(normalize(token.text))
     if found is None:
         raise Invalid(
-            f"{quote(token.text)} is not a language I speak. Use {_CODES}, e.g. {example}."
+            N_("{word} is not a language I speak. Use {codes}, e.g. {example}."),
+            word=quote(token.text),
+            codes=_CODES,
+            example=example,
         )
     return found
 
@@ -42,8 +50,10 @@ def _language(token: Token, example: str) -> str:
 def parse_language(args: Args) -> Command:
     if any(token.text.startswith(("--", "—", "–")) for token in args.tokens):
         raise Invalid(
-            "`language` takes no options: it is yours in every application, or the channel's."
-            " E.g. `/onboard language zh-CN` or `/onboard language channel zh-CN`."
+            N_(
+                "`language` takes no options: it is yours in every application, or the"
+                " channel's. E.g. `/onboard language zh-CN` or `/onboard language channel zh-CN`."
+            )
         )
     if not args.tokens:
         return Language("show")
@@ -54,15 +64,20 @@ def parse_language(args: Args) -> Command:
             return Language("show")
         if normalize(rest[0].text) in _AUTO:
             raise Invalid(
-                f"A channel always has a language; choose {_CODES},"
-                " e.g. `/onboard language channel zh-CN`."
+                N_(
+                    "A channel always has a language; choose {codes},"
+                    " e.g. `/onboard language channel zh-CN`."
+                ),
+                codes=_CODES,
             )
         language = _language(rest[0], "`/onboard language channel zh-CN`")
-        no_more(args, rest[1:], "one language after `channel`")
+        no_more(args, rest[1:], N_("one language after `channel`"))
         return Language("channel", language)
     if word in _AUTO:
-        no_more(args, rest, f"nothing after `{first.text}`")
+        no_more(args, rest, N_("nothing after `{word}`"), word=first.text)
         return Language("mine", None)
-    language = _language(first, "`/onboard language zh-CN`, or `auto` for your Slack language")
-    no_more(args, rest, "one language")
+    language = _language(
+        first, Said(N_("`/onboard language zh-CN`, or `auto` for your Slack language"))
+    )
+    no_more(args, rest, N_("one language"))
     return Language("mine", language)

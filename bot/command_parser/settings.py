@@ -7,6 +7,7 @@ import unicodedata
 
 from bot.command_parser import values
 from bot.command_parser.commands import Command, Contacts, Digest, Remind
+from bot.command_parser.messages import Said
 from bot.command_parser.tokens import (
     Args,
     Invalid,
@@ -17,6 +18,7 @@ from bot.command_parser.tokens import (
     options_anywhere,
     quote,
 )
+from bot.i18n import N_
 
 _DASH_THEN_TIME = re.compile(r"[–—]+(?:[0-9].*)?")
 
@@ -33,7 +35,7 @@ def parse_remind(args: Args) -> Command:
     first, rest = positional[0], positional[1:]
     action = normalize(first.text)
     if action in ("show", "off", "on"):
-        no_more(args, rest, f"nothing after `{action}`")
+        no_more(args, rest, N_("nothing after `{word}`"), word=action)
         return Remind(action, app=options.app)
     if action == "after":
         return Remind("after", after_days=values.working_days(rest), app=options.app)
@@ -43,24 +45,33 @@ def parse_remind(args: Args) -> Command:
     if action in ("holidays", "holiday"):
         if not rest:
             raise Invalid(
-                "Whose public holidays? Give a country code, e.g. `/onboard remind holidays CN`"
-                f" ({values.HOLIDAY_EXAMPLES}), or `remind holidays off` to count none."
+                N_(
+                    "Whose public holidays? Give a country code, e.g. `/onboard remind holidays"
+                    " CN` ({examples}), or `remind holidays off` to count none."
+                ),
+                examples=values.HOLIDAY_EXAMPLES,
             )
-        no_more(args, rest[1:], "one country code after `holidays`")
+        no_more(args, rest[1:], N_("one country code after `holidays`"))
         region = values.holiday_region(rest[0])
         return Remind("holidays", holidays=region, app=options.app)
     typed = normalized(positional)
     if values.WORKING_DAYS.fullmatch(typed):
-        hint = " For working days, say `after` first: `/onboard remind after 2d`."
+        hint = Said(N_(" For working days, say `after` first: `/onboard remind after 2d`."))
     elif (m := values.HOURS.fullmatch(typed)) and values.clock(m[1], bare_hour=True) is not None:
-        hint = " For working hours, say `hours` first: `/onboard remind hours 09:00-18:00`."
+        hint = Said(
+            N_(" For working hours, say `hours` first: `/onboard remind hours 09:00-18:00`.")
+        )
     else:
         hint = ""
     raise Invalid(
-        f"{quote(first.text)} is not a `remind` setting. Use `after 2d` (working days without"
-        " progress before a reminder), `hours 09:00-18:00` (when reminders may arrive),"
-        " `holidays CN` (whose public holidays are not working days),"
-        f" `off` or `on`, or nothing to see the settings.{hint}"
+        N_(
+            "{word} is not a `remind` setting. Use `after 2d` (working days without"
+            " progress before a reminder), `hours 09:00-18:00` (when reminders may arrive),"
+            " `holidays CN` (whose public holidays are not working days),"
+            " `off` or `on`, or nothing to see the settings.{hint}"
+        ),
+        word=quote(first.text),
+        hint=hint,
     )
 
 
@@ -71,33 +82,42 @@ def parse_digest(args: Args) -> Command:
     first, rest = positional[0], positional[1:]
     action = normalize(first.text)
     if action in ("show", "off"):
-        no_more(args, rest, f"nothing after `{action}`")
+        no_more(args, rest, N_("nothing after `{word}`"), word=action)
         return Digest(action, app=options.app)
     if action == "daily":
         at, extra = values.time_of_day(rest, "digest daily 09:30")
-        no_more(args, extra, "one time after `daily`")
+        no_more(args, extra, N_("one time after `daily`"))
         return Digest("daily", at=at, app=options.app)
     if action == "weekly":
         if not rest:
             raise Invalid(
-                "On which day, and at what time? Give a day and a time,"
-                f" e.g. `digest weekly mon 09:00`. The days are {values.WEEKDAY_FORMS}."
+                N_(
+                    "On which day, and at what time? Give a day and a time,"
+                    " e.g. `digest weekly mon 09:00`. The days are {days}."
+                ),
+                days=values.WEEKDAY_FORMS,
             )
         weekday = values.weekday(rest[0])
         example = f"digest weekly {values.DAY_NAMES[weekday]} 09:00"
         at, extra = values.time_of_day(rest[1:], example)
-        no_more(args, extra, "one day and one time after `weekly`")
+        no_more(args, extra, N_("one day and one time after `weekly`"))
         return Digest("weekly", at=at, weekday=weekday, app=options.app)
     if action == "tz":
         return Digest("tz", tz=values.time_zone(rest), app=options.app)
     if values.clock(normalized(positional)) is not None:
-        hint = " Say how often first, e.g. `digest daily 09:30` or `digest weekly mon 09:30`."
+        hint = Said(
+            N_(" Say how often first, e.g. `digest daily 09:30` or `digest weekly mon 09:30`.")
+        )
     else:
         hint = ""
     raise Invalid(
-        f"{quote(first.text)} is not a `digest` setting. Use `daily 09:30`,"
-        " `weekly mon 09:00`, `off`, or `tz Asia/Shanghai` for the time zone,"
-        f" or nothing to see the schedule.{hint}"
+        N_(
+            "{word} is not a `digest` setting. Use `daily 09:30`,"
+            " `weekly mon 09:00`, `off`, or `tz Asia/Shanghai` for the time zone,"
+            " or nothing to see the schedule.{hint}"
+        ),
+        word=quote(first.text),
+        hint=hint,
     )
 
 
@@ -105,16 +125,20 @@ def _contact(who: str, action: str) -> str:
     if m := values.USER.fullmatch(who):
         return m[1]
     if who.startswith("<#"):
-        problem = (
-            "is a channel; contacts are people."
-            " To send the announcements to a channel, use `/onboard contacts channel #alipay-team`."
+        problem = Said(
+            N_(
+                "is a channel; contacts are people. To send the announcements to a channel,"
+                " use `/onboard contacts channel #alipay-team`."
+            )
         )
     elif who.startswith("<!subteam^"):
-        problem = "is a user group; contacts are people, so add the group's members one by one."
+        problem = Said(
+            N_("is a user group; contacts are people, so add the group's members one by one.")
+        )
     elif who.startswith("<!"):
-        problem = "is a special mention; contacts are people."
+        problem = Said(N_("is a special mention; contacts are people."))
     else:
-        problem = "is not a linked Slack mention."
+        problem = Said(N_("is not a linked Slack mention."))
     raise values.not_a_person(who, problem, f"contacts {action} @Mei")
 
 
@@ -124,15 +148,19 @@ def _contacts_channel(token: Token) -> str | None:
     if m := values.CHANNEL.fullmatch(token.text):
         return m[1]
     if token.text.startswith("<@"):
-        problem = "is a person; the contacts channel is a channel."
+        problem = Said(N_("is a person; the contacts channel is a channel."))
     elif token.text.startswith("<!"):
-        problem = "is a group or a special mention; the contacts channel is a channel."
+        problem = Said(N_("is a group or a special mention; the contacts channel is a channel."))
     else:
-        problem = "is not a linked Slack channel."
+        problem = Said(N_("is not a linked Slack channel."))
     raise Invalid(
-        f"{quote(token.text)} {problem} Type `#` and pick the channel from Slack's autocomplete"
-        " so it is linked: `/onboard contacts channel #alipay-team`,"
-        " or `/onboard contacts channel none` to clear it."
+        N_(
+            "{word} {problem} Type `#` and pick the channel from Slack's autocomplete"
+            " so it is linked: `/onboard contacts channel #alipay-team`,"
+            " or `/onboard contacts channel none` to clear it."
+        ),
+        word=quote(token.text),
+        problem=problem,
     )
 
 
@@ -143,7 +171,7 @@ def parse_contacts(args: Args) -> Command:
     first, rest = positional[0], positional[1:]
     action = normalize(first.text)
     if action == "list":
-        no_more(args, rest, "nothing after `list`")
+        no_more(args, rest, N_("nothing after `list`"))
         return Contacts("list", app=options.app)
     if action in ("add", "remove"):
         user_ids: dict[str, None] = {}
@@ -152,26 +180,37 @@ def parse_contacts(args: Args) -> Command:
                 user_ids.setdefault(_contact(who, action))
         if not user_ids:
             raise Invalid(
-                f"`contacts {action}` needs at least one person, picked from Slack's"
-                f" autocomplete: `/onboard contacts {action} @Mei`."
+                N_(
+                    "`contacts {action}` needs at least one person, picked from Slack's"
+                    " autocomplete: `/onboard contacts {action} @Mei`."
+                ),
+                action=action,
             )
         return Contacts(action, user_ids=tuple(user_ids), app=options.app)
     if action == "channel":
         if not rest:
             raise Invalid(
-                "Which channel should Alipay's announcements go to? Type `#` and pick it from"
-                " Slack's autocomplete: `/onboard contacts channel #alipay-team`,"
-                " or `/onboard contacts channel none` to clear it."
+                N_(
+                    "Which channel should Alipay's announcements go to? Type `#` and pick it from"
+                    " Slack's autocomplete: `/onboard contacts channel #alipay-team`,"
+                    " or `/onboard contacts channel none` to clear it."
+                )
             )
-        no_more(args, rest[1:], "one channel after `channel`")
+        no_more(args, rest[1:], N_("one channel after `channel`"))
         return Contacts("channel", channel_id=_contacts_channel(rest[0]), app=options.app)
     if first.text.startswith("<@"):
-        hint = " Say what to do first: `/onboard contacts add @Mei` or `contacts remove @Mei`."
+        hint = Said(
+            N_(" Say what to do first: `/onboard contacts add @Mei` or `contacts remove @Mei`.")
+        )
     elif first.text.startswith("<#"):
-        hint = " Say `channel` first: `/onboard contacts channel #alipay-team`."
+        hint = Said(N_(" Say `channel` first: `/onboard contacts channel #alipay-team`."))
     else:
         hint = ""
     raise Invalid(
-        f"{quote(first.text)} is not a `contacts` action. Use `add @person…`, `remove @person…`,"
-        f" `channel #channel` (or `channel none`), or nothing to list the contacts.{hint}"
+        N_(
+            "{word} is not a `contacts` action. Use `add @person…`, `remove @person…`,"
+            " `channel #channel` (or `channel none`), or nothing to list the contacts.{hint}"
+        ),
+        word=quote(first.text),
+        hint=hint,
     )

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.blocks.mrkdwn import escape_mrkdwn
-from bot.command_parser.usage import usage
+from bot.command_parser.messages import Said
+from bot.command_parser.usage import syntax
+from bot.i18n import N_
 
 _MAX_ECHO = 30  # how much of a bad token an error message repeats
 
@@ -20,17 +22,23 @@ _MAX_ECHO = 30  # how much of a bad token an error message repeats
 # --- Errors -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ParseError:
-    message: str  # Slack mrkdwn, user text already escaped
+class ParseError(Said):
+    """What `parse_command` gives back for text it can't read: `.text(t)` in the reader's
+    language, `.message` in English."""
 
 
-class Invalid(Exception):
-    """Raised inside the parser; becomes a ParseError."""
+class Invalid(Said, Exception):
+    """Raised inside the parser with a marked message and its values; becomes a ParseError."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, **params: object) -> None:
+        Said.__init__(self, message, **params)
+        Exception.__init__(self, self.message)
+
+    __hash__ = Exception.__hash__
+
+    def error(self) -> ParseError:
+        """The same message, as the parser's answer."""
+        return ParseError(self.msgid, **self.params)
 
 
 def quote(token: str) -> str:
@@ -115,8 +123,11 @@ def normalized(tokens: list[Token]) -> str:
 # Slack clients on macOS and iOS may turn a typed `--` into an en or em dash.
 _OPTION_PREFIXES = ("--", "—", "–")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-_OPTIONS_HELP = (
-    "The options are `--app &lt;slug&gt;`, with any subcommand, and `--force`, with `mark` only."
+_OPTIONS_HELP = Said(
+    N_(
+        "The options are `--app &lt;slug&gt;`, with any subcommand, and `--force`, with `mark`"
+        " only."
+    )
 )
 
 
@@ -140,8 +151,10 @@ def take_option(tokens: list[Token], i: int, options: Options, subcommand: str) 
         if not has_value:
             if i + 1 >= len(tokens) or is_option(tokens[i + 1]):
                 raise Invalid(
-                    "`--app` needs an application slug after it, e.g. `--app acme-pos`."
-                    " `/onboard list` shows the slugs."
+                    N_(
+                        "`--app` needs an application slug after it, e.g. `--app acme-pos`."
+                        " `/onboard list` shows the slugs."
+                    )
                 )
             i += 1
             value = tokens[i].text
@@ -149,24 +162,37 @@ def take_option(tokens: list[Token], i: int, options: Options, subcommand: str) 
         return i + 1
     if name == "force":
         if subcommand != "mark":
-            raise Invalid(f"`--force` only works with `mark`, not with `{subcommand}`.")
+            raise Invalid(
+                N_("`--force` only works with `mark`, not with `{subcommand}`."),
+                subcommand=subcommand,
+            )
         if has_value:
-            raise Invalid(f"`--force` takes no value; {quote(raw)} has one. Write just `--force`.")
+            raise Invalid(
+                N_("`--force` takes no value; {option} has one. Write just `--force`."),
+                option=quote(raw),
+            )
         options.force = True
         return i + 1
-    raise Invalid(f"{quote(raw)} is not an option I know. {_OPTIONS_HELP}")
+    raise Invalid(
+        N_("{option} is not an option I know. {options}"), option=quote(raw), options=_OPTIONS_HELP
+    )
 
 
 def _set_app(options: Options, slug: str) -> None:
     if not _SLUG.fullmatch(slug):
         raise Invalid(
-            f"{quote(slug)} is not an application slug. A slug is lowercase letters, digits and"
-            " dashes, starting with a letter or digit, at most 63 long, like `acme-pos`;"
-            " `/onboard list` shows them."
+            N_(
+                "{slug} is not an application slug. A slug is lowercase letters, digits and"
+                " dashes, starting with a letter or digit, at most 63 long, like `acme-pos`;"
+                " `/onboard list` shows them."
+            ),
+            slug=quote(slug),
         )
     if options.app is not None and options.app != slug:
         raise Invalid(
-            f"`--app` is given twice, as {quote(options.app)} and {quote(slug)}; give it once."
+            N_("`--app` is given twice, as {first} and {second}; give it once."),
+            first=quote(options.app),
+            second=quote(slug),
         )
     options.app = slug
 
@@ -217,9 +243,14 @@ class Args:
         return self.text[token.start :]
 
 
-def no_more(args: Args, extra: list[Token], what: str) -> None:
+def no_more(args: Args, extra: list[Token], what: str, /, **params: object) -> None:
+    """Refuse `extra` words; `what` (marked with `N_`, its values in `params`) says what the
+    subcommand takes, e.g. `N_("one step at most")`."""
     if extra:
         raise Invalid(
-            f"`{args.name}` takes {what}, and {quote(extra[0].text)} is more than that."
-            f" {usage(args.name)}"
+            N_("`{name}` takes {what}, and {extra} is more than that. Usage: {usage}."),
+            name=args.name,
+            what=Said(what, **params),
+            extra=quote(extra[0].text),
+            usage=syntax(args.name),
         )

@@ -141,9 +141,10 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
 USAGE_BY_NAME = {usage.split()[1]: (usage, about) for usage, about in SUBCOMMAND_USAGE}
 
 
-def usage(name: str) -> str:
-    """The sentence that ends an error message about subcommand `name`."""
-    return f"Usage: `{escape_mrkdwn(USAGE_BY_NAME[name][0])}`."
+def syntax(name: str) -> str:
+    """Subcommand `name`'s usage line as code, for the `Usage: {usage}.` that ends an error
+    message about it (the syntax stays English; the sentence around it is translated)."""
+    return f"`{escape_mrkdwn(USAGE_BY_NAME[name][0])}`"
 
 
 def subcommand_list() -> str:

@@ -14,6 +14,7 @@ from datetime import date, time
 from functools import cache
 
 from bot.command_parser.commands import END_OF_DAY, MAX_DUE_DAYS, MAX_REMIND_DAYS
+from bot.command_parser.messages import Said
 from bot.command_parser.tokens import (
     Invalid,
     Token,
@@ -23,6 +24,7 @@ from bot.command_parser.tokens import (
     strip_quotes,
     typed,
 )
+from bot.i18n import N_
 from bot.services.calendar import holiday_regions
 from bot.services.due_dates import DueSpec
 
@@ -32,16 +34,23 @@ _STEP = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})?")
 PHASE = re.compile(r"[0-9]{1,2}")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _OFFSET = re.compile(r"(\+)?([0-9]{1,6})([dw])?")
-DUE_FORMS = "`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w`, `明天`, `周五` or `none`"
+DUE_FORMS = Said(N_("`YYYY-MM-DD`, `today`, `tomorrow`, `+3d`, `+2w`, `明天`, `周五` or `none`"))
+NOT_A_DUE_DATE = N_("{when} is not a due date I understand. Use {forms}.")
 
 
 def step(text: str, phases_ok: bool = True) -> str:
     number = unicodedata.normalize("NFKC", text)
     if _STEP.fullmatch(number):
         return number
-    valid = "Steps look like `3.4`"
-    valid += "; a phase number like `3` means all of its steps." if phases_ok else "."
-    raise Invalid(f"{quote(text)} is not a step. {valid}")
+    if phases_ok:
+        raise Invalid(
+            N_(
+                "{word} is not a step. Steps look like `3.4`; a phase number like `3` means all"
+                " of its steps."
+            ),
+            word=quote(text),
+        )
+    raise Invalid(N_("{word} is not a step. Steps look like `3.4`."), word=quote(text))
 
 
 def steps(tokens: Iterable[Token]) -> tuple[str, ...]:
@@ -86,18 +95,22 @@ def due(token_text: str) -> DueSpec:
             return DueSpec("date", on=date(int(m[1]), int(m[2]), int(m[3])))
         except ValueError:
             raise Invalid(
-                f"{quote(token_text)} is not a real date. Dates look like `2026-12-01`"
-                " (year, month, day)."
+                N_("{word} is not a real date. Dates look like `2026-12-01` (year, month, day)."),
+                word=quote(token_text),
             ) from None
     if (m := _OFFSET.fullmatch(word)) and (m[1] or m[3]):
         days = int(m[2]) * (7 if m[3] == "w" else 1)
         if days > MAX_DUE_DAYS:
             raise Invalid(
-                f"{quote(token_text)} is too far ahead; a due date can be at most"
-                f" {MAX_DUE_DAYS} days out (`+{MAX_DUE_DAYS}d` or `+52w`)."
+                N_(
+                    "{word} is too far ahead; a due date can be at most"
+                    " {most} days out (`+{most}d` or `+52w`)."
+                ),
+                word=quote(token_text),
+                most=MAX_DUE_DAYS,
             )
         return DueSpec("days", days=days)
-    raise Invalid(f"{quote(token_text)} is not a due date I understand. Use {DUE_FORMS}.")
+    raise Invalid(NOT_A_DUE_DATE, when=quote(token_text), forms=DUE_FORMS)
 
 
 # --- People, channels and names -----------------------------------------------------------------
@@ -113,10 +126,16 @@ _INVISIBLE = frozenset(
 )
 
 
-def not_a_person(who: str, problem: str, example: str) -> Invalid:
+def not_a_person(who: str, problem: Said, example: str) -> Invalid:
+    """`problem` says what `who` is instead ("is a channel; …"), a marked message."""
     return Invalid(
-        f"{quote(who)} {problem} Type `@` and pick the person from Slack's autocomplete so"
-        f" the mention is linked: `/onboard {example}`."
+        N_(
+            "{who} {problem} Type `@` and pick the person from Slack's autocomplete so"
+            " the mention is linked: `/onboard {example}`."
+        ),
+        who=quote(who),
+        problem=problem,
+        example=example,
     )
 
 
@@ -144,42 +163,63 @@ def holiday_region(token: Token, example: str = "/onboard remind holidays CN") -
     if code in holiday_regions():
         return code
     raise Invalid(
-        f"{quote(token.text)} is not a country whose public holidays I know. Use a two-letter"
-        f" country code such as {HOLIDAY_EXAMPLES}, or `off` to count no public holidays:"
-        f" `{example}`."
+        N_(
+            "{word} is not a country whose public holidays I know. Use a two-letter"
+            " country code such as {examples}, or `off` to count no public holidays:"
+            " `{example}`."
+        ),
+        word=quote(token.text),
+        examples=HOLIDAY_EXAMPLES,
+        example=example,
     )
 
 
 # --- Working days and hours, times of day -------------------------------------------------------
 
 WORKING_DAYS = re.compile(r"([0-9]{1,6})(?: ?(?:(?:working|business) ?)?(d|days?|w|wks?|weeks?))?")
-_WORKING_DAYS_FORMS = "`2d`, `3 days` or `1w` (a week is 5 working days)"
+_WORKING_DAYS_FORMS = Said(N_("`2d`, `3 days` or `1w` (a week is 5 working days)"))
 # Times are read after normalize: `９：００` is `9:00`, `9AM` is `9am`.
 _CLOCK = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?(?: ?([ap])\.?m\.?)?")
 _AM_PM = re.compile(r"[ap]\.?m\.?")
-_TIME_FORMS = "`HH:MM` on a 24-hour clock (`00:00` to `23:59`), like `09:30`, or `9am`, `5:30pm`"
-_HOURS_FORMS = "`09:00-18:00`, `9-18` or `9am-6pm`"
+_TIME_FORMS = Said(
+    N_("`HH:MM` on a 24-hour clock (`00:00` to `23:59`), like `09:30`, or `9am`, `5:30pm`")
+)
+_HOURS_FORMS = Said(N_("`09:00-18:00`, `9-18` or `9am-6pm`"))
 HOURS = re.compile(r"(.+?) ?[-–—~] ?(.+)")
+_HOURS_EXAMPLE = Said(N_("e.g. `remind hours 09:00-18:00`, in each person's own time zone"))
 
 
 def working_days(tokens: list[Token]) -> int:
     if not tokens:
         raise Invalid(
-            "After how many working days without progress should I remind?"
-            f" Use {_WORKING_DAYS_FORMS}, e.g. `remind after 2d`."
+            N_(
+                "After how many working days without progress should I remind?"
+                " Use {forms}, e.g. `remind after 2d`."
+            ),
+            forms=_WORKING_DAYS_FORMS,
         )
     m = WORKING_DAYS.fullmatch(normalized(tokens))
     if not m:
         raise Invalid(
-            f"{quote(typed(tokens))} is not a number of working days. Use {_WORKING_DAYS_FORMS},"
-            f" from 1 to {MAX_REMIND_DAYS} working days, e.g. `remind after 2d`."
+            N_(
+                "{word} is not a number of working days. Use {forms},"
+                " from 1 to {most} working days, e.g. `remind after 2d`."
+            ),
+            word=quote(typed(tokens)),
+            forms=_WORKING_DAYS_FORMS,
+            most=MAX_REMIND_DAYS,
         )
     days = int(m[1]) * (5 if (m[2] or "d").startswith("w") else 1)
     if not 1 <= days <= MAX_REMIND_DAYS:
         raise Invalid(
-            f"`remind after` takes 1 to {MAX_REMIND_DAYS} working days"
-            f" (`1d` to `{MAX_REMIND_DAYS}d`, or `1w` to `{MAX_REMIND_DAYS // 5}w`),"
-            f" and {quote(typed(tokens))} is {days:,}."
+            N_(
+                "`remind after` takes 1 to {most} working days"
+                " (`1d` to `{most}d`, or `1w` to `{weeks}w`), and {word} is {days:,}."
+            ),
+            most=MAX_REMIND_DAYS,
+            weeks=MAX_REMIND_DAYS // 5,
+            word=quote(typed(tokens)),
+            days=days,
         )
     return days
 
@@ -206,48 +246,74 @@ def clock(text: str, bare_hour: bool = False, end: bool = False) -> time | None:
 def time_of_day(tokens: list[Token], example: str) -> tuple[time, list[Token]]:
     """A time at the start of `tokens` (`9 am` is two tokens); return it and what follows."""
     if not tokens:
-        raise Invalid(f"At what time? Use {_TIME_FORMS}, e.g. `{example}`.")
+        raise Invalid(
+            N_("At what time? Use {forms}, e.g. `{example}`."), forms=_TIME_FORMS, example=example
+        )
     size = 2 if len(tokens) > 1 and _AM_PM.fullmatch(normalize(tokens[1].text)) else 1
     at = clock(normalized(tokens[:size]))
     if at is None:
         raise Invalid(
-            f"{quote(typed(tokens[:size]))} is not a time of day."
-            f" Use {_TIME_FORMS}, e.g. `{example}`."
+            N_("{word} is not a time of day. Use {forms}, e.g. `{example}`."),
+            word=quote(typed(tokens[:size])),
+            forms=_TIME_FORMS,
+            example=example,
         )
     return at, tokens[size:]
 
 
 def working_hours(tokens: list[Token]) -> tuple[time, time]:
-    example = "e.g. `remind hours 09:00-18:00`, in each person's own time zone"
+    example = _HOURS_EXAMPLE
     if not tokens:
-        raise Invalid(f"`remind hours` needs a start and an end: {_HOURS_FORMS}, {example}.")
+        raise Invalid(
+            N_("`remind hours` needs a start and an end: {forms}, {example}."),
+            forms=_HOURS_FORMS,
+            example=example,
+        )
     text = typed(tokens)
     m = HOURS.fullmatch(normalized(tokens))
     if not m:
         raise Invalid(
-            f"{quote(text)} is not a range of working hours. Give a start and an end:"
-            f" {_HOURS_FORMS}, {example}."
+            N_(
+                "{word} is not a range of working hours. Give a start and an end:"
+                " {forms}, {example}."
+            ),
+            word=quote(text),
+            forms=_HOURS_FORMS,
+            example=example,
         )
     start = clock(m[1], bare_hour=True)
     end = clock(m[2], bare_hour=True, end=True)
     if start is None and clock(m[1], bare_hour=True, end=True) is not None:
         raise Invalid(
-            f"{quote(m[1])} can only end the working hours, not start them."
-            f" Start between `00:00` and `23:59`, {example}."
+            N_(
+                "{word} can only end the working hours, not start them."
+                " Start between `00:00` and `23:59`, {example}."
+            ),
+            word=quote(m[1]),
+            example=example,
         )
     for part, parsed in ((m[1], start), (m[2], end)):
         if parsed is None:
             raise Invalid(
-                f"{quote(part)} is not a time of day. Write the hours as {_HOURS_FORMS}:"
-                " hours from 0 to 24 (`24:00` only as the end), minutes from 00 to 59,"
-                f" {example}."
+                N_(
+                    "{word} is not a time of day. Write the hours as {forms}:"
+                    " hours from 0 to 24 (`24:00` only as the end), minutes from 00 to 59,"
+                    " {example}."
+                ),
+                word=quote(part),
+                forms=_HOURS_FORMS,
+                example=example,
             )
     assert start is not None and end is not None
     if start >= end:
         raise Invalid(
-            f"The working hours {quote(text)} don't start before they end. Give the start"
-            f" first, then a later end on the same day (overnight hours aren't supported),"
-            f" {example}."
+            N_(
+                "The working hours {word} don't start before they end. Give the start"
+                " first, then a later end on the same day (overnight hours aren't supported),"
+                " {example}."
+            ),
+            word=quote(text),
+            example=example,
         )
     return start, end
 
@@ -270,10 +336,10 @@ _WEEKDAYS = {
     for name in names
 }
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_FORMS = (
-    "`mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun` (or the full name, like `monday`)"
+WEEKDAY_FORMS = Said(
+    N_("`mon`, `tue`, `wed`, `thu`, `fri`, `sat` or `sun` (or the full name, like `monday`)")
 )
-_ZONE_EXAMPLES = "an IANA name like `Asia/Shanghai` or `America/Los_Angeles` (or `UTC`)"
+_ZONE_EXAMPLES = Said(N_("an IANA name like `Asia/Shanghai` or `America/Los_Angeles` (or `UTC`)"))
 # Files in the zone database that are not zones anyone should pick.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "factory"})
 
@@ -283,8 +349,12 @@ def weekday(token: Token) -> int:
     if word in _WEEKDAYS:
         return _WEEKDAYS[word]
     if clock(word) is not None:
-        raise Invalid("Put the day first, then the time: `/onboard digest weekly mon 09:00`.")
-    raise Invalid(f"{quote(token.text)} is not a day of the week. Use {WEEKDAY_FORMS}.")
+        raise Invalid(N_("Put the day first, then the time: `/onboard digest weekly mon 09:00`."))
+    raise Invalid(
+        N_("{word} is not a day of the week. Use {forms}."),
+        word=quote(token.text),
+        forms=WEEKDAY_FORMS,
+    )
 
 
 @cache
@@ -299,7 +369,7 @@ def _zone_names() -> dict[str, str]:
 
 def time_zone(tokens: list[Token]) -> str:
     if not tokens:
-        raise Invalid(f"`digest tz` needs a time zone: {_ZONE_EXAMPLES}.")
+        raise Invalid(N_("`digest tz` needs a time zone: {zones}."), zones=_ZONE_EXAMPLES)
     # `America/Los Angeles` is `America/Los_Angeles`.
     wanted = "_".join(unicodedata.normalize("NFKC", token.text) for token in tokens).casefold()
     if wanted == "utc":
@@ -311,5 +381,9 @@ def time_zone(tokens: list[Token]) -> str:
         except Exception:
             name = None
     if name is None:
-        raise Invalid(f"{quote(typed(tokens))} is not a time zone I know. Give {_ZONE_EXAMPLES}.")
+        raise Invalid(
+            N_("{word} is not a time zone I know. Give {zones}."),
+            word=quote(typed(tokens)),
+            zones=_ZONE_EXAMPLES,
+        )
     return name
