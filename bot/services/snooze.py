@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_
 from bot.services.calendar import Holidays, WorkingHours, is_working_day
-from bot.services.errors import Refusal
+from bot.services.errors import LIST_SEPARATOR_COMMA, Phrase, Refusal
 
 # value (in the DM's menu) -> label (translated where shown), in the order the menu shows them
 SNOOZE_CHOICES: dict[str, str] = {
@@ -22,8 +22,18 @@ SNOOZE_CHOICES: dict[str, str] = {
 
 def check_choice(choice: str) -> str:
     if choice not in SNOOZE_CHOICES:
-        valid = ", ".join(SNOOZE_CHOICES.values()).lower()
-        raise Refusal(f"That is not a snooze I offer; pick one of: {valid}.")
+        raise Refusal(
+            N_("That is not a snooze I offer; pick one of: {valid}."),
+            valid=Phrase.joined(
+                [
+                    Phrase(N_("1 hour")),
+                    Phrase(N_("tomorrow")),
+                    Phrase(N_("3 days")),
+                    Phrase(N_("next week")),
+                ],
+                LIST_SEPARATOR_COMMA,
+            ),
+        )
     return choice
 
 
