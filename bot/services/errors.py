@@ -33,7 +33,7 @@ class Phrase:
     def __init__(self, msgid: str = "", /, **params: object) -> None:
         self.msgid = msgid
         self.params = params
-        self.parts: Sequence[Phrase] = ()
+        self.parts: Sequence[Phrase] | None = None  # set by `joined`
         self.separator = ""
 
     @classmethod
@@ -43,7 +43,7 @@ class Phrase:
         return phrase
 
     def text(self, t: Translator) -> str:
-        if self.parts:
+        if self.parts is not None:
             return t._(self.separator).join(part.text(t) for part in self.parts)
         return render(t, self.msgid, self.params)
 

@@ -19,19 +19,21 @@ SNOOZE_CHOICES: dict[str, str] = {
     "week": N_("Next week"),
 }
 
+# The same choices inside a sentence (lower case in English), for a refusal.
+_IN_A_LIST: dict[str, str] = {
+    "1h": N_("1 hour"),
+    "tomorrow": N_("tomorrow"),
+    "3d": N_("3 days"),
+    "week": N_("next week"),
+}
+
 
 def check_choice(choice: str) -> str:
     if choice not in SNOOZE_CHOICES:
         raise Refusal(
             N_("That is not a snooze I offer; pick one of: {valid}."),
             valid=Phrase.joined(
-                [
-                    Phrase(N_("1 hour")),
-                    Phrase(N_("tomorrow")),
-                    Phrase(N_("3 days")),
-                    Phrase(N_("next week")),
-                ],
-                LIST_SEPARATOR_COMMA,
+                [Phrase(_IN_A_LIST[value]) for value in SNOOZE_CHOICES], LIST_SEPARATOR_COMMA
             ),
         )
     return choice

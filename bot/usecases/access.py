@@ -39,7 +39,7 @@ NOT_YOURS = N_(
     "Only members of this checklist's channel can see or change it; join the channel first."
 )
 # What `require_owner` says for each action (one whole sentence each, for translation).
-_OWNER_ONLY = {
+OWNER_ONLY = {
     "rename": N_("Only the owner of {app} ({owner}) or a workspace admin can rename it."),
     "archive": N_("Only the owner of {app} ({owner}) or a workspace admin can archive it."),
     "unarchive": N_("Only the owner of {app} ({owner}) or a workspace admin can unarchive it."),
@@ -116,7 +116,8 @@ async def for_member(deps: Deps, actor: Actor, ref: AppRef) -> Application:
 
 async def for_owner(deps: Deps, actor: Actor, ref: AppRef, action: str) -> Application:
     """The application, if the actor is in its channel and owns it (or administers the
-    workspace). `action` completes "Only the owner … can {action} it"."""
+    workspace). `action` (a key of `OWNER_ONLY`) picks what a refused actor is told: "Only
+    the owner … can {action} it"."""
     application = await for_member(deps, actor, ref)
     await require_owner(deps, actor, application, action)
     return application
@@ -226,7 +227,7 @@ async def require_owner(deps: Deps, actor: Actor, application: Application, acti
     person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
     if person is None or not person.is_admin:
         raise Refusal(
-            _OWNER_ONLY[action], app=app_label(application), owner=f"<@{application.owner_id}>"
+            OWNER_ONLY[action], app=app_label(application), owner=f"<@{application.owner_id}>"
         )
 
 
