@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alipay.keys import KeyProblem, parse_public_key
+from bot.alipay.keys import ACCEPTED, KeyProblem, parse_public_key
 from bot.checklists import Template
 from bot.crypto import Keyring
 from bot.i18n import N_
@@ -82,9 +82,9 @@ def normalize(environment: str, field: str, value: str) -> str:
         try:
             return parse_public_key(value).one_line
         except KeyProblem as problem:
-            # The key parser's reason stays English (bot/alipay is shared with the CLI).
+            reason = Phrase(problem.msgid, **{**problem.params, "accepted": Phrase(ACCEPTED)})
             raise Refusal(
-                N_("That {label} was refused: {problem}"), label=label, problem=str(problem)
+                N_("That {label} was refused: {problem}"), label=label, problem=reason
             ) from None
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or " " in value:

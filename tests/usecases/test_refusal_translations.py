@@ -87,10 +87,18 @@ def test_the_services_refusals_are_said_in_chinese() -> None:
         refused(lambda: credential_svc.normalize("sandbox", "client_id", "x")),
         refused(lambda: credential_svc.normalize("production", "client_id", "SANDBOX_2021")),
         refused(lambda: credential_svc.normalize("sandbox", "notify_url", "http://x")),
+        refused(lambda: credential_svc.normalize("sandbox", "public_key", "not a key")),
     ]
     for refusal in samples:
         assert_chinese(refusal)
     assert "沙箱客户端 ID" in samples[7].text(CHINESE)
+    # The key parser's own reason is translated with it (the CLI keeps its English).
+    assert samples[-1].message == (
+        "That sandbox merchant public key was refused: That is not base64 or PEM; expected an"
+        " RSA public key of at least 2048 bits, as one line of base64 (the form the Developer"
+        " Center shows) or as PEM (-----BEGIN PUBLIC KEY-----)."
+    )
+    assert "这既不是 base64 也不是 PEM" in samples[-1].text(CHINESE)
 
 
 def test_a_form_s_problems_are_told_together_in_chinese() -> None:
