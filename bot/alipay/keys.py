@@ -13,15 +13,23 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.i18n import N_
+
 MIN_BITS = 2048
-ACCEPTED = (
+ACCEPTED = N_(
     "an RSA public key of at least 2048 bits, as one line of base64 (the form the Developer "
     "Center shows) or as PEM (-----BEGIN PUBLIC KEY-----)"
 )
 
 
 class KeyProblem(ValueError):
-    """The text is not an acceptable public key; the message says what was expected."""
+    """The text is not an acceptable public key; the message says what was expected. It is
+    a marked message id and its params (`accepted` always the marked `ACCEPTED`), so a reply
+    can translate it; `str()` is the English (the CLI and logs stay English)."""
+
+    def __init__(self, msgid: str, /, **params: object) -> None:
+        self.msgid, self.params = msgid, {"accepted": ACCEPTED, **params}
+        super().__init__(msgid.format(**self.params))
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,37 +70,45 @@ def parse_public_key(text: str) -> PublicKey:
         label = match.group(1)
         if "PRIVATE" in label:
             raise KeyProblem(
-                "That is a PRIVATE key: never paste it anywhere. Give the public key instead "
-                f"({ACCEPTED})."
+                N_(
+                    "That is a PRIVATE key: never paste it anywhere. Give the public key instead "
+                    "({accepted})."
+                )
             )
         try:
             # Both SubjectPublicKeyInfo and PKCS#1 ("RSA PUBLIC KEY") PEM load here.
             key = serialization.load_pem_public_key(match.group(0).encode())
         except ValueError:
             raise KeyProblem(
-                f"That PEM block is not a readable public key; expected {ACCEPTED}."
+                N_("That PEM block is not a readable public key; expected {accepted}.")
             ) from None
     else:
         compact = "".join(text.split())
         if not compact:
-            raise KeyProblem(f"No key given; expected {ACCEPTED}.")
+            raise KeyProblem(N_("No key given; expected {accepted}."))
         try:
             der = base64.b64decode(compact, validate=True)
         except (binascii.Error, ValueError):
-            raise KeyProblem(f"That is not base64 or PEM; expected {ACCEPTED}.") from None
+            raise KeyProblem(N_("That is not base64 or PEM; expected {accepted}.")) from None
         try:
             key = serialization.load_der_public_key(der)
         except ValueError:
             if _looks_private(der):
                 raise KeyProblem(
-                    "That looks like a PRIVATE key: never paste it anywhere. Give the public "
-                    f"key instead ({ACCEPTED})."
+                    N_(
+                        "That looks like a PRIVATE key: never paste it anywhere. Give the public "
+                        "key instead ({accepted})."
+                    )
                 ) from None
-            raise KeyProblem(f"That base64 is not a public key; expected {ACCEPTED}.") from None
+            raise KeyProblem(N_("That base64 is not a public key; expected {accepted}.")) from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise KeyProblem(f"That is not an RSA key; expected {ACCEPTED}.")
+        raise KeyProblem(N_("That is not an RSA key; expected {accepted}."))
     if key.key_size < MIN_BITS:
-        raise KeyProblem(f"That RSA key has {key.key_size} bits; Alipay needs at least {MIN_BITS}.")
+        raise KeyProblem(
+            N_("That RSA key has {bits} bits; Alipay needs at least {least}."),
+            bits=key.key_size,
+            least=MIN_BITS,
+        )
     return PublicKey(key)
 
 
@@ -131,5 +147,5 @@ def generate_key_pair(
 def load_private_key(path: Path, passphrase: bytes | None = None) -> rsa.RSAPrivateKey:
     key = serialization.load_pem_private_key(path.read_bytes(), password=passphrase)
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise KeyProblem(f"{path} does not hold an RSA private key.")
+        raise KeyProblem("{path} does not hold an RSA private key.", path=path)  # the CLI's only
     return key

@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, TemplateError, get_template
 from bot.crypto import Keyring
+from bot.i18n import N_
 from bot.services import announcements, credentials, people
 from bot.services.announcements import Question, announcements_for
 from bot.services.calendar import HolidayCalendars, WorkingHours
-from bot.services.errors import Refusal
+from bot.services.errors import Phrase, Refusal
 from bot.services.progress import Checklist, build_checklist
 from bot.services.snooze import check_choice, snooze_until
 from storage import outbox
@@ -44,8 +45,13 @@ def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
             number = _normalize_step(ref)
             if not template.has_step(number):
                 raise Refusal(
-                    f"There is no step `{ref}`. Valid steps: {template.describe_valid_steps()}; "
-                    f"or a whole phase, 1–{len(template.phases)}."
+                    N_(
+                        "There is no step `{ref}`. Valid steps: {valid}; "
+                        "or a whole phase, 1–{last}."
+                    ),
+                    ref=ref,
+                    valid=template.describe_valid_steps(),
+                    last=len(template.phases),
                 )
             found = [number]
         else:
@@ -53,8 +59,10 @@ def expand_steps(template: Template, refs: Sequence[str]) -> list[str]:
                 found = [s.number for s in template.phase(int(ref)).steps]
             except (KeyError, TemplateError, ValueError):
                 raise Refusal(
-                    f"There is no phase `{ref}`. Phases are 1–{len(template.phases)}; "
-                    f"single steps are {template.describe_valid_steps()}."
+                    N_("There is no phase `{ref}`. Phases are 1–{last}; single steps are {valid}."),
+                    ref=ref,
+                    last=len(template.phases),
+                    valid=template.describe_valid_steps(),
                 ) from None
         numbers.extend(n for n in found if n not in numbers)
     return numbers
@@ -72,8 +80,12 @@ def step_number(template: Template, ref: str) -> str:
     """Exactly one step (not a phase)."""
     if "." not in ref:
         raise Refusal(
-            f"`{ref}` is a phase; this needs a single step such as `{ref}.1`. "
-            f"Valid steps: {template.describe_valid_steps()}."
+            N_(
+                "`{ref}` is a phase; this needs a single step such as `{ref}.1`. "
+                "Valid steps: {valid}."
+            ),
+            ref=ref,
+            valid=template.describe_valid_steps(),
         )
     return expand_steps(template, [ref])[0]
 
@@ -127,7 +139,7 @@ async def create_application(
         except IntegrityError:
             continue
     else:
-        raise Refusal("Too many applications are being created at once; try again.")
+        raise Refusal(N_("Too many applications are being created at once; try again."))
     await repo.record_event(
         session,
         application_id=application.id,
@@ -227,8 +239,12 @@ def steps_to_mark(
     if not marking:
         in_order = _in_template_order(template, list(skipped))
         raise Refusal(
-            f"Every step there is skipped ({', '.join(in_order)}), so there is nothing to "
-            f"mark. To mark a skipped step done, name it: `/onboard mark {in_order[0]}`."
+            N_(
+                "Every step there is skipped ({steps}), so there is nothing to "
+                "mark. To mark a skipped step done, name it: `/onboard mark {first}`."
+            ),
+            steps=", ".join(in_order),
+            first=in_order[0],
         )
     return marking
 
@@ -309,7 +325,7 @@ async def _check_gate(
             )
         return
     if keyring is None:
-        problems = ["the stored credentials cannot be read here"]
+        problems = [Phrase(N_("the stored credentials cannot be read here"))]
     else:
         problems = credentials.production_problems(
             await credentials.load(session, keyring, application.id)
@@ -317,9 +333,13 @@ async def _check_gate(
     if problems:
         steps = ", ".join(open_gated)
         raise Refusal(
-            f"Step {steps} can't be marked yet: {'; '.join(problems)}. Set them with "
-            "`/onboard creds set production &lt;field&gt; &lt;value&gt;`, or mark it anyway with "
-            f"`/onboard mark {steps} --force` (history records that)."
+            N_(
+                "Step {steps} can't be marked yet: {problems}. Set them with "
+                "`/onboard creds set production &lt;field&gt; &lt;value&gt;`, or mark it anyway "
+                "with `/onboard mark {steps} --force` (history records that)."
+            ),
+            steps=steps,
+            problems=Phrase.joined(problems),
         )
 
 
@@ -376,10 +396,21 @@ def _in_template_order(template: Template, numbers: Sequence[str]) -> list[str]:
 # ---- skipping: a step that does not apply -----------------------------------------------------
 
 # What marking a step that announces tells, by its template's `announces`.
+# What skipping a step that announces is told, by what it announces (whole sentences).
 _ANNOUNCES = {
-    "go-live": "going live to the channel",
-    "business-start": "the business start to the Alipay contacts",
+    "go-live": N_(
+        "Step {step} announces going live to the channel when it is marked, so it can only be"
+        " marked, not skipped. Mark it with `/onboard mark {step}` when it is done."
+    ),
+    "business-start": N_(
+        "Step {step} announces the business start to the Alipay contacts when it is marked, so"
+        " it can only be marked, not skipped. Mark it with `/onboard mark {step}` when it is done."
+    ),
 }
+_ANNOUNCES_SOMETHING = N_(
+    "Step {step} announces an announcement when it is marked, so it can only be marked, not"
+    " skipped. Mark it with `/onboard mark {step}` when it is done."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,17 +445,16 @@ async def skip_step(
     number = step_number(template, ref)
     announces = template.step(number).announces
     if announces is not None:
-        what = _ANNOUNCES.get(announces, "an announcement")
-        raise Refusal(
-            f"Step {number} announces {what} when it is marked, so it can only be marked, "
-            f"not skipped. Mark it with `/onboard mark {number}` when it is done."
-        )
+        raise Refusal(_ANNOUNCES.get(announces, _ANNOUNCES_SOMETHING), step=number)
     states = await repo.steps_for_change(session, application.id)
     state = next(s for s in states if s.step == number)
     if state.done_at is not None:
         raise Refusal(
-            f"Step {number} is done, so it can't be skipped. If it does not apply after all, "
-            f"unmark it first (`/onboard unmark {number}`), then skip it."
+            N_(
+                "Step {step} is done, so it can't be skipped. If it does not apply after all, "
+                "unmark it first (`/onboard unmark {step}`), then skip it."
+            ),
+            step=number,
         )
     old = state.skip_reason
     changed = state.skipped_at is None or old != reason
@@ -515,7 +545,7 @@ async def _locked_step(session: AsyncSession, application: Application, ref: str
     number = step_number(template_for(application), ref)
     state = await repo.step_for_update(session, application.id, number)
     if state is None:  # the template has it, so only a damaged database lacks it
-        raise Refusal(f"Step {number} is missing from this application's records.")
+        raise Refusal(N_("Step {step} is missing from this application's records."), step=number)
     return state
 
 
@@ -710,13 +740,19 @@ async def unarchive(
     """Bring back an application archived less than UNARCHIVE_WITHIN ago."""
     archived_at = application.archived_at
     if archived_at is None:
-        raise Refusal(f"`{application.slug}` is not archived; there is nothing to unarchive.")
+        raise Refusal(
+            N_("`{slug}` is not archived; there is nothing to unarchive."), slug=application.slug
+        )
     if now - archived_at > UNARCHIVE_WITHIN:
         raise Refusal(
-            f"`{application.slug}` was archived on {archived_at:%Y-%m-%d}, more than "
-            f"{UNARCHIVE_WITHIN.days} days ago, and can no longer be unarchived. Its history "
-            f"stays (`/onboard export --app {application.slug}`); start again with "
-            "`/onboard new &lt;name&gt;`."
+            N_(
+                "`{slug}` was archived on {day}, more than {days} days ago, and can no longer be"
+                " unarchived. Its history stays (`/onboard export --app {slug}`); start again"
+                " with `/onboard new &lt;name&gt;`."
+            ),
+            slug=application.slug,
+            day=f"{archived_at:%Y-%m-%d}",
+            days=UNARCHIVE_WITHIN.days,
         )
     application.archived_at = None
     await repo.record_event(

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alipay.keys import KeyProblem, parse_public_key
+from bot.alipay.keys import ACCEPTED, KeyProblem, parse_public_key
 from bot.checklists import Template
 from bot.crypto import Keyring
-from bot.services.errors import Refusal
+from bot.i18n import N_
+from bot.services.errors import Phrase, Refusal
 from storage import repositories as repo
 from storage.models import Application, Credential
 
@@ -30,6 +31,17 @@ LABELS = {
     "alipay_public_key": "Alipay public key",
     "notify_url": "notification URL",
 }
+# What a refusal calls each credential, whole (for translation).
+_NAMED = {
+    ("sandbox", "client_id"): N_("sandbox client ID"),
+    ("sandbox", "public_key"): N_("sandbox merchant public key"),
+    ("sandbox", "alipay_public_key"): N_("sandbox Alipay public key"),
+    ("sandbox", "notify_url"): N_("sandbox notification URL"),
+    ("production", "client_id"): N_("production client ID"),
+    ("production", "public_key"): N_("production merchant public key"),
+    ("production", "alipay_public_key"): N_("production Alipay public key"),
+    ("production", "notify_url"): N_("production notification URL"),
+}
 KEY_FIELDS = ("public_key", "alipay_public_key")
 SANDBOX_PREFIX = "SANDBOX_"
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_\-]{4,64}")
@@ -37,34 +49,51 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_\-]{4,64}")
 Values = dict[tuple[str, str], str]
 
 
+def named(environment: str, field: str) -> Phrase:
+    """What a refusal calls a credential: "sandbox client ID", translated with it."""
+    return Phrase(_NAMED[environment, field])
+
+
 def normalize(environment: str, field: str, value: str) -> str:
     """The value as stored, or a Refusal saying what was expected (never echoing it)."""
     value = value.strip()
-    label = f"{environment} {LABELS[field]}"
+    label = named(environment, field)
     if field == "client_id":
         if not _CLIENT_ID.fullmatch(value):
             raise Refusal(
-                f"That {label} doesn't look like one: 4–64 letters, digits, `_` or `-`, as "
-                "shown under Integration Settings in the Developer Center."
+                N_(
+                    "That {label} doesn't look like one: 4–64 letters, digits, `_` or `-`, as "
+                    "shown under Integration Settings in the Developer Center."
+                ),
+                label=label,
             )
         if (environment == "sandbox") != value.startswith(SANDBOX_PREFIX):
-            expected = (
-                f"starts with `{SANDBOX_PREFIX}`"
+            raise Refusal(
+                N_("A {label} starts with `{prefix}`; check which environment you copied.")
                 if environment == "sandbox"
-                else f"does not start with `{SANDBOX_PREFIX}`"
+                else N_(
+                    "A {label} does not start with `{prefix}`; check which environment you copied."
+                ),
+                label=label,
+                prefix=SANDBOX_PREFIX,
             )
-            raise Refusal(f"A {label} {expected}; check which environment you copied.")
         return value
     if field in KEY_FIELDS:
         try:
             return parse_public_key(value).one_line
         except KeyProblem as problem:
-            raise Refusal(f"That {label} was refused: {problem}") from None
+            reason = Phrase(problem.msgid, **{**problem.params, "accepted": Phrase(ACCEPTED)})
+            raise Refusal(
+                N_("That {label} was refused: {problem}"), label=label, problem=reason
+            ) from None
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or " " in value:
         raise Refusal(
-            f"The {label} must be an https:// address Alipay can reach, e.g. "
-            "`https://pay.example.com/alipay/notify`."
+            N_(
+                "The {label} must be an https:// address Alipay can reach, e.g. "
+                "`https://pay.example.com/alipay/notify`."
+            ),
+            label=label,
         )
     return value
 
@@ -148,15 +177,16 @@ async def set_value(
     return SetResult(mask(field, stored), ready)
 
 
-def production_problems(values: Values) -> list[str]:
+def production_problems(values: Values) -> list[Phrase]:
     """Why the production credentials do not yet replace the sandbox ones (empty: they do)."""
     problems = []
     for field in ("client_id", *KEY_FIELDS):
         production = values.get(("production", field))
+        label = named("production", field)
         if production is None:
-            problems.append(f"the production {LABELS[field]} is not set")
+            problems.append(Phrase(N_("the {label} is not set"), label=label))
         elif production == values.get(("sandbox", field)):
-            problems.append(f"the production {LABELS[field]} is the same as the sandbox one")
+            problems.append(Phrase(N_("the {label} is the same as the sandbox one"), label=label))
     return problems
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from bot.i18n import N_
 from bot.services.errors import Refusal
 
 
@@ -41,7 +42,11 @@ def resolve_due(spec: DueSpec, today: date) -> date | None:
         return None
     if on < today:
         raise Refusal(
-            f"{on.isoformat()} is in the past (today is {today.isoformat()}). "
-            "Give today or a later date: `YYYY-MM-DD`, `tomorrow`, `+3d`, or `none` to clear it."
+            N_(
+                "{day} is in the past (today is {today}). Give today or a later date:"
+                " `YYYY-MM-DD`, `tomorrow`, `+3d`, or `none` to clear it."
+            ),
+            day=on.isoformat(),
+            today=today.isoformat(),
         )
     return on

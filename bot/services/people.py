@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.services.calendar import Holidays
 from bot.services.errors import Refusal
 from storage import repositories as repo
@@ -51,17 +52,30 @@ def a_year_after(day: date) -> date:
 def check_away_until(until: date, today: date) -> None:
     """Refuse a date in the past (before the person's own `today`) or more than a year on."""
     latest = a_year_after(today)
-    valid = (
-        f"Give the last day you will be away, from today ({today.isoformat()}) to"
-        f" {latest.isoformat()}, as `YYYY-MM-DD`, `tomorrow`, `+3d` or `+2w`, e.g."
-        f" `/onboard away until {(today + timedelta(days=7)).isoformat()}`; or"
-        " `/onboard away off` when you are back."
-    )
+    dates = {
+        "until": until.isoformat(),
+        "today": today.isoformat(),
+        "latest": latest.isoformat(),
+        "example": (today + timedelta(days=7)).isoformat(),
+    }
     if until < today:
-        raise Refusal(f"{until.isoformat()} is in the past; nothing was changed. {valid}")
+        raise Refusal(
+            N_(
+                "{until} is in the past; nothing was changed. Give the last day you will be away,"
+                " from today ({today}) to {latest}, as `YYYY-MM-DD`, `tomorrow`, `+3d` or `+2w`,"
+                " e.g. `/onboard away until {example}`; or `/onboard away off` when you are back."
+            ),
+            **dates,
+        )
     if until > latest:
         raise Refusal(
-            f"{until.isoformat()} is more than a year ahead; nothing was changed. {valid}"
+            N_(
+                "{until} is more than a year ahead; nothing was changed. Give the last day you"
+                " will be away, from today ({today}) to {latest}, as `YYYY-MM-DD`, `tomorrow`,"
+                " `+3d` or `+2w`, e.g. `/onboard away until {example}`; or `/onboard away off`"
+                " when you are back."
+            ),
+            **dates,
         )
 
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.i18n import N_
 from bot.services.calendar import Holidays, WorkingHours, is_working_day
-from bot.services.errors import Refusal
+from bot.services.errors import LIST_SEPARATOR_COMMA, Phrase, Refusal
 
 # value (in the DM's menu) -> label (translated where shown), in the order the menu shows them
 SNOOZE_CHOICES: dict[str, str] = {
@@ -19,11 +19,23 @@ SNOOZE_CHOICES: dict[str, str] = {
     "week": N_("Next week"),
 }
 
+# The same choices inside a sentence (lower case in English), for a refusal.
+_IN_A_LIST: dict[str, str] = {
+    "1h": N_("1 hour"),
+    "tomorrow": N_("tomorrow"),
+    "3d": N_("3 days"),
+    "week": N_("next week"),
+}
+
 
 def check_choice(choice: str) -> str:
     if choice not in SNOOZE_CHOICES:
-        valid = ", ".join(SNOOZE_CHOICES.values()).lower()
-        raise Refusal(f"That is not a snooze I offer; pick one of: {valid}.")
+        raise Refusal(
+            N_("That is not a snooze I offer; pick one of: {valid}."),
+            valid=Phrase.joined(
+                [Phrase(_IN_A_LIST[value]) for value in SNOOZE_CHOICES], LIST_SEPARATOR_COMMA
+            ),
+        )
     return choice
 
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.replies import app_label
+from bot.i18n import N_
 from bot.services.checklist import UNARCHIVE_WITHIN
 from bot.services.errors import Refusal
 from bot.slack_directory import MembershipUnknown
@@ -32,9 +33,20 @@ AppRef = int | str | None
 
 # Database ids are 64-bit; a larger number in a forged payload names nothing.
 _MAX_ID = 2**63 - 1
-GONE = "This checklist's application was deleted, so there is nothing to change."
+GONE = N_("This checklist's application was deleted, so there is nothing to change.")
 SLUGS_SHOWN = 10  # of a channel's applications named in a refusal, which stays short
-NOT_YOURS = "Only members of this checklist's channel can see or change it; join the channel first."
+NOT_YOURS = N_(
+    "Only members of this checklist's channel can see or change it; join the channel first."
+)
+# What `require_owner` says for each action (one whole sentence each, for translation).
+OWNER_ONLY = {
+    "rename": N_("Only the owner of {app} ({owner}) or a workspace admin can rename it."),
+    "archive": N_("Only the owner of {app} ({owner}) or a workspace admin can archive it."),
+    "unarchive": N_("Only the owner of {app} ({owner}) or a workspace admin can unarchive it."),
+    "change the credentials of": N_(
+        "Only the owner of {app} ({owner}) or a workspace admin can change the credentials of it."
+    ),
+}
 
 
 async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
@@ -55,22 +67,36 @@ async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
     if ref is not None:
         found = await runtime.applications.by_slug(runtime.sessions, actor.team_id, ref)
         if found is None:
-            raise Refusal(f"There is no application `{ref}` here. `/onboard list` shows them.")
+            raise Refusal(
+                N_("There is no application `{ref}` here. `/onboard list` shows them."), ref=ref
+            )
         return found
     in_channel = await runtime.applications.in_channel(
         runtime.sessions, actor.team_id, actor.channel_id or ""
     )
     if not in_channel:
         raise Refusal(
-            "No application is bound to this channel. Start one here with "
-            "`/onboard new &lt;name&gt;`, or name one with `--app &lt;slug&gt;`."
+            N_(
+                "No application is bound to this channel. Start one here with "
+                "`/onboard new &lt;name&gt;`, or name one with `--app &lt;slug&gt;`."
+            )
         )
     if len(in_channel) > 1:
         slugs = ", ".join(f"`{a.slug}`" for a in in_channel[:SLUGS_SHOWN])
         if len(in_channel) > SLUGS_SHOWN:
-            slugs += f" and {len(in_channel) - SLUGS_SHOWN} more (`/onboard list`)"
+            raise Refusal(
+                N_(
+                    "This channel has {count} applications ({slugs} and {more} more"
+                    " (`/onboard list`)); add `--app &lt;slug&gt;`."
+                ),
+                count=len(in_channel),
+                slugs=slugs,
+                more=len(in_channel) - SLUGS_SHOWN,
+            )
         raise Refusal(
-            f"This channel has {len(in_channel)} applications ({slugs}); add `--app &lt;slug&gt;`."
+            N_("This channel has {count} applications ({slugs}); add `--app &lt;slug&gt;`."),
+            count=len(in_channel),
+            slugs=slugs,
         )
     return in_channel[0]
 
@@ -82,13 +108,16 @@ async def for_member(deps: Deps, actor: Actor, ref: AppRef) -> Application:
     application = await find(deps, actor, ref)
     await require_member(deps, actor, application, name_it=not isinstance(ref, int))
     if isinstance(ref, int) and application.archived_at is not None:
-        raise Refusal(f"{app_label(application)} is archived; its checklist no longer changes.")
+        raise Refusal(
+            N_("{app} is archived; its checklist no longer changes."), app=app_label(application)
+        )
     return application
 
 
 async def for_owner(deps: Deps, actor: Actor, ref: AppRef, action: str) -> Application:
     """The application, if the actor is in its channel and owns it (or administers the
-    workspace). `action` completes "Only the owner … can {action} it"."""
+    workspace). `action` (a key of `OWNER_ONLY`) picks what a refused actor is told: "Only
+    the owner … can {action} it"."""
     application = await for_member(deps, actor, ref)
     await require_owner(deps, actor, application, action)
     return application
@@ -101,7 +130,9 @@ async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Applicati
     if ref is not None:
         application = await find(deps, actor, ref)
         if application.archived_at is None:
-            raise Refusal(f"{app_label(application)} is not archived; there is nothing to undo.")
+            raise Refusal(
+                N_("{app} is not archived; there is nothing to undo."), app=app_label(application)
+            )
     else:
         async with deps.runtime.sessions() as session:
             every = await repo.applications_in_channel(
@@ -110,8 +141,10 @@ async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Applicati
         archived = [a for a in every if a.archived_at is not None]
         if not archived:
             raise Refusal(
-                "No application of this channel is archived. To bring back one of another "
-                "channel, add `--app &lt;slug&gt;`."
+                N_(
+                    "No application of this channel is archived. To bring back one of another "
+                    "channel, add `--app &lt;slug&gt;`."
+                )
             )
         now = deps.now()
         restorable = [
@@ -122,9 +155,13 @@ async def archived_for_owner(deps: Deps, actor: Actor, ref: AppRef) -> Applicati
         if len(archived) > 1:
             slugs = ", ".join(f"`{a.slug}`" for a in archived[-SLUGS_SHOWN:])
             raise Refusal(
-                f"This channel has {len(archived)} applications archived in the last "
-                f"{UNARCHIVE_WITHIN.days} days (the latest: {slugs}); "
-                "add `--app &lt;slug&gt;`."
+                N_(
+                    "This channel has {count} applications archived in the last {days} days"
+                    " (the latest: {slugs}); add `--app &lt;slug&gt;`."
+                ),
+                count=len(archived),
+                days=UNARCHIVE_WITHIN.days,
+                slugs=slugs,
             )
         application = archived[0]
     await require_member(deps, actor, application)
@@ -138,18 +175,22 @@ async def require_member(
     """Refused unless the actor is in the application's channel; `name_it=False` refuses
     without naming the application or its channel."""
     if name_it:
-        joining = f"Only members of <#{application.channel_id}> can change {app_label(application)}"
+        joining = Refusal(
+            N_("Only members of <#{channel}> can change {app}; join the channel first."),
+            channel=application.channel_id,
+            app=app_label(application),
+        )
     else:
         joining = None
     await require_channel_member(deps, actor, application.channel_id, refusal=joining)
 
 
 async def require_channel_member(
-    deps: Deps, actor: Actor, channel_id: str, *, refusal: str | None = None
+    deps: Deps, actor: Actor, channel_id: str, *, refusal: Refusal | None = None
 ) -> None:
     """Refused unless the actor is in `channel_id`, as Slack says now; refused too when Slack
     will not say (membership is never assumed). `refusal` is what a non-member is told
-    before "; join the channel first." and names the channel in the other refusal too; None
+    (ending "; join the channel first.") and names the channel in the other refusal too; None
     names neither (for a channel taken from a click, which may be forged)."""
     try:
         members = await deps.runtime.directory.channel_members(
@@ -159,11 +200,15 @@ async def require_channel_member(
         if refusal is None:
             raise Refusal(NOT_YOURS) from None
         raise Refusal(
-            f"I can't see who is in <#{channel_id}> (Slack said `{e.error}`), so I "
-            "can't check you may change it. Invite me there with `/invite @Onboard`."
+            N_(
+                "I can't see who is in <#{channel}> (Slack said `{error}`), so I "
+                "can't check you may change it. Invite me there with `/invite @Onboard`."
+            ),
+            channel=channel_id,
+            error=e.error,
         ) from None
     if actor.user_id not in members:
-        raise Refusal(NOT_YOURS if refusal is None else f"{refusal}; join the channel first.")
+        raise Refusal(NOT_YOURS) if refusal is None else refusal
 
 
 async def is_channel_member(deps: Deps, team_id: str, user_id: str, channel_id: str) -> bool | None:
@@ -182,8 +227,7 @@ async def require_owner(deps: Deps, actor: Actor, application: Application, acti
     person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
     if person is None or not person.is_admin:
         raise Refusal(
-            f"Only the owner of {app_label(application)} (<@{application.owner_id}>) "
-            f"or a workspace admin can {action} it."
+            OWNER_ONLY[action], app=app_label(application), owner=f"<@{application.owner_id}>"
         )
 
 
@@ -199,7 +243,9 @@ async def change(
     async def reloaded(session: AsyncSession) -> T:
         current = await repo.application_by_id(session, application.id)
         if current is None or current.archived_at is not None:
-            raise Refusal(f"{app_label(application)} was archived; nothing was changed.")
+            raise Refusal(
+                N_("{app} was archived; nothing was changed."), app=app_label(application)
+            )
         return await unit(session, current)
 
     return await deps.runtime.writes.run(reloaded)

@@ -13,7 +13,7 @@ from bot.checklists import Template
 from bot.command_parser import MAX_NAME, MAX_NOTE
 from bot.command_parser.checklist import SKIP_EXAMPLE
 from bot.command_parser.values import clean_name
-from bot.i18n import ENGLISH
+from bot.i18n import ENGLISH, N_
 from bot.services import checklist as svc
 from bot.services import languages as language_svc
 from bot.services import listing
@@ -47,8 +47,10 @@ async def create(
     channel_id = actor.channel_id or ""
     if not channel_id or channel_id.startswith("D"):
         raise Refusal(
-            "An application belongs to a channel, and this is a direct message. "
-            "Run `/onboard new &lt;name&gt;` in the channel your team works in."
+            N_(
+                "An application belongs to a channel, and this is a direct message. "
+                "Run `/onboard new &lt;name&gt;` in the channel your team works in."
+            )
         )
     # Asked before the transaction: it may ask Slack (the creator's language, cached).
     language = await languages.language_for_new_application(deps, actor, channel_id)
@@ -82,7 +84,8 @@ async def create_another(deps: Deps, actor: Actor, name: str) -> Application:
     name = clean_name(name)
     if not name or len(name) > MAX_NAME:
         raise Refusal(
-            f"That is not a name I can use (1–{MAX_NAME} characters); nothing was created."
+            N_("That is not a name I can use (1–{most} characters); nothing was created."),
+            most=MAX_NAME,
         )
     channel_id = actor.channel_id or ""
     if channel_id and not channel_id.startswith("D"):  # else `create` says where to run `new`
@@ -90,7 +93,13 @@ async def create_another(deps: Deps, actor: Actor, name: str) -> Application:
             deps,
             actor,
             channel_id,
-            refusal=f"Only members of <#{channel_id}> can create an application in it",
+            refusal=Refusal(
+                N_(
+                    "Only members of <#{channel}> can create an application in it;"
+                    " join the channel first."
+                ),
+                channel=channel_id,
+            ),
         )
     created = await create(deps, actor, name, another=True)
     assert isinstance(created, Application)
@@ -104,7 +113,7 @@ async def list_applications(deps: Deps, actor: Actor) -> listing.Listing:
         )
 
 
-IN_A_DM = (
+IN_A_DM = N_(
     "Applications live in channels, and this is a direct message. Run `/onboard status` in "
     "your team's channel, or name the application here with `/onboard status --app &lt;slug&gt;` "
     "(`/onboard list` shows the slugs)."
@@ -128,7 +137,9 @@ async def show(deps: Deps, actor: Actor, ref: AppRef, phase: int | None = None) 
     application = await access.for_member(deps, actor, ref)
     phases = len(svc.template_for(application).phases)
     if phase is not None and not 1 <= phase <= phases:
-        raise Refusal(f"There is no phase {phase}; phases are 1–{phases}.")
+        raise Refusal(
+            N_("There is no phase {phase}; phases are 1–{phases}."), phase=phase, phases=phases
+        )
     in_its_channel = actor.channel_id == application.channel_id
     async with deps.runtime.sessions() as session:
         checklist = await svc.load_checklist(session, application)
@@ -248,12 +259,17 @@ def skip_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise Refusal(
-            "Skipping a step needs a reason, so the team knows why it does not apply, "
-            f"e.g. {SKIP_EXAMPLE}."
+            N_(
+                "Skipping a step needs a reason, so the team knows why it does not apply, "
+                "e.g. {example}."
+            ),
+            example=SKIP_EXAMPLE,
         )
     if len(reason) > MAX_NOTE:
         raise Refusal(
-            f"That reason is {len(reason):,} characters long; a reason can be at most {MAX_NOTE:,}."
+            N_("That reason is {length} characters long; a reason can be at most {most}."),
+            length=f"{len(reason):,}",
+            most=f"{MAX_NOTE:,}",
         )
     return reason
 

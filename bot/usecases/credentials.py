@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
 from bot.crypto import Keyring
+from bot.i18n import N_
 from bot.services import checklist as svc
 from bot.services import credentials
 from bot.services.errors import Refusal
@@ -24,7 +25,7 @@ OWNER_ACTION = "change the credentials of"
 
 def _keyring(deps: Deps) -> Keyring:
     if deps.runtime.keyring is None:
-        raise Refusal("Credentials are not available: the encryption keys are not loaded.")
+        raise Refusal(N_("Credentials are not available: the encryption keys are not loaded."))
     return deps.runtime.keyring
 
 
@@ -59,20 +60,22 @@ class Saved:
     steps_ready: list[str]  # steps whose credentials are now all set, offered for marking
 
 
-def problems(values: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+def problems(values: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], Refusal]:
     """What is wrong with each value that cannot be saved, by (environment, field)."""
     found = {}
     for (environment, field), value in values.items():
         if environment not in credentials.ENVIRONMENTS or field not in credentials.FIELDS:
-            found[environment, field] = (
-                f"`{environment[:20]}.{field[:30]}` is not a credential; they are "
-                f"{', '.join(credentials.ENVIRONMENTS)} × {', '.join(credentials.FIELDS)}."
+            found[environment, field] = Refusal(
+                N_("`{name}` is not a credential; they are {environments} × {fields}."),
+                name=f"{environment[:20]}.{field[:30]}",
+                environments=", ".join(credentials.ENVIRONMENTS),
+                fields=", ".join(credentials.FIELDS),
             )
             continue
         try:
             credentials.normalize(environment, field, value)
         except Refusal as refusal:
-            found[environment, field] = refusal.message
+            found[environment, field] = refusal
     return found
 
 
@@ -83,10 +86,10 @@ async def save(
     value changes nothing."""
     keyring = _keyring(deps)
     if not values:
-        raise Refusal("Give at least one value.")
+        raise Refusal(N_("Give at least one value."))
     found = problems(values)
     if found:
-        raise Refusal(" ".join(found.values()))
+        raise Refusal.joined(list(found.values()))
     application = await access.for_owner(deps, actor, ref, OWNER_ACTION)
 
     async def unit(session: AsyncSession, current: Application) -> Saved:
@@ -119,14 +122,17 @@ async def diagnosis_target(deps: Deps, actor: Actor, ref: AppRef) -> Application
 async def stored_key(deps: Deps, actor: Actor, ref: AppRef, environment: str, field: str) -> str:
     """A stored public key, for a member checking a signature with it."""
     if environment not in credentials.ENVIRONMENTS or field not in credentials.KEY_FIELDS:
-        raise Refusal("Pick one of the stored public keys, or paste one.")
+        raise Refusal(N_("Pick one of the stored public keys, or paste one."))
     application = await access.for_member(deps, actor, ref)
     try:
         async with deps.runtime.sessions() as session:
             stored = await credentials.load(session, _keyring(deps), application.id)
     except InvalidToken:
-        raise Refusal("The stored credentials cannot be read here.") from None
+        raise Refusal(N_("The stored credentials cannot be read here.")) from None
     key = stored.get((environment, field))
     if key is None:
-        raise Refusal(f"No {environment} {credentials.LABELS[field]} is stored; paste one.")
+        raise Refusal(
+            N_("No {label} is stored; paste one."),
+            label=credentials.named(environment, field),
+        )
     return key

@@ -8,6 +8,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.services import digests, settings
 from bot.services.errors import Refusal
 from bot.usecases import access
@@ -112,7 +113,10 @@ async def add_contacts(deps: Deps, actor: Actor, ref: AppRef, user_ids: list[str
     for user_id in user_ids:
         person = await deps.runtime.directory.person(deps.client, actor.team_id, user_id)
         if person is None or person.deleted:
-            raise Refusal(f"<@{user_id}> isn't an active member here; nobody was added.")
+            raise Refusal(
+                N_("{person} isn't an active member here; nobody was added."),
+                person=f"<@{user_id}>",
+            )
 
     async def unit(session: AsyncSession, current: Application) -> Contacts:
         await settings.add_contacts(
@@ -133,8 +137,10 @@ async def remove_contacts(deps: Deps, actor: Actor, ref: AppRef, user_ids: list[
         missing = [u for u in user_ids if u not in removed]
         if missing:
             raise Refusal(
-                f"{', '.join(f'<@{u}>' for u in missing)} "
-                f"{'is' if len(missing) == 1 else 'are'} not a contact; nothing was removed."
+                N_("{people} is not a contact; nothing was removed.")
+                if len(missing) == 1
+                else N_("{people} are not a contact; nothing was removed."),
+                people=", ".join(f"<@{u}>" for u in missing),
             )
         return Contacts(current, await repo.contacts_of(session, current.id))
 
@@ -164,17 +170,32 @@ async def _check_bot_can_post(deps: Deps, channel_id: str) -> None:
     if problem is None:
         return
     channel = f"<#{channel_id}>"
-    invite = f"Type `/invite @Onboard` in {channel}, then set it again. Nothing was changed."
     if problem == "not_in_channel":
-        raise Refusal(f"I'm not in {channel}, so I couldn't post there. {invite}")
+        raise Refusal(
+            N_(
+                "I'm not in {channel}, so I couldn't post there. Type `/invite @Onboard` in"
+                " {channel}, then set it again. Nothing was changed."
+            ),
+            channel=channel,
+        )
     if problem == "channel_not_found":
         raise Refusal(
-            f"I can't see {channel}: it is private and I'm not in it, or it no longer exists. "
-            + invite
+            N_(
+                "I can't see {channel}: it is private and I'm not in it, or it no longer exists."
+                " Type `/invite @Onboard` in {channel}, then set it again. Nothing was changed."
+            ),
+            channel=channel,
         )
     if problem == "is_archived":
-        raise Refusal(f"{channel} is archived, so nobody would read it there. Pick another.")
+        raise Refusal(
+            N_("{channel} is archived, so nobody would read it there. Pick another."),
+            channel=channel,
+        )
     raise Refusal(
-        f"I couldn't check that I can post in {channel} (Slack said `{problem}`). Nothing was "
-        "changed; try again in a minute."
+        N_(
+            "I couldn't check that I can post in {channel} (Slack said `{problem}`). Nothing was "
+            "changed; try again in a minute."
+        ),
+        channel=channel,
+        problem=problem,
     )

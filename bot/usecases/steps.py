@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Step, Template
 from bot.command_parser import MAX_NOTE
+from bot.i18n import N_
 from bot.services import assignments
 from bot.services import checklist as svc
 from bot.services.due_dates import DueSpec, resolve_due
@@ -42,8 +43,12 @@ async def assign(
     if assignee_id is not None:
         person = await deps.runtime.directory.person(deps.client, actor.team_id, assignee_id)
         if person is None or person.deleted:
-            what = "isn't a user in this workspace" if person is None else "is deactivated"
-            raise Refusal(f"<@{assignee_id}> {what}; pick someone from Slack's @ list.")
+            raise Refusal(
+                N_("{person} isn't a user in this workspace; pick someone from Slack's @ list.")
+                if person is None
+                else N_("{person} is deactivated; pick someone from Slack's @ list."),
+                person=f"<@{assignee_id}>",
+            )
 
     in_channel = await _in_channel(deps, actor, application, assignee_id)
 
@@ -110,9 +115,13 @@ async def set_due(deps: Deps, actor: Actor, ref: AppRef, step: str, due: DueSpec
 async def add_note(deps: Deps, actor: Actor, ref: AppRef, step: str, text: str) -> StepChanged:
     text = text.strip()
     if not text:
-        raise Refusal("Write something: an empty note isn't saved.")
+        raise Refusal(N_("Write something: an empty note isn't saved."))
     if len(text) > MAX_NOTE:
-        raise Refusal(f"That note is {len(text):,} characters; the most is {MAX_NOTE:,}.")
+        raise Refusal(
+            N_("That note is {length} characters; the most is {most}."),
+            length=f"{len(text):,}",
+            most=f"{MAX_NOTE:,}",
+        )
     application = await access.for_member(deps, actor, ref)
 
     async def unit(session: AsyncSession, current: Application) -> StepChanged:
@@ -172,11 +181,13 @@ class StepMenu:
 
 async def open_step_menu(deps: Deps, actor: Actor, ref: AppRef, step: str, choice: str) -> StepMenu:
     if choice not in get_args(MenuChoice):
-        raise Refusal("That is not something the step menu does: assign, due date, note, guide.")
+        raise Refusal(
+            N_("That is not something the step menu does: assign, due date, note, guide.")
+        )
     application = await access.for_member(deps, actor, ref)
     template = svc.template_for(application)
     if not template.has_step(step):
-        raise Refusal("That step is not in this application's checklist.")
+        raise Refusal(N_("That step is not in this application's checklist."))
     async with deps.runtime.sessions() as session:
         state = await repo.step_state(session, application.id, step)
     assignee = state.assignee_id if state else None

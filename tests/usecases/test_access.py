@@ -207,13 +207,17 @@ async def test_require_channel_member_is_the_one_membership_rule(
     the channel; a channel Slack won't list is refused saying so, or without naming it."""
     await access.require_channel_member(deps, member, "CPAY")
     with pytest.raises(Refusal) as named:
-        await access.require_channel_member(deps, outsider, "CPAY", refusal="Only members of X")
+        await access.require_channel_member(
+            deps, outsider, "CPAY", refusal=Refusal("Only members of X; join the channel first.")
+        )
     assert named.value.message == "Only members of X; join the channel first."
     with pytest.raises(Refusal) as unnamed:
         await access.require_channel_member(deps, outsider, "CPAY")
     assert unnamed.value.message == access.NOT_YOURS
     with pytest.raises(Refusal) as unknown:
-        await access.require_channel_member(deps, member, "CSECRET", refusal="Only members of X")
+        await access.require_channel_member(
+            deps, member, "CSECRET", refusal=Refusal("Only members of X; join the channel first.")
+        )
     assert "I can't see who is in <#CSECRET> (Slack said `channel_not_found`)" in (
         unknown.value.message
     )

@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alipay.signature import verify
 from bot.blocks import credentials as blocks
 from bot.followup import FollowUps
+from bot.i18n import N_
 from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.errors import Refusal
@@ -39,15 +40,15 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
         # Every value is checked first, so one bad field changes nothing at all.
         problems = credentials.problems(entered)
         if problems:
-            errors = {blocks.field_block_id(*key): m[:150] for key, m in problems.items()}
+            errors = {blocks.field_block_id(*key): m.message[:150] for key, m in problems.items()}
             await ack(response_action="errors", errors=errors)
             return
         try:
             application_id = application_id_of(view)
             if application_id is None:
-                raise Refusal("This form is damaged; reopen it.")
+                raise Refusal(N_("This form is damaged; reopen it."))
             if not entered:
-                raise Refusal("Fill in at least one value, or cancel.")
+                raise Refusal(N_("Fill in at least one value, or cancel."))
             saved = await credentials.save(
                 Deps(runtime, client), actor_of(body), application_id, entered
             )
@@ -82,7 +83,7 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
             try:
                 application_id = application_id_of(view)
                 if application_id is None:
-                    raise Refusal("This form is damaged; reopen it.")
+                    raise Refusal(N_("This form is damaged; reopen it."))
                 key = await credentials.stored_key(
                     Deps(runtime, client), actor_of(body), application_id, environment, field
                 )

@@ -14,6 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import modals
 from bot.followup import FollowUps
+from bot.i18n import N_
 from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.due_dates import DueSpec
@@ -38,7 +39,7 @@ def _due(view: dict[str, Any]) -> DueSpec:
     try:
         return DueSpec("date", date.fromisoformat(picked)) if picked else DueSpec("none")
     except (TypeError, ValueError):
-        raise Refusal("Pick a date from the calendar.") from None
+        raise Refusal(N_("Pick a date from the calendar.")) from None
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
@@ -52,12 +53,12 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         deps, actor = Deps(runtime, client), actor_of(body)
         try:
             if context is None:
-                raise Refusal("This form is damaged; reopen it.")
+                raise Refusal(N_("This form is damaged; reopen it."))
             app_id, step = context.application_id, context.step
             if callback_id == modals.ASSIGN:
                 picked = _input(view, modals.ASSIGNEE_BLOCK, modals.ASSIGNEE_ACTION)
                 if not picked.get("selected_user"):
-                    raise Refusal("Pick the person who owns this step.")
+                    raise Refusal(N_("Pick the person who owns this step."))
                 done = await steps.assign(deps, actor, app_id, step, picked["selected_user"])
             elif callback_id == modals.DUE:
                 done = await steps.set_due(deps, actor, app_id, step, _due(view))
