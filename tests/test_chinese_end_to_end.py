@@ -187,3 +187,16 @@ async def test_a_pass_asks_slack_no_more_once_languages_are_set(sim: Sim, slack:
 
     print(f"Web API calls per pass (posts aside): before {dict(before)}, after {dict(after)}")
     assert after == before
+
+
+async def test_an_escalation_is_in_the_channels_language(sim: Sim, slack: SlackStub) -> None:
+    """Three unanswered reminders to U0CAROL (Fri, Mon, Tue 17:00 UTC), then the channel,
+    set to Chinese, is told at the next pass in Chinese."""
+    await carol_in_cpay(sim, slack)
+    await sim.command("language channel zh-CN")
+    days = (utc(2026, 11, 27, 17), MONDAY, utc(2026, 12, 1, 17), utc(2026, 12, 1, 18))
+    posts = [p for now in days for p in (await sim.run_pass(now)).posts]
+    (told,) = [p for p in posts if p.channel == "CPAY"]
+    assert told.at == utc(2026, 12, 1, 18)
+    assert CJK.search(told.text), told.text
+    assert english_in(told.text, *shown_texts(told.blocks), allowed=ENGLISH_TITLES) == [], told
