@@ -200,3 +200,24 @@ async def test_an_escalation_is_in_the_channels_language(sim: Sim, slack: SlackS
     assert told.at == utc(2026, 12, 1, 18)
     assert CJK.search(told.text), told.text
     assert english_in(told.text, *shown_texts(told.blocks), allowed=ENGLISH_TITLES) == [], told
+
+
+async def test_business_start_dms_each_contact_in_the_language_they_chose(
+    sim: Sim, slack: SlackStub
+) -> None:
+    """Contacts U0CAROL (who chose Chinese) and UBOB (nothing chosen) in an English channel,
+    no contacts channel: U0CAROL's DM is Chinese, UBOB's English (the channel's: a contact's
+    Slack language is not asked inside the transaction that queues the DMs)."""
+    await carol_in_cpay(sim, slack)
+    await sim.command("remind off")
+    await sim.command("language zh-CN", user=CAROL)
+    await sim.command("contacts add <@U0CAROL|carol> <@UBOB|bob>")
+    await sim.command("mark 5.1 --force", at=utc(2026, 11, 26, 10))
+
+    posts = (await sim.run_pass(utc(2026, 11, 26, 10, 1))).posts
+    dms = {p.channel: p for p in posts if p.channel != "CPAY"}
+    assert set(dms) == {CAROL, "UBOB"}, posts
+    assert CJK.search(dms[CAROL].text), dms[CAROL].text
+    carol_reads = (dms[CAROL].text, *shown_texts(dms[CAROL].blocks))
+    assert english_in(*carol_reads, allowed=ENGLISH_TITLES) == [], dms[CAROL]
+    assert not CJK.search(dms["UBOB"].text), dms["UBOB"].text
