@@ -51,6 +51,7 @@ from bot.outbox_messages import (
     decode,
 )
 from bot.runtime import Runtime
+from bot.services import languages
 from storage import outbox
 from storage.models import OutboxMessage
 from storage.outbox import NewMessage
@@ -365,7 +366,9 @@ class Delivery:
                 session, self.message.id, self.token, error, unconfirmed=unconfirmed
             )
             if tell_channel_about is not None:
-                notice = _undeliverable_notice(self.message, tell_channel_about, error)
+                notice = await _undeliverable_notice(
+                    session, self.message, tell_channel_about, error
+                )
                 if notice is not None:
                     await outbox.enqueue(session, [notice], self.current())
         self.report.failed += 1
@@ -521,9 +524,11 @@ class EarlierPost:
         return None
 
 
-def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> NewMessage | None:
-    """One note to the application's channel, unless that channel is what failed. Only the
-    kinds that name the application's channel have one to tell."""
+async def _undeliverable_notice(
+    session: AsyncSession, row: OutboxMessage, message: Message, error: str
+) -> NewMessage | None:
+    """One note to the application's channel, in its language, unless that channel is what
+    failed. Only the kinds that name the application's channel have one to tell."""
     match message:
         case Reminder() | GoLive() | BusinessStart() | BusinessStartNoContacts() | Assignment():
             channel, application = message.channel, message.application
@@ -537,7 +542,10 @@ def _undeliverable_notice(row: OutboxMessage, message: Message, error: str) -> N
     to = f"<@{row.target}>" if row.target[:1] in "UW" else f"<#{row.target}>"
     # A DM of several steps is still "a reminder" to the reader.
     what = Reminder.KIND if isinstance(message, Reminders) else message.KIND
-    notice = Undeliverable(application=application, what=what, to=to, error=error)
+    language = await languages.channel_language(session, row.team_id, channel)
+    notice = Undeliverable(
+        application=application, what=what, to=to, error=error, language=language
+    )
     return notice.for_outbox(
         dedupe_key=f"{Undeliverable.KIND}:{row.application_id}:{row.target}:{error}",
         team_id=row.team_id,

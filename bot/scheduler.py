@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery import ChannelPacer, ClientFor, Deliverer, DeliveryReport
+from bot.i18n import ENGLISH, language_of
 from bot.outbox_messages import Reminders
 from bot.runtime import Runtime
 from bot.services import digests, people, reminders
@@ -38,6 +39,8 @@ from storage.outbox import NewMessage
 logger = logging.getLogger(__name__)
 
 UTC_ZONE = ZoneInfo("UTC")
+ZoneOf = Callable[[StepWatch], ZoneInfo | None]  # a watch's recipient's zone
+LanguageOf = Callable[[str, str], str]  # (team, person) → the language their DMs are in
 PASS_INTERVAL_SECONDS = 60
 LOOKUPS_AT_ONCE = 8  # calls in flight to one Web API method while looking people up
 
@@ -126,24 +129,27 @@ class PassRunner:
         already in the outbox. Reads only: nothing is claimed, sent or written (Slack is
         asked who is in channels and where people live, as a pass does)."""
         async with self._running:
-            watches, prepared, zone_of = await self._look_up(now)
+            watches, prepared, zone_of, language_of = await self._look_up(now)
             async with self.runtime.long_reads() as session:
-                messages = await self._plan(session, watches, prepared, zone_of, now)
+                messages = await self._plan(session, watches, prepared, zone_of, language_of, now)
                 queued = await _queued_keys(session, [m.dedupe_key for m in messages])
         return DryRun([PlannedMessage(m, m.dedupe_key not in queued) for m in messages])
 
     async def _look_up(
         self, now: datetime
-    ) -> tuple[list[StepWatch], list[PreparedDigest], Callable[[StepWatch], ZoneInfo | None]]:
-        """What a pass reads before it plans: the steps to watch (with who is reminded) and
-        the digests due, from the database; channel members and time zones, from Slack."""
+    ) -> tuple[list[StepWatch], list[PreparedDigest], ZoneOf, LanguageOf]:
+        """What a pass reads before it plans: the steps to watch (with who is reminded), the
+        digests due and people's own settings, from the database; channel members and time
+        zones (with each person's Slack language, in the same answer), from Slack."""
         async with self.runtime.long_reads() as session:
             watches = await reminders.candidates(session, now)
             prepared = await digests.prepare(session, now)
             personal = await people.for_pass(session, now)
         # Who is in each channel and where each possible recipient lives are asked at once:
         # whether a step's assignee or its owner is reminded is known only once both answer.
-        members, zones = await asyncio.gather(self._members(watches), self._zones(watches))
+        members, found = await asyncio.gather(self._members(watches), self._zones(watches))
+        zones = {person: zone for person, (zone, _) in found.items()}
+        slack_languages = {person: language for person, (_, language) in found.items()}
         watches = reminders.to_members(watches, members)
         # Then who is away (`/onboard away until`), and the recipient's own holidays.
         watches = reminders.around_away(
@@ -152,18 +158,27 @@ class PassRunner:
         watches = reminders.with_own_holidays(
             watches, lambda t, u: personal.get((t, u)), HolidayCalendars()
         )
-        return watches, prepared, lambda w: zones.get((w.team_id, w.recipient))
+
+        def language_for(team_id: str, user_id: str) -> str:
+            # Their own choice, else their Slack's (read with their zone: no call of its own).
+            own = personal.get((team_id, user_id))
+            if own is not None and own.language:
+                return own.language
+            return slack_languages.get((team_id, user_id)) or ENGLISH
+
+        return watches, prepared, lambda w: zones.get((w.team_id, w.recipient)), language_for
 
     async def _plan(
         self,
         session: AsyncSession,
         watches: list[StepWatch],
         prepared: list[PreparedDigest],
-        zone_of: Callable[[StepWatch], ZoneInfo | None],
+        zone_of: ZoneOf,
+        language_of: LanguageOf,
         now: datetime,
     ) -> list[NewMessage]:
         messages = await self._linking_app_home(
-            await reminders.plan(session, watches, zone_of, now)
+            await reminders.plan(session, watches, zone_of, now, language_of)
         )
         return messages + [p.message for p in prepared if p.message is not None]
 
@@ -182,9 +197,9 @@ class PassRunner:
         return result
 
     async def _run_pass(self, now: datetime) -> PassReport:
-        watches, prepared, zone_of = await self._look_up(now)
+        watches, prepared, zone_of, language_of = await self._look_up(now)
         async with self.runtime.writes.begin() as session:
-            messages = await self._plan(session, watches, prepared, zone_of, now)
+            messages = await self._plan(session, watches, prepared, zone_of, language_of, now)
             claimed = await outbox.enqueue(session, messages, now)
             await digests.record_claimed(session, prepared)
             # Slack retries an event within minutes; a day of event ids is plenty to dedupe.
@@ -216,16 +231,21 @@ class PassRunner:
         known = dict(zip(channels, found, strict=True))
         return lambda w: known.get((w.team_id, w.channel_id))
 
-    async def _zones(self, watches: list[StepWatch]) -> dict[tuple[str, str], ZoneInfo | None]:
-        """Each possible recipient's own time zone, from Slack (cached by the directory): the
-        assignee's, and the owner's too where the owner may be reminded instead. None where
-        Slack could not say now. A user Slack does not know gets UTC: the send will fail and
+    async def _zones(
+        self, watches: list[StepWatch]
+    ) -> dict[tuple[str, str], tuple[ZoneInfo | None, str | None]]:
+        """Each possible recipient's own time zone and Slack language, from one Slack answer
+        (cached by the directory): the assignee's, and the owner's too where the owner may be
+        reminded instead. Zone None where Slack could not say now; language None where Slack
+        did not say (English then). A user Slack does not know gets UTC: the send will fail and
         the channel will hear of it."""
         people = {(w.team_id, w.recipient) for w in watches}
         people |= {(w.team_id, w.owner_id) for w in watches if w.recipient != w.owner_id}
         gate = asyncio.Semaphore(LOOKUPS_AT_ONCE)
 
-        async def zone(team_id: str, user_id: str) -> tuple[tuple[str, str], ZoneInfo | None]:
+        async def zone(
+            team_id: str, user_id: str
+        ) -> tuple[tuple[str, str], tuple[ZoneInfo | None, str | None]]:
             async with gate:
                 client = await self.client_for(team_id)
                 person = (
@@ -234,8 +254,9 @@ class PassRunner:
                     else None
                 )
             if person is None:
-                return (team_id, user_id), UTC_ZONE
-            return (team_id, user_id), person.timezone if person.zone_known else None
+                return (team_id, user_id), (UTC_ZONE, None)
+            zone = person.timezone if person.zone_known else None
+            return (team_id, user_id), (zone, language_of(person.locale))
 
         return dict(await asyncio.gather(*(zone(t, u) for t, u in people)))
 

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.home import AssignedStep, home_view
-from bot.i18n import translator
+from bot.i18n import language_of, translator
 from bot.runtime import Runtime
 from bot.services import languages
 from bot.services.checklist import load_checklist
@@ -83,10 +83,12 @@ class Surfaces:
             return True
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
+        """The person's App Home, in their language (their choice, else their Slack's)."""
         channels = await self.runtime.directory.channels_of(client, team_id, user_id)
         async with self.runtime.sessions() as session:
             assigned_rows = await repo.open_steps_assigned_to(session, team_id, user_id)
             in_channels = await repo.active_applications(session, team_id, channels)
+            chosen = await languages.chosen_by_person(session, team_id, user_id)
             applications = {a.id: a for a, _ in assigned_rows}
             applications.update((a.id, a) for a in in_channels[:HOME_APPLICATION_LIMIT])
             checklists: dict[int, Checklist] = {
@@ -98,7 +100,10 @@ class Surfaces:
             for a, state in assigned_rows
         ]
         mine = [checklists[a.id] for a in in_channels[:HOME_APPLICATION_LIMIT]]
-        view = home_view(assigned, mine, self.runtime.clock().date())
+        if chosen is None:  # their Slack's, cached with their time zone
+            person = await self.runtime.directory.person(client, team_id, user_id)
+            chosen = language_of(person.locale if person is not None else None)
+        view = home_view(assigned, mine, self.runtime.clock().date(), translator(chosen))
         try:
             await client.views_publish(user_id=user_id, view=view)
         except SlackApiError as e:

@@ -594,12 +594,16 @@ async def person_settings_for_update(
 
 
 async def people_with_settings(session: AsyncSession, away_from: date) -> list[PersonSettings]:
-    """Everyone away on or after `away_from`, or with their own holidays: what a scheduler
-    pass needs to know about people, in one query."""
+    """Everyone away on or after `away_from`, or with their own holidays or language: what a
+    scheduler pass needs to know about people, in one query."""
     return list(
         await session.scalars(
             select(PersonSettings).where(
-                or_(PersonSettings.away_until >= away_from, PersonSettings.holidays.is_not(None))
+                or_(
+                    PersonSettings.away_until >= away_from,
+                    PersonSettings.holidays.is_not(None),
+                    PersonSettings.language.is_not(None),
+                )
             )
         )
     )
@@ -612,6 +616,22 @@ async def channel_settings(
     session: AsyncSession, team_id: str, channel_id: str
 ) -> ChannelSettings | None:
     return await session.get(ChannelSettings, (team_id, channel_id))
+
+
+async def channel_languages(
+    session: AsyncSession, channels: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The languages these (team, channel)s chose, in one query; a channel with none is left
+    out."""
+    wanted = set(channels)
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(ChannelSettings.team_id, ChannelSettings.channel_id, ChannelSettings.language).where(
+            ChannelSettings.channel_id.in_(sorted({c for _, c in wanted}))
+        )
+    )
+    return {(t, c): language for t, c, language in rows if (t, c) in wanted}
 
 
 async def set_channel_language(

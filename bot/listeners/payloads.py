@@ -1,19 +1,14 @@
-"""Reading what every interaction payload carries, and answering a refusal the way each kind
-of listener must. Nothing here trusts a channel or message named by the payload: it reads who
-clicked, in which workspace, and the ids a use case will check. A field of another type than
-Slack's reads as missing ("" or {}), so a malformed payload never raises in a listener."""
+"""Reading what every interaction payload carries (answering it: answers.py). Nothing here
+trusts a channel or message named by the payload: it reads who clicked, in which workspace,
+and the ids a use case will check. A field of another type than Slack's reads as missing
+("" or {}), so a malformed payload never raises in a listener."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
-
 from bot.blocks.checklist import parse_action_value
-from bot.services.errors import Refusal
 from bot.usecases.context import Actor
 
 # A template's step number, "<phase>.<step>" (bot/checklists/ enforces it; the database
@@ -80,40 +75,3 @@ def _input(element: Any) -> dict[str, Any]:
         for key, value in mapping(element).items()
         if isinstance(value, dict if key == "selected_option" else str)
     }
-
-
-async def respond_to_click(body: dict[str, Any], respond: AsyncRespond, **message: Any) -> None:
-    """Answer through the click's response_url; a click on App Home or in a modal has none,
-    and Bolt's `respond` raises without one."""
-    if text(body.get("response_url")):
-        await respond(**message)
-
-
-ActionHandler = Callable[[AsyncAck, dict, dict, AsyncWebClient, AsyncRespond], Awaitable[None]]
-
-
-def answering_refusals(handler: ActionHandler) -> ActionHandler:
-    """A block action listener that answers a `Refusal` with an ephemeral message to the
-    clicker (nothing was changed). A handler that changes something acks once the change is
-    committed; one that only opens or shows something may ack first (a second ack is
-    harmless)."""
-
-    async def listener(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        try:
-            await handler(ack, body, action, client, respond)
-        except Refusal as refusal:
-            await ack()
-            clicker, message = actor_of(body).user_id, refusal.message
-            if text(body.get("response_url")):
-                await respond(response_type="ephemeral", replace_original=False, text=message)
-            elif clicker:  # App Home has no response_url: tell the clicker in the app's DM
-                await client.chat_postMessage(channel=clicker, text=message)
-
-    listener.__name__ = handler.__name__
-    return listener

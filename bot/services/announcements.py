@@ -11,7 +11,7 @@ storage/outbox.py), so a later mark announces again, while a repeated mark finds
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.outbox_messages import (
     Message,
     PilotStep,
 )
-from bot.services import credentials
+from bot.services import credentials, languages
 from storage import outbox
 from storage import repositories as repo
 from storage.models import Application, StepState
@@ -64,7 +64,10 @@ async def announcements_for(
         return []
     messages = []
     if GoLive.KIND in kinds:
-        go_live = GoLive(**_marked(application, actor_id, now, _step_with(template, GoLive.KIND)))
+        go_live = GoLive(
+            **_marked(application, actor_id, now, _step_with(template, GoLive.KIND)),
+            language=await _channel_language(session, application, application.channel_id),
+        )
         key = f"{GoLive.KIND}:{application.id}"
         messages.append(_queued(go_live, application, key, application.channel_id))
     if BusinessStart.KIND in kinds:
@@ -111,13 +114,40 @@ async def _business_start(
     )
 
     key = f"{BusinessStart.KIND}:{application.id}"
+    channel_language = await _channel_language(session, application, application.channel_id)
     if application.contacts_channel_id:
-        return [_queued(announcement, application, key, application.contacts_channel_id)]
+        target = application.contacts_channel_id
+        in_channel = replace(
+            announcement, language=await _channel_language(session, application, target)
+        )
+        return [_queued(in_channel, application, key, target)]
     if contacts:
-        return [_queued(announcement, application, f"{key}:{c}", c) for c in contacts]
+        # Each contact in the language they chose, else the application's channel's: their
+        # Slack language would need a Slack call, and none is made inside this transaction.
+        return [
+            _queued(
+                replace(
+                    announcement,
+                    language=await languages.chosen_by_person(session, application.team_id, c)
+                    or channel_language,
+                ),
+                application,
+                f"{key}:{c}",
+                c,
+            )
+            for c in contacts
+        ]
     # Nobody to tell: say so in the team's channel rather than stay silent.
-    nobody = BusinessStartNoContacts(**_marked(application, actor_id, now, number))
+    nobody = BusinessStartNoContacts(
+        **_marked(application, actor_id, now, number), language=channel_language
+    )
     return [_queued(nobody, application, f"{key}:no-contacts", application.channel_id)]
+
+
+async def _channel_language(
+    session: AsyncSession, application: Application, channel_id: str
+) -> str:
+    return await languages.channel_language(session, application.team_id, channel_id)
 
 
 def _marked(
@@ -355,6 +385,10 @@ async def withdraw(
                 marked_on=_payload_day(row.payload.get("marked_on"), now),
                 by=actor_id,
                 on=now.date(),
+                # In the language of what it withdraws (a contact's DM in theirs), else the
+                # application's channel's.
+                language=str(row.payload.get("language") or "")
+                or await _channel_language(session, application, application.channel_id),
             )
             updates.append(_queued(update, application, f"{update.KIND}:{row.id}", row.target))
         if not (sent or cancelled):

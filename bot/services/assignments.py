@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import ENGLISH
 from bot.outbox_messages import Assignment, AssignmentNote
 from bot.services.checklist import Assigned, template_for
 from storage import outbox
@@ -28,10 +29,11 @@ async def tell_assignee(
     actor_id: str,
     in_channel: bool | None,
     now: datetime,
+    language: str = ENGLISH,
 ) -> tuple[int, ...]:
     """Queue the DM about the assignment `assign_step` just recorded in this session; returns
     the outbox ids queued (none when nothing was recorded, the step was unassigned, or the
-    actor gave it to themselves)."""
+    actor gave it to themselves). The DM is in `language`, the assignee's."""
     event, step = assigned.event, assigned.step
     assignee_id = event.new_value if event is not None and event.kind == "assigned" else None
     if event is None or assignee_id is None or assignee_id == actor_id:
@@ -50,6 +52,7 @@ async def tell_assignee(
         due_on=state.due_on if state else None,
         notes=tuple(AssignmentNote(n.author_id, n.created_at.date(), n.text) for n in notes),
         in_channel=in_channel,
+        language=language,
     )
     row = message.for_outbox(
         dedupe_key=f"{Assignment.KIND}:{event.id}",

@@ -7,7 +7,7 @@ yet; after downtime that is the most recent missed one only, never one per misse
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from bot.outbox_messages import (
     SkippedStep,
     WaitingStep,
 )
+from bot.services import languages
 from bot.services.calendar import (
     HolidayCalendars,
     add_working_days,
@@ -134,6 +135,9 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     for digest in due(await repo.active_digest_schedules(session), now):
         schedule = digest.schedule
         content = await report(session, digest, now, calendars)
+        # Said in the channel, so in its language.
+        language = await languages.channel_language(session, schedule.team_id, schedule.channel_id)
+        content = replace(content, language=language)
         # A channel whose applications are all archived gets nothing; the occurrence is
         # still claimed, so it does not fire later.
         message = (

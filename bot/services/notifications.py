@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Template
 from bot.outbox_messages import NotificationLine
+from bot.services import languages
 from storage import outbox
 from storage import repositories as repo
 from storage.models import Application
@@ -49,7 +50,14 @@ async def record_verified(
     if await outbox.change_pending(session, key, _one_more):
         return
     line = NotificationLine(
-        application=application.name, environment=environment, minute=minute, step=step
+        application=application.name,
+        environment=environment,
+        minute=minute,
+        step=step,
+        # Said in the channel, so in its language.
+        language=await languages.channel_language(
+            session, application.team_id, application.channel_id
+        ),
     )
     inserted = await outbox.enqueue(
         session,

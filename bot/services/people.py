@@ -31,6 +31,7 @@ class Personal:
 
     away_until: date | None = None  # away through the end of this day, in their own zone
     holidays: str | None = None  # their own public holidays: a country code
+    language: str | None = None  # the language they chose (`/onboard language`); None: Slack's
 
 
 def is_away(away_until: date | None, zone: ZoneInfo | None, now: datetime) -> bool:
@@ -116,10 +117,11 @@ async def set_holidays(
 
 
 async def for_pass(session: AsyncSession, now: datetime) -> dict[tuple[str, str], Personal]:
-    """Everyone who may be away at `now` in some zone, or has their own holidays, keyed by
-    (team, user): one query a pass. A date before yesterday (UTC) has ended in every zone."""
+    """Everyone who may be away at `now` in some zone, or has their own holidays or language,
+    keyed by (team, user): one query a pass. A date before yesterday (UTC) has ended in every
+    zone."""
     rows = await repo.people_with_settings(session, away_from=now.date() - timedelta(days=1))
-    return {(r.team_id, r.user_id): Personal(r.away_until, r.holidays) for r in rows}
+    return {(r.team_id, r.user_id): Personal(r.away_until, r.holidays, r.language) for r in rows}
 
 
 class EitherHolidays:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import get_template
+from bot.i18n import ENGLISH
 from bot.outbox_messages import (
     EscalatedStep,
     Escalation,
@@ -341,12 +342,14 @@ def reminder_messages(
     last_sent: dict[tuple[str, str], datetime],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
     last_reminded: Mapping[tuple[int, str], datetime] | None = None,
+    language_of: Callable[[str, str], str] | None = None,
 ) -> list[NewMessage]:
     """At most one DM a person: their due steps grouped by application, the application
     waiting longest first, each application's steps in checklist order. One a day, by the
     recipient's own calendar, besides steps back from a snooze (`_today_or_back`; `last_sent`:
     when each (team, person) was last given one). Past Slack's limits, the steps reminded of
-    least recently are listed (`_fit_steps`; `last_reminded`: each step's last reminder)."""
+    least recently are listed (`_fit_steps`; `last_reminded`: each step's last reminder).
+    Each DM is in its recipient's language (`language_of(team, person)`; English without it)."""
     people: dict[tuple[str, str], list[DueReminder]] = {}
     for r in due:
         people.setdefault((r.watch.team_id, r.watch.recipient), []).append(r)
@@ -373,7 +376,11 @@ def reminder_messages(
             for g in shown
         )
         messages.append(
-            Reminders(applications=applications, more=more).for_outbox(
+            Reminders(
+                applications=applications,
+                more=more,
+                language=language_of(team_id, recipient) if language_of else ENGLISH,
+            ).for_outbox(
                 dedupe_key=f"{Reminders.KIND}:{team_id}:{recipient}:{key}",
                 team_id=team_id,
                 target=recipient,
@@ -398,8 +405,10 @@ def escalations(
     told: dict[tuple[str, str], int],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
     now: datetime,
+    channel_languages: Mapping[tuple[str, str], str] | None = None,
 ) -> list[NewMessage]:
-    """At most one message a channel, listing its steps whose last reminders all went
+    """At most one message a channel, in its language (`channel_languages`, by (team,
+    channel); English for one not in it), listing its steps whose last reminders all went
     unanswered and that it was not told about since (`sent`: reminders, `escalated`:
     escalations, as (application, step, when)). Where the application sets public holidays,
     a step due on a day off (a holiday or a weekend, in the recipient's zone) waits for the
@@ -438,7 +447,8 @@ def escalations(
     for (team_id, channel_id), steps in channels.items():
         steps.sort(key=lambda e: (e.since, e.application_id, _step_order(e.step)))
         shown = steps[:ESCALATED_STEPS_SHOWN]
-        message = Escalations(steps=tuple(shown), more=len(steps) - len(shown))
+        language = (channel_languages or {}).get((team_id, channel_id), ENGLISH)
+        message = Escalations(steps=tuple(shown), more=len(steps) - len(shown), language=language)
         messages.append(
             message.for_outbox(
                 dedupe_key=f"{Escalations.KIND}:{team_id}:{channel_id}:"
@@ -457,9 +467,12 @@ async def plan(
     watches: Sequence[StepWatch],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
     now: datetime,
+    language_of: Callable[[str, str], str] | None = None,
 ) -> list[NewMessage]:
-    """Reminders and escalations due now for the candidates; zones already looked up.
-    Nobody whose zone is unknown (Slack did not say) is reminded: better late than at 1 am."""
+    """Reminders and escalations due now for the candidates; zones (and each recipient's
+    language, `language_of(team, person)`) already looked up. Nobody whose zone is unknown
+    (Slack did not say) is reminded: better late than at 1 am. The channels' languages are
+    read in one query a pass, when a channel may be told."""
     known = [w for w in watches if zone_of(w) is not None]
     due = [r for w in known if (r := decide(w, zone_of(w), now)) is not None]
     # A person's DM lists all their stalled and overdue steps, also those of applications
@@ -484,9 +497,11 @@ async def plan(
     sent = await outbox.steps_since(session, REMINDER_KINDS, oldest, sent_only=True)
     told: dict[tuple[str, str], int] = {}
     escalated: list[tuple[int, str, datetime]] = []
+    channels: dict[tuple[str, str], str] = {}
     if any(len(times) >= ESCALATE_AFTER for times in _by_step(sent).values()):
         escalated = await outbox.steps_since(session, ESCALATION_KINDS, oldest, sent_only=False)
         told = await outbox.count_by_target(session, Escalations.KIND)
+        channels = await repo.channel_languages(session, {(w.team_id, w.channel_id) for w in known})
     last_reminded = {key: max(times) for key, times in _by_step(sent).items()}
-    reminders = reminder_messages(due, notes, last_sent, zone_of, last_reminded)
-    return reminders + escalations(known, sent, escalated, told, zone_of, now)
+    reminders = reminder_messages(due, notes, last_sent, zone_of, last_reminded, language_of)
+    return reminders + escalations(known, sent, escalated, told, zone_of, now, channels)

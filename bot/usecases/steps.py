@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checklists import Step, Template
 from bot.command_parser import MAX_NOTE
-from bot.i18n import N_
+from bot.i18n import ENGLISH, N_
 from bot.services import assignments
 from bot.services import checklist as svc
 from bot.services.due_dates import DueSpec, resolve_due
 from bot.services.errors import Refusal
 from bot.services.snooze import check_choice
-from bot.usecases import access
+from bot.usecases import access, languages
 from bot.usecases.access import AppRef
 from bot.usecases.context import Actor, Deps, Followup, people, today_for
 from storage import repositories as repo
@@ -51,6 +51,10 @@ async def assign(
             )
 
     in_channel = await _in_channel(deps, actor, application, assignee_id)
+    # The DM is in the assignee's language (their choice, else their Slack's, which the
+    # lookup above cached): read before the write transaction, which asks Slack nothing.
+    told = assignee_id is not None and assignee_id != actor.user_id
+    language = await languages.person_language(deps, actor.team_id, assignee_id) if told else None
 
     async def unit(session: AsyncSession, current: Application) -> StepChanged:
         assigned = await svc.assign_step(
@@ -63,6 +67,7 @@ async def assign(
             actor_id=actor.user_id,
             in_channel=in_channel,
             now=deps.now(),
+            language=language or ENGLISH,
         )
         followup = Followup(current, homes=people(assigned.old, assignee_id), queued=queued)
         return StepChanged(

@@ -198,6 +198,12 @@ def web_api_calls(slack: SlackStub) -> list[Call]:
     return [c for c in slack.calls if not c.method.startswith("response_url:")]
 
 
+def answering_calls(slack: SlackStub) -> list[Call]:
+    """The Web API calls that answer a click: all but `users.info`, which reads the clicker's
+    language (once, then cached with their time zone) for what only they see."""
+    return [c for c in web_api_calls(slack) if c.method != "users.info"]
+
+
 # ---- recording fakes -------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from bot.blocks import modals, replies
 from bot.blocks.credentials import OFFER_MARK
 from bot.blocks.home import MARK_FROM_HOME
 from bot.blocks.notifications import REMINDER_MARK, REMINDER_REASSIGN, REMINDER_SNOOZE
+from bot.i18n import ENGLISH_TRANSLATOR
 from bot.listeners.actions import checklist as checklist_listener
 from bot.listeners.actions import fold as fold_listener
 from bot.listeners.actions import history as history_listener
@@ -37,6 +38,7 @@ from tests.listeners.dispatch import (
     FollowedUp,
     FollowUpLog,
     Posted,
+    answering_calls,
     as_dicts,
     button,
     dispatching,
@@ -104,7 +106,7 @@ def assert_told_only_the_clicker(slack: SlackStub, followups: FollowUpLog, text:
     """A refusal on a message: one ephemeral reply through the response_url, nothing else."""
     (answer,) = slack.calls_to("response_url:click")
     assert answer.args == {"response_type": "ephemeral", "replace_original": False, "text": text}
-    assert web_api_calls(slack) == []
+    assert answering_calls(slack) == []  # a translatable refusal reads the clicker's language
     assert followups == []
 
 
@@ -349,9 +351,9 @@ async def test_the_step_menu_opens_the_modal_of_the_choice(
         "step": "1.3",
         "choice": choice,
     }
-    (opened,) = web_api_calls(bolt.slack)
+    (opened,) = answering_calls(bolt.slack)
     assert (opened.method, opened.args["trigger_id"]) == ("views.open", trigger_id)
-    assert opened.args["view"] == view_dict(step_menu_listener.step_modal(menu))
+    assert opened.args["view"] == view_dict(step_menu_listener.step_modal(menu, ENGLISH_TRANSLATOR))
     assert opened.args["view"].get("callback_id") == callback_id
     if callback_id is not None:
         context = modals.ModalContext(application_id=acme.id, step="1.3")
@@ -426,7 +428,7 @@ async def test_older_replaces_the_reply_with_the_page_before(
     assert replaced.args["replace_original"] is True
     assert (replaced.args["text"], replaced.args["blocks"]) == (text, as_dicts(page_blocks))
     assert text.startswith("Earlier changes")
-    assert web_api_calls(bolt.slack) == []
+    assert answering_calls(bolt.slack) == []
 
 
 async def test_a_refused_older_page_is_told_to_the_clicker_only(
@@ -520,7 +522,7 @@ async def test_mark_done_from_a_dm_or_an_offer_thanks_and_follows_up(
         "text": f"✅ You marked {label} done. Thank you!",
     }
     assert followups == [FollowedUp(done.followup, None, ())]
-    assert web_api_calls(bolt.slack) == []
+    assert answering_calls(bolt.slack) == []
 
 
 @pytest.mark.parametrize(
@@ -593,7 +595,7 @@ async def test_reassign_opens_the_assign_modal_for_the_step(
         "step": "1.3",
         "choice": "assign",
     }
-    (opened,) = bolt.slack.calls
+    (opened,) = answering_calls(bolt.slack)
     assert (opened.method, opened.args["trigger_id"]) == ("views.open", trigger_id)
     context = modals.ModalContext(application_id=acme.id, step="1.3")
     expected = modals.assign_modal(context, "Acme POS", menu.step, "UCAROL")

@@ -147,7 +147,8 @@ async def test_a_channel_takes_the_language_of_its_first_applications_creator(
     app: RunningApp,
 ) -> None:
     created = await app.command("new Acme POS", user=CAROL, channel="CNEW")
-    assert created.status == 200 and "Created" in created.text, created.body
+    # Said in the channel, in its (new) language.
+    assert created.status == 200 and "创建" in created.text, created.body
     assert await channel_rows(app) == {"CNEW": "zh-CN"}
     # A later application does not change it, nor does one in a channel already set.
     await app.command("new Second --another", channel="CNEW")

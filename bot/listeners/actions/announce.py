@@ -11,14 +11,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import announce as blocks
 from bot.followup import FollowUps
-from bot.listeners.payloads import (
-    STEP_NUMBER,
-    action_value,
-    actor_of,
-    answering_refusals,
-    respond_to_click,
-    text,
-)
+from bot.listeners.answers import answering_refusals, respond_to_click
+from bot.listeners.payloads import STEP_NUMBER, action_value, actor_of, text
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
@@ -51,7 +45,7 @@ def choice_of(action: dict[str, Any]) -> tuple[int, list[str], str] | None:
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def choose(
         ack: AsyncAck,
         body: dict[str, Any],

@@ -14,14 +14,15 @@ from bot.blocks.home import MARK_FROM_HOME
 from bot.followup import FollowUps
 from bot.listeners.actions.announce import ask
 from bot.listeners.actions.redraw import clicked, redraw_other
-from bot.listeners.payloads import actor_of, answering_refusals, step_target
+from bot.listeners.answers import answering_refusals
+from bot.listeners.payloads import actor_of, step_target
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def toggle_step(
         ack: AsyncAck,
         body: dict[str, Any],

@@ -10,14 +10,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import checklist as blocks
 from bot.followup import FollowUps
 from bot.listeners.actions.redraw import clicked, redraw_other
-from bot.listeners.payloads import action_value, actor_of, answering_refusals, message_blocks
+from bot.listeners.answers import answering_refusals
+from bot.listeners.payloads import action_value, actor_of, message_blocks
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def refold(
         ack: AsyncAck,
         body: dict[str, Any],

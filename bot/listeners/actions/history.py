@@ -9,14 +9,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import replies
 from bot.followup import FollowUps
-from bot.listeners.payloads import action_value, actor_of, answering_refusals, respond_to_click
+from bot.listeners.answers import answering_refusals, reader, respond_to_click
+from bot.listeners.payloads import action_value, actor_of
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Deps
 
 
 def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def older_history(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -29,11 +30,11 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
         if parsed is None:
             return
         application_id, step, before_id = parsed
-        page = await checklist.history(
-            Deps(runtime, client), actor_of(body), application_id, step, before_id
-        )
+        deps, actor = Deps(runtime, client), actor_of(body)
+        page = await checklist.history(deps, actor, application_id, step, before_id)
+        t = await reader(deps, actor)
         text, blocks = replies.history_blocks(
-            page.application, page.events, page.step, page.more, older=True, zone=page.zone
+            page.application, page.events, page.step, page.more, older=True, zone=page.zone, t=t
         )
         await respond_to_click(body, respond, replace_original=True, text=text, blocks=blocks)
 

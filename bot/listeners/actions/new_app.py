@@ -11,22 +11,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import replies
 from bot.blocks.new_app import CANCEL, CREATE_ANOTHER
 from bot.followup import FollowUps
-from bot.listeners.payloads import (
-    action_value,
-    actor_of,
-    answering_refusals,
-    mapping,
-    respond_to_click,
-    text,
-)
+from bot.i18n import translator
+from bot.listeners.answers import answering_refusals, respond_to_click
+from bot.listeners.payloads import action_value, actor_of, mapping, text
 from bot.runtime import Runtime
 from bot.services.checklist import template_for
-from bot.usecases import checklist
+from bot.usecases import checklist, languages
 from bot.usecases.context import Actor, Deps
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def create_another(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -40,9 +35,10 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         channel = text(mapping(body.get("container")).get("channel_id"))
         clicker = actor_of(body)
         actor = Actor(clicker.team_id, clicker.user_id, channel)
-        application = await checklist.create_another(
-            Deps(runtime, client), actor, action_value(action)
-        )
+        deps = Deps(runtime, client)
+        application = await checklist.create_another(deps, actor, action_value(action))
+        # Said in the channel, so in its language.
+        language = await languages.channel_language(deps, actor.team_id, application.channel_id)
         await ack()
         await respond_to_click(body, respond, delete_original=True)
         await respond_to_click(
@@ -50,7 +46,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             respond,
             response_type="in_channel",
             replace_original=False,
-            text=replies.created(application, template_for(application)),
+            text=replies.created(application, template_for(application), translator(language)),
         )
 
     async def cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

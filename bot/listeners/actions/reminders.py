@@ -20,13 +20,8 @@ from bot.blocks.replies import reminder_marked, reminder_snoozed
 from bot.followup import FollowUps
 from bot.listeners.actions.announce import ask
 from bot.listeners.actions.step_menu import step_modal
-from bot.listeners.payloads import (
-    actor_of,
-    answering_refusals,
-    message_blocks,
-    respond_to_click,
-    step_target,
-)
+from bot.listeners.answers import answering_refusals, reader, respond_to_click
+from bot.listeners.payloads import actor_of, message_blocks, step_target
 from bot.runtime import Runtime
 from bot.usecases import checklist, steps
 from bot.usecases.context import Deps
@@ -44,7 +39,7 @@ async def _answer(
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def mark_done(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -57,16 +52,22 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             await ack()
             return
         application_id, step, _ = target
-        marked = await checklist.mark(Deps(runtime, client), actor_of(body), application_id, [step])
+        deps, actor = Deps(runtime, client), actor_of(body)
+        marked = await checklist.mark(deps, actor, application_id, [step])
         await ack()  # once committed; then the message itself shows the answer
         if marked.asked is not None:  # a step that announces: nothing changed, it asks first
             await ask(body, respond, client, marked)
             return
         number = (marked.outcome.changed or marked.outcome.unchanged)[0]
-        await _answer(body, action, respond, reminder_marked(marked.template, number))
+        await _answer(
+            body,
+            action,
+            respond,
+            reminder_marked(marked.template, number, await reader(deps, actor)),
+        )
         await followups.after_change(client, marked.followup)
 
-    @answering_refusals
+    @answering_refusals(runtime)
     async def snooze(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -82,13 +83,16 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         # "snooze:<choice>" from the menu; a bare "snooze" (older DMs' *Snooze 1 day*): tomorrow.
         choice = "tomorrow" if what == "snooze" else what.removeprefix("snooze:")
         deps = Deps(runtime, client)
-        snoozed = await steps.snooze(deps, actor_of(body), application_id, step, choice)
+        snoozed = await steps.snooze(deps, actor := actor_of(body), application_id, step, choice)
         await ack()
-        answer = reminder_snoozed(snoozed.template, snoozed.step, snoozed.until, snoozed.zone_name)
+        t = await reader(deps, actor)
+        answer = reminder_snoozed(
+            snoozed.template, snoozed.step, snoozed.until, snoozed.zone_name, t
+        )
         await _answer(body, action, respond, answer)
         await followups.after_change(client, snoozed.followup)
 
-    @answering_refusals
+    @answering_refusals(runtime)
     async def reassign(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -101,10 +105,9 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         if target is None:
             return
         application_id, step, _ = target
-        menu = await steps.open_step_menu(
-            Deps(runtime, client), actor_of(body), application_id, step, "assign"
-        )
-        view = step_modal(menu)
+        deps, actor = Deps(runtime, client), actor_of(body)
+        menu = await steps.open_step_menu(deps, actor, application_id, step, "assign")
+        view = step_modal(menu, await reader(deps, actor))
         # An expired trigger opens nothing; nothing changed, and the button still works.
         with contextlib.suppress(SlackApiError):
             await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)

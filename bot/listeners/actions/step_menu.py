@@ -12,7 +12,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.followup import FollowUps
-from bot.listeners.payloads import actor_of, answering_refusals, step_target
+from bot.i18n import Translator
+from bot.listeners.answers import answering_refusals, reader
+from bot.listeners.payloads import actor_of, step_target
 from bot.runtime import Runtime
 from bot.usecases import steps
 from bot.usecases.context import Deps
@@ -20,21 +22,21 @@ from bot.usecases.context import Deps
 logger = logging.getLogger(__name__)
 
 
-def step_modal(menu: steps.StepMenu):
-    """The modal a step menu choice opens."""
+def step_modal(menu: steps.StepMenu, t: Translator):
+    """The modal a step menu choice opens, in its reader's language."""
     name, step = menu.application.name, menu.step
     context = modals.ModalContext(application_id=menu.application.id, step=step.number)
     if menu.choice == "guide":
-        return modals.guide_modal(name, step, menu.template.guide_url)
+        return modals.guide_modal(name, step, menu.template.guide_url, t)
     if menu.choice == "assign":
-        return modals.assign_modal(context, name, step, menu.assignee_id)
+        return modals.assign_modal(context, name, step, menu.assignee_id, t)
     if menu.choice == "due":
-        return modals.due_modal(context, name, step, menu.due_on, menu.zone_name)
-    return modals.note_modal(context, name, step)
+        return modals.due_modal(context, name, step, menu.due_on, menu.zone_name, t)
+    return modals.note_modal(context, name, step, t)
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals
+    @answering_refusals(runtime)
     async def step_menu(
         ack: AsyncAck,
         body: dict[str, Any],
@@ -47,11 +49,11 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         if target is None:
             return
         application_id, step, choice = target
-        menu = await steps.open_step_menu(
-            Deps(runtime, client), actor_of(body), application_id, step, choice
-        )
+        deps, actor = Deps(runtime, client), actor_of(body)
+        menu = await steps.open_step_menu(deps, actor, application_id, step, choice)
+        view = step_modal(menu, await reader(deps, actor))
         try:
-            await client.views_open(trigger_id=body.get("trigger_id", ""), view=step_modal(menu))
+            await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
         except SlackApiError as e:
             logger.warning("step menu modal not opened: %s", e.response["error"])
 

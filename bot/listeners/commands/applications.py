@@ -12,7 +12,7 @@ async def rename(req: Request, command: cmd.Rename) -> Reply:
     renamed = await applications.rename(req.deps, req.actor, command.app, command.name)
     slug = renamed.followup.application.slug
     return Reply(
-        replies.renamed(renamed.old_name, command.name, slug),
+        replies.renamed(renamed.old_name, command.name, slug, await req.t()),
         in_channel=req.typed_in(renamed.followup.application.channel_id),
         after=req.after_change(renamed.followup),
     )

@@ -16,20 +16,22 @@ from bot.usecases import applications, checklist, languages
 
 
 async def help_(req: Request, command: cmd.Help) -> Reply:
-    language = await languages.person_language(req.deps, req.actor.team_id, req.actor.user_id)
-    return Reply(help_text(command.topic, translator(language)))
+    return Reply(help_text(command.topic, await req.t()))
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:
     created = await checklist.create(req.deps, req.actor, command.name, another=command.another)
     if isinstance(created, checklist.AskFirst):
         return Reply(*ask_another(created.name, created.existing))
-    return Reply(replies.created(created, template_for(created)), in_channel=True)
+    # Said in the channel, so in its language (its first application's creator's by default).
+    language = await languages.channel_language(req.deps, req.actor.team_id, created.channel_id)
+    text = replies.created(created, template_for(created), translator(language))
+    return Reply(text, in_channel=True)
 
 
 async def list_(req: Request, command: cmd.ListApps) -> Reply:
     found = await checklist.list_applications(req.deps, req.actor)
-    return Reply(replies.application_listing(found, command.page))
+    return Reply(replies.application_listing(found, command.page, await req.t()))
 
 
 async def status(req: Request, command: cmd.Status) -> Reply:
@@ -64,7 +66,13 @@ async def status(req: Request, command: cmd.Status) -> Reply:
 async def history(req: Request, command: cmd.History) -> Reply:
     page = await checklist.history(req.deps, req.actor, command.app, command.step)
     text, blocks = replies.history_blocks(
-        page.application, page.events, page.step, page.more, older=False, zone=page.zone
+        page.application,
+        page.events,
+        page.step,
+        page.more,
+        older=False,
+        zone=page.zone,
+        t=await req.t(),
     )
     return Reply(text, blocks=blocks)
 

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command_parser import ParseError, parse_command
 from bot.followup import FollowUps
+from bot.listeners.answers import told
 from bot.listeners.commands.subcommands import HANDLERS, Reply, Request
 from bot.runtime import Runtime
 from bot.services.errors import Refusal
@@ -40,9 +41,6 @@ async def handle_onboard(
     respond: AsyncRespond,
 ) -> None:
     parsed = parse_command(command.get("text") or "")
-    if isinstance(parsed, ParseError):
-        await ack(response_type="ephemeral", text=parsed.message)
-        return
     request = Request(
         deps=Deps(runtime, client),
         actor=Actor(
@@ -54,10 +52,13 @@ async def handle_onboard(
         respond=respond,
         followups=followups,
     )
+    if isinstance(parsed, ParseError):
+        await ack(response_type="ephemeral", text=await told(request.deps, request.actor, parsed))
+        return
     try:
         reply = await HANDLERS[type(parsed)](request, parsed)
     except Refusal as refusal:
-        await ack(response_type="ephemeral", text=refusal.message)
+        await ack(response_type="ephemeral", text=await told(request.deps, request.actor, refusal))
         return
     except Exception:
         logger.exception("/onboard %s failed", type(parsed).__name__)

@@ -9,11 +9,13 @@ before it returns, so whatever was acknowledged survives a crash.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.followup import FollowUps
+from bot.i18n import Translator, translator
 from bot.usecases.context import Actor, Deps, Followup
+from bot.usecases.languages import person_language
 
 AfterAck = Callable[[], Awaitable[None]]
 
@@ -35,6 +37,15 @@ class Request:
     trigger_id: str
     respond: Callable[..., Awaitable[Any]]
     followups: FollowUps
+    _translator: Translator | None = field(default=None, init=False, repr=False)
+
+    async def t(self) -> Translator:
+        """The person's language, for what only they see (asked once, when first needed: a
+        subcommand that answers nothing in words asks nothing)."""
+        if self._translator is None:
+            language = await person_language(self.deps, self.actor.team_id, self.actor.user_id)
+            self._translator = translator(language)
+        return self._translator
 
     def typed_in(self, channel_id: str) -> bool:
         """Whether the command was typed in this channel: only there is an answer about the

@@ -29,7 +29,7 @@ async def remind(req: Request, command: cmd.Remind) -> Reply:
         application = await settings.set_reminders(
             req.deps, req.actor, command.app, on=command.action == "on"
         )
-    return Reply(replies.reminder_settings(application))
+    return Reply(replies.reminder_settings(application, await req.t()))
 
 
 async def digest(req: Request, command: cmd.Digest) -> Reply:
@@ -59,4 +59,4 @@ async def contacts(req: Request, command: cmd.Contacts) -> Reply:
         )
     else:
         found = await settings.contacts(req.deps, req.actor, command.app)
-    return Reply(replies.contacts(found.application, found.people))
+    return Reply(replies.contacts(found.application, found.people, await req.t()))

@@ -15,25 +15,26 @@ async def mark(req: Request, command: cmd.Mark) -> Reply:
     if done.asked is not None:  # a step that announces asks first; nothing was changed
         question_text, question_blocks = announce.preview(done.template, done.asked)
         return Reply(question_text, blocks=question_blocks)
-    text = replies.marked(done.followup.application, done.template, done.outcome)
+    t = await req.t()
+    text = replies.marked(done.followup.application, done.template, done.outcome, t)
     return Reply(text, after=req.after_change(done.followup))
 
 
 async def unmark(req: Request, command: cmd.Unmark) -> Reply:
     done = await checklist.unmark(req.deps, req.actor, command.app, command.steps)
-    text = replies.unmarked(done.followup.application, done.template, done.outcome)
+    text = replies.unmarked(done.followup.application, done.template, done.outcome, await req.t())
     return Reply(text, after=req.after_change(done.followup))
 
 
 async def skip(req: Request, command: cmd.Skip) -> Reply:
     done = await checklist.skip(req.deps, req.actor, command.app, command.step, command.reason)
-    text = replies.skipped(done.followup.application, done.template, done.outcome)
+    text = replies.skipped(done.followup.application, done.template, done.outcome, await req.t())
     return Reply(text, after=req.after_change(done.followup))
 
 
 async def unskip(req: Request, command: cmd.Unskip) -> Reply:
     done = await checklist.unskip(req.deps, req.actor, command.app, command.step)
-    text = replies.unskipped(done.followup.application, done.template, done.outcome)
+    text = replies.unskipped(done.followup.application, done.template, done.outcome, await req.t())
     return Reply(text, after=req.after_change(done.followup))
 
 
@@ -56,7 +57,7 @@ async def unassign(req: Request, command: cmd.Unassign) -> Reply:
 
 async def due(req: Request, command: cmd.SetDue) -> Reply:
     done = await steps.set_due(req.deps, req.actor, command.app, command.step, command.due)
-    text = replies.due_set(done.template, done.step, done.due_on, done.zone_name)
+    text = replies.due_set(done.template, done.step, done.due_on, done.zone_name, await req.t())
     return Reply(text, after=req.after_change(done.followup))
 
 

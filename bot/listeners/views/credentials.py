@@ -14,6 +14,7 @@ from bot.alipay.signature import verify
 from bot.blocks import credentials as blocks
 from bot.followup import FollowUps
 from bot.i18n import N_
+from bot.listeners.answers import said_to
 from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.errors import Refusal
@@ -53,7 +54,10 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
                 Deps(runtime, client), actor_of(body), application_id, entered
             )
         except Refusal as refusal:
-            await ack(response_action="errors", errors={FIRST_FIELD: refusal.message[:150]})
+            await ack(
+                response_action="errors",
+                errors={FIRST_FIELD: (await said_to(runtime, client, body, refusal))[:150]},
+            )
             return
         await ack()
         text, message_blocks = blocks.saved_many(
@@ -88,7 +92,10 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
                     Deps(runtime, client), actor_of(body), application_id, environment, field
                 )
             except Refusal as refusal:
-                await ack(response_action="errors", errors={"key": refusal.message[:150]})
+                await ack(
+                    response_action="errors",
+                    errors={"key": (await said_to(runtime, client, body, refusal))[:150]},
+                )
                 return
         headers = form.headers
         verdict = verify(

@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks import modals
 from bot.followup import FollowUps
 from bot.i18n import N_
+from bot.listeners.answers import told
 from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.due_dates import DueSpec
@@ -66,7 +67,8 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
                 text = _input(view, modals.NOTE_BLOCK, modals.NOTE_ACTION).get("value") or ""
                 done = await steps.add_note(deps, actor, app_id, step, text)
         except Refusal as refusal:
-            await ack(response_action="errors", errors={field: refusal.message[:2000]})
+            message = await told(deps, actor, refusal)
+            await ack(response_action="errors", errors={field: message[:2000]})
             return
         await ack()
         await followups.after_change(client, done.followup)
