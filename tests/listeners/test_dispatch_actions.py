@@ -223,7 +223,7 @@ async def test_a_refused_mark_done_on_app_home_is_told_in_the_apps_dm(
         view={"id": "VHOME", "type": "home", "blocks": []},
     )
 
-    (told,) = bolt.slack.calls
+    (told,) = answering_calls(bolt.slack)
     assert told.method == "chat.postMessage"
     assert (told.args["channel"], told.args["text"]) == ("UBOB", REFUSED)
     assert followups == []

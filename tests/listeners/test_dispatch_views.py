@@ -34,6 +34,7 @@ from tests.listeners.dispatch import (
     FollowedUp,
     FollowUpLog,
     Posted,
+    answering_calls,
     as_dicts,
     dispatching,
     fake,
@@ -183,7 +184,7 @@ async def test_a_refused_step_modal_shows_the_refusal_on_its_field(
 
     assert refused.only_call(bolt)["actor"] == Actor(TEAM_ID, "UCAROL")
     assert parsed_body(response) == {"response_action": "errors", "errors": {field: REFUSED}}
-    assert bolt.slack.calls == []
+    assert answering_calls(bolt.slack) == []  # but the refusal's reader language
     assert followups == []
 
 
@@ -273,7 +274,7 @@ async def test_a_refused_credentials_form_shows_the_refusal_on_its_first_field(
         "response_action": "errors",
         "errors": {credentials_listener.FIRST_FIELD: REFUSED},
     }
-    assert bolt.slack.calls == []
+    assert answering_calls(bolt.slack) == []  # but the refusal's reader language
 
 
 async def test_a_bad_credential_value_is_shown_on_its_field_and_nothing_is_saved(
