@@ -45,8 +45,10 @@ def app_label(application: Application) -> str:
     return f"*{name}* (`{escape_mrkdwn(application.slug)}`)"
 
 
-def step_label(template: Template, number: str) -> str:
-    return f"{escape_mrkdwn(number)} _{user_text(template.step(number).title, MAX_TITLE_TEXT)}_"
+def step_label(template: Template, number: str, t: Translator) -> str:
+    """`3.4 _title_`, the title in `t`'s language (English when the template has none)."""
+    title = template.step(number).title_in(t.language)
+    return f"{escape_mrkdwn(number)} _{user_text(title, MAX_TITLE_TEXT)}_"
 
 
 # A reply names each step with its title when it lists a few; more (`mark 1 2 3`) only by
@@ -57,7 +59,7 @@ MAX_TITLED_STEPS = 5
 def _steps(template: Template, numbers: Sequence[str], t: Translator) -> str:
     if len(numbers) > MAX_TITLED_STEPS:
         return t._(", ").join(escape_mrkdwn(n) for n in numbers)
-    return t._(", ").join(step_label(template, n) for n in numbers)
+    return t._(", ").join(step_label(template, n, t) for n in numbers)
 
 
 def _progress(application: Application, outcome: MarkOutcome, t: Translator) -> str:
@@ -128,7 +130,7 @@ def skipped(
     outcome: SkipOutcome,
     t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    label = step_label(template, outcome.step)
+    label = step_label(template, outcome.step, t)
     reason = f"“{user_text(outcome.reason or '', MAX_REASON_TEXT)}”"
     if not outcome.changed:
         line = t._("{step} is already skipped: {reason}.", step=label, reason=reason)
@@ -149,7 +151,7 @@ def unskipped(
     outcome: SkipOutcome,
     t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    label = step_label(template, outcome.step)
+    label = step_label(template, outcome.step, t)
     if outcome.changed:
         line = t._("{step} is open again.", step=label)
     else:
@@ -501,10 +503,10 @@ def due_set(
     t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
     if due_on is None:
-        return t._("Cleared the due date of {step}.", step=step_label(template, number))
+        return t._("Cleared the due date of {step}.", step=step_label(template, number, t))
     return t._(
         "{step} is due {day} ({zone} time).",
-        step=step_label(template, number),
+        step=step_label(template, number, t),
         day=on_day(t, due_on),
         zone=user_text(zone_name, MAX_VALUE_TEXT),
     )
@@ -571,7 +573,7 @@ def contacts(
 
 def reminder_marked(template: Template, number: str, t: Translator = ENGLISH_TRANSLATOR) -> str:
     """What a reminder DM says once its *Mark done* was clicked."""
-    return t._("✅ You marked {step} done. Thank you!", step=step_label(template, number))
+    return t._("✅ You marked {step} done. Thank you!", step=step_label(template, number, t))
 
 
 def reminder_snoozed(
@@ -586,8 +588,34 @@ def reminder_snoozed(
     day = f"{local:%a %Y-%m-%d}" if t.language == ENGLISH else t.day(local.date())
     return t._(
         "😴 Snoozed {step}: no reminder before {day} {time} ({zone}).",
-        step=step_label(template, number),
+        step=step_label(template, number, t),
         day=day,
         time=local.strftime("%H:%M"),
         zone=zone_name,
     )
+
+
+def assigned(template: Template, number: str, user_id: str, old: str | None, t: Translator) -> str:
+    """The answer to `assign`: whom the step now belongs to (and whom it did)."""
+    label = step_label(template, number, t)
+    if old and old != user_id:
+        return t._(
+            "Assigned {step} to {user} (was {old}).",
+            step=label,
+            user=user_mention(user_id),
+            old=user_mention(old),
+        )
+    return t._("Assigned {step} to {user}.", step=label, user=user_mention(user_id))
+
+
+def unassigned(template: Template, number: str, old: str | None, t: Translator) -> str:
+    """The answer to `unassign`: whom the step belonged to, if anyone."""
+    label = step_label(template, number, t)
+    if old is None:
+        return t._("{step} had no assignee.", step=label)
+    return t._("Unassigned {step} (was {old}).", step=label, old=user_mention(old))
+
+
+def noted(template: Template, number: str, t: Translator) -> str:
+    """The answer to `note`."""
+    return t._("Noted on {step}.", step=step_label(template, number, t))

@@ -18,6 +18,7 @@ from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_text
 from bot.blocks.new_app import ask_another
+from bot.i18n import ENGLISH_TRANSLATOR
 from bot.listeners.commands import applications as applications_listener
 from bot.listeners.commands import checklist as checklist_listener
 from bot.listeners.commands import credentials as credentials_listener
@@ -361,7 +362,7 @@ async def test_assign_names_the_new_and_the_previous_assignee(
         "step": "1.3",
         "assignee_id": "UBOB",
     }
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"Assigned {label} to <@UBOB> (was <@UCAROL>).")
     assert followups == [FollowedUp(followup, None, ())]
 
@@ -382,7 +383,7 @@ async def test_unassign_is_assign_to_nobody(
         "step": "1.3",
         "assignee_id": None,
     }
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"Unassigned {label} (was <@UBOB>).")
     assert followups == [FollowedUp(followup, None, ())]
 
@@ -397,7 +398,7 @@ async def test_unassign_of_a_step_nobody_had_follows_up_nothing(
 
     response = await bolt.command("unassign 1.3")
 
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"{label} had no assignee.")
     assert followups == []
 
@@ -442,7 +443,7 @@ async def test_note_passes_the_text_as_typed(
         "step": "1.3",
         "text": "keys from IT",
     }
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"Noted on {label}.")
     assert followups == [FollowedUp(followup, None, ())]
 
