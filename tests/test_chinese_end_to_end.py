@@ -215,3 +215,14 @@ async def test_business_start_dms_each_contact_in_the_language_they_chose(
     carol_reads = (dms[CAROL].text, *shown_texts(dms[CAROL].blocks))
     assert english_in(*carol_reads) == [], dms[CAROL]
     assert not CJK.search(dms["UBOB"].text), dms["UBOB"].text
+
+
+async def test_archive_unarchive_and_export_answer_in_the_readers_language(
+    sim: Sim, slack: SlackStub
+) -> None:
+    slack.add_user("UALICE", locale="zh-CN")
+    await sim.command("new Acme POS")
+    answers = [await sim.command(text) for text in ("archive", "unarchive", "export csv")]
+    for reply in answers:
+        assert CJK.search(reply.text), reply.text
+        assert english_in(*payload_texts(reply.body), allowed=("CSV",)) == [], reply.body

@@ -619,3 +619,75 @@ def unassigned(template: Template, number: str, old: str | None, t: Translator) 
 def noted(template: Template, number: str, t: Translator) -> str:
     """The answer to `note`."""
     return t._("Noted on {step}.", step=step_label(template, number, t))
+
+
+def archived(application: Application, t: Translator) -> str:
+    """The answer to `archive`."""
+    return t._(
+        "Archived {application}: no more reminders or digests. Its history stays and "
+        "`/onboard export --app {slug}` still works.",
+        application=app_label(application),
+        slug=escape_mrkdwn(application.slug),
+    )
+
+
+def unarchived(application: Application, in_channel: int, t: Translator) -> str:
+    """The answer to `unarchive`; `in_channel`: how many applications its channel now has."""
+    if in_channel > 1:
+        return t._(
+            "Unarchived {application}: its reminders and digests resume. {channel} now has "
+            "{n} applications, so commands there need `--app`, e.g. "
+            "`/onboard status --app {slug}`.",
+            application=app_label(application),
+            channel=channel_mention(application.channel_id),
+            n=in_channel,
+            slug=escape_mrkdwn(application.slug),
+        )
+    return t._(
+        "Unarchived {application}: its reminders and digests resume.",
+        application=app_label(application),
+    )
+
+
+def checklist_not_posted(error: str, t: Translator) -> str:
+    """Why the checklist is shown only to the reader: Slack refused to post it."""
+    return t._(
+        "I couldn't post the checklist here (Slack said `{error}`). Invite me to the channel "
+        "with `/invite @Onboard`; here it is just for you.",
+        error=escape_mrkdwn(error),
+    )
+
+
+def export_started(application: Application, fmt: str, elsewhere: bool, t: Translator) -> str:
+    """The answer to `export`; `elsewhere`: the file goes to the application's channel,
+    not the one the command was typed in."""
+    if elsewhere:
+        return t._(
+            "Exporting {application} as {format} to {channel}…",
+            application=app_label(application),
+            format=fmt.upper(),
+            channel=channel_mention(application.channel_id),
+        )
+    return t._(
+        "Exporting {application} as {format}…",
+        application=app_label(application),
+        format=fmt.upper(),
+    )
+
+
+def export_comment(application: Application, user_id: str, t: Translator) -> str:
+    """The comment on the exported file."""
+    return t._(
+        "Export of {application} for {user}",
+        application=app_label(application),
+        user=user_mention(user_id),
+    )
+
+
+def export_not_uploaded(error: str, t: Translator) -> str:
+    """Slack refused the export's upload."""
+    return t._(
+        "I couldn't upload the export here (Slack said `{error}`). Invite me to the channel "
+        "with `/invite @Onboard` and try again.",
+        error=escape_mrkdwn(error),
+    )
