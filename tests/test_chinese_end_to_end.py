@@ -226,3 +226,14 @@ async def test_archive_unarchive_and_export_answer_in_the_readers_language(
     for reply in answers:
         assert CJK.search(reply.text), reply.text
         assert english_in(*payload_texts(reply.body), allowed=("CSV",)) == [], reply.body
+
+
+async def test_the_digest_schedule_is_told_in_the_readers_language(
+    sim: Sim, slack: SlackStub
+) -> None:
+    slack.add_user("UALICE", locale="zh-CN")
+    await sim.command("new Acme POS")
+    answers = [await sim.command(text) for text in ("digest", "digest daily 09:00")]
+    for reply in answers:
+        assert CJK.search(reply.text), reply.text
+        assert english_in(*payload_texts(reply.body)) == [], reply.body

@@ -691,3 +691,16 @@ def export_not_uploaded(error: str, t: Translator) -> str:
         "with `/invite @Onboard` and try again.",
         error=escape_mrkdwn(error),
     )
+
+
+# Said when a subcommand failed unexpectedly (nothing was changed), or when its change was
+# saved but what follows it (a post, a redraw) was not.
+FAILED = N_(
+    "Something went wrong on my side and nothing was changed. Please try again in a minute."
+)
+FOLLOW_UP_FAILED = N_("Your change was saved, but I couldn't finish posting about it.")
+
+
+def new_application_cancelled(t: Translator) -> str:
+    """The answer to *Cancel* on the question a second `/onboard new` asks."""
+    return t._("Cancelled: no application was created.")

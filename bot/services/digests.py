@@ -38,18 +38,7 @@ from storage import repositories as repo
 from storage.models import DigestSchedule, Event
 from storage.outbox import NewMessage
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_APPLICATIONS = 8  # per digest, to stay within a message's blocks
-
-
-def describe(schedule: DigestSchedule | None) -> str:
-    if schedule is None or schedule.cadence == "off":
-        zone = f" (time zone {schedule.timezone})" if schedule else ""
-        return f"No digest is scheduled for this channel{zone}."
-    when = (
-        "every day" if schedule.cadence == "daily" else f"every {WEEKDAYS[schedule.weekday or 0]}"
-    )
-    return f"A digest is posted here {when} at {schedule.at_time} {schedule.timezone} time."
 
 
 async def set_schedule(
