@@ -13,6 +13,7 @@ untouched step is first reminded Friday 2026-11-27 at 17:00 UTC (09:00 in Los An
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.blocks import checklist as checklist_blocks
+from bot.checklists import get_template
 from bot.outbox_messages import Digest, GoLive
 from bot.slack_directory import SlackDirectory
 from storage.models import OutboxMessage
@@ -193,6 +195,9 @@ async def test_an_escalation_is_in_the_channels_language(sim: Sim, slack: SlackS
     (told,) = [p for p in posts if p.channel == "CPAY"]
     assert told.at == utc(2026, 12, 1, 18)
     assert CJK.search(told.text), told.text
+    title = get_template().step("1.1").title_in("zh-CN")
+    assert title != get_template().step("1.1").title
+    assert title in json.dumps(told.blocks, ensure_ascii=False), told.blocks
     assert english_in(told.text, *shown_texts(told.blocks)) == [], told
 
 

@@ -447,7 +447,8 @@ def escalations(
                 application=w.application,
                 slug=w.slug,
                 step=w.step,
-                title=w.title,
+                # In the channel's language, like the message that lists it.
+                title=w.title_in((channel_languages or {}).get((w.team_id, w.channel_id), ENGLISH)),
                 recipient=w.recipient,
                 owner=w.owner_id,
                 reminders=len(unanswered),
