@@ -242,3 +242,16 @@ async def test_the_digest_schedule_is_told_in_the_readers_language(
     for reply in answers:
         assert CJK.search(reply.text), reply.text
         assert english_in(*payload_texts(reply.body)) == [], reply.body
+
+
+async def test_the_assignment_dm_names_the_step_in_the_assignees_language(
+    sim: Sim, slack: SlackStub
+) -> None:
+    await carol_in_cpay(sim, slack)  # UALICE gives 1.1 to U0CAROL, who reads Chinese
+    title = get_template().step("1.1").title_in("zh-CN")
+    posts = [c.args for c in slack.calls if c.method == "chat.postMessage"]
+    to_carol = [p for p in posts if p.get("channel") not in ("CPAY",)]
+    assert to_carol, posts
+    shown = json.dumps(to_carol, ensure_ascii=False)
+    assert title in shown, shown
+    assert get_template().step("1.1").title not in shown
