@@ -220,6 +220,13 @@ async def test_business_start_dms_each_contact_in_the_language_they_chose(
     carol_reads = (dms[CAROL].text, *shown_texts(dms[CAROL].blocks))
     assert english_in(*carol_reads) == [], dms[CAROL]
     assert not CJK.search(dms["UBOB"].text), dms["UBOB"].text
+    # The pilot steps (the phase before 5) are named in each reader's language.
+    pilot = [st for st in get_template().steps if st.phase == 4]
+    carol_sees = json.dumps(dms[CAROL].blocks, ensure_ascii=False)
+    bob_sees = json.dumps(dms["UBOB"].blocks, ensure_ascii=False)
+    assert pilot and all(st.title_in("zh-CN") in carol_sees for st in pilot), carol_sees
+    assert all(st.title not in carol_sees for st in pilot), carol_sees
+    assert all(st.title in bob_sees for st in pilot), bob_sees
 
 
 async def test_archive_unarchive_and_export_answer_in_the_readers_language(
