@@ -61,7 +61,7 @@ def _progress(t: Translator, complete: int, skipped: int, total: int) -> str:
 def _assigned_section(item: AssignedStep, today: date, t: Translator) -> SectionBlock:
     application = item.checklist.application
     step = item.progress
-    parts = [f"*{step.step.number}* {user_text(step.step.title, MAX_TITLE)}"]
+    parts = [f"*{step.step.number}* {user_text(step.step.title_in(t.language), MAX_TITLE)}"]
     if step.due_on:
         day = on_day(t, step.due_on)
         if step.overdue(today):
@@ -89,7 +89,7 @@ def _application_section(checklist: Checklist, t: Translator) -> SectionBlock:
     application = checklist.application
     next_steps = [s for s in checklist.steps if s.active][:2]
     upcoming = t._(", ").join(
-        f"{s.step.number} {user_text(s.step.title, MAX_TITLE)}" for s in next_steps
+        f"{s.step.number} {user_text(s.step.title_in(t.language), MAX_TITLE)}" for s in next_steps
     )
     where = t._(
         "*{application}* in {channel}",

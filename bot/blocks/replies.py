@@ -45,8 +45,10 @@ def app_label(application: Application) -> str:
     return f"*{name}* (`{escape_mrkdwn(application.slug)}`)"
 
 
-def step_label(template: Template, number: str) -> str:
-    return f"{escape_mrkdwn(number)} _{user_text(template.step(number).title, MAX_TITLE_TEXT)}_"
+def step_label(template: Template, number: str, t: Translator) -> str:
+    """`3.4 _title_`, the title in `t`'s language (English when the template has none)."""
+    title = template.step(number).title_in(t.language)
+    return f"{escape_mrkdwn(number)} _{user_text(title, MAX_TITLE_TEXT)}_"
 
 
 # A reply names each step with its title when it lists a few; more (`mark 1 2 3`) only by
@@ -57,7 +59,7 @@ MAX_TITLED_STEPS = 5
 def _steps(template: Template, numbers: Sequence[str], t: Translator) -> str:
     if len(numbers) > MAX_TITLED_STEPS:
         return t._(", ").join(escape_mrkdwn(n) for n in numbers)
-    return t._(", ").join(step_label(template, n) for n in numbers)
+    return t._(", ").join(step_label(template, n, t) for n in numbers)
 
 
 def _progress(application: Application, outcome: MarkOutcome, t: Translator) -> str:
@@ -128,7 +130,7 @@ def skipped(
     outcome: SkipOutcome,
     t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    label = step_label(template, outcome.step)
+    label = step_label(template, outcome.step, t)
     reason = f"“{user_text(outcome.reason or '', MAX_REASON_TEXT)}”"
     if not outcome.changed:
         line = t._("{step} is already skipped: {reason}.", step=label, reason=reason)
@@ -149,7 +151,7 @@ def unskipped(
     outcome: SkipOutcome,
     t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
-    label = step_label(template, outcome.step)
+    label = step_label(template, outcome.step, t)
     if outcome.changed:
         line = t._("{step} is open again.", step=label)
     else:
@@ -501,10 +503,10 @@ def due_set(
     t: Translator = ENGLISH_TRANSLATOR,
 ) -> str:
     if due_on is None:
-        return t._("Cleared the due date of {step}.", step=step_label(template, number))
+        return t._("Cleared the due date of {step}.", step=step_label(template, number, t))
     return t._(
         "{step} is due {day} ({zone} time).",
-        step=step_label(template, number),
+        step=step_label(template, number, t),
         day=on_day(t, due_on),
         zone=user_text(zone_name, MAX_VALUE_TEXT),
     )
@@ -571,7 +573,7 @@ def contacts(
 
 def reminder_marked(template: Template, number: str, t: Translator = ENGLISH_TRANSLATOR) -> str:
     """What a reminder DM says once its *Mark done* was clicked."""
-    return t._("✅ You marked {step} done. Thank you!", step=step_label(template, number))
+    return t._("✅ You marked {step} done. Thank you!", step=step_label(template, number, t))
 
 
 def reminder_snoozed(
@@ -586,8 +588,119 @@ def reminder_snoozed(
     day = f"{local:%a %Y-%m-%d}" if t.language == ENGLISH else t.day(local.date())
     return t._(
         "😴 Snoozed {step}: no reminder before {day} {time} ({zone}).",
-        step=step_label(template, number),
+        step=step_label(template, number, t),
         day=day,
         time=local.strftime("%H:%M"),
         zone=zone_name,
     )
+
+
+def assigned(template: Template, number: str, user_id: str, old: str | None, t: Translator) -> str:
+    """The answer to `assign`: whom the step now belongs to (and whom it did)."""
+    label = step_label(template, number, t)
+    if old and old != user_id:
+        return t._(
+            "Assigned {step} to {user} (was {old}).",
+            step=label,
+            user=user_mention(user_id),
+            old=user_mention(old),
+        )
+    return t._("Assigned {step} to {user}.", step=label, user=user_mention(user_id))
+
+
+def unassigned(template: Template, number: str, old: str | None, t: Translator) -> str:
+    """The answer to `unassign`: whom the step belonged to, if anyone."""
+    label = step_label(template, number, t)
+    if old is None:
+        return t._("{step} had no assignee.", step=label)
+    return t._("Unassigned {step} (was {old}).", step=label, old=user_mention(old))
+
+
+def noted(template: Template, number: str, t: Translator) -> str:
+    """The answer to `note`."""
+    return t._("Noted on {step}.", step=step_label(template, number, t))
+
+
+def archived(application: Application, t: Translator) -> str:
+    """The answer to `archive`."""
+    return t._(
+        "Archived {application}: no more reminders or digests. Its history stays and "
+        "`/onboard export --app {slug}` still works.",
+        application=app_label(application),
+        slug=escape_mrkdwn(application.slug),
+    )
+
+
+def unarchived(application: Application, in_channel: int, t: Translator) -> str:
+    """The answer to `unarchive`; `in_channel`: how many applications its channel now has."""
+    if in_channel > 1:
+        return t._(
+            "Unarchived {application}: its reminders and digests resume. {channel} now has "
+            "{n} applications, so commands there need `--app`, e.g. "
+            "`/onboard status --app {slug}`.",
+            application=app_label(application),
+            channel=channel_mention(application.channel_id),
+            n=in_channel,
+            slug=escape_mrkdwn(application.slug),
+        )
+    return t._(
+        "Unarchived {application}: its reminders and digests resume.",
+        application=app_label(application),
+    )
+
+
+def checklist_not_posted(error: str, t: Translator) -> str:
+    """Why the checklist is shown only to the reader: Slack refused to post it."""
+    return t._(
+        "I couldn't post the checklist here (Slack said `{error}`). Invite me to the channel "
+        "with `/invite @Onboard`; here it is just for you.",
+        error=escape_mrkdwn(error),
+    )
+
+
+def export_started(application: Application, fmt: str, elsewhere: bool, t: Translator) -> str:
+    """The answer to `export`; `elsewhere`: the file goes to the application's channel,
+    not the one the command was typed in."""
+    if elsewhere:
+        return t._(
+            "Exporting {application} as {format} to {channel}…",
+            application=app_label(application),
+            format=fmt.upper(),
+            channel=channel_mention(application.channel_id),
+        )
+    return t._(
+        "Exporting {application} as {format}…",
+        application=app_label(application),
+        format=fmt.upper(),
+    )
+
+
+def export_comment(application: Application, user_id: str, t: Translator) -> str:
+    """The comment on the exported file."""
+    return t._(
+        "Export of {application} for {user}",
+        application=app_label(application),
+        user=user_mention(user_id),
+    )
+
+
+def export_not_uploaded(error: str, t: Translator) -> str:
+    """Slack refused the export's upload."""
+    return t._(
+        "I couldn't upload the export here (Slack said `{error}`). Invite me to the channel "
+        "with `/invite @Onboard` and try again.",
+        error=escape_mrkdwn(error),
+    )
+
+
+# Said when a subcommand failed unexpectedly (nothing was changed), or when its change was
+# saved but what follows it (a post, a redraw) was not.
+FAILED = N_(
+    "Something went wrong on my side and nothing was changed. Please try again in a minute."
+)
+FOLLOW_UP_FAILED = N_("Your change was saved, but I couldn't finish posting about it.")
+
+
+def new_application_cancelled(t: Translator) -> str:
+    """The answer to *Cancel* on the question a second `/onboard new` asks."""
+    return t._("Cancelled: no application was created.")

@@ -117,8 +117,8 @@ async def _business_start(
     channel_language = await _channel_language(session, application, application.channel_id)
     if application.contacts_channel_id:
         target = application.contacts_channel_id
-        in_channel = replace(
-            announcement, language=await _channel_language(session, application, target)
+        in_channel = _in_language(
+            announcement, template, await _channel_language(session, application, target)
         )
         return [_queued(in_channel, application, key, target)]
     if contacts:
@@ -126,9 +126,10 @@ async def _business_start(
         # Slack language would need a Slack call, and none is made inside this transaction.
         return [
             _queued(
-                replace(
+                _in_language(
                     announcement,
-                    language=await languages.chosen_by_person(session, application.team_id, c)
+                    template,
+                    await languages.chosen_by_person(session, application.team_id, c)
                     or channel_language,
                 ),
                 application,
@@ -142,6 +143,14 @@ async def _business_start(
         **_marked(application, actor_id, now, number), language=channel_language
     )
     return [_queued(nobody, application, f"{key}:no-contacts", application.channel_id)]
+
+
+def _in_language(announcement: BusinessStart, template: Template, language: str) -> BusinessStart:
+    """The announcement said in `language`, the pilot steps' titles too."""
+    pilot = tuple(
+        replace(p, title=template.step(p.step).title_in(language)) for p in announcement.pilot
+    )
+    return replace(announcement, language=language, pilot=pilot)
 
 
 async def _channel_language(

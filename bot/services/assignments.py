@@ -46,7 +46,7 @@ async def tell_assignee(
         application=application.name,
         slug=application.slug,
         step=step,
-        title=template_for(application).step(step).title,
+        title=template_for(application).step(step).title_in(language),
         channel=application.channel_id,
         by=actor_id,
         due_on=state.due_on if state else None,

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import ENGLISH
 from bot.outbox_messages import (
     Digest,
     DigestSection,
@@ -37,18 +38,7 @@ from storage import repositories as repo
 from storage.models import DigestSchedule, Event
 from storage.outbox import NewMessage
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_APPLICATIONS = 8  # per digest, to stay within a message's blocks
-
-
-def describe(schedule: DigestSchedule | None) -> str:
-    if schedule is None or schedule.cadence == "off":
-        zone = f" (time zone {schedule.timezone})" if schedule else ""
-        return f"No digest is scheduled for this channel{zone}."
-    when = (
-        "every day" if schedule.cadence == "daily" else f"every {WEEKDAYS[schedule.weekday or 0]}"
-    )
-    return f"A digest is posted here {when} at {schedule.at_time} {schedule.timezone} time."
 
 
 async def set_schedule(
@@ -134,9 +124,9 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     calendars = HolidayCalendars()  # one per region for the whole pass
     for digest in due(await repo.active_digest_schedules(session), now):
         schedule = digest.schedule
-        content = await report(session, digest, now, calendars)
-        # Said in the channel, so in its language.
+        # Said in the channel, so in its language (the titles too).
         language = await languages.channel_language(session, schedule.team_id, schedule.channel_id)
+        content = await report(session, digest, now, calendars, language)
         content = replace(content, language=language)
         # A channel whose applications are all archived gets nothing; the occurrence is
         # still claimed, so it does not fire later.
@@ -169,9 +159,11 @@ async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDiges
         )
 
 
-def _skipped_since(checklist: Checklist, events: Sequence[Event]) -> tuple[SkippedStep, ...]:
+def _skipped_since(
+    checklist: Checklist, events: Sequence[Event], language: str
+) -> tuple[SkippedStep, ...]:
     """Steps of the checklist skipped by these events and still skipped, each once (by whoever
-    skipped it last), with the reason it has now."""
+    skipped it last), with the reason it has now; titles in `language`."""
     latest = {
         e.step: e.actor_id
         for e in events
@@ -180,7 +172,7 @@ def _skipped_since(checklist: Checklist, events: Sequence[Event]) -> tuple[Skipp
     return tuple(
         SkippedStep(
             step=s.step.number,
-            title=s.step.title,
+            title=s.step.title_in(language),
             by=latest[s.step.number],
             skip_reason=s.skip_reason or "",
         )
@@ -194,9 +186,11 @@ async def report(
     digest: DueDigest,
     now: datetime,
     calendars: HolidayCalendars | None = None,
+    language: str = ENGLISH,
 ) -> Digest:
     """What the channel's applications did since the last digest, and what waits; stalls
-    are counted in working days without the application's public holidays."""
+    are counted in working days without the application's public holidays. Step and phase
+    titles are in `language`."""
     calendars = calendars or HolidayCalendars()
     schedule = digest.schedule
     zone = ZoneInfo(schedule.timezone)
@@ -215,14 +209,18 @@ async def report(
             application, template_for(application), states[application.id], {}
         )
         done_since = tuple(
-            DoneStep(step=e.step, title=checklist.step(e.step).step.title, by=e.actor_id)
+            DoneStep(
+                step=e.step, title=checklist.step(e.step).step.title_in(language), by=e.actor_id
+            )
             for e in events
             if e.application_id == application.id
             and e.kind == "marked"
             and e.step
             and checklist.step(e.step).done
         )
-        skipped_since = _skipped_since(checklist, [e for e in events if e.kind == "skipped"])
+        skipped_since = _skipped_since(
+            checklist, [e for e in events if e.kind == "skipped"], language
+        )
         waiting = []
         # A skipped step, like a done one, lets the next start (and is never stalled).
         waits = waiting_since([(s.finished_at, s.changed_at) for s in checklist.steps])
@@ -238,7 +236,7 @@ async def report(
                 waiting.append(
                     WaitingStep(
                         step=s.step.number,
-                        title=s.step.title,
+                        title=s.step.title_in(language),
                         owner=s.assignee_id or application.owner_id,
                         due_on=s.due_on,
                         overdue=s.overdue(today),
@@ -252,7 +250,7 @@ async def report(
                 total=checklist.total,
                 phases=tuple(
                     PhaseCount(
-                        title=p.phase.title,
+                        title=p.phase.title_in(language),
                         done=p.complete_count,
                         total=len(p.steps),
                         skipped=p.skipped_count,
@@ -262,7 +260,11 @@ async def report(
                 done_since=done_since,
                 waiting=tuple(waiting),
                 next=tuple(
-                    NextStep(step=s.step.number, title=s.step.title, assignee=s.assignee_id)
+                    NextStep(
+                        step=s.step.number,
+                        title=s.step.title_in(language),
+                        assignee=s.assignee_id,
+                    )
                     for s in checklist.steps
                     if s.active
                 )[:3],

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.checklists import get_template
+from bot.checklists import Translations, get_template
 from bot.i18n import ENGLISH
 from bot.outbox_messages import (
     EscalatedStep,
@@ -83,6 +83,12 @@ class StepWatch:
     nobody_present: bool = False
     # When its last snooze ended (in the past: snoozed steps are not candidates).
     snoozed_until: datetime | None = None
+    # The step's title in the template's other languages, for DMs in the recipient's.
+    title_translations: Translations = ()
+
+    def title_in(self, language: str) -> str:
+        """The step's title in `language`, or the English one when it has no translation."""
+        return dict(self.title_translations).get(language, self.title)
 
 
 def waiting_since(steps: Sequence[tuple[datetime | None, datetime]]) -> list[datetime]:
@@ -119,6 +125,7 @@ def _watch(row, now: datetime, calendars: HolidayCalendars) -> StepWatch | None:
         owner_id=row.owner_id,
         step=row.step,
         title=template.step(row.step).title,
+        title_translations=template.step(row.step).title_translations,
         recipient=row.assignee_id or row.owner_id,
         waiting_since=since,
         # A snooze answers the reminders before it: escalation counts from then.
@@ -245,12 +252,13 @@ class DueReminder:
     local_day: date
     since_day: date  # in the recipient's zone, like the days counted
 
-    def line(self, note: tuple[str, str] | None) -> RemindedStep:
-        """The step as the DM lists it; `note`: (text, author) of its latest note."""
+    def line(self, note: tuple[str, str] | None, language: str = ENGLISH) -> RemindedStep:
+        """The step as the DM lists it, its title in `language`; `note`: (text, author) of
+        its latest note."""
         w = self.watch
         return RemindedStep(
             step=w.step,
-            title=w.title,
+            title=w.title_in(language),
             reason=self.reason,
             waited_days=self.waited_days,
             since=self.since_day,
@@ -355,6 +363,7 @@ def reminder_messages(
         people.setdefault((r.watch.team_id, r.watch.recipient), []).append(r)
     messages = []
     for (team_id, recipient), theirs in people.items():
+        language = language_of(team_id, recipient) if language_of else ENGLISH
         zone = zone_of(theirs[0].watch) or ZoneInfo("UTC")
         listed, key = _today_or_back(theirs, zone, last_sent.get((team_id, recipient)))
         by_application: dict[int, list[DueReminder]] = {}
@@ -371,7 +380,9 @@ def reminder_messages(
                 application=g[0].watch.application,
                 slug=g[0].watch.slug,
                 channel=g[0].watch.channel_id,
-                steps=tuple(r.line(notes.get((r.watch.application_id, r.watch.step))) for r in g),
+                steps=tuple(
+                    r.line(notes.get((r.watch.application_id, r.watch.step)), language) for r in g
+                ),
             )
             for g in shown
         )
@@ -379,7 +390,7 @@ def reminder_messages(
             Reminders(
                 applications=applications,
                 more=more,
-                language=language_of(team_id, recipient) if language_of else ENGLISH,
+                language=language,
             ).for_outbox(
                 dedupe_key=f"{Reminders.KIND}:{team_id}:{recipient}:{key}",
                 team_id=team_id,
@@ -436,7 +447,8 @@ def escalations(
                 application=w.application,
                 slug=w.slug,
                 step=w.step,
-                title=w.title,
+                # In the channel's language, like the message that lists it.
+                title=w.title_in((channel_languages or {}).get((w.team_id, w.channel_id), ENGLISH)),
                 recipient=w.recipient,
                 owner=w.owner_id,
                 reminders=len(unanswered),

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import json
 import logging
+import re
 import time
 from typing import Any
 from urllib.parse import quote
@@ -790,3 +791,22 @@ async def test_diagnose_with_missing_headers_answers_inline_errors(
     assert "request-time" in errors["headers"] and "signature" in errors["headers"]
     assert "client-id" not in errors["headers"]
     assert "request_line" in errors and "pasted_key" in errors
+
+
+async def test_a_bad_value_is_explained_in_the_readers_language(
+    app: RunningApp, slack: SlackStub
+) -> None:
+    slack.add_user("UALICE", locale="zh-CN")
+    await _new(app)
+    view = await _opened_view(app, slack, "creds", CREDENTIALS_MODAL)
+    values = {
+        "sandbox.public_key": _text_value(one_line(WEAK)),
+        "sandbox.notify_url": _text_value("http://pay.example.com/alipay/notify"),
+    }
+    reply = await submit(app, view, values)
+    errors = reply.body["errors"]
+    assert set(errors) == {"sandbox.public_key", "sandbox.notify_url"}
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    assert all(cjk.search(message) for message in errors.values()), errors
+    assert all(len(message) <= 150 for message in errors.values())
+    assert await _credentials(app) == {}

@@ -515,7 +515,7 @@ async def test_mark_done_from_a_dm_or_an_offer_thanks_and_follows_up(
         "announce": None,
     }
     assert response.status == 200
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     (replaced,) = bolt.slack.calls_to("response_url:click")
     assert replaced.args == {
         "replace_original": True,
@@ -565,7 +565,7 @@ async def test_snooze_replaces_the_dm_with_until_when(
         "step": "1.3",
         "choice": choice,
     }
-    label = replies.step_label(snoozed.template, "1.3")
+    label = replies.step_label(snoozed.template, "1.3", ENGLISH_TRANSLATOR)
     (replaced,) = bolt.slack.calls_to("response_url:click")
     assert replaced.args == {
         "replace_original": True,

@@ -16,8 +16,10 @@ import pytest
 from bot.blocks import credentials as credential_blocks
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
+from bot.blocks.digest_schedule import describe
 from bot.blocks.help import help_text
 from bot.blocks.new_app import ask_another
+from bot.i18n import ENGLISH_TRANSLATOR, translator
 from bot.listeners.commands import applications as applications_listener
 from bot.listeners.commands import checklist as checklist_listener
 from bot.listeners.commands import credentials as credentials_listener
@@ -26,7 +28,6 @@ from bot.listeners.commands import settings as settings_listener
 from bot.listeners.commands import steps as steps_listener
 from bot.services import listing
 from bot.services.checklist import MarkOutcome, template_for
-from bot.services.digests import describe
 from bot.services.due_dates import DueSpec
 from bot.services.errors import Refusal
 from bot.services.export import ExportFile
@@ -361,7 +362,7 @@ async def test_assign_names_the_new_and_the_previous_assignee(
         "step": "1.3",
         "assignee_id": "UBOB",
     }
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"Assigned {label} to <@UBOB> (was <@UCAROL>).")
     assert followups == [FollowedUp(followup, None, ())]
 
@@ -382,7 +383,7 @@ async def test_unassign_is_assign_to_nobody(
         "step": "1.3",
         "assignee_id": None,
     }
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"Unassigned {label} (was <@UBOB>).")
     assert followups == [FollowedUp(followup, None, ())]
 
@@ -397,7 +398,7 @@ async def test_unassign_of_a_step_nobody_had_follows_up_nothing(
 
     response = await bolt.command("unassign 1.3")
 
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"{label} had no assignee.")
     assert followups == []
 
@@ -442,7 +443,7 @@ async def test_note_passes_the_text_as_typed(
         "step": "1.3",
         "text": "keys from IT",
     }
-    label = replies.step_label(done.template, "1.3")
+    label = replies.step_label(done.template, "1.3", ENGLISH_TRANSLATOR)
     assert parsed_body(response) == ephemeral(f"Noted on {label}.")
     assert followups == [FollowedUp(followup, None, ())]
 
@@ -855,5 +856,17 @@ async def test_a_use_case_that_fails_is_answered_with_sorry_and_nothing_else(
 
     assert response.status == 200
     assert parsed_body(response) == ephemeral(onboard.FAILED)
-    assert bolt.slack.calls == []
+    assert answering_calls(bolt.slack) == []  # but the reader's language
     assert followups == []
+
+
+async def test_the_apology_is_in_the_readers_language(
+    bolt: Dispatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bolt.slack.add_user("UALICE", locale="zh-CN")
+    fake(monkeypatch, steps_listener.checklist, "mark", raises=RuntimeError("database is gone"))
+
+    response = await bolt.command("mark 1.1")
+
+    assert parsed_body(response) == ephemeral(translator("zh-CN")._(onboard.FAILED))
+    assert "出了问题" in parsed_body(response)["text"]

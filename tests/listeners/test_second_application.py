@@ -183,3 +183,14 @@ async def test_unarchive_through_the_command_and_a_non_owner_refused(
     assert done.text == "Unarchived *Acme POS* (`acme-pos`): its reminders and digests resume."
     history = await app.command("history")
     assert "unarchived the application" in str(history.body)
+
+
+async def test_cancel_answers_in_the_clickers_language(app: RunningApp, slack: SlackStub) -> None:
+    slack.add_user("UALICE", locale="zh-CN")
+    await app.command("new Acme POS")
+    await app.command("new Acme POS")
+
+    await press(app, CANCEL, "cancel")
+
+    (said,) = await slack.wait_for("response_url:asked")
+    assert said.args["text"] == "已取消：没有创建应用。"

@@ -12,7 +12,7 @@ from bot.blocks import replies
 from bot.blocks.new_app import CANCEL, CREATE_ANOTHER
 from bot.followup import FollowUps
 from bot.i18n import translator
-from bot.listeners.answers import answering_refusals, respond_to_click
+from bot.listeners.answers import answering_refusals, reader, respond_to_click
 from bot.listeners.payloads import action_value, actor_of, mapping, text
 from bot.runtime import Runtime
 from bot.services.checklist import template_for
@@ -49,11 +49,13 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             text=replies.created(application, template_for(application), translator(language)),
         )
 
-    async def cancel(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def cancel(
+        ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         await ack()
-        await respond_to_click(
-            body, respond, replace_original=True, text="Cancelled: no application was created."
-        )
+        t = await reader(Deps(runtime, client), actor_of(body))
+        text = replies.new_application_cancelled(t)
+        await respond_to_click(body, respond, replace_original=True, text=text)
 
     app.action(CREATE_ANOTHER)(create_another)
     app.action(CANCEL)(cancel)

@@ -21,8 +21,7 @@ async def rename(req: Request, command: cmd.Rename) -> Reply:
 async def archive(req: Request, command: cmd.Archive) -> Reply:
     application = await applications.archive(req.deps, req.actor, command.app)
     return Reply(
-        f"Archived {replies.app_label(application)}: no more reminders or digests. "
-        f"Its history stays and `/onboard export --app {application.slug}` still works.",
+        replies.archived(application, await req.t()),
         in_channel=req.typed_in(application.channel_id),
     )
 
@@ -30,10 +29,5 @@ async def archive(req: Request, command: cmd.Archive) -> Reply:
 async def unarchive(req: Request, command: cmd.Unarchive) -> Reply:
     done = await applications.unarchive(req.deps, req.actor, command.app)
     application = done.application
-    text = f"Unarchived {replies.app_label(application)}: its reminders and digests resume."
-    if done.in_channel > 1:
-        text += (
-            f" <#{application.channel_id}> now has {done.in_channel} applications, so commands "
-            f"there need `--app`, e.g. `/onboard status --app {application.slug}`."
-        )
+    text = replies.unarchived(application, done.in_channel, await req.t())
     return Reply(text, in_channel=req.typed_in(application.channel_id))

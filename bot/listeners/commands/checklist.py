@@ -50,8 +50,7 @@ async def status(req: Request, command: cmd.Status) -> Reply:
             )
         except SlackApiError as e:
             await req.respond(
-                text=f"I couldn't post the checklist here (Slack said `{e.response['error']}`). "
-                "Invite me to the channel with `/invite @Onboard`; here it is just for you.",
+                text=replies.checklist_not_posted(e.response["error"], await req.t()),
                 blocks=blocks,
                 response_type="ephemeral",
             )
@@ -79,7 +78,7 @@ async def history(req: Request, command: cmd.History) -> Reply:
 
 async def export(req: Request, command: cmd.Export) -> Reply:
     application, files = await checklist.export(req.deps, req.actor, command.app, command.fmt)
-    label = replies.app_label(application)
+    t = await req.t()
 
     async def upload() -> None:
         # Into the application's own channel: its members are the ones who may read it.
@@ -89,14 +88,14 @@ async def export(req: Request, command: cmd.Export) -> Reply:
                 file_uploads=[
                     {"content": f.content, "filename": f.filename, "title": f.title} for f in files
                 ],
-                initial_comment=f"Export of {label} for <@{req.actor.user_id}>",
+                initial_comment=replies.export_comment(application, req.actor.user_id, t),
             )
         except SlackApiError as e:
             await req.respond(
-                text=f"I couldn't upload the export here (Slack said `{e.response['error']}`). "
-                "Invite me to the channel with `/invite @Onboard` and try again.",
+                text=replies.export_not_uploaded(e.response["error"], t),
                 response_type="ephemeral",
             )
 
-    where = "" if req.typed_in(application.channel_id) else f" to <#{application.channel_id}>"
-    return Reply(f"Exporting {label} as {command.fmt.upper()}{where}…", after=upload)
+    elsewhere = not req.typed_in(application.channel_id)
+    text = replies.export_started(application, command.fmt, elsewhere, t)
+    return Reply(text, after=upload)

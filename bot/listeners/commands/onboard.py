@@ -8,8 +8,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks import replies
 from bot.command_parser import ParseError, parse_command
 from bot.followup import FollowUps
+from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from bot.listeners.answers import told
 from bot.listeners.commands.subcommands import HANDLERS, Reply, Request
 from bot.runtime import Runtime
@@ -18,8 +20,18 @@ from bot.usecases.context import Actor, Deps
 
 logger = logging.getLogger(__name__)
 
-FAILED = "Something went wrong on my side and nothing was changed. Please try again in a minute."
-FOLLOW_UP_FAILED = "Your change was saved, but I couldn't finish posting about it."
+FAILED = replies.FAILED
+FOLLOW_UP_FAILED = replies.FOLLOW_UP_FAILED
+
+
+async def _reader(request: Request) -> Translator:
+    """The person's translator for a failure: English if even their language can't be had
+    (the failure may be Slack's or the database's)."""
+    try:
+        return await request.t()
+    except Exception:
+        logger.exception("/onboard: no language for a failure message")
+        return ENGLISH_TRANSLATOR
 
 
 def _ack_body(reply: Reply) -> dict[str, Any]:
@@ -62,7 +74,7 @@ async def handle_onboard(
         return
     except Exception:
         logger.exception("/onboard %s failed", type(parsed).__name__)
-        await ack(response_type="ephemeral", text=FAILED)
+        await ack(response_type="ephemeral", text=(await _reader(request))._(FAILED))
         return
     if reply.text or reply.blocks:
         await ack(**_ack_body(reply))
@@ -73,7 +85,8 @@ async def handle_onboard(
             await reply.after()
         except Exception:
             logger.exception("/onboard %s follow-up failed", type(parsed).__name__)
-            await respond(response_type="ephemeral", text=FOLLOW_UP_FAILED)
+            t = await _reader(request)
+            await respond(response_type="ephemeral", text=t._(FOLLOW_UP_FAILED))
 
 
 def register(app, runtime: Runtime, followups: FollowUps) -> None:

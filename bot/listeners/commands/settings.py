@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot import command_parser as cmd
-from bot.blocks import replies
+from bot.blocks import digest_schedule, replies
 from bot.listeners.commands.request import Reply, Request
-from bot.services.digests import describe
 from bot.usecases import settings
 
 
@@ -34,7 +33,8 @@ async def remind(req: Request, command: cmd.Remind) -> Reply:
 
 async def digest(req: Request, command: cmd.Digest) -> Reply:
     if command.action == "show":
-        return Reply(describe(await settings.digest_schedule(req.deps, req.actor, command.app)))
+        schedule = await settings.digest_schedule(req.deps, req.actor, command.app)
+        return Reply(digest_schedule.describe(schedule, await req.t()))
     schedule = await settings.set_digest(
         req.deps,
         req.actor,
@@ -44,7 +44,10 @@ async def digest(req: Request, command: cmd.Digest) -> Reply:
         weekday=command.weekday,
         timezone=command.tz,
     )
-    return Reply(describe(schedule), in_channel=req.typed_in(schedule.channel_id))
+    return Reply(
+        digest_schedule.describe(schedule, await req.t()),
+        in_channel=req.typed_in(schedule.channel_id),
+    )
 
 
 async def contacts(req: Request, command: cmd.Contacts) -> Reply:

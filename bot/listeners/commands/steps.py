@@ -40,19 +40,17 @@ async def unskip(req: Request, command: cmd.Unskip) -> Reply:
 
 async def assign(req: Request, command: cmd.Assign) -> Reply:
     done = await steps.assign(req.deps, req.actor, command.app, command.step, command.user_id)
-    was = f" (was <@{done.old}>)" if done.old and done.old != command.user_id else ""
-    label = replies.step_label(done.template, done.step)
-    return Reply(
-        f"Assigned {label} to <@{command.user_id}>{was}.", after=req.after_change(done.followup)
-    )
+    t = await req.t()
+    text = replies.assigned(done.template, done.step, command.user_id, done.old, t)
+    return Reply(text, after=req.after_change(done.followup))
 
 
 async def unassign(req: Request, command: cmd.Unassign) -> Reply:
     done = await steps.assign(req.deps, req.actor, command.app, command.step, None)
-    label = replies.step_label(done.template, done.step)
+    text = replies.unassigned(done.template, done.step, done.old, await req.t())
     if done.old is None:
-        return Reply(f"{label} had no assignee.")
-    return Reply(f"Unassigned {label} (was <@{done.old}>).", after=req.after_change(done.followup))
+        return Reply(text)
+    return Reply(text, after=req.after_change(done.followup))
 
 
 async def due(req: Request, command: cmd.SetDue) -> Reply:
@@ -63,5 +61,5 @@ async def due(req: Request, command: cmd.SetDue) -> Reply:
 
 async def note(req: Request, command: cmd.AddNote) -> Reply:
     done = await steps.add_note(req.deps, req.actor, command.app, command.step, command.text)
-    label = replies.step_label(done.template, done.step)
-    return Reply(f"Noted on {label}.", after=req.after_change(done.followup))
+    text = replies.noted(done.template, done.step, await req.t())
+    return Reply(text, after=req.after_change(done.followup))

@@ -14,7 +14,7 @@ from bot.alipay.signature import verify
 from bot.blocks import credentials as blocks
 from bot.followup import FollowUps
 from bot.i18n import N_
-from bot.listeners.answers import said_to
+from bot.listeners.answers import reader, said, said_to
 from bot.listeners.payloads import actor_of, submitted_view
 from bot.runtime import Runtime
 from bot.services.errors import Refusal
@@ -41,7 +41,8 @@ def register(app: AsyncApp, runtime: Runtime, _followups: FollowUps) -> None:
         # Every value is checked first, so one bad field changes nothing at all.
         problems = credentials.problems(entered)
         if problems:
-            errors = {blocks.field_block_id(*key): m.message[:150] for key, m in problems.items()}
+            t = await reader(Deps(runtime, client), actor_of(body))
+            errors = {blocks.field_block_id(*key): said(m, t)[:150] for key, m in problems.items()}
             await ack(response_action="errors", errors=errors)
             return
         try:
