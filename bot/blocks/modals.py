@@ -76,7 +76,7 @@ def _step_context(application_name: str, step: Step, t: Translator) -> ContextBl
                     "*{application}* · step {step} _{title}_",
                     application=user_text(application_name, MAX_NAME_TEXT),
                     step=escape_mrkdwn(step.number),
-                    title=user_text(step.title, MAX_NAME_TEXT),
+                    title=user_text(step.title_in(t.language), MAX_NAME_TEXT),
                 )
             )
         ]
@@ -170,10 +170,11 @@ def guide_modal(
 ) -> View:
     """The step's summary and links from the template, each cut to fit its section: a long
     summary ends in an ellipsis, and the link to the whole guide always shows."""
-    heading = f"*{escape_mrkdwn(step.number)} {user_text(step.title, MAX_NAME_TEXT)}*\n"
-    body = heading + user_text(step.summary, MAX_TEXT - len(heading))
+    title = user_text(step.title_in(t.language), MAX_NAME_TEXT)
+    heading = f"*{escape_mrkdwn(step.number)} {title}*\n"
+    body = heading + user_text(step.summary_in(t.language), MAX_TEXT - len(heading))
     whole_guide = "\n• " + link(guide_url, t._("The whole guide"))
-    links = "\n".join(f"• {link(each.url, each.title)}" for each in step.links)
+    links = "\n".join(f"• {link(each.url, each.title_in(t.language))}" for each in step.links)
     no_links = t._("No links for this step.")
     blocks = [
         _step_context(application_name, step, t),

@@ -4,10 +4,12 @@ Simplified Chinese: no English sentence left, Slack's limits kept, English as it
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
-from bot.blocks import notifications, replies
+from bot.blocks import modals, notifications, replies
+from bot.checklists import get_template
 from bot.i18n import translator
 from bot.outbox_messages import decode
 from tests.blocks import catalogue
@@ -158,3 +160,21 @@ def test_english_sentences_allows_names_ids_code_and_links_but_not_english() -> 
     assert english_sentences("<https://x.example/a|完整指南> · <@U1> Onboard") == []
     assert english_sentences("已标记。Mark done") == ["Mark done"]
     assert english_sentences("Save") == ["Save"]
+
+
+def test_the_step_modals_name_the_step_and_show_its_guidance_in_the_readers_language() -> None:
+    """The guide and assign modals of step 1.3 read its Chinese title and summary from the
+    template; in English, the English ones."""
+    template = get_template()
+    step = template.step("1.3")
+    zh = translator("zh-CN")
+    guide = json.dumps(
+        modals.guide_modal("Acme", step, template.guide_url, zh).to_dict(), ensure_ascii=False
+    )
+    assert step.title_in("zh-CN") in guide and step.summary_in("zh-CN")[:20] in guide
+    assert step.title not in guide
+    context = modals.ModalContext(application_id=1, step=step.number)
+    assign = json.dumps(
+        modals.assign_modal(context, "Acme", step, None, zh).to_dict(), ensure_ascii=False
+    )
+    assert step.title_in("zh-CN") in assign
