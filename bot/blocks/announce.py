@@ -26,8 +26,7 @@ from bot.blocks.mrkdwn import (
     user_mention,
 )
 from bot.blocks.notifications import render
-from bot.blocks.replies import app_label
-from bot.blocks.steps import step_label
+from bot.blocks.replies import app_label, step_label
 from bot.checklists import Template
 from bot.i18n import ENGLISH_TRANSLATOR, Translator
 from bot.outbox_messages import decode

@@ -22,8 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.checklist import action_value
 from bot.blocks.mrkdwn import fit_mrkdwn, shorten, user_text
-from bot.blocks.replies import app_label
-from bot.blocks.steps import step_label
+from bot.blocks.replies import app_label, step_label
 from bot.checklists import Template
 from bot.command_parser import MAX_CREDENTIAL
 from bot.i18n import ENGLISH_TRANSLATOR, N_, Translator
