@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.blocks.checklist import action_value, progress_bar
+from bot.blocks.checklist import action_value, progress_bar, progress_count
 from bot.blocks.days import on_day
 from bot.blocks.mrkdwn import channel_mention, fit_mrkdwn, user_text
 from bot.i18n import ENGLISH_TRANSLATOR, Translator
@@ -44,18 +44,6 @@ def _order(item: AssignedStep, today: date) -> tuple:
         item.checklist.application.name.lower(),
         item.progress.step.position,
     )
-
-
-def _progress(t: Translator, complete: int, skipped: int, total: int) -> str:
-    """Steps done or skipped of all (checklist.progress_count, in the reader's language)."""
-    if skipped:
-        return t._(
-            "{complete}/{total} ({skipped} skipped)",
-            complete=complete,
-            total=total,
-            skipped=skipped,
-        )
-    return f"{complete}/{total}"
 
 
 def _assigned_section(item: AssignedStep, today: date, t: Translator) -> SectionBlock:
@@ -99,7 +87,7 @@ def _application_section(checklist: Checklist, t: Translator) -> SectionBlock:
     text = (
         f"{where}  "
         f"{progress_bar(checklist.complete_count, checklist.total)} "
-        f"{_progress(t, checklist.complete_count, checklist.skipped_count, checklist.total)}"
+        f"{progress_count(checklist.complete_count, checklist.skipped_count, checklist.total, t)}"
     )
     if upcoming:
         text += "\n" + t._("Next: {steps}", steps=upcoming)
