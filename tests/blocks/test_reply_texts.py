@@ -1,4 +1,4 @@
-"""The command's replies in bot/blocks/replies.py (and bot/blocks/counts.py): counts with
+"""The command's replies in bot/blocks/replies.py: counts with
 the right singular or plural, and history times in the reader's own time zone (issue 13)."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.blocks import replies
-from bot.blocks.counts import counted
 from bot.checklists import Phase, Step, Template
 from storage.models import Application, Event
 
@@ -47,21 +46,6 @@ def _event(kind: str, old: str | None, new: str | None, event_id: int = 1) -> Ev
         new_value=new,
         created_at=AT,
     )
-
-
-@pytest.mark.parametrize(
-    ("count", "noun", "plural", "says"),
-    [
-        (0, "application", None, "0 applications"),
-        (1, "application", None, "1 application"),
-        (2, "application", None, "2 applications"),
-        (1, "working day", None, "1 working day"),
-        (1, "reply", "replies", "1 reply"),
-        (3, "reply", "replies", "3 replies"),
-    ],
-)
-def test_counted_is_singular_only_for_one(count, noun, plural, says):
-    assert counted(count, noun, plural) == says
 
 
 @pytest.mark.parametrize(
