@@ -701,9 +701,9 @@ def render(message: Message) -> Rendered:
     t = translator(getattr(message, "language", ENGLISH))
     match message:
         case Reminder():
-            return reminder(message, translator(message.language))
+            return reminder(message, t)
         case Reminders():
-            return reminders(message, translator(message.language))
+            return reminders(message, t)
         case Escalation():
             return escalation(message, t)
         case Escalations():

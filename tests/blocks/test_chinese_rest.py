@@ -86,7 +86,7 @@ def test_the_preview_names_steps_by_their_chinese_titles_where_the_template_has_
     )
     tmpl = dataclasses.replace(tmpl, phases=phases)
     done = announce.chosen(tmpl, [step.number], "announce", None, t=ZH)
-    assert done == f"✅ 已将 {step.number} _上线_ 标记为完成并已宣布。"
+    assert done == f"✅ 已将 {step.number} _上线_ 标记为完成并已发布公告。"
     english = announce.chosen(tmpl, [step.number], "announce", None)
     assert english == f"✅ Marked {step.number} _{step.title}_ done and announced it."
 
