@@ -32,8 +32,10 @@ CopilotKit's packages/channels-slack/src/data-visualization.ts, PR #6342):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from bot.blocks.mrkdwn import shorten
+from bot.i18n import Translator
 
 # data_visualization
 MAX_CHART_TITLE = 50
@@ -67,6 +69,20 @@ def unique_labels(labels: Sequence[str]) -> list[str]:
         seen.add(label)
         found.append(label)
     return found
+
+
+def spread_out(days: Sequence[date], most: int = MAX_CATEGORIES) -> list[int]:
+    """The indexes of at most `most` of `days`, evenly spread, the first and last kept."""
+    if len(days) <= most:
+        return list(range(len(days)))
+    return sorted({round(i * (len(days) - 1) / (most - 1)) for i in range(most)})
+
+
+def day_labels(days: Sequence[date], t: Translator) -> list[str]:
+    """A chart's labels for `days`: `Dec 3`, or the ISO date when the days span years."""
+    if len({d.year for d in days}) > 1:
+        return [d.isoformat() for d in days]
+    return [t.month_day(d) for d in days]
 
 
 def xy_chart(
