@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import BOT_SCOPES
 from bot.listeners.functions import SPECS
-from bot.listeners.functions.steps import Param
+from bot.listeners.functions.parameters import Param
 
 yaml = pytest.importorskip("yaml")
 

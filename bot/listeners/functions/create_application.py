@@ -9,15 +9,8 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.followup import FollowUps
-from bot.listeners.functions.steps import (
-    CHANNEL_ID,
-    STRING,
-    USER_ID,
-    Done,
-    Param,
-    Spec,
-    register_step,
-)
+from bot.listeners.functions.parameters import CHANNEL_ID, STRING, USER_ID, Param, Spec
+from bot.listeners.functions.runner import Done, register_step
 from bot.runtime import Runtime
 from bot.usecases import checklist
 from bot.usecases.context import Actor, Deps

@@ -10,18 +10,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.followup import FollowUps
-from bot.listeners.functions.steps import (
+from bot.listeners.functions.parameters import (
     BOOLEAN,
     INTEGER,
     STRING,
     USER_ID,
     BadInput,
-    Done,
     Param,
     Spec,
-    follow,
-    register_step,
 )
+from bot.listeners.functions.runner import Done, register_step
 from bot.listeners.payloads import STEP_NUMBER
 from bot.runtime import Runtime
 from bot.usecases import checklist
@@ -73,6 +71,10 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
             "next_step_title": next_step.step.title_in(now.language) if next_step else None,
             "announced": bool(marked.outcome.queued),
         }
-        return Done(outputs, after=follow(followups, deps.client, marked.followup))
+
+        async def after() -> None:  # as after the command: redraw, Homes, announcements
+            await followups.after_change(deps.client, marked.followup)
+
+        return Done(outputs, after=after)
 
     register_step(app, runtime, SPEC, mark_onboarding_step)
