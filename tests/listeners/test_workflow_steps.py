@@ -412,3 +412,43 @@ async def test_status_refused_to_a_non_member(acme: RunningApp, slack: SlackStub
     }
     unknown = await run_step(acme, "get_checklist_status", application="beta", user="UALICE")
     assert unknown == {"error": "There is no application `beta` here. `/onboard list` shows them."}
+
+
+async def test_business_start_carries_its_event(
+    acme: RunningApp, slack: SlackStub, clock: FakeClock
+) -> None:
+    """5.1 with nobody to tell goes to the channel: as `onboard_business_started`."""
+    runner, _ = make_runner(acme.runtime, acme.settings, clock)
+    acme.send_queued = runner.deliverer.deliver_queued
+
+    result = await run_step(
+        acme,
+        "mark_onboarding_step",
+        application="acme-pos",
+        step="5.1",
+        user="UBOB",
+        announce=True,
+    )
+
+    assert outputs(result, "mark_onboarding_step")["announced"] is True
+    (post,) = await slack.wait_for("chat.postMessage")
+    assert post.args["channel"] == "CPAY"
+    metadata = post.args["metadata"]
+    assert metadata["event_type"] == "onboard_business_started"
+    payload = metadata["event_payload"]
+    assert (payload["application"], payload["step"], payload["actor"]) == (
+        "acme-pos",
+        "5.1",
+        "UBOB",
+    )
+
+
+async def test_an_execution_id_slack_never_sends_runs_nothing(
+    acme: RunningApp, slack: SlackStub
+) -> None:
+    inputs = {"application": "acme-pos", "step": "1.1", "user": "UBOB"}
+    for execution in ("F" * 300, "Fx 1; drop"):
+        await post_step(acme, "mark_onboarding_step", inputs, execution=execution, event_id="Ev1")
+    await asyncio.sleep(0.2)
+    assert slack.function_results == {}
+    assert not await step_done(acme, "1.1")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ from bot.usecases.events import first_delivery
 
 logger = logging.getLogger(__name__)
 
+EXECUTION_ID = re.compile(r"[A-Za-z0-9]{1,50}")
 FAILED = (
     "Onboard could not finish this step because of an error on its side. Nothing was "
     "changed unless the checklist shows it; try the workflow again later."
@@ -64,7 +66,10 @@ def register_step(app: AsyncApp, runtime: Runtime, spec: Spec, work: Work) -> No
     ) -> None:
         team_id = text(body.get("team_id"))
         execution = text(event.get("function_execution_id"))
-        if not execution or not await first_delivery(runtime, f"function:{execution}", team_id):
+        # Slack's ids are short and alphanumeric; another fits no record, so it is not run.
+        if not EXECUTION_ID.fullmatch(execution):
+            return
+        if not await first_delivery(runtime, f"function:{execution}", team_id):
             return
         try:
             inputs = read_inputs(spec, event.get("inputs"))
