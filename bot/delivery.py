@@ -36,6 +36,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import message_events
 from bot.blocks.notifications import render
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
@@ -122,12 +123,8 @@ def outbox_metadata(message_id: int) -> dict[str, Any]:
 
 def names_outbox_row(message: dict[str, Any], message_id: int) -> bool:
     """Whether a message from conversations.history is the post of this outbox row."""
-    metadata = message.get("metadata")
-    if not isinstance(metadata, dict) or metadata.get("event_type") != METADATA_EVENT_TYPE:
-        return False
-    payload = metadata.get("event_payload")
-    # Compared as text: a JSON number may come back as either.
-    return isinstance(payload, dict) and str(payload.get("outbox_id")) == str(message_id)
+    # An announcement's post names its row under its own event type (bot/message_events.py).
+    return message_events.names_outbox_row(message.get("metadata"), message_id)
 
 
 @dataclass
@@ -308,7 +305,7 @@ class Delivery:
                 text=text,
                 blocks=blocks,
                 unfurl_links=False,
-                metadata=outbox_metadata(message.id),
+                metadata=message_events.for_outbox(decoded, message.id, message.created_at),
             )
         except SlackApiError as e:
             await self._refused(e, decoded)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import message_events
 from bot.blocks.checklist import Fold
 from bot.surfaces import Surfaces
 from bot.usecases.context import Followup
@@ -39,7 +40,15 @@ class FollowUps:
         application = followup.application
         channel, ts = application.checklist_channel_id, application.checklist_ts
         if followup.redraw_checklist and channel and ts:
-            await self.surfaces.update_message(client, application.id, channel, ts, fold)
+            # After a mark the message tells other apps what was marked (its metadata).
+            metadata = None
+            if followup.marked and followup.marked_by and followup.marked_at:
+                metadata = message_events.step_done(
+                    application.slug, followup.marked, followup.marked_by, followup.marked_at
+                )
+            await self.surfaces.update_message(
+                client, application.id, channel, ts, fold, metadata=metadata
+            )
         await self.surfaces.publish_homes(
             client, application.team_id, [*sorted(followup.homes), *homes]
         )

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -65,8 +66,11 @@ class Surfaces:
         channel_id: str,
         ts: str,
         fold: Fold | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
     ) -> bool:
-        """Rebuild and replace a checklist message; False when the application is gone."""
+        """Rebuild and replace a checklist message; False when the application is gone.
+        `metadata`: Slack message metadata the message carries from now on (what changed)."""
         lock = self._message_locks.setdefault((channel_id, ts), asyncio.Lock())
         async with lock:
             rendered = await self.render_checklist(application_id, fold)
@@ -74,7 +78,11 @@ class Surfaces:
                 return False
             try:
                 await client.chat_update(
-                    channel=channel_id, ts=ts, text=rendered.text, blocks=rendered.blocks
+                    channel=channel_id,
+                    ts=ts,
+                    text=rendered.text,
+                    blocks=rendered.blocks,
+                    metadata=metadata,
                 )
             except SlackApiError as e:
                 logger.warning(

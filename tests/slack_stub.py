@@ -13,6 +13,9 @@ test with a fake clock can set it to keep Slack's times in step with the app's. 
 added for history check ``scopes`` (default: all the app asks for, history included), and
 answer ``missing_scope`` with the scope ``needed`` when one is taken away.
 
+Workflow steps' completions (``functions.completeSuccess`` / ``functions.completeError``) are
+kept by function execution id in ``function_results``; a second completion of one is refused.
+
 It is a real aiohttp server on 127.0.0.1, running in its own thread with its own event
 loop. That way the same stub serves an app running in the test's own event loop (an
 in-process async test) and an app running in a subprocess, and a test blocked in a sync
@@ -53,7 +56,16 @@ from aiohttp import WSCloseCode, WSMsgType, web
 # Form fields that slack_sdk serialises to JSON strings when it sends form data;
 # decoding them lets tests assert on structures whatever encoding the client chose.
 JSON_FIELDS = frozenset(
-    {"blocks", "attachments", "view", "files", "metadata", "user_auth_blocks", "unfurls"}
+    {
+        "blocks",
+        "attachments",
+        "view",
+        "files",
+        "metadata",
+        "user_auth_blocks",
+        "unfurls",
+        "outputs",
+    }
 )
 
 # Socket Mode envelope types whose acks may carry a response payload (as on Slack).
@@ -142,6 +154,9 @@ class SlackStub:
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, dict[str, Any]] = {}
+        # Workflow steps completed, by function_execution_id: {"outputs": …} or {"error": …},
+        # in the order they came (Slack keeps the first; a second is refused, as here).
+        self.function_results: dict[str, dict[str, Any]] = {}
 
         # The server thread appends while the test thread reads: guard with a lock.
         self._lock = threading.Lock()
@@ -179,6 +194,8 @@ class SlackStub:
             "files.completeUploadExternal": self._files_complete_upload,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
+            "functions.completeSuccess": self._functions_complete_success,
+            "functions.completeError": self._functions_complete_error,
         }
 
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -560,7 +577,7 @@ class SlackStub:
             message = self.messages.get(channel.removeprefix("D"), {}).get(ts)
         if message is None:
             return _error("message_not_found")
-        for key in ("text", "blocks", "attachments"):
+        for key in ("text", "blocks", "attachments", "metadata"):
             if key in args:
                 message[key] = args[key]
         return _ok(channel=channel, ts=ts, text=message.get("text", ""), message=message)
@@ -737,6 +754,33 @@ class SlackStub:
             if granted:
                 self.tokens.add(granted)
         return _ok(**grant)
+
+    def _functions_complete_success(self, args: dict[str, Any], token: str | None) -> dict:
+        outputs = args.get("outputs")
+        if isinstance(outputs, str):  # a form field: JSON text
+            try:
+                outputs = json.loads(outputs)
+            except json.JSONDecodeError:
+                return _error("invalid_arguments")
+        if not isinstance(outputs, dict):
+            return _error("invalid_arguments")
+        return self._complete_function(args, {"outputs": outputs})
+
+    def _functions_complete_error(self, args: dict[str, Any], token: str | None) -> dict:
+        error = args.get("error")
+        if not isinstance(error, str) or not error:
+            return _error("invalid_arguments")
+        return self._complete_function(args, {"error": error})
+
+    def _complete_function(self, args: dict[str, Any], result: dict[str, Any]) -> dict:
+        execution = args.get("function_execution_id")
+        if not isinstance(execution, str) or not execution:
+            return _error("invalid_arguments")
+        if execution in self.function_results:
+            # A function execution completes once.
+            return _error("function_execution_not_found")
+        self.function_results[execution] = result
+        return _ok()
 
     def _apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return _ok(url=f"ws://127.0.0.1:{self.port}/socket")

@@ -128,10 +128,14 @@ def box(app: RunningApp, slack: SlackStub, clock: FakeClock) -> Outbox:
 
 
 def names_row(message: dict[str, Any], row_id: int) -> bool:
-    return message.get("metadata") == {
-        "event_type": METADATA_EVENT_TYPE,
-        "event_payload": {"outbox_id": row_id},
-    }
+    """The message's metadata names the row: a go-live under its own event type, with what it
+    announces beside the row's id (bot/message_events.py); anything else under the outbox's."""
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return payload.get("outbox_id") == row_id and metadata.get("event_type") in (
+        METADATA_EVENT_TYPE,
+        "onboard_went_live",
+    )
 
 
 def history_conversation(target: str) -> str:
@@ -239,7 +243,11 @@ async def test_every_post_names_its_row_and_a_first_send_reads_no_history(
     posts = box.calls("chat.postMessage")
     # One post per row, each naming its own (targets are sent concurrently: any order).
     assert sorted(p["metadata"]["event_payload"]["outbox_id"] for p in posts) == ids
-    assert all(p["metadata"]["event_type"] == METADATA_EVENT_TYPE for p in posts)
+    # A go-live says so in its event type; a reminder is just an outbox post.
+    assert (
+        sorted(p["metadata"]["event_type"] for p in posts)
+        == [METADATA_EVENT_TYPE] * 2 + ["onboard_went_live"] * 3
+    )
     rows = await box.rows()
     assert {(r.status, r.unconfirmed_since) for r in rows} == {("sent", None)}
     # What Slack kept carries the metadata too, and the row recorded that message's ts.

@@ -5,7 +5,7 @@ its outcome, and hands the follow-up to `FollowUps`."""
 from slack_bolt.async_app import AsyncApp
 
 from bot.followup import Deliver, FollowUps
-from bot.listeners import actions, commands, events, middleware, views
+from bot.listeners import actions, commands, events, functions, middleware, views
 from bot.runtime import Runtime
 from bot.surfaces import Surfaces
 
@@ -13,5 +13,5 @@ from bot.surfaces import Surfaces
 def register_listeners(app: AsyncApp, runtime: Runtime, deliver: Deliver) -> None:
     middleware.register(app, runtime)
     followups = FollowUps(Surfaces(runtime), deliver)
-    for kind in (commands, actions, views, events):
+    for kind in (commands, actions, views, events, functions):
         kind.register(app, runtime, followups)

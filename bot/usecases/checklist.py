@@ -205,6 +205,14 @@ async def mark(
             announce=announce is not False,
         )
         marked = _marked(current, outcome)
+        if outcome.changed:  # the redrawn checklist message tells who marked what, and when
+            told = dataclasses.replace(
+                marked.followup,
+                marked=tuple(outcome.changed),
+                marked_by=actor.user_id,
+                marked_at=now,
+            )
+            marked = dataclasses.replace(marked, followup=told)
         return marked if announce is None else _answered(marked)
 
     return await access.change(deps, application, unit)

@@ -42,12 +42,17 @@ class Followup:
     `application` is as the change's transaction left it, so it knows its latest checklist
     message; `homes` are the people whose App Home shows what changed; `queued` the outbox ids
     this change queued, sent at once; `redraw_checklist` False when the checklist message
-    shows nothing new (a snooze, a mark of a step already done)."""
+    shows nothing new (a snooze, a mark of a step already done). `marked`: the steps a mark
+    just did (in template order), `by` whom and `at` when, which the redrawn checklist message
+    tells other apps (its metadata, bot/message_events.py)."""
 
     application: Application
     homes: frozenset[str] = frozenset()
     queued: tuple[int, ...] = ()
     redraw_checklist: bool = True
+    marked: tuple[str, ...] = ()
+    marked_by: str | None = None
+    marked_at: datetime | None = None
 
 
 def people(*user_ids: str | None) -> frozenset[str]:
