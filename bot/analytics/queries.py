@@ -101,22 +101,49 @@ def _template_of(key: str, version: int) -> Template:
         return get_template(DEFAULT_TEMPLATE_KEY)
 
 
-def _announcing_step(announces: str) -> ColumnElement[bool]:
+def _by_template(values: dict[tuple[str, int], ColumnElement]) -> ColumnElement:
+    """One expression per template, chosen by the application's template; when every
+    template gives the same expression (the usual case: one template), just that one, so the
+    database evaluates nothing more per row."""
+    distinct: dict[str, tuple[ColumnElement, list[tuple[str, int]]]] = {}
+    for ident, expression in values.items():
+        key = str(expression.compile(compile_kwargs={"literal_binds": True}))
+        distinct.setdefault(key, (expression, []))[1].append(ident)
+    if len(distinct) == 1:
+        return next(iter(distinct.values()))[0]
+    a = Application
+    return case(
+        *(
+            (or_(*(and_(a.template_key == k, a.template_version == v) for k, v in idents)), e)
+            for e, idents in distinct.values()
+        )
+    )
+
+
+def _announcing(announces: str) -> ColumnElement[bool]:
     """True on the step rows that are their template's `announces` step."""
-    a, s = Application, StepState
-    conditions = [
-        and_(a.template_key == t.key, a.template_version == t.version, s.step == step.number)
-        for t in _templates()
-        for step in t.steps
-        if step.announces == announces
-    ]
-    return or_(*conditions) if conditions else literal(False)
+    s = StepState
+    return _by_template(
+        {
+            (t.key, t.version): or_(
+                literal(False),
+                *(s.position == x.position for x in t.steps if x.announces == announces),
+            )
+            for t in _templates()
+        }
+    )
 
 
 def _phase_of_step() -> ColumnElement[int]:
-    """A step's phase: the number before its dot ("2.3" → 2), as every template numbers them."""
-    numbers = sorted({step.number for t in _templates() for step in t.steps})
-    return case({n: int(n.split(".")[0]) for n in numbers}, value=StepState.step, else_=0)
+    """A step's phase, from its position (integer comparisons: cheap on every row)."""
+    s = StepState
+    values = {}
+    for t in _templates():
+        whens = [(s.position <= p.steps[-1].position, p.number) for p in t.phases[:-1]]
+        values[(t.key, t.version)] = (
+            case(*whens, else_=len(t.phases)) if whens else literal(len(t.phases))
+        )
+    return _by_template(values)
 
 
 def _in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -142,56 +169,61 @@ def _later(x: ColumnElement, y: ColumnElement) -> ColumnElement:
     return case((y.is_(None), x), (x.is_(None), y), (x >= y, x), else_=y)
 
 
-def _earlier(x: ColumnElement, y: ColumnElement) -> ColumnElement:
-    return case((y.is_(None), x), (x.is_(None), y), (x <= y, x), else_=y)
+FINISHED = func.coalesce(StepState.done_at, StepState.skipped_at)
 
 
-def _steps(condition: ColumnElement[bool]):
-    """Every step of the applications matching `condition`, with what the steps around it
-    say (one window pass over step_states in (application_id, position) order)."""
-    s, a = StepState, Application
-    app = {"partition_by": s.application_id, "order_by": s.position}
-    finished = func.coalesce(s.done_at, s.skipped_at)
+def _steps_of(application_id, position_condition) -> tuple:
+    """A correlated look at an application's other steps (`position_condition` on them):
+    the index on (application_id, position, done_at, skipped_at) answers it alone."""
+    other = aliased(StepState)
+    return other, and_(other.application_id == application_id, position_condition(other.position))
+
+
+def _finished_before(application_id, position) -> ColumnElement:
+    """When the steps before `position` were (last) completed; NULL for the first step."""
+    other, where = _steps_of(application_id, lambda p: p < position)
     return (
-        select(
-            s.application_id,
-            s.step,
-            s.position,
-            s.done_at,
-            s.skipped_at,
-            s.changed_at,
-            s.assignee_id,
-            finished.label("finished"),
-            _phase_of_step().label("phase"),
-            _announcing_step(GoLive.KIND).label("is_go_live"),
-            _announcing_step(BusinessStart.KIND).label("is_business_start"),
-            a.created_at,
-            a.archived_at,
-            a.remind_after_days,
-            # Open steps before this one; None for the first step.
-            func.sum(case((finished.is_(None), 1), else_=0))
-            .over(**app, rows=(None, -1))
-            .label("open_before"),
-            # Whether a step after this one is done (a skipped one does not count).
-            func.max(case((s.done_at.is_not(None), 1), else_=0))
-            .over(**app, rows=(1, None))
-            .label("done_after"),
-            # When the steps before were (last) completed; None for the first step.
-            func.max(finished).over(**app, rows=(None, -1)).label("startable_at"),
-            # The first done of this step and the ones after it.
-            func.min(s.done_at).over(**app, rows=(0, None)).label("done_from_here"),
-        )
-        .join(a, a.id == s.application_id)
-        .where(condition)
-        .subquery("steps")
+        select(func.max(func.coalesce(other.done_at, other.skipped_at)))
+        .where(where)
+        .scalar_subquery()
     )
 
 
-def _active(steps) -> ColumnElement[bool]:
-    """bot/services/progress.py `active_flags`, over the window columns of `_steps`."""
-    return and_(
-        steps.c.finished.is_(None),
-        or_(func.coalesce(steps.c.open_before, 0) == 0, steps.c.done_after == 1),
+def _open_before(application_id, position) -> ColumnElement:
+    other, where = _steps_of(application_id, lambda p: p < position)
+    return (
+        select(func.count())
+        .where(where, other.done_at.is_(None), other.skipped_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _first_done_from(application_id, position) -> ColumnElement:
+    """The first done of the step at `position` and those after it."""
+    other, where = _steps_of(application_id, lambda p: p >= position)
+    return select(func.min(other.done_at)).where(where).scalar_subquery()
+
+
+def _per_application(condition: ColumnElement[bool]):
+    """One row an application (one pass over its steps, no window): counts, the first open
+    step (always active), the last done one (open steps before it are active too: work went
+    ahead), and when its go-live and business-start steps were done."""
+    s = StepState
+    return (
+        select(
+            s.application_id,
+            func.count().label("total"),
+            func.count(FINISHED).label("complete"),
+            func.max(FINISHED).label("last_finished"),
+            func.min(case((FINISHED.is_(None), s.position))).label("first_open"),
+            func.max(case((s.done_at.is_not(None), s.position))).label("last_done"),
+            func.max(case((_announcing(GoLive.KIND), s.done_at))).label("live_at"),
+            func.max(case((_announcing(BusinessStart.KIND), s.done_at))).label("business_at"),
+        )
+        .join(Application, Application.id == s.application_id)
+        .where(condition)
+        .group_by(s.application_id)
+        .subquery("per_app")
     )
 
 
@@ -212,22 +244,9 @@ def spread(values: Sequence[float]) -> Spread:
 
 
 async def _application_rows(session: AsyncSession, condition: ColumnElement[bool]):
-    """One row an application: its step counts, last progress, first active step, and when
-    its go-live and business-start steps were done."""
-    steps = _steps(condition)
-    per_app = (
-        select(
-            steps.c.application_id,
-            func.count().label("total"),
-            func.count(steps.c.finished).label("complete"),
-            func.max(steps.c.finished).label("last_finished"),
-            func.min(case((_active(steps), steps.c.position))).label("first_active"),
-            func.max(case((steps.c.is_go_live, steps.c.done_at))).label("live_at"),
-            func.max(case((steps.c.is_business_start, steps.c.done_at))).label("business_at"),
-        )
-        .group_by(steps.c.application_id)
-        .subquery("per_app")
-    )
+    """One row an application: its step counts, last progress, first active (= first open)
+    step, and when its go-live and business-start steps were done."""
+    per_app = _per_application(condition)
     a = Application
     query = select(
         a.id,
@@ -241,8 +260,8 @@ async def _application_rows(session: AsyncSession, condition: ColumnElement[bool
         a.template_version,
         per_app.c.total,
         per_app.c.complete,
-        per_app.c.last_finished.label("last_finished"),
-        per_app.c.first_active,
+        per_app.c.last_finished,
+        per_app.c.first_open.label("first_active"),
         per_app.c.live_at,
         per_app.c.business_at,
     ).join(per_app, per_app.c.application_id == a.id)
@@ -251,16 +270,20 @@ async def _application_rows(session: AsyncSession, condition: ColumnElement[bool
 
 async def _stuck_rows(session: AsyncSession, condition: ColumnElement[bool], now: datetime):
     """Active steps of open applications waiting at least `remind after` calendar days (a
-    superset: N working days are at least N calendar days); the exact test is in Python."""
-    steps = _steps(and_(condition, Application.archived_at.is_(None)))
-    waiting_since = _later(steps.c.changed_at, steps.c.startable_at)
+    superset: N working days are at least N calendar days); the exact test is in Python.
+
+    Active (`active_flags`): open, and either the first open step or before a done one; so
+    only an application's steps from its first open one up to its last done one are read."""
+    per_app = _per_application(and_(condition, Application.archived_at.is_(None)))
+    s, a = StepState, Application
     # `remind after` differs by application: its calendar-day threshold, chosen in SQL.
     threshold = case(
         {n: literal(now - n * DAY, UTCDateTime()) for n in REMIND_AFTER_RANGE},
-        value=steps.c.remind_after_days,
+        value=a.remind_after_days,
         else_=literal(now - DAY, UTCDateTime()),
     )
-    a = Application
+    startable = _finished_before(s.application_id, s.position)
+    waiting_since = _later(s.changed_at, startable)
     query = (
         select(
             a.id,
@@ -270,13 +293,30 @@ async def _stuck_rows(session: AsyncSession, condition: ColumnElement[bool], now
             a.owner_id,
             a.remind_after_days,
             a.remind_holidays,
-            steps.c.step,
-            steps.c.position,
-            steps.c.assignee_id,
+            s.step,
+            s.position,
+            s.assignee_id,
             waiting_since.label("waiting_since"),
         )
-        .join(steps, steps.c.application_id == a.id)
-        .where(_active(steps), waiting_since <= threshold)
+        .select_from(per_app)
+        .join(a, a.id == per_app.c.application_id)
+        .join(
+            s,
+            and_(
+                s.application_id == per_app.c.application_id,
+                s.position >= per_app.c.first_open,
+                or_(
+                    s.position == per_app.c.first_open,
+                    s.position < per_app.c.last_done,
+                ),
+            ),
+        )
+        .where(
+            s.done_at.is_(None),
+            s.skipped_at.is_(None),
+            s.changed_at <= threshold,
+            or_(startable.is_(None), startable <= threshold),
+        )
     )
     return (await session.execute(query)).all()
 
@@ -304,43 +344,53 @@ def _stuck(rows, now: datetime) -> list[StuckStep]:
 
 
 async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
-    """(application, phase, start, end, holidays) of every phase completed within `span`."""
-    steps = _steps(condition)
-    # When the phase's first step ("<phase>.1") became active: once every step before it was
-    # complete (creation, for the first), or earlier when it or a later step was done first.
-    all_before = case(
-        (
-            func.coalesce(steps.c.open_before, 0) == 0,
-            func.coalesce(steps.c.startable_at, steps.c.created_at),
-        )
-    )
-    became_active = _earlier(all_before, steps.c.done_from_here)
-    is_first = steps.c.step.like("%.1")
-    end = func.max(steps.c.finished)
+    """(application, phase, its first step's position, when the steps before it were
+    completed and how many are open, its first done step or later, its end, creation,
+    holidays) of every phase completed within `span`. One pass over the steps groups them
+    by phase; only the phases found look at the steps around them (by index)."""
+    s = StepState
+    phase = _phase_of_step()
+    ended = func.max(FINISHED)
     per_phase = (
         select(
-            steps.c.application_id,
-            steps.c.phase,
-            func.max(case((is_first, became_active))).label("started"),
-            end.label("ended"),
+            s.application_id,
+            phase.label("phase"),
+            func.min(s.position).label("first"),
+            ended.label("ended"),
         )
-        .group_by(steps.c.application_id, steps.c.phase)
+        .join(Application, Application.id == s.application_id)
+        .where(condition)
+        .group_by(s.application_id, phase)
         .having(
-            func.count() == func.count(steps.c.finished),
-            func.count(steps.c.done_at) > 0,
-            end >= literal(span.start, UTCDateTime()),
-            end < literal(span.end, UTCDateTime()),
+            func.count() == func.count(FINISHED),
+            func.count(s.done_at) > 0,
+            ended >= literal(span.start, UTCDateTime()),
+            ended < literal(span.end, UTCDateTime()),
         )
         .subquery("per_phase")
     )
+    app, first = per_phase.c.application_id, per_phase.c.first
     query = select(
-        per_phase.c.application_id,
+        app,
         per_phase.c.phase,
-        per_phase.c.started,
         per_phase.c.ended,
+        _finished_before(app, first).label("startable_at"),
+        _open_before(app, first).label("open_before"),
+        _first_done_from(app, first).label("done_from_here"),
+        Application.created_at,
         Application.remind_holidays,
-    ).join(Application, Application.id == per_phase.c.application_id)
+    ).join(Application, Application.id == app)
     return (await session.execute(query)).all()
+
+
+def phase_start(row) -> datetime:
+    """When a phase's first step became active (`active_flags`): once every step before it was
+    complete (the application's creation, for the first phase), or earlier when it or a later
+    step was done first."""
+    candidates = [_aware(row.done_from_here)]
+    if not row.open_before:
+        candidates.append(_aware(row.startable_at) or _aware(row.created_at))
+    return min(c for c in candidates if c is not None)
 
 
 async def _due_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
@@ -450,7 +500,7 @@ def _period_figures(
     for row in phase_rows:
         ended = _aware(row.ended)
         if _within(ended, period):
-            started = _aware(row.started)
+            started = phase_start(row)
             by_phase[row.phase].append(working_time(row.remind_holidays).days(started, ended))
     due = on_time = 0
     first_day, end_day = period.start.date(), period.end.date()
