@@ -166,11 +166,6 @@ def _of_person(team_id: str, user_id: str) -> ColumnElement[bool]:
     )
 
 
-def _later(x: ColumnElement, y: ColumnElement) -> ColumnElement:
-    """The later of two timestamps, either of which may be NULL (then the other)."""
-    return case((y.is_(None), x), (x.is_(None), y), (x >= y, x), else_=y)
-
-
 FINISHED = func.coalesce(StepState.done_at, StepState.skipped_at)
 
 
@@ -272,9 +267,10 @@ async def _application_rows(
         value=a.remind_after_days,
         else_=literal(now - DAY, UTCDateTime()),
     )
-    # As for reminders: since its last change or since the steps before it were completed.
+    # As for reminders, a step waits since its last change or since the steps before it were
+    # completed, whichever is later (`_stuck` takes the later one). The look at the steps
+    # before is written once: SQLite would run it again for every mention.
     startable = _finished_before(s.application_id, s.position)
-    waiting_since = _later(s.changed_at, startable)
     waiting = and_(
         a.archived_at.is_(None),
         s.application_id == per_app.c.application_id,
@@ -283,7 +279,6 @@ async def _application_rows(
         s.done_at.is_(None),
         s.skipped_at.is_(None),
         s.changed_at <= threshold,
-        or_(startable.is_(None), startable <= threshold),
     )
     query = (
         select(
@@ -306,7 +301,8 @@ async def _application_rows(
             _text(per_app.c.business_at, "business_at"),
             s.step,
             s.assignee_id,
-            _text(waiting_since, "waiting_since"),
+            _text(s.changed_at, "changed_at"),
+            _text(startable, "startable_at"),
         )
         .select_from(per_app)
         .join(a, a.id == per_app.c.application_id)
@@ -325,7 +321,8 @@ async def _application_rows(
 def _stuck(rows, now: datetime) -> list[StuckStep]:
     found = []
     for row in rows:
-        since = _aware(row.waiting_since)
+        changed, startable = _aware(row.changed_at), _aware(row.startable_at)
+        since = changed if startable is None else max(changed, startable)
         waited = working_time(row.remind_holidays).days(since, now)
         if waited >= row.remind_after_days:
             found.append(
@@ -397,15 +394,12 @@ def phase_start(row) -> datetime:
 async def _due_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
     """(due date, done at) of the steps not skipped due within `span`'s days."""
     s = StepState
-    query = (
-        select(s.due_on, s.done_at)
-        .join(Application, Application.id == s.application_id)
-        .where(
-            condition,
-            s.skipped_at.is_(None),
-            s.due_on >= span.start.date(),
-            s.due_on < span.end.date(),
-        )
+    query = select(s.due_on, s.done_at).where(
+        # A correlated test rather than a join, so the due date's index leads.
+        exists().where(Application.id == s.application_id, condition),
+        s.skipped_at.is_(None),
+        s.due_on >= span.start.date(),
+        s.due_on < span.end.date(),
     )
     return (await session.execute(query)).all()
 
