@@ -50,6 +50,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     type_coerce,
@@ -141,10 +142,14 @@ def _phase_of_step() -> ColumnElement[int]:
     s = StepState
     values = {}
     for t in _templates():
-        whens = [(s.position <= p.steps[-1].position, p.number) for p in t.phases[:-1]]
-        values[(t.key, t.version)] = (
-            case(*whens, else_=len(t.phases)) if whens else literal(len(t.phases))
-        )
+        # Literal numbers, not parameters: PostgreSQL must see the GROUP BY expression and
+        # the selected one as the same.
+        whens = [
+            (s.position <= literal_column(str(p.steps[-1].position)), literal_column(str(p.number)))
+            for p in t.phases[:-1]
+        ]
+        last = literal_column(str(len(t.phases)))
+        values[(t.key, t.version)] = case(*whens, else_=last) if whens else last
     return _by_template(values)
 
 
