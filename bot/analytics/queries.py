@@ -43,7 +43,7 @@ import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import (
@@ -403,7 +403,7 @@ def phase_start(row) -> datetime:
 async def _due_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
     """(due date, done at) of the steps not skipped due within `span`'s days."""
     s = StepState
-    query = select(s.due_on, s.done_at).where(
+    query = select(_text(s.due_on, "due_on"), _text(s.done_at, "done_at")).where(
         # A correlated test rather than a join, so the due date's index leads.
         exists().where(Application.id == s.application_id, condition),
         s.skipped_at.is_(None),
@@ -448,6 +448,17 @@ def _aware(moment: datetime | str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _day(value: date | datetime | str | None) -> date | None:
+    """A date, or a timestamp's UTC date, as SQLite (text) or PostgreSQL (objects) gives it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date()
+    return value
+
+
 def _application_row(row, stuck_ids: set[int], now: datetime) -> ApplicationRow:
     created = _aware(row.created_at)
     last = _aware(row.last_finished) or created
@@ -486,8 +497,8 @@ def _period_figures(
     period: Period,
     current: bool,
     timelines: Sequence[tuple[datetime, datetime | None, datetime | None]],
-    phase_rows,
-    due_rows,
+    phase_rows: Sequence[tuple[int, datetime, float]],
+    due_rows: Sequence[tuple[date, date | None]],
     sent: Counter[tuple[bool, str]],
     phases: Sequence[int],
     now: datetime,
@@ -499,21 +510,18 @@ def _period_figures(
         if _within(business, period):
             to_business.append((business - created) / DAY)
     by_phase: dict[int, list[float]] = defaultdict(list)
-    for row in phase_rows:
-        ended = _aware(row.ended)
+    for phase, ended, days in phase_rows:
         if _within(ended, period):
-            started = phase_start(row)
-            by_phase[row.phase].append(working_time(row.remind_holidays).days(started, ended))
+            by_phase[phase].append(days)
     due = on_time = 0
-    first_day, end_day = period.start.date(), period.end.date()
-    for due_on, done_at in due_rows:
+    first_day, end_day, today = period.start.date(), period.end.date(), now.date()
+    for due_on, done_on in due_rows:
         if not first_day <= due_on < end_day:
             continue
-        done_at = _aware(done_at)
-        if done_at is not None:
+        if done_on is not None:
             due += 1
-            on_time += done_at.date() <= due_on
-        elif due_on < now.date():
+            on_time += done_on <= due_on
+        elif due_on < today:
             due += 1
     return PeriodFigures(
         period=period,
@@ -563,8 +571,13 @@ async def portfolio_report(
     condition = _in_scope(scope)
     app_rows, waiting = await _application_rows(session, condition, now)
     stuck = _stuck(waiting, now)
-    phase_rows = await _phase_rows(session, condition, span)
-    due_rows = await _due_rows(session, condition, span)
+    # (phase, end, working days) of each phase completed; (due, done) days of each due step.
+    phase_rows = [
+        (r.phase, ended, working_time(r.remind_holidays).days(phase_start(r), ended))
+        for r in await _phase_rows(session, condition, span)
+        if (ended := _aware(r.ended)) is not None
+    ]
+    due_rows = [(_day(due), _day(done)) for due, done in await _due_rows(session, condition, span)]
     sent = await _sent_counts(session, condition, period, span)
 
     phases = _phase_numbers(app_rows)

@@ -83,7 +83,13 @@ class WorkingTime:
     def _whole_days(self, first: int, last: int) -> int:
         if first >= last:
             return 0
-        return _weekdays_before(last) - _weekdays_before(first) - self._holidays_in(first, last)
+        # `_weekdays_before(last) - _weekdays_before(first)`, inline: it runs for every interval.
+        weeks_last, rest_last = divmod(last + _EPOCH_WEEKDAY, 7)
+        weeks_first, rest_first = divmod(first + _EPOCH_WEEKDAY, 7)
+        weekdays = (weeks_last - weeks_first) * 5 + min(rest_last, 5) - min(rest_first, 5)
+        if self.region is None:
+            return weekdays
+        return weekdays - self._holidays_in(first, last)
 
     def days(self, start: datetime, end: datetime) -> float:
         """Working days in [start, end), fractional (0.0 when end is not after start)."""
