@@ -62,6 +62,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import find_tables
 
 from bot.analytics.figures import (
     ApplicationRow,
@@ -210,11 +211,24 @@ def _first_done_from(application_id, position) -> ColumnElement:
     return select(func.min(other.done_at)).where(where).scalar_subquery()
 
 
+def _of_applications(condition: ColumnElement[bool], per_step: Sequence[ColumnElement]):
+    """WHERE clauses for a grouped pass over the steps of the applications matching
+    `condition`. A membership test, so SQLite walks step_states in its index's application
+    order and groups without sorting; a join only when a per-step expression reads the
+    application (templates that differ)."""
+    s = StepState
+    if any(Application.__table__ in find_tables(e) for e in per_step):
+        return (Application.id == s.application_id, condition)
+    return (s.application_id.in_(select(Application.id).where(condition)),)
+
+
 def _per_application(condition: ColumnElement[bool]):
     """One row an application (one pass over its steps, no window): counts, the first open
     step (always active), the last done one (open steps before it are active too: work went
     ahead), and when its go-live and business-start steps were done."""
     s = StepState
+    live, business = _announcing(GoLive.KIND), _announcing(BusinessStart.KIND)
+    per_step = [live, business]
     return (
         select(
             s.application_id,
@@ -223,11 +237,10 @@ def _per_application(condition: ColumnElement[bool]):
             func.max(FINISHED).label("last_finished"),
             func.min(case((FINISHED.is_(None), s.position))).label("first_open"),
             func.max(case((s.done_at.is_not(None), s.position))).label("last_done"),
-            func.max(case((_announcing(GoLive.KIND), s.done_at))).label("live_at"),
-            func.max(case((_announcing(BusinessStart.KIND), s.done_at))).label("business_at"),
+            func.max(case((live, s.done_at))).label("live_at"),
+            func.max(case((business, s.done_at))).label("business_at"),
         )
-        .join(Application, Application.id == s.application_id)
-        .where(condition)
+        .where(*_of_applications(condition, per_step))
         .group_by(s.application_id)
         .subquery("per_app")
     )
@@ -358,6 +371,14 @@ async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], spa
     s = StepState
     phase = _phase_of_step()
     ended = func.max(FINISHED)
+    # Only applications with a step completed since the span began can have a phase that
+    # ended in it: the others' steps are not grouped at all (the covering index answers).
+    since = literal(span.start, UTCDateTime())
+    recent = aliased(StepState)
+    moved = exists().where(
+        recent.application_id == Application.id,
+        or_(recent.done_at >= since, recent.skipped_at >= since),
+    )
     per_phase = (
         select(
             s.application_id,
@@ -365,8 +386,7 @@ async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], spa
             func.min(s.position).label("first"),
             ended.label("ended"),
         )
-        .join(Application, Application.id == s.application_id)
-        .where(condition)
+        .where(*_of_applications(and_(condition, moved), [phase]))
         .group_by(s.application_id, phase)
         .having(
             func.count() == func.count(FINISHED),
