@@ -82,6 +82,46 @@ from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, available_templates, 
 from bot.outbox_messages import BusinessStart, Escalation, Escalations, GoLive, Reminder, Reminders
 from storage.models import Application, Event, OutboxMessage, OutboxStep, StepState, UTCDateTime
 
+# EXPLAIN QUERY PLAN on SQLite, 10,000 applications (bench/report_bench.py `populate`;
+# ix_steps_position is ix_step_states_application_position):
+# applications + waiting steps:
+#   MATERIALIZE per_app
+#     SEARCH step_states USING COVERING INDEX ix_steps_position (application_id=?)
+#     LIST SUBQUERY 2
+#     SEARCH applications USING COVERING INDEX ix_applications_team (team_id=?)
+#   SCAN per_app
+#   SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+#   SEARCH step_states USING INDEX ix_steps_position (application_id=? AND position>?) LEFT-JOIN
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH step_states_1 USING COVERING INDEX ix_steps_position (application_id=? AND position<?)
+# phases completed in the periods:
+#   MATERIALIZE per_phase
+#     SEARCH step_states USING COVERING INDEX ix_steps_position (application_id=?)
+#     LIST SUBQUERY 5
+#     SEARCH applications USING COVERING INDEX ix_applications_team (team_id=?)
+#     CORRELATED SCALAR SUBQUERY 4
+#     SEARCH step_states_4 USING INDEX ix_steps_position (application_id=?)
+#     USE TEMP B-TREE FOR GROUP BY
+#   SCAN per_phase
+#   SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH step_states_1 USING COVERING INDEX ix_steps_position (application_id=? AND position<?)
+#   CORRELATED SCALAR SUBQUERY 2
+#     SEARCH step_states_2 USING COVERING INDEX ix_steps_position (application_id=? AND position<?)
+#   CORRELATED SCALAR SUBQUERY 3
+#     SEARCH step_states_3 USING COVERING INDEX ix_steps_position (application_id=? AND position>?)
+# due steps:
+#   SEARCH step_states USING INDEX ix_step_states_due_on (due_on>? AND due_on<?)
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+# reminders/escalations sent:
+#   SEARCH outbox USING COVERING INDEX ix_outbox_status_kind_sent_at
+#     (status=? AND kind=? AND sent_at>? AND sent_at<?)
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH outbox_steps USING COVERING INDEX its primary key (outbox_id=?)
+#     SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+#   USE TEMP B-TREE FOR GROUP BY
+
 DAY = timedelta(days=1)
 REMINDER_KINDS = (Reminder.KIND, Reminders.KIND)
 ESCALATION_KINDS = (Escalation.KIND, Escalations.KIND)
