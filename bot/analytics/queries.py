@@ -78,7 +78,13 @@ from bot.analytics.figures import (
     StuckStep,
 )
 from bot.analytics.working_time import working_time
-from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, available_templates, get_template
+from bot.checklists import (
+    DEFAULT_TEMPLATE_KEY,
+    Template,
+    TemplateError,
+    available_templates,
+    get_template,
+)
 from bot.outbox_messages import BusinessStart, Escalation, Escalations, GoLive, Reminder, Reminders
 from storage.models import Application, Event, OutboxMessage, OutboxStep, StepState, UTCDateTime
 
@@ -145,7 +151,7 @@ def _templates() -> tuple[Template, ...]:
 def _template_of(key: str, version: int) -> Template:
     try:
         return get_template(key, version)
-    except Exception:  # a template file removed since: fall back to the default's phases
+    except TemplateError:  # a template file removed since: fall back to the default's phases
         return get_template(DEFAULT_TEMPLATE_KEY)
 
 
