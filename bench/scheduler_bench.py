@@ -89,6 +89,8 @@ async def _fill(runtime, applications: int, stalled_every: int, channels: int | 
         ).subquery("template_steps")
         a = Application.__table__.c
         stalled = (a.id % stalled_every) == 0
+        assignee = "U" + cast(a.id + USER_BASE, String)
+        stamp = UTCDateTime()
         await session.execute(
             insert(StepState).from_select(
                 ["application_id", "step", "position", "assignee_id", "changed_at"],
@@ -96,11 +98,8 @@ async def _fill(runtime, applications: int, stalled_every: int, channels: int | 
                     a.id,
                     steps.c.step,
                     steps.c.position,
-                    case(
-                        (and_(stalled, steps.c.position == 0), "U" + cast(a.id + USER_BASE, String)),
-                        else_=null(),
-                    ),
-                    case((stalled, literal(old, UTCDateTime())), else_=literal(recent, UTCDateTime())),
+                    case((and_(stalled, steps.c.position == 0), assignee), else_=null()),
+                    case((stalled, literal(old, stamp)), else_=literal(recent, stamp)),
                 ).select_from(Application.__table__.join(steps, true())),
             )
         )
