@@ -135,6 +135,7 @@ def main() -> None:
             memory["after_pass_and_load_mb"] < 200,
         ),
     ]
+    rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
     print("\n".join(rows))
 
 
