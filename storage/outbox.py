@@ -79,19 +79,18 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
     )
-    inserted: dict[str, int] = {}
-    # Executed in chunks: the same statement for every row, RETURNING the ones that went in.
-    for start in range(0, len(rows), 500):
-        result = await session.execute(statement, rows[start : start + 500])
-        inserted.update((key, id_) for id_, key in result)
+    # One statement for every row, RETURNING the ones that went in (SQLAlchemy sends it in
+    # pages of 1,000 rows, within the driver's limit on parameters).
+    result = await session.execute(statement, rows)
+    inserted = {key: id_ for id_, key in result}
     covered = [
         {"outbox_id": inserted[m.dedupe_key], "application_id": a, "step": s}
         for m in messages
         if m.dedupe_key in inserted
         for a, s in dict.fromkeys(m.covers)
     ]
-    for start in range(0, len(covered), 1000):
-        await session.execute(insert(OutboxStep), covered[start : start + 1000])
+    if covered:
+        await session.execute(insert(OutboxStep), covered)  # one executemany
     return sorted(inserted.values())
 
 
