@@ -55,7 +55,11 @@ async def _explain(applications: int, database_url: str | None) -> list[tuple[st
                     one = parameters or ()
                     # An executemany's rows: the first is explained. (A page of
                     # insertmanyvalues comes as one row of all its values.)
-                    if executemany and isinstance(one[0], list | tuple | dict):
+                    if (
+                        executemany
+                        and isinstance(one, list | tuple)
+                        and isinstance(one[0], list | tuple | dict)
+                    ):
                         one = one[0]
                     one = tuple(one) if isinstance(one, list) else one
                     prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
