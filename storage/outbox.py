@@ -5,12 +5,13 @@ first to insert a key owns that message and a repeated, retried or concurrent pa
 nothing; the steps a new message covers (a reminder DM lists several) go into outbox_steps
 with it, so that what was sent about each step can be counted (`steps_since`). A sender then
 *claims* due rows (pending, or sending with an expired lease) with one conditional UPDATE,
-sends them, and records each one as sent, to retry, or failed.
+notes that their sends start (`start_sending`), sends them, and records each one as sent
+(`record_sent_many`: a batch in one statement), to retry, or failed.
 
 A send whose outcome is unknown (the sender died before recording Slack's answer, or the
-answer was lost on the way) leaves `unconfirmed_since` set: `renew` marks it as a send
-starts, and only a recorded answer clears it. The next sender checks Slack before sending
-such a row again (bot/delivery.py). Nothing here commits.
+answer was lost on the way) leaves `unconfirmed_since` set: `start_sending` (or `renew`)
+marks it before a send starts, and only a recorded answer clears it. The next sender checks
+Slack before sending such a row again (bot/delivery.py). Nothing here commits.
 """
 
 from __future__ import annotations
