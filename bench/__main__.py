@@ -136,6 +136,7 @@ def main() -> None:
         ),
         *report_bench.rows(args.applications, _row),
     ]
+    rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
     print("\n".join(rows))
 
 

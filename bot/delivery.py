@@ -25,7 +25,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -153,6 +153,22 @@ class ChannelPacer:
         self._last[(team_id, channel)] = slot
         return slot
 
+    async def reserve_many(
+        self, targets: Sequence[tuple[str, str]], session: AsyncSession | None
+    ) -> list[float]:
+        """A moment for each of these sends, in order, as `reserve` would give them one after
+        another: one statement for them all when shared."""
+        if not self.shared:
+            return [await self.reserve(team_id, channel, session) for team_id, channel in targets]
+        assert session is not None, "a shared pacer reserves in the caller's transaction"
+        first = await outbox.reserve_slots(session, Counter(targets), self.clock(), self.interval)
+        taken: Counter[tuple[str, str]] = Counter()
+        slots = []
+        for target in targets:
+            slots.append(first[target] + taken[target] * self.interval)
+            taken[target] += 1
+        return slots
+
     async def wait_for(self, slot: float) -> None:
         delay = slot - self.clock()
         if delay > 0:
@@ -200,37 +216,92 @@ class Deliverer:
         def current() -> datetime:
             return now + timedelta(seconds=self.monotonic() - started)
 
+        # One transaction for the whole claim: take the rows, note that their sends start,
+        # and reserve each one's moment in its channel (a handful of statements, however
+        # many messages).
+        slots: list[float] = []
         async with self.runtime.writes.begin() as session:
             claimed = await outbox.claim_due(session, now, lease=LEASE, token=token, only=only)
+            if claimed:
+                await outbox.start_sending(session, [m.id for m in claimed], token, now)
+                slots = await self.pacer.reserve_many(
+                    [(m.team_id, m.target) for m in claimed], session
+                )
         report = DeliveryReport()
-        by_target: dict[str, list[OutboxMessage]] = defaultdict(list)
-        for message in claimed:
-            by_target[message.target].append(message)
+        results = SentLog(self.runtime, token)
+        by_target: dict[str, list[tuple[OutboxMessage, float]]] = defaultdict(list)
+        for message, slot in zip(claimed, slots, strict=True):
+            by_target[message.target].append((message, slot))
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def send_in_turn(messages: list[OutboxMessage]) -> None:
+        async def send_in_turn(messages: list[tuple[OutboxMessage, float]]) -> None:
             async with gate:
-                for message in messages:
-                    # As claimed, before this send marks itself: set if an earlier one is
+                for message, slot in messages:
+                    # As claimed, before this pass marked its send: set if an earlier one is
                     # unconfirmed.
                     unconfirmed_since = message.unconfirmed_since
-                    # One transaction: keep the claim, note the send, take the next slot.
-                    async with self.runtime.writes.begin() as session:
-                        sending_at = current()
-                        still_ours = await outbox.renew(
-                            session, message.id, token, sending_at + LEASE, sending_at=sending_at
-                        )
-                        if still_ours:
-                            slot = await self.pacer.reserve(
-                                message.team_id, message.target, session
-                            )
-                    if not still_ours:  # another sender took it after our lease ran out
-                        continue
                     await self.pacer.wait_for(slot)
-                    await Delivery(self, message, token, current, report, unconfirmed_since).run()
+                    if not await self._still_held(message, token, current):
+                        continue  # another sender took it after our lease ran out
+                    await Delivery(
+                        self, message, token, current, report, results, unconfirmed_since
+                    ).run()
 
-        await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
+        try:
+            await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
+        finally:
+            await results.flush()
         return report
+
+    async def _still_held(
+        self, message: OutboxMessage, token: str, current: Callable[[], datetime]
+    ) -> bool:
+        """Whether this sender still holds the message's claim, with time left to send it.
+        The claim's lease is renewed (one statement) only once half of it has gone: until
+        then nobody else may take the message, so a pass of quick sends asks nothing."""
+        sending_at = current()
+        assert message.claimed_until is not None
+        if sending_at < message.claimed_until - LEASE / 2:
+            return True
+        async with self.runtime.writes.begin() as session:
+            held = await outbox.renew(
+                session, message.id, token, sending_at + LEASE, sending_at=sending_at
+            )
+        message.claimed_until = sending_at + LEASE
+        return held
+
+
+# Sends Slack took are recorded this many at a time, or once the oldest waited this long.
+RECORD_BATCH = 200
+RECORD_EVERY = 1.0  # seconds
+
+
+@dataclass
+class SentLog:
+    """The sends of one claim that Slack took, recorded in batches (one statement each).
+
+    Recording later is safe: each send was noted as started before it was made
+    (`outbox.start_sending`), so a sender that dies before recording leaves the row
+    unconfirmed, and the next sender finds the post in its channel instead of posting again.
+    """
+
+    runtime: Runtime
+    token: str
+    _pending: list[tuple[int, datetime, str | None]] = field(default_factory=list)
+    _since: float | None = None
+
+    async def add(self, message_id: int, at: datetime, ts: str | None) -> None:
+        self._pending.append((message_id, at, ts))
+        if self._since is None:
+            self._since = time.monotonic()
+        if len(self._pending) >= RECORD_BATCH or time.monotonic() - self._since >= RECORD_EVERY:
+            await self.flush()
+
+    async def flush(self) -> None:
+        batch, self._pending, self._since = self._pending, [], None
+        if batch:
+            async with self.runtime.writes.begin() as session:
+                await outbox.record_sent_many(session, self.token, batch)
 
 
 @dataclass
@@ -242,6 +313,7 @@ class Delivery:
     token: str
     current: Callable[[], datetime]
     report: DeliveryReport
+    results: SentLog
     # When an earlier send of this row began whose outcome is unknown; None for a first send
     # or after a clear refusal, which need no check.
     unconfirmed_since: datetime | None = None
@@ -319,8 +391,7 @@ class Delivery:
         await self._record_sent(response.get("ts"))
 
     async def _record_sent(self, ts: str | None) -> None:
-        async with self.deliverer.runtime.writes.begin() as session:
-            await outbox.record_sent(session, self.message.id, self.token, self.current(), ts)
+        await self.results.add(self.message.id, self.current(), ts)
         self.report.sent += 1
 
     async def _refused(self, e: SlackApiError, decoded: Message) -> None:
@@ -387,6 +458,8 @@ class Withdrawal:
 
     async def run(self, text: str, blocks: list[Any]) -> None:
         delivery = self.delivery
+        # The announcement may have gone out earlier in this claim: its record first.
+        await delivery.results.flush()
         async with delivery.deliverer.runtime.sessions() as session:
             original = await outbox.message_by_id(session, self.withdrawn.original_id)
         nothing_went_out = (

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -100,6 +101,9 @@ class Application(Base):
     contacts_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
+OPEN_STEP = "done_at IS NULL AND skipped_at IS NULL"
+
+
 class StepState(Base):
     """What is known about one step of one application: open, done or skipped."""
 
@@ -116,6 +120,23 @@ class StepState(Base):
             "skipped_at",
         ),
         Index("ix_step_states_due_on", "due_on"),
+        # The scheduler's first look (storage/repositories.py `reminder_candidates`): open
+        # steps untouched for a while, and open steps with a due date. Partial, so done and
+        # skipped steps (most of them, in time) cost these indexes nothing.
+        Index(
+            "ix_step_states_open_changed",
+            "changed_at",
+            "application_id",
+            sqlite_where=text(OPEN_STEP),
+            postgresql_where=text(OPEN_STEP),
+        ),
+        Index(
+            "ix_step_states_open_due",
+            "due_on",
+            "application_id",
+            sqlite_where=text(f"due_on IS NOT NULL AND {OPEN_STEP}"),
+            postgresql_where=text(f"due_on IS NOT NULL AND {OPEN_STEP}"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -227,6 +248,8 @@ class OutboxMessage(Base):
         Index("ix_outbox_application_step_kind", "application_id", "step", "kind"),
         # The report counts reminders and escalations sent within a period.
         Index("ix_outbox_status_kind_sent_at", "status", "kind", "sent_at"),
+        # A pass reads what was sent lately by kind (reminders, escalations), not the history.
+        Index("ix_outbox_kind_created_at", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -5,12 +5,13 @@ first to insert a key owns that message and a repeated, retried or concurrent pa
 nothing; the steps a new message covers (a reminder DM lists several) go into outbox_steps
 with it, so that what was sent about each step can be counted (`steps_since`). A sender then
 *claims* due rows (pending, or sending with an expired lease) with one conditional UPDATE,
-sends them, and records each one as sent, to retry, or failed.
+notes that their sends start (`start_sending`), sends them, and records each one as sent
+(`record_sent_many`: a batch in one statement), to retry, or failed.
 
 A send whose outcome is unknown (the sender died before recording Slack's answer, or the
-answer was lost on the way) leaves `unconfirmed_since` set: `renew` marks it as a send
-starts, and only a recorded answer clears it. The next sender checks Slack before sending
-such a row again (bot/delivery.py). Nothing here commits.
+answer was lost on the way) leaves `unconfirmed_since` set: `start_sending` (or `renew`)
+marks it before a send starts, and only a recorded answer clears it. The next sender checks
+Slack before sending such a row again (bot/delivery.py). Nothing here commits.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, update
+from sqlalchemy import and_, bindparam, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,19 +80,18 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage.id, OutboxMessage.dedupe_key)
     )
-    inserted: dict[str, int] = {}
-    # Executed in chunks: the same statement for every row, RETURNING the ones that went in.
-    for start in range(0, len(rows), 500):
-        result = await session.execute(statement, rows[start : start + 500])
-        inserted.update((key, id_) for id_, key in result)
+    # One statement for every row, RETURNING the ones that went in (SQLAlchemy sends it in
+    # pages of 1,000 rows, within the driver's limit on parameters).
+    result = await session.execute(statement, rows)
+    inserted = {key: id_ for id_, key in result}
     covered = [
         {"outbox_id": inserted[m.dedupe_key], "application_id": a, "step": s}
         for m in messages
         if m.dedupe_key in inserted
         for a, s in dict.fromkeys(m.covers)
     ]
-    for start in range(0, len(covered), 1000):
-        await session.execute(insert(OutboxStep), covered[start : start + 1000])
+    if covered:
+        await session.execute(insert(OutboxStep), covered)  # one executemany
     return sorted(inserted.values())
 
 
@@ -147,6 +147,32 @@ def _held(message_id: int, token: str):
     )
 
 
+async def start_sending(
+    session: AsyncSession, message_ids: Sequence[int], token: str, sending_at: datetime
+) -> None:
+    """Note that the sends of these claimed messages start at `sending_at` (kept where an
+    earlier send is still unconfirmed): one statement for a whole claim, made before any of
+    them is posted. A message left unsent after all (the sender died first) is looked for
+    in its channel before its next send, which finds nothing and sends it."""
+    if not message_ids:
+        return
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(message_ids)),
+            OutboxMessage.status == SENDING,
+            OutboxMessage.claimed_by == token,
+        )
+        .values(
+            unconfirmed_since=func.coalesce(
+                OutboxMessage.unconfirmed_since,
+                literal(sending_at, OutboxMessage.unconfirmed_since.type),
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def renew(
     session: AsyncSession, message_id: int, token: str, until: datetime, *, sending_at: datetime
 ) -> bool:
@@ -185,6 +211,37 @@ async def record_sent(
             unconfirmed_since=None,
         )
     )
+
+
+_t = OutboxMessage.__table__
+# One statement executed with many rows (executemany): a batch of sends recorded at once.
+_RECORD_SENT = (
+    update(_t)
+    .where(
+        _t.c.id == bindparam("row_id"),
+        _t.c.status == SENDING,
+        _t.c.claimed_by == bindparam("token"),
+    )
+    .values(
+        status=SENT,
+        sent_at=bindparam("at"),
+        message_ts=bindparam("ts"),
+        claimed_until=None,
+        last_error=None,
+        unconfirmed_since=None,
+    )
+)
+
+
+async def record_sent_many(
+    session: AsyncSession, token: str, sent: Sequence[tuple[int, datetime, str | None]]
+) -> None:
+    """`record_sent` for many messages, as (id, when, ts): one statement."""
+    if sent:
+        await session.execute(
+            _RECORD_SENT,
+            [{"row_id": i, "token": token, "at": at, "ts": ts} for i, at, ts in sent],
+        )
 
 
 async def record_retry(
@@ -302,6 +359,37 @@ async def reserve_slot(
         ).returning(ChannelSlot.last_slot)
     )
     return float(result.scalar_one())
+
+
+async def reserve_slots(
+    session: AsyncSession, wanted: dict[tuple[str, str], int], now: float, interval: float
+) -> dict[tuple[str, str], float]:
+    """`reserve_slot` for many channels in one statement: `wanted` gives how many messages
+    each (team, channel) will get, one `interval` apart; returns the moment of each one's
+    first. The channel's last reserved slot becomes its last message's."""
+    if not wanted:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    later = func.greatest if dialect == "postgresql" else func.max
+    # Sorted, so two replicas lock shared channels in the same order (PostgreSQL).
+    keys = sorted(wanted)
+    statement = insert(ChannelSlot).values(
+        [
+            {"team_id": t, "channel_id": c, "last_slot": now + (wanted[(t, c)] - 1) * interval}
+            for t, c in keys
+        ]
+    )
+    # A channel with k messages: the first goes at max(now, its last slot + interval), the
+    # last (k - 1) intervals later; `excluded.last_slot - now` is those (k - 1) intervals.
+    excluded = statement.excluded.last_slot
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["team_id", "channel_id"],
+            set_={"last_slot": later(excluded, ChannelSlot.last_slot + interval + excluded - now)},
+        ).returning(ChannelSlot.team_id, ChannelSlot.channel_id, ChannelSlot.last_slot)
+    )
+    return {(t, c): float(last) - (wanted[(t, c)] - 1) * interval for t, c, last in result.all()}
 
 
 async def current_announcements(

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, and_, case, delete, event, func, or_, select, text
+from sqlalchemy import Row, Select, and_, case, delete, event, func, or_, select, text, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
@@ -390,22 +390,18 @@ async def newest_notes_of_step(
     return list(newest)[::-1]
 
 
-async def reminder_candidates(
-    session: AsyncSession, *, stale_before: datetime, due_by: date, now: datetime
-) -> Sequence[Row]:
-    """Steps that may need a reminder: not done, not skipped, not snoozed, and either active
-    and untouched since `stale_before`, or due by `due_by`. One query for the whole pass.
-    A skipped step counts as complete, like a done one, for whether the steps before a step
-    are complete and since when it could be started; a later skipped step, unlike a later done
-    one, does not make the open steps before it active (see `active_flags`).
-
-    Whether a step is active, and since when it could be started, depend on the steps
-    around it, so window functions over each application's steps work them out here, and
-    only the few candidates leave the database (bot/services/progress.py `active_flags`
-    and bot/services/reminders.py `waiting_since` are the same rules in Python; a test
-    holds the two together).
-    """
+def reminder_candidates_query(*, stale_before: datetime, due_by: date, now: datetime) -> Select:
+    """The statement behind `reminder_candidates` (bench/ and docs/ show its query plans)."""
     s = StepState
+    open_step = and_(s.done_at.is_(None), s.skipped_at.is_(None))
+    # A step can be a candidate only if it is open and untouched since `stale_before`, or
+    # due by `due_by`: two lookups in partial indexes of open steps (migration 0012) name the
+    # few applications that may have one, and only their steps go through the windows below.
+    # Most applications (moving, finished, or with nothing due) are never read row by row.
+    maybe = union(
+        select(s.application_id).where(open_step, s.changed_at <= stale_before),
+        select(s.application_id).where(open_step, s.due_on <= due_by),
+    )
     before = {"partition_by": s.application_id, "order_by": s.position, "rows": (None, -1)}
     after = {"partition_by": s.application_id, "order_by": s.position, "rows": (1, None)}
     # When the step was completed: done or skipped (never both).
@@ -437,7 +433,11 @@ async def reminder_candidates(
             func.max(finished).over(**before).label("startable_at"),
         )
         .join(s, s.application_id == Application.id)
-        .where(Application.archived_at.is_(None), Application.reminders_on.is_(True))
+        .where(
+            Application.archived_at.is_(None),
+            Application.reminders_on.is_(True),
+            s.application_id.in_(maybe.scalar_subquery()),
+        )
         .subquery()
     )
     active = or_(
@@ -447,8 +447,21 @@ async def reminder_candidates(
         steps.c.changed_at <= stale_before,
         or_(steps.c.startable_at.is_(None), steps.c.startable_at <= stale_before),
     )
-    result = await session.execute(
-        select(steps)
+    # The step's latest note, for the DM: looked up for the few rows that come back only.
+    other = Note.__table__.alias("other_notes")
+    latest_note = (
+        select(func.max(other.c.id))
+        .where(other.c.application_id == steps.c.id, other.c.step == steps.c.step)
+        .correlate(steps)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            steps,
+            Note.text.label("note_text"),
+            Note.author_id.label("note_by"),
+        )
+        .outerjoin(Note, Note.id == latest_note)
         .where(
             steps.c.done_at.is_(None),
             steps.c.skipped_at.is_(None),
@@ -457,27 +470,30 @@ async def reminder_candidates(
         )
         .order_by(steps.c.id, steps.c.step)
     )
+
+
+async def reminder_candidates(
+    session: AsyncSession, *, stale_before: datetime, due_by: date, now: datetime
+) -> Sequence[Row]:
+    """Steps that may need a reminder: not done, not skipped, not snoozed, and either active
+    and untouched since `stale_before`, or due by `due_by`, each with its latest note
+    (`note_text` and `note_by`; None without one). One
+    query for the whole pass, whatever the number of applications.
+    A skipped step counts as complete, like a done one, for whether the steps before a step
+    are complete and since when it could be started; a later skipped step, unlike a later done
+    one, does not make the open steps before it active (see `active_flags`).
+
+    Whether a step is active, and since when it could be started, depend on the steps
+    around it, so window functions over each application's steps work them out here, and
+    only the few candidates leave the database (bot/services/progress.py `active_flags`
+    and bot/services/reminders.py `waiting_since` are the same rules in Python; a test
+    holds the two together). The windows run only over applications with an open step
+    untouched since `stale_before` or due by `due_by` (see docs/scheduler-at-scale.md).
+    """
+    result = await session.execute(
+        reminder_candidates_query(stale_before=stale_before, due_by=due_by, now=now)
+    )
     return result.all()
-
-
-async def latest_note_of_each(
-    session: AsyncSession, steps: Sequence[tuple[int, str]]
-) -> dict[tuple[int, str], Note]:
-    """The newest note of each of these (application, step) pairs that has one."""
-    wanted = set(steps)
-    found: dict[tuple[int, str], Note] = {}
-    applications = sorted({a for a, _ in wanted})
-    for start in range(0, len(applications), 500):
-        chunk = applications[start : start + 500]
-        newest = (
-            select(func.max(Note.id))
-            .where(Note.application_id.in_(chunk))
-            .group_by(Note.application_id, Note.step)
-        )
-        for note in await session.scalars(select(Note).where(Note.id.in_(newest))):
-            if (note.application_id, note.step) in wanted:
-                found[(note.application_id, note.step)] = note
-    return found
 
 
 async def contacts_of(session: AsyncSession, application_id: int) -> list[str]:

@@ -85,6 +85,8 @@ class StepWatch:
     snoozed_until: datetime | None = None
     # The step's title in the template's other languages, for DMs in the recipient's.
     title_translations: Translations = ()
+    # (text, author) of the step's latest note, read with the step: the DM quotes it.
+    note: tuple[str, str] | None = None
 
     def title_in(self, language: str) -> str:
         """The step's title in `language`, or the English one when it has no translation."""
@@ -136,6 +138,7 @@ def _watch(row, now: datetime, calendars: HolidayCalendars) -> StepWatch | None:
         hours=WorkingHours.parse(row.remind_start, row.remind_end),
         holidays=calendars.get(row.remind_holidays),
         snoozed_until=row.snoozed_until,
+        note=(row.note_text[:NOTE_CHARS], row.note_by) if row.note_text is not None else None,
     )
 
 
@@ -252,10 +255,10 @@ class DueReminder:
     local_day: date
     since_day: date  # in the recipient's zone, like the days counted
 
-    def line(self, note: tuple[str, str] | None, language: str = ENGLISH) -> RemindedStep:
-        """The step as the DM lists it, its title in `language`; `note`: (text, author) of
-        its latest note."""
+    def line(self, language: str = ENGLISH) -> RemindedStep:
+        """The step as the DM lists it, its title in `language`, with its latest note."""
         w = self.watch
+        note = w.note
         return RemindedStep(
             step=w.step,
             title=w.title_in(language),
@@ -265,7 +268,7 @@ class DueReminder:
             due_on=w.due_on,
             instead_of=w.instead_of,
             away_until=w.away_until,
-            note=note[0][:NOTE_CHARS] if note else None,
+            note=note[0] if note else None,
             note_by=note[1] if note else None,
         )
 
@@ -346,7 +349,6 @@ def _today_or_back(
 
 def reminder_messages(
     due: Sequence[DueReminder],
-    notes: dict[tuple[int, str], tuple[str, str]],
     last_sent: dict[tuple[str, str], datetime],
     zone_of: Callable[[StepWatch], ZoneInfo | None],
     last_reminded: Mapping[tuple[int, str], datetime] | None = None,
@@ -380,9 +382,7 @@ def reminder_messages(
                 application=g[0].watch.application,
                 slug=g[0].watch.slug,
                 channel=g[0].watch.channel_id,
-                steps=tuple(
-                    r.line(notes.get((r.watch.application_id, r.watch.step)), language) for r in g
-                ),
+                steps=tuple(r.line(language) for r in g),
             )
             for g in shown
         )
@@ -499,10 +499,6 @@ async def plan(
         and (w.application_id, w.step) not in in_hours
         and (r := decide(w, zone_of(w), now, any_hour=True)) is not None
     ]
-    found = await repo.latest_note_of_each(
-        session, [(r.watch.application_id, r.watch.step) for r in due]
-    )
-    notes = {key: (n.text, n.author_id) for key, n in found.items()}
     # A day and a bit covers "today" in every zone.
     last_sent = await outbox.last_by_target(session, Reminders.KIND, now - timedelta(days=2))
     oldest = min((w.answered_at for w in known), default=now)
@@ -515,5 +511,5 @@ async def plan(
         told = await outbox.count_by_target(session, Escalations.KIND)
         channels = await repo.channel_languages(session, {(w.team_id, w.channel_id) for w in known})
     last_reminded = {key: max(times) for key, times in _by_step(sent).items()}
-    reminders = reminder_messages(due, notes, last_sent, zone_of, last_reminded, language_of)
+    reminders = reminder_messages(due, last_sent, zone_of, last_reminded, language_of)
     return reminders + escalations(known, sent, escalated, told, zone_of, now, channels)

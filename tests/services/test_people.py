@@ -70,7 +70,7 @@ def test_an_away_assignee_gives_the_step_to_the_owner_saying_until_when() -> Non
     )
     due = decide(w, LA, NOW)
     assert due is not None
-    line = due.line(note=None)
+    line = due.line()
     assert (line.instead_of, line.away_until) == ("UBOB", date(2026, 12, 7))
 
 
