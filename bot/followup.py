@@ -1,13 +1,17 @@
 """What follows a committed change, the same whichever surface asked for it.
 
-`after_change` redraws the checklist message the application itself recorded (never a
-channel or message named by a payload), republishes the App Home of everyone the change
+`after_change` asks for a redraw of the checklist message the application itself recorded
+(never a channel or message named by a payload) and of the App Home of everyone the change
 touched, and sends at once the outbox messages this change queued (announcements, the DM to
-a step's new assignee); the rest of the outbox waits for the scheduler's pass.
+a step's new assignee) once those surfaces show the change; the rest of the outbox waits for
+the scheduler's pass. Redraws are coalesced (bot/coalescing.py): a burst of changes to one
+application redraws each of its surfaces about once a second, each time with everything
+committed by then.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -38,10 +42,15 @@ class FollowUps:
         `homes`: more people whose Home to republish (the clicker, on a Home click)."""
         application = followup.application
         channel, ts = application.checklist_channel_id, application.checklist_ts
+        drawn = []
         if followup.redraw_checklist and channel and ts:
-            await self.surfaces.update_message(client, application.id, channel, ts, fold)
-        await self.surfaces.publish_homes(
+            drawn.append(self.surfaces.redraw_message(client, application.id, channel, ts, fold))
+        drawn += self.surfaces.redraw_homes(
             client, application.team_id, [*sorted(followup.homes), *homes]
         )
         if followup.queued:
+            if drawn:
+                # As before redraws were coalesced: an announcement or a DM about a step
+                # never arrives before the checklist and the Homes say so.
+                await asyncio.wait(drawn)
             await self.deliver(followup.queued)

@@ -291,6 +291,7 @@ async def test_mark_done_on_the_checklist_message_asks_the_same_question(
     )  # fmt: skip
     assert (await sim.app.post(body, signed_headers(body))).status == 200
 
+    await slack.wait_for("response_url:preview")  # sent after the ack
     (asked,) = answers(slack)
     assert (asked["response_type"], asked["replace_original"]) == ("ephemeral", False)
     assert GO_LIVE_TEXT in texts(asked["blocks"])
