@@ -1,4 +1,8 @@
-"""`onboard-bot`: serve Slack, upgrade the database, export an application."""
+"""`onboard-bot`: serve Slack, upgrade the database, export an application.
+
+Each verb imports what it needs inside its function: `--help`, `keygen` and `signature`
+load neither the settings nor Slack, the database or the catalogs, and start at once.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.errors import SettingsError
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.runtime import Runtime
 
 
@@ -163,7 +168,7 @@ async def _installed_teams(runtime: Runtime) -> list[tuple[str, str]]:
     return sorted(teams.items())
 
 
-def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_keygen(args: argparse.Namespace, settings: Settings | None) -> int:
     from bot.alipay.keys import generate_key_pair
 
     passphrase = None
@@ -202,7 +207,7 @@ def _signature_inputs(args: argparse.Namespace) -> str:
     return sys.stdin.read()
 
 
-def cmd_signature_verify(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_signature_verify(args: argparse.Namespace, settings: Settings | None) -> int:
     from bot.alipay.signature import verify
 
     key_text = (
@@ -228,7 +233,7 @@ def cmd_signature_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def cmd_signature_sign(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_signature_sign(args: argparse.Namespace, settings: Settings | None) -> int:
     from bot.alipay.keys import load_private_key
     from bot.alipay.signature import header_value, sign, signed_content
 
@@ -371,7 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument(
         "--passphrase-env", metavar="VAR", help="encrypt the private key with the passphrase in VAR"
     )
-    keygen.set_defaults(handler=cmd_keygen)
+    keygen.set_defaults(handler=cmd_keygen, settings=False)
 
     signature = verbs.add_parser(
         "signature", help="sign or verify an Alipay request signature (diagnose ILLEGAL_SIGN)"
@@ -393,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument(
                 "--signature", required=True, help="the signature value or the whole header"
             )
-            action.set_defaults(handler=cmd_signature_verify)
+            action.set_defaults(handler=cmd_signature_verify, settings=False)
         else:
             action.add_argument(
                 "--private-key-file", required=True, help="the merchant's private key (PEM)"
@@ -401,7 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument(
                 "--passphrase-env", metavar="VAR", help="read the key's passphrase from VAR"
             )
-            action.set_defaults(handler=cmd_signature_sign)
+            action.set_defaults(handler=cmd_signature_sign, settings=False)
         action.add_argument("--method", required=True, help="HTTP method, e.g. POST")
         action.add_argument("--path", required=True, help="e.g. /ams/api/v1/payments/pay")
         action.add_argument("--client-id", required=True, help="the Alipay client ID")
@@ -453,10 +458,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    handler: Callable[[argparse.Namespace, Settings | None], int] = args.handler
     try:
-        settings = load_settings()
-        _configure_logging(settings)
+        settings = None
+        # Verbs that set `settings=False` (keys, signatures) neither need nor check them.
+        if getattr(args, "settings", True):
+            from bot.config import load_settings
+
+            settings = load_settings()
+            _configure_logging(settings)
         return handler(args, settings)
     except SettingsError as e:
         print(f"onboard-bot: {e}", file=sys.stderr)
