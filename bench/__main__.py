@@ -10,7 +10,7 @@ import os
 import platform
 from importlib.metadata import version
 
-from bench import http_bench, memory_bench, scheduler_bench
+from bench import http_bench, memory_bench, redraw_bench, scheduler_bench, startup_bench
 
 
 def _row(what: str, onboard: str, bare: str, ratio: str, target: str, ok: bool | None) -> str:
@@ -34,6 +34,7 @@ def main() -> None:
     passes = scheduler_bench.reminder_pass((args.applications // 10, args.applications))
     digest = scheduler_bench.digest_pass(args.channels)
     memory = memory_bench.run(args.applications)
+    redraws, startup = redraw_bench.run(), startup_bench.run()
 
     b32, o32, b200, o200 = (
         http["bare_32"],
@@ -135,6 +136,7 @@ def main() -> None:
             memory["after_pass_and_load_mb"] < 200,
         ),
     ]
+    rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)
     print("\n".join(rows))
 
 

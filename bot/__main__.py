@@ -7,21 +7,22 @@ load neither the settings nor Slack, the database or the catalogs, and start at 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.errors import SettingsError
 
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.runtime import Runtime
+
+T = TypeVar("T")
 
 
 class RedactSecrets(logging.Filter):
@@ -34,6 +35,13 @@ class RedactSecrets(logging.Filter):
         if self.TOKEN.search(message):
             record.msg, record.args = self.TOKEN.sub(r"\1-…", message), None
         return True
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, with asyncio imported only by the verbs that need it."""
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -63,9 +71,7 @@ def check_storage(settings: Settings) -> None:
 
     try:
         # The default SQLite file's directory is made on the first start.
-        asyncio.run(
-            check_database(settings.database, create_directory=settings.database_url is None)
-        )
+        run_async(check_database(settings.database, create_directory=settings.database_url is None))
     except StorageUnavailable as e:
         raise SettingsError(f"bad setting {settings.database_setting}: {e}") from None
     if settings.creates_key_file:
@@ -80,7 +86,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     settings.require_for_serving()
     check_storage(settings)
-    asyncio.run(serve(settings))
+    run_async(serve(settings))
     return 0
 
 
@@ -120,7 +126,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    print(asyncio.run(run()))
+    print(run_async(run()))
     return 0
 
 
@@ -132,7 +138,7 @@ def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
         from bot.app import check_token
 
         settings.require_token()
-        identity = asyncio.run(check_token(settings))
+        identity = run_async(check_token(settings))
         teams = [(identity.team_id or "", identity.team or "")]
     else:
         check_storage(settings)
@@ -144,7 +150,7 @@ def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 await runtime.close()
 
-        teams = asyncio.run(run())
+        teams = run_async(run())
     if not teams:
         print("no workspace has installed the app yet (see /slack/install)", file=sys.stderr)
     for team_id, name in teams:
@@ -266,7 +272,7 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    count = asyncio.run(run())
+    count = run_async(run())
     print(f"re-encrypted {count} stored secrets with the newest key")
     return 0
 
@@ -280,7 +286,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         runtime = await open_runtime(settings)
         await runtime.close()
 
-    asyncio.run(run())
+    run_async(run())
     print("database schema is up to date")
     return 0
 
@@ -303,7 +309,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    files = asyncio.run(run())
+    files = run_async(run())
     if args.output == "-":
         for f in files:
             sys.stdout.write(f.content)
@@ -314,6 +320,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         (out / f.filename).write_text(f.content, encoding="utf-8")
         print(out / f.filename)
     return 0
+
+
+class _PrintVersion(argparse.Action):
+    """`--version`, reading the installed version only when asked (argparse's own action
+    takes the text when the parser is built, and importlib.metadata is slow to load)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def _version() -> str:
@@ -331,9 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="onboard-bot",
         description="Onboard: the Alipay integration checklist, in Slack.",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {_version()}", help="print the version"
-    )
+    parser.add_argument("--version", action=_PrintVersion, help="print the version")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     run = verbs.add_parser(
