@@ -30,8 +30,8 @@ logger = logging.getLogger(__name__)
 
 Redraw = Callable[[], Awaitable[object]]
 
-# Slack allows about one chat.update per second per message (its "special" rate limit) and a
-# couple of seconds of staleness is unnoticeable beside it.
+# Short enough that nobody waits on a stale surface, long enough that a burst of changes costs
+# a handful of Web API calls: Slack limits chat.update and views.publish in calls a minute.
 DEFAULT_INTERVAL = 1.0
 # Idle surfaces whose interval has passed are forgotten once there are this many (or twice as
 # many as after the last sweep), so the table stays as large as the surfaces in use.
