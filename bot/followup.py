@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.checklist import Fold
-from bot.surfaces import Surfaces
+from bot.surfaces import Drawn, Surfaces
 from bot.usecases.context import Followup
 
 # Sends the outbox messages with these ids, if they are due.
@@ -42,7 +42,7 @@ class FollowUps:
         `homes`: more people whose Home to republish (the clicker, on a Home click)."""
         application = followup.application
         channel, ts = application.checklist_channel_id, application.checklist_ts
-        drawn = []
+        drawn: list[Drawn] = []
         if followup.redraw_checklist and channel and ts:
             drawn.append(self.surfaces.redraw_message(client, application.id, channel, ts, fold))
         drawn += self.surfaces.redraw_homes(
