@@ -10,7 +10,14 @@ import os
 import platform
 from importlib.metadata import version
 
-from bench import http_bench, memory_bench, report_bench, scheduler_bench
+from bench import (
+    http_bench,
+    memory_bench,
+    redraw_bench,
+    report_bench,
+    scheduler_bench,
+    startup_bench,
+)
 
 
 def _row(what: str, onboard: str, bare: str, ratio: str, target: str, ok: bool | None) -> str:
@@ -34,6 +41,7 @@ def main() -> None:
     passes = scheduler_bench.reminder_pass((args.applications // 10, args.applications))
     digest = scheduler_bench.digest_pass(args.channels)
     memory = memory_bench.run(args.applications)
+    redraws, startup = redraw_bench.run(), startup_bench.run()
 
     b32, o32, b200, o200 = (
         http["bare_32"],
@@ -137,6 +145,7 @@ def main() -> None:
         *report_bench.rows(args.applications, _row),
     ]
     rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
+    rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)
     print("\n".join(rows))
 
 

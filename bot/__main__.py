@@ -1,22 +1,28 @@
-"""`onboard-bot`: serve Slack, upgrade the database, export an application."""
+"""`onboard-bot`: serve Slack, upgrade the database, export an application.
+
+Each verb imports what it needs inside its function: `--help`, `keygen` and `signature`
+load neither the settings nor Slack, the database or the catalogs, and start at once.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.errors import SettingsError
 
 if TYPE_CHECKING:
+    from bot.config import Settings
     from bot.runtime import Runtime
+
+T = TypeVar("T")
 
 
 class RedactSecrets(logging.Filter):
@@ -29,6 +35,13 @@ class RedactSecrets(logging.Filter):
         if self.TOKEN.search(message):
             record.msg, record.args = self.TOKEN.sub(r"\1-…", message), None
         return True
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run`, with asyncio imported only by the verbs that need it."""
+    import asyncio
+
+    return asyncio.run(coroutine)
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -58,9 +71,7 @@ def check_storage(settings: Settings) -> None:
 
     try:
         # The default SQLite file's directory is made on the first start.
-        asyncio.run(
-            check_database(settings.database, create_directory=settings.database_url is None)
-        )
+        run_async(check_database(settings.database, create_directory=settings.database_url is None))
     except StorageUnavailable as e:
         raise SettingsError(f"bad setting {settings.database_setting}: {e}") from None
     if settings.creates_key_file:
@@ -75,7 +86,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     settings.require_for_serving()
     check_storage(settings)
-    asyncio.run(serve(settings))
+    run_async(serve(settings))
     return 0
 
 
@@ -115,7 +126,7 @@ def cmd_tick(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    print(asyncio.run(run()))
+    print(run_async(run()))
     return 0
 
 
@@ -127,7 +138,7 @@ def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
         from bot.app import check_token
 
         settings.require_token()
-        identity = asyncio.run(check_token(settings))
+        identity = run_async(check_token(settings))
         teams = [(identity.team_id or "", identity.team or "")]
     else:
         check_storage(settings)
@@ -139,7 +150,7 @@ def cmd_teams(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 await runtime.close()
 
-        teams = asyncio.run(run())
+        teams = run_async(run())
     if not teams:
         print("no workspace has installed the app yet (see /slack/install)", file=sys.stderr)
     for team_id, name in teams:
@@ -163,7 +174,7 @@ async def _installed_teams(runtime: Runtime) -> list[tuple[str, str]]:
     return sorted(teams.items())
 
 
-def cmd_keygen(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_keygen(args: argparse.Namespace, settings: Settings | None) -> int:
     from bot.alipay.keys import generate_key_pair
 
     passphrase = None
@@ -202,7 +213,7 @@ def _signature_inputs(args: argparse.Namespace) -> str:
     return sys.stdin.read()
 
 
-def cmd_signature_verify(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_signature_verify(args: argparse.Namespace, settings: Settings | None) -> int:
     from bot.alipay.signature import verify
 
     key_text = (
@@ -228,7 +239,7 @@ def cmd_signature_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def cmd_signature_sign(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_signature_sign(args: argparse.Namespace, settings: Settings | None) -> int:
     from bot.alipay.keys import load_private_key
     from bot.alipay.signature import header_value, sign, signed_content
 
@@ -261,7 +272,7 @@ def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    count = asyncio.run(run())
+    count = run_async(run())
     print(f"re-encrypted {count} stored secrets with the newest key")
     return 0
 
@@ -275,7 +286,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         runtime = await open_runtime(settings)
         await runtime.close()
 
-    asyncio.run(run())
+    run_async(run())
     print("database schema is up to date")
     return 0
 
@@ -298,7 +309,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    files = asyncio.run(run())
+    files = run_async(run())
     if args.output == "-":
         for f in files:
             sys.stdout.write(f.content)
@@ -346,13 +357,25 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await runtime.close()
 
-    text = asyncio.run(run())
+    text = run_async(run())
     if args.output == "-":
         sys.stdout.write(text)
     else:
         Path(args.output).write_text(text, encoding="utf-8")
         print(args.output)
     return 0
+
+
+class _PrintVersion(argparse.Action):
+    """`--version`, reading the installed version only when asked (argparse's own action
+    takes the text when the parser is built, and importlib.metadata is slow to load)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def _version() -> str:
@@ -370,9 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="onboard-bot",
         description="Onboard: the Alipay integration checklist, in Slack.",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {_version()}", help="print the version"
-    )
+    parser.add_argument("--version", action=_PrintVersion, help="print the version")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
 
     run = verbs.add_parser(
@@ -415,7 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument(
         "--passphrase-env", metavar="VAR", help="encrypt the private key with the passphrase in VAR"
     )
-    keygen.set_defaults(handler=cmd_keygen)
+    keygen.set_defaults(handler=cmd_keygen, settings=False)
 
     signature = verbs.add_parser(
         "signature", help="sign or verify an Alipay request signature (diagnose ILLEGAL_SIGN)"
@@ -437,7 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument(
                 "--signature", required=True, help="the signature value or the whole header"
             )
-            action.set_defaults(handler=cmd_signature_verify)
+            action.set_defaults(handler=cmd_signature_verify, settings=False)
         else:
             action.add_argument(
                 "--private-key-file", required=True, help="the merchant's private key (PEM)"
@@ -445,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument(
                 "--passphrase-env", metavar="VAR", help="read the key's passphrase from VAR"
             )
-            action.set_defaults(handler=cmd_signature_sign)
+            action.set_defaults(handler=cmd_signature_sign, settings=False)
         action.add_argument("--method", required=True, help="HTTP method, e.g. POST")
         action.add_argument("--path", required=True, help="e.g. /ams/api/v1/payments/pay")
         action.add_argument("--client-id", required=True, help="the Alipay client ID")
@@ -516,10 +537,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace, Settings], int] = args.handler
+    handler: Callable[[argparse.Namespace, Settings | None], int] = args.handler
     try:
-        settings = load_settings()
-        _configure_logging(settings)
+        settings = None
+        # Verbs that set `settings=False` (keys, signatures) neither need nor check them.
+        if getattr(args, "settings", True):
+            from bot.config import load_settings
+
+            settings = load_settings()
+            _configure_logging(settings)
         return handler(args, settings)
     except SettingsError as e:
         print(f"onboard-bot: {e}", file=sys.stderr)

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.crypto import KEY_FILE
+from bot.errors import SettingsError
 from storage.db import check_url, sqlite_url
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -23,10 +24,6 @@ HINTS = {
     "DATABASE_URL": "postgresql+psycopg://user:password@host:5432/name, "
     "sqlite:///path/to/onboard.db, or unset for a SQLite file in ONBOARD_DATA_DIR",
 }
-
-
-class SettingsError(Exception):
-    """A setting is missing or wrong; the message is one line naming it."""
 
 
 class Settings(BaseSettings):

@@ -11,6 +11,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.application_lookup import ApplicationLookup
+from bot.coalescing import Coalescer
 from bot.crypto import Keyring
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class Runtime:
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     applications: ApplicationLookup = field(default_factory=ApplicationLookup)
     clock: Callable[[], datetime] = utc_now
+    # Redraws of checklist messages and App Homes, coalesced per surface (bot/surfaces.py).
+    redraws: Coalescer = field(default_factory=Coalescer)
     # Encrypts and decrypts stored credentials; set once the keys are checked at start.
     keyring: Keyring | None = None
     # With OAuth: the installed workspaces' tokens (bot/installations.py).
@@ -53,6 +56,9 @@ class Runtime:
         return self._http
 
     async def close(self) -> None:
+        # The last redraws first, while Slack's HTTP session and the database are open: a
+        # stop right after a burst of changes still shows their end.
+        await self.redraws.flush()
         if self._http is not None:
             await self._http.close()
             self._http = None

@@ -1,8 +1,10 @@
 """Slack surfaces rebuilt from the database: checklist messages and App Home tabs.
 
 Nothing here patches a surface: each update reloads the application and rebuilds the whole
-view, so two people clicking at once both end up seeing both changes. Updates of one message
-are serialized, so the last update sent is built after every change before it was committed.
+view, so two people clicking at once both end up seeing both changes. `redraw_message` and
+`redraw_home` go through the runtime's `Coalescer` (bot/coalescing.py): redraws of one
+surface asked for in the same moment become one, at most one is in flight, and the last one
+starts after every change before it was committed, so it shows them all.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -29,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 HOME_APPLICATION_LIMIT = 40
 
+# Done once the surface shows what was committed before it was asked for (bot/coalescing.py).
+Drawn = asyncio.Future[None]
+
 
 @dataclass(frozen=True, slots=True)
 class RenderedChecklist:
@@ -36,10 +41,43 @@ class RenderedChecklist:
     blocks: list
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Surfaces:
     runtime: Runtime
-    _message_locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+
+    def redraw_message(
+        self,
+        client: AsyncWebClient,
+        application_id: int,
+        channel_id: str,
+        ts: str,
+        fold: Fold | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Drawn:
+        """Update a checklist message soon (`update_message`), folded as the latest request
+        asked: the one a redraw of it at once would have shown last. Its `metadata` too: of
+        several marks redrawn as one, the message names the last (bot/message_events.py)."""
+
+        async def redraw() -> None:
+            await self.update_message(client, application_id, channel_id, ts, fold, metadata)
+
+        return self.runtime.redraws.request(("message", channel_id, ts), redraw)
+
+    def redraw_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> Drawn:
+        """Publish a person's App Home soon (`publish_home`)."""
+
+        async def redraw() -> None:
+            await self.publish_home(client, team_id, user_id)
+
+        return self.runtime.redraws.request(("home", team_id, user_id), redraw)
+
+    def redraw_homes(
+        self, client: AsyncWebClient, team_id: str, user_ids: Iterable[str | None]
+    ) -> list[Drawn]:
+        # Each once, in order.
+        return [
+            self.redraw_home(client, team_id, u) for u in dict.fromkeys(u for u in user_ids if u)
+        ]
 
     async def render_checklist(
         self, application_id: int, fold: Fold | None = None
@@ -66,32 +104,29 @@ class Surfaces:
         channel_id: str,
         ts: str,
         fold: Fold | None = None,
-        *,
         metadata: dict[str, Any] | None = None,
     ) -> bool:
-        """Rebuild and replace a checklist message; False when the application is gone.
+        """Rebuild and replace a checklist message now; False when the application is gone.
+        Changes ask for `redraw_message`, which coalesces and never runs two at once.
         `metadata`: Slack message metadata the message carries from now on (what changed)."""
-        lock = self._message_locks.setdefault((channel_id, ts), asyncio.Lock())
-        async with lock:
-            rendered = await self.render_checklist(application_id, fold)
-            if rendered is None:
-                return False
-            try:
-                await client.chat_update(
-                    channel=channel_id,
-                    ts=ts,
-                    text=rendered.text,
-                    blocks=rendered.blocks,
-                    metadata=metadata,
-                )
-            except SlackApiError as e:
-                logger.warning(
-                    "checklist %s/%s not updated: %s", channel_id, ts, e.response["error"]
-                )
-            return True
+        rendered = await self.render_checklist(application_id, fold)
+        if rendered is None:
+            return False
+        try:
+            await client.chat_update(
+                channel=channel_id,
+                ts=ts,
+                text=rendered.text,
+                blocks=rendered.blocks,
+                metadata=metadata,
+            )
+        except SlackApiError as e:
+            logger.warning("checklist %s/%s not updated: %s", channel_id, ts, e.response["error"])
+        return True
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
-        """The person's App Home, in their language (their choice, else their Slack's)."""
+        """Publish the person's App Home now, in their language (their choice, else their
+        Slack's). Changes and Home openings ask for `redraw_home`, which coalesces."""
         channels = await self.runtime.directory.channels_of(client, team_id, user_id)
         async with self.runtime.sessions() as session:
             assigned_rows = await repo.open_steps_assigned_to(session, team_id, user_id)
@@ -116,9 +151,3 @@ class Surfaces:
             await client.views_publish(user_id=user_id, view=view)
         except SlackApiError as e:
             logger.warning("home of %s not published: %s", user_id, e.response["error"])
-
-    async def publish_homes(
-        self, client: AsyncWebClient, team_id: str, user_ids: Iterable[str | None]
-    ) -> None:
-        for user_id in dict.fromkeys(u for u in user_ids if u):  # each once, in order
-            await self.publish_home(client, team_id, user_id)

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,8 @@ from bot.server import build_web_app, open_runtime
 from tests.slack_stub import SlackStub
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+# How long `RunningApp.settled` waits for what follows the requests before the test fails.
+SETTLE_TIMEOUT = 10.0
 TEAM_ID = "T0001"
 
 
@@ -97,6 +101,33 @@ class CommandResult:
         return self.body.get("text", "")
 
 
+# The tasks started while the app handled a request (Bolt runs what follows a listener's ack in
+# a task of its own, and that task's redraws run in theirs): `RunningApp.settled` waits for
+# them. Set by the app's request middleware, inherited by every task started below it.
+_FOLLOW_UPS: contextvars.ContextVar[set[asyncio.Task[Any]]] = contextvars.ContextVar("follow_ups")
+
+
+def _recording_factory(
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any], **kwargs: Any
+) -> asyncio.Task[Any]:
+    task = asyncio.Task(coro, loop=loop, **kwargs)
+    tasks = _FOLLOW_UPS.get(None)
+    if tasks is not None:
+        tasks.add(task)
+    return task
+
+
+def _record_follow_ups(tasks: set[asyncio.Task[Any]]) -> Any:
+    @web.middleware
+    async def record(
+        request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        _FOLLOW_UPS.set(tasks)  # tasks the handler starts inherit it
+        return await handler(request)
+
+    return record
+
+
 @dataclass
 class RunningApp:
     settings: Settings
@@ -112,6 +143,7 @@ class RunningApp:
     held: list[int] = field(default_factory=list)
     _runner: web.AppRunner = field(init=False)
     _http: aiohttp.ClientSession = field(init=False)
+    _follow_ups: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def _deliver(self, ids: Sequence[int]) -> None:
         if self.send_queued is None:
@@ -126,7 +158,12 @@ class RunningApp:
         if self.clock is not None:
             self.runtime.clock = self.clock
         bolt_app = await create_app(self.settings, self.runtime, deliver=self._deliver)
-        self._runner = web.AppRunner(build_web_app(bolt_app, self.runtime))
+        web_app = build_web_app(bolt_app, self.runtime)
+        web_app.middlewares.append(_record_follow_ups(self._follow_ups))
+        loop = asyncio.get_running_loop()
+        if loop.get_task_factory() is not _recording_factory:
+            loop.set_task_factory(_recording_factory)
+        self._runner = web.AppRunner(web_app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -139,6 +176,21 @@ class RunningApp:
         await self._http.close()
         await self._runner.cleanup()
         await self.runtime.close()
+
+    async def settled(self) -> None:
+        """Wait until what followed every request answered so far is done: the rest of each
+        listener after its ack, and the redraws it asked for, run now rather than after the
+        coalescing interval (bot/coalescing.py). Then the surfaces show every change."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
+        while pending := {t for t in self._follow_ups if not t.done()}:
+            flushing = asyncio.ensure_future(self.runtime.redraws.flush())
+            _, still = await asyncio.wait(pending, timeout=max(deadline - loop.time(), 0))
+            await flushing
+            if still:
+                raise AssertionError(f"follow-ups still running after {SETTLE_TIMEOUT}s: {still}")
+        self._follow_ups.clear()
+        await self.runtime.redraws.flush()
 
     async def post(self, body: str, headers: dict[str, str]) -> CommandResult:
         async with self._http.post(f"{self.url}/slack/events", data=body, headers=headers) as r:

@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.i18n import N_
+from bot.marked import N_
 
 MIN_BITS = 2048
 ACCEPTED = N_(

@@ -23,16 +23,13 @@ from babel.dates import format_skeleton, format_time
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
+from bot.marked import N_ as N_  # marked here, and importable from bot.marked without Babel
+
 DOMAIN = "onboard"
 LOCALES_DIR = Path(__file__).parent / "locales"
 ENGLISH = "en"
 # Slack's codes (users.info `locale`), and the Babel locale each is formatted with.
 LANGUAGES: dict[str, str] = {"en": "en", "zh-CN": "zh_CN"}
-
-
-def N_(message: str) -> str:
-    """Marks a message kept in a table (translated later, where it is shown) for extraction."""
-    return message
 
 
 def language_of(slack_locale: str | None) -> str:

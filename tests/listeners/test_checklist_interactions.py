@@ -41,6 +41,12 @@ def _step_text(message: dict, number: str) -> str:
     return block["text"]["text"]
 
 
+def _home_sections(view: dict) -> dict[str, str]:
+    """A published Home's step sections, by step number."""
+    sections = [b for b in view["blocks"] if b["type"] == "section" and "accessory" in b]
+    return {s["text"]["text"].split("*")[1]: s["text"]["text"] for s in sections}
+
+
 async def _state(app: RunningApp, step: str) -> StepState:
     async with app.runtime.sessions() as session:
         state = await session.scalar(select(StepState).where(StepState.step == step))
@@ -281,7 +287,14 @@ async def test_app_home_lists_my_steps_overdue_first_and_marks_from_there(
     await app.command("due 2.1 2026-11-26")
     await app.command("due 1.4 2026-12-20")
     clock.advance(days=3)  # 2.1 is now overdue, 1.4 is not
-    await slack.wait_for("views.publish", count=4)  # each change above refreshed UBOB's Home
+    await app.settled()
+    # The changes above refreshed UBOB's Home (coalesced: as few times as it took), and the
+    # last refresh shows them all.
+    refreshed = [c.args["view"] for c in slack.calls_to("views.publish")]
+    assert refreshed and all(c.args["user_id"] == "UBOB" for c in slack.calls_to("views.publish"))
+    last = _home_sections(refreshed[-1])
+    assert last.keys() == {"2.1", "1.4"}
+    assert "due 2026-11-26" in last["2.1"] and "due 2026-12-20" in last["1.4"]
     slack.clear()
     reply = await send_event(
         app,

@@ -42,7 +42,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         channel, ts = application.checklist_channel_id, application.checklist_ts
         where = clicked(body, channel, ts)
         if where.recorded and channel and ts:
-            await followups.surfaces.update_message(client, application.id, channel, ts, fold)
+            followups.surfaces.redraw_message(client, application.id, channel, ts, fold)
         await redraw_other(where, respond, followups.surfaces, application.id, fold)
 
     for action_id in (blocks.TOGGLE_PHASE, blocks.EXPAND_ALL, blocks.COLLAPSE_ALL):

@@ -19,7 +19,7 @@ def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
         user = text(event.get("user"))
         if event.get("tab") != "home" or not user:
             return
-        await followups.surfaces.publish_home(client, text(body.get("team_id")), user)
+        followups.surfaces.redraw_home(client, text(body.get("team_id")), user)
 
     async def membership_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
         runtime.directory.forget_channel(text(body.get("team_id")), text(event.get("channel")))
