@@ -131,6 +131,12 @@ async def forget_user(
     )
     count("outbox", await session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(dms))))
 
+    # Their DMs' pacing (a DM's target is the person's id).
+    slots = delete(ChannelSlot).where(ChannelSlot.channel_id == user_id)
+    if team_id is not None:
+        slots = slots.where(ChannelSlot.team_id == team_id)
+    count("channel_slots", await session.execute(slots))
+
     steps = StepState.application_id.in_(apps)
     count(
         "step_states",

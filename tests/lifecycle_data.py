@@ -4,9 +4,12 @@ mentions a person: the lifecycle tests compare the two before and after deleting
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +18,9 @@ from bot.app import build_client
 from bot.installations import EncryptedInstallationStore
 from bot.scheduler import PassRunner, single_workspace
 from storage.models import Application, Base, OutboxMessage
-from tests.harness import RunningApp, event_body, signed_headers, slash_command_body
+from tests.conftest import FakeClock
+from tests.harness import RunningApp, event_body, make_settings, signed_headers, slash_command_body
+from tests.slack_stub import SlackStub
 
 ONE, TWO = "T0001", "T0002"
 
@@ -129,3 +134,16 @@ async def cells_mentioning(connection: AsyncConnection, needle: str) -> list[str
                 if value is not None and needle in str(value):
                     found.append(f"{table.name}.{column.name}")
     return found
+
+
+@pytest.fixture
+async def two_workspaces(
+    slack: SlackStub, clock: FakeClock, tmp_path: Path, database_url: str
+) -> AsyncIterator[RunningApp]:
+    settings = make_settings(tmp_path / "data", slack, database_url)
+    app = await RunningApp(settings, slack, clock=clock).start()
+    try:
+        await populate(app, clock)
+        yield app
+    finally:
+        await app.stop()
