@@ -5,11 +5,15 @@ in the reader's language. SQLite and, with ONBOARD_TEST_POSTGRES_URL, PostgreSQL
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.app import build_client
+from bot.scheduler import PassRunner, single_workspace
 from storage.models import FORMER_MEMBER, Application, Event, StepState
+from tests.conftest import FakeClock
 from tests.harness import RunningApp
 from tests.lifecycle_data import (
     ONE,
@@ -19,6 +23,7 @@ from tests.lifecycle_data import (
     team_rows,
     two_workspaces,
 )
+from tests.slack_stub import SlackStub
 from tests.test_cli import onboard_bot
 
 __all__ = ["two_workspaces"]  # the fixture, for pytest
@@ -113,3 +118,21 @@ async def test_a_bad_user_id_changes_nothing(two_workspaces: RunningApp, tmp_pat
     assert unknown.returncode == 0
     assert unknown.stdout.strip() == "nothing stored about UNOBODY in every workspace"
     assert await assignees(app, ONE) == {"UBOB"}
+
+
+async def test_a_forgotten_owner_is_not_reminded(
+    two_workspaces: RunningApp, tmp_path: Path, clock: FakeClock, slack: SlackStub
+) -> None:
+    app = two_workspaces
+    result = await asyncio.to_thread(forget, app, tmp_path, "UALICE", "--team", ONE, "--yes")
+    assert result.returncode == 0, result.stderr
+    slack.clear()
+    client = build_client(app.settings, app.runtime.http_session())
+    runner = PassRunner.create(app.runtime, single_workspace(client))
+    clock.advance(days=7)
+
+    report = await runner.run_pass(clock.now)
+
+    # Workspace two's owner is still reminded; nothing is addressed to the marker.
+    assert report.delivery.sent
+    assert not [c for c in slack.calls if FORMER_MEMBER in json.dumps(c.args)]
