@@ -1,8 +1,8 @@
 """Deleting data: one workspace's (`purge_team`) or one person's (`forget_user`).
 
 Every table that holds a workspace's data is listed in `TEAM_TABLES`, in the order its rows
-are deleted (children before parents, so no foreign key is relied on to cascade: SQLite
-enforces them only when asked). tests/test_lifecycle_purge.py fails when a table with a
+are deleted (children before parents: each table's rows are deleted, and counted, by their
+own statement rather than by a cascade). tests/test_lifecycle_purge.py fails when a table with a
 `team_id` or an application reference is in neither `TEAM_TABLES` nor `NO_TEAM_DATA`.
 Both functions return how many rows of each table they deleted or changed; the caller owns
 the transaction.
@@ -22,6 +22,7 @@ from storage.models import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,
     Application,
+    Base,
     ChannelSettings,
     ChannelSlot,
     Contact,
@@ -80,8 +81,6 @@ TEAM_TABLES: list[tuple[str, Callable[[str], ColumnElement[bool]]]] = [
 
 
 def _table(name: str) -> Any:
-    from storage.models import Base
-
     return Base.metadata.tables[name]
 
 
