@@ -136,3 +136,9 @@ async def test_a_forgotten_owner_is_not_reminded(
     # Workspace two's owner is still reminded; nothing is addressed to the marker.
     assert report.delivery.sent
     assert not [c for c in slack.calls if FORMER_MEMBER in json.dumps(c.args)]
+    # What only the owner may do says who owned it, in the reader's language (Bob's Chinese).
+    refused = await command(app, "rename Acme Kiosk", team=ONE, user="UBOB")
+    assert (
+        refused
+        == "只有 *Acme POS* (`acme-pos`) 的所有者（一位前成员）或工作区管理员才能将其重命名。"
+    )
