@@ -4,13 +4,22 @@ runs on the database, and afterwards giving back exactly what was backed up."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import shutil
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from bot.lifecycle.running import lock_path, sqlite_path
+import pytest
+
+from bot.lifecycle.running import (
+    BotRunning,
+    Exclusive,
+    hold_while_running,
+    lock_path,
+    sqlite_path,
+)
 from tests.harness import RunningApp
 from tests.test_cli import onboard_bot
 
@@ -129,3 +138,22 @@ def test_postgres_is_pointed_at_pg_dump(tmp_path: Path) -> None:
         result = onboard_bot(verb, str(tmp_path / "x.db"), cwd=tmp_path, env=env)
         assert result.returncode == 2
         assert "pg_dump" in result.stderr
+
+
+def test_the_running_lock_is_shared_by_bots_and_exclusive_for_restore(tmp_path: Path) -> None:
+    database = tmp_path / "onboard.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    first, second = hold_while_running(url), hold_while_running(url)  # replicas, tick beside run
+    assert first is not None and second is not None
+    first.close()
+    with pytest.raises(BotRunning):
+        Exclusive(database).__enter__()
+    second.close()  # as the kernel does when a bot exits, however it exits
+    # A bot starting during the restore would wait for it.
+    with (
+        Exclusive(database),
+        open(lock_path(database), "ab") as starting,
+        pytest.raises(BlockingIOError),
+    ):
+        fcntl.flock(starting, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    assert hold_while_running("postgresql+psycopg://u@h/db") is None
