@@ -5,11 +5,11 @@ mentions a person: the lifecycle tests compare the two before and after deleting
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import JSON, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -136,10 +136,11 @@ async def cells_mentioning(connection: AsyncConnection, needle: str) -> list[str
     return found
 
 
-@pytest.fixture
-async def two_workspaces(
+@asynccontextmanager
+async def two_workspaces_app(
     slack: SlackStub, clock: FakeClock, tmp_path: Path, database_url: str
 ) -> AsyncIterator[RunningApp]:
+    """The app on `database_url`, with both workspaces populated (the tests' fixture)."""
     settings = make_settings(tmp_path / "data", slack, database_url)
     app = await RunningApp(settings, slack, clock=clock).start()
     try:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_client
@@ -21,12 +23,18 @@ from tests.lifecycle_data import (
     cells_mentioning,
     command,
     team_rows,
-    two_workspaces,
+    two_workspaces_app,
 )
 from tests.slack_stub import SlackStub
 from tests.test_cli import onboard_bot
 
-__all__ = ["two_workspaces"]  # the fixture, for pytest
+
+@pytest.fixture
+async def two_workspaces(
+    slack: SlackStub, clock: FakeClock, tmp_path: Path, database_url: str
+) -> AsyncIterator[RunningApp]:
+    async with two_workspaces_app(slack, clock, tmp_path, database_url) as app:
+        yield app
 
 
 def forget(app: RunningApp, tmp_path: Path, *args: str):

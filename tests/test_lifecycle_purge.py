@@ -5,15 +5,19 @@ and, with ONBOARD_TEST_POSTGRES_URL, PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from storage.lifecycle import NO_TEAM_DATA, TEAM_TABLES
 from storage.models import Base, WorkspaceDeparture
 from tests.conftest import FakeClock
 from tests.harness import RunningApp
-from tests.lifecycle_data import ONE, TWO, event, install, team_rows
+from tests.lifecycle_data import ONE, TWO, event, install, team_rows, two_workspaces_app
 from tests.scheduler.conftest import make_runner
+from tests.slack_stub import SlackStub
 from tests.test_cli import onboard_bot
 from tests.test_oauth import eventually
 
@@ -37,6 +41,14 @@ def test_every_table_is_purged_or_holds_no_workspace_data() -> None:
         for fk in table.foreign_keys:
             if table.name in purged:
                 assert purged.index(table.name) < purged.index(fk.column.table.name)
+
+
+@pytest.fixture
+async def two_workspaces(
+    slack: SlackStub, clock: FakeClock, tmp_path: Path, database_url: str
+) -> AsyncIterator[RunningApp]:
+    async with two_workspaces_app(slack, clock, tmp_path, database_url) as app:
+        yield app
 
 
 async def rows_of(app: RunningApp, team: str) -> dict[str, int]:
