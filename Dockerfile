@@ -8,8 +8,19 @@
 #
 # The SQLite database (the default) lives in the /data volume; set DATABASE_URL for Postgres.
 
+# The base image, pinned to a patch release and to the digest of its multi-platform index
+# (amd64 and arm64), so every build starts from the same bytes. To update it (monthly, or when
+# a Python or Debian security release comes out):
+#   1. pick the newest 3.11.x at https://hub.docker.com/_/python (tag 3.11.x-slim-bookworm);
+#   2. docker buildx imagetools inspect python:3.11.x-slim-bookworm   (the "Digest:" line)
+#      or: docker pull python:3.11.x-slim-bookworm && docker inspect --format \
+#            '{{index .RepoDigests 0}}' python:3.11.x-slim-bookworm
+#   3. replace PYTHON_IMAGE below with tag@digest, build, run `make test` against the image,
+#      and commit (tests/test_packaging.py checks that it stays pinned this way).
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm@sha256:86adf8dbadc3d6e82ee5dd2c74bec2e1c2467cdad47886280501df722372d2e1
+
 # ---- stage 1: build a wheel and install it, with its dependencies, into /opt/venv ----
-FROM python:3.11-slim AS build
+FROM ${PYTHON_IMAGE} AS build
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -26,12 +37,21 @@ RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
     && /opt/venv/bin/pip install --no-cache-dir /wheels/*.whl
 
 # ---- stage 2: the runtime, with only the venv ----
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
+# Where the source lives. This repository has no public home yet (no git remote, none in the
+# README), so there is no real URL to put here and no placeholder is invented: the label is
+# empty unless the build names it, e.g. in CI
+#   docker build --build-arg ONBOARD_SOURCE=https://github.com/<org>/onboard -t onboard .
+# (registries such as GHCR link the image to that repository through this label).
+ARG ONBOARD_SOURCE=""
+# (An ARG given before the first FROM is seen inside a stage only when declared again.)
+ARG PYTHON_IMAGE
 LABEL org.opencontainers.image.title="Onboard" \
-      org.opencontainers.image.description="Slack app that tracks an Alipay in-store integration checklist: reminders, digests, go-live announcements" \
-      org.opencontainers.image.source="https://github.com/your-org/onboard" \
-      org.opencontainers.image.version="0.1.0"
+      org.opencontainers.image.description="Slack app that keeps the Alipay in-store integration checklist: reminders, digests, go-live and business-start announcements, encrypted credentials" \
+      org.opencontainers.image.source="${ONBOARD_SOURCE}" \
+      org.opencontainers.image.version="0.1.0" \
+      org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 
 RUN groupadd --system --gid 10001 onboard \
     && useradd --system --uid 10001 --gid onboard --no-create-home \

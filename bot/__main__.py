@@ -525,6 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the Slack workspaces (team id, then name) the app serves: with OAuth "
         "those installed, else the one SLACK_BOT_TOKEN belongs to, as Slack's auth.test says.",
     ).set_defaults(handler=cmd_teams)
+
+    from bot.lifecycle.cli import add_parsers as add_lifecycle_verbs
+
+    add_lifecycle_verbs(verbs)  # purge, forget-user, backup, restore
     return parser
 
 

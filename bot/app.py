@@ -18,6 +18,7 @@ from bot.delivery import ClientFor
 from bot.followup import Deliver
 from bot.installations import per_workspace, state_store
 from bot.listeners import register_listeners
+from bot.listeners.events import departures
 from bot.runtime import Runtime
 from bot.scheduler import single_workspace
 from bot.slack_client import web_client
@@ -124,8 +125,10 @@ def build_app(
         **extra,
     )
     if runtime.installations is not None:
-        # app_uninstalled and tokens_revoked delete the workspace's tokens.
-        app.enable_token_revocation_listeners()
+        # tokens_revoked deletes the revoked tokens; app_uninstalled, the workspace's (and
+        # schedules its data's deletion: bot/listeners/events/departures.py).
+        app.event("tokens_revoked")(app.default_tokens_revoked_event_listener())
+    departures.register(app, runtime)
     register_listeners(app, runtime, deliver)
     return app
 

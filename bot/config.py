@@ -21,6 +21,7 @@ HINTS = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "PORT": "the HTTP port to listen on, 1–65535 (0 picks a free one)",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "ONBOARD_RETENTION_DAYS": "days an uninstalled workspace's data is kept, 0 or more",
     "DATABASE_URL": "postgresql+psycopg://user:password@host:5432/name, "
     "sqlite:///path/to/onboard.db, or unset for a SQLite file in ONBOARD_DATA_DIR",
 }
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Days an uninstalled workspace's data is kept (a reinstall keeps it); 0: deleted at once.
+    onboard_retention_days: int = Field(default=30, ge=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

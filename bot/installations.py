@@ -13,11 +13,12 @@ from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.crypto import Keyring
 from bot.delivery import ClientFor
 from bot.slack_client import web_client
+from storage.lifecycle import cancel_departure
 from storage.models import ENCRYPTED_COLUMNS, SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,14 @@ class EncryptedInstallationStore(AsyncSQLAlchemyInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         await super().async_save(self._sealed(installation))
+        if installation.team_id:
+            # Installed (again): a workspace that had left keeps its data after all.
+            async with AsyncSession(self.engine) as session, session.begin():
+                if await cancel_departure(session, installation.team_id):
+                    logger.info(
+                        "workspace %s installed the app again; its data is kept",
+                        installation.team_id,
+                    )
 
     async def async_save_bot(self, bot: Bot) -> None:
         await super().async_save_bot(self._sealed(bot))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
+from typing import IO, TYPE_CHECKING
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -41,12 +41,17 @@ class Runtime:
     redraws: Coalescer = field(default_factory=Coalescer)
     # Encrypts and decrypts stored credentials; set once the keys are checked at start.
     keyring: Keyring | None = None
+    # How long an uninstalled workspace's data is kept (ONBOARD_RETENTION_DAYS).
+    retention: timedelta = timedelta(days=30)
     # With OAuth: the installed workspaces' tokens (bot/installations.py).
     installations: EncryptedInstallationStore | None = None
     engine: AsyncEngine | None = None
     threaded_engine: AsyncEngine | None = None
     # Engines this runtime opened, disposed by close().
     owned_engines: list[AsyncEngine] = field(default_factory=list)
+    # On SQLite, the shared lock that tells `onboard-bot restore` a bot uses the file
+    # (bot/lifecycle/running.py); closed by close().
+    running_lock: IO[bytes] | None = None
     _http: aiohttp.ClientSession | None = None
 
     def http_session(self) -> aiohttp.ClientSession:
@@ -65,3 +70,6 @@ class Runtime:
         for engine in self.owned_engines:
             await engine.dispose()
         self.owned_engines.clear()
+        if self.running_lock is not None:
+            self.running_lock.close()
+            self.running_lock = None

@@ -33,6 +33,7 @@ from bot.services.reminders import StepWatch
 from bot.slack_directory import MembershipUnknown
 from storage import outbox
 from storage import repositories as repo
+from storage.lifecycle import purge_departed
 from storage.models import OutboxMessage
 from storage.outbox import NewMessage
 
@@ -204,6 +205,7 @@ class PassRunner:
             await digests.record_claimed(session, prepared)
             # Slack retries an event within minutes; a day of event ids is plenty to dedupe.
             await repo.forget_events_before(session, now - timedelta(days=1))
+            await purge_departed(session, now, self.runtime.retention)  # bot/lifecycle/
         delivery = await self.deliverer.deliver_due(now)
         return PassReport(len(messages), len(claimed), delivery)
 

@@ -7,6 +7,7 @@ import gc
 import logging
 import re
 import signal
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,6 +25,8 @@ from bot.app import INSTALL_PATH, REDIRECT_PATH, check_token, clients_for, creat
 from bot.config import Settings, SettingsError
 from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
 from bot.installations import EncryptedInstallationStore
+from bot.lifecycle.departures import workspace_back
+from bot.lifecycle.running import hold_while_running
 from bot.runtime import Runtime
 from bot.scheduler import PassRunner, start_scheduler
 from storage.db import create_engine, create_sessionmaker, is_sqlite, upgrade, write_sessions
@@ -240,9 +243,11 @@ def build_web_app(
 
 async def open_runtime(settings: Settings) -> Runtime:
     """Connect to the database, bring its schema up to date and check the encryption keys.
-    The runtime owns its engines: `await runtime.close()` when done."""
+    The runtime owns its engines (and, on SQLite, the lock telling `onboard-bot restore` that
+    the file is in use: bot/lifecycle/running.py): `await runtime.close()` when done."""
     if settings.database_url is None:
         settings.onboard_data_dir.mkdir(parents=True, exist_ok=True)
+    running_lock = hold_while_running(settings.database)
     engine = create_engine(settings.database)
     # On SQLite, a second engine whose statements run in a worker thread (storage/db.py).
     threaded = create_engine(settings.database, threaded=True) if is_sqlite(engine) else engine
@@ -253,6 +258,8 @@ async def open_runtime(settings: Settings) -> Runtime:
         engine=engine,
         threaded_engine=threaded,
         owned_engines=[engine] if threaded is engine else [engine, threaded],
+        retention=timedelta(days=settings.onboard_retention_days),
+        running_lock=running_lock,
     )
     try:
         await upgrade(engine)
@@ -324,6 +331,9 @@ async def serve(settings: Settings) -> None:
     identity = None if settings.oauth else await check_token(settings)
     runtime = await open_runtime(settings)
     try:
+        if identity is not None and identity.team_id:
+            # One bot token, and it works: its workspace has the app (again), its data stays.
+            await workspace_back(runtime, identity.team_id)
         passes = PassRunner.create(runtime, clients_for(settings, runtime))
         bolt_app = await create_app(
             settings, runtime, identity, deliver=passes.deliverer.deliver_queued

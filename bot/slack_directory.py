@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ttl_cache import TtlCache
+from storage.models import FORMER_MEMBER
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ class SlackDirectory:
 
     async def person(self, client: AsyncWebClient, team_id: str, user_id: str) -> Person | None:
         """The person (zone, admin, Slack language), or None when Slack has no such user."""
+        if user_id == FORMER_MEMBER:
+            return None  # a forgotten person (`onboard-bot forget-user`): Slack is not asked
 
         async def load() -> Person | None:
             try:

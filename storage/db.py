@@ -53,7 +53,7 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 # The async drivers this project installs, by database (after normalize_url).
-SUPPORTED_DRIVERS = {"sqlite": ("aiosqlite",), "postgresql": ("psycopg", "asyncpg")}
+SUPPORTED_DRIVERS = {"sqlite": ("aiosqlite",), "postgresql": ("psycopg",)}
 # How long the start-up check waits for PostgreSQL to answer before calling it unreachable.
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -160,7 +160,7 @@ async def _open_sqlite(url: str, path: Path) -> None:
         await engine.dispose()
 
 
-# What libpq (psycopg) says when the server answered and refused; asyncpg gives a SQLSTATE.
+# What libpq (psycopg) says when the server answered and refused, besides its SQLSTATE.
 _NO_DATABASE = re.compile(r'database "[^"]*" does not exist')
 _REFUSED_USER = re.compile(
     r'role "[^"]*" does not exist|password authentication failed|no pg_hba\.conf entry'
@@ -179,7 +179,7 @@ async def _check_postgres(url: str, parsed: URL) -> None:
     connect_args: dict[str, object] = {}
     if parsed.get_driver_name() == "psycopg" and "connect_timeout" not in parsed.query:
         # libpq waits as long as the operating system does (minutes) for a host that drops
-        # packets; asyncpg's own default is already a minute.
+        # packets.
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
     engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
     try:
@@ -262,12 +262,13 @@ def _user_id() -> int | str:
 
 
 def normalize_url(url: str) -> str:
-    """Accept the sync driver names operators tend to paste, and give the async ones."""
+    """Accept the driver names operators tend to paste (sync ones, or asyncpg's, which is not
+    installed: psycopg is the one PostgreSQL driver), and give the async ones installed."""
     parsed = make_url(url)
     driver = parsed.drivername
     if driver in ("sqlite", "sqlite+pysqlite"):
         parsed = parsed.set(drivername="sqlite+aiosqlite")
-    elif driver in ("postgres", "postgresql", "postgresql+psycopg2"):
+    elif driver in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
 

@@ -360,6 +360,22 @@ class HandledEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+# Stands in for a forgotten person's Slack id (`onboard-bot forget-user`): in history, done_by
+# and the like; what shows it renders "a former member" in the reader's language. Not a Slack
+# id (those are upper-case letters and digits), so it never becomes a mention.
+FORMER_MEMBER = "former-member"
+
+
+class WorkspaceDeparture(Base):
+    """A workspace that uninstalled the app: its data is deleted ONBOARD_RETENTION_DAYS after
+    `departed_at` by a pass (bot/lifecycle/retention.py), unless it installs the app again."""
+
+    __tablename__ = "workspace_departures"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    departed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # Bolt's OAuth flow keeps installations and states in slack_sdk's own SQLAlchemy tables; they
 # are declared on our metadata so that our migrations create them. Tokens are stored
 # encrypted (bot/installations.py), which makes them longer than slack_sdk's String(200).

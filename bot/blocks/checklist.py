@@ -34,6 +34,7 @@ from slack_sdk.models.blocks import (
 from bot.blocks.mrkdwn import (
     escape_mrkdwn,
     link,
+    person_mention,
     shorten,
     user_mention,
     user_text,
@@ -213,12 +214,12 @@ def step_text(progress: StepProgress, today: date, t: Translator = ENGLISH_TRANS
     if progress.done and progress.done_by and progress.done_at:
         done_on = day_text(t, progress.done_at.date())
         details.append(
-            t._("done by {person} {day}", person=user_mention(progress.done_by), day=done_on)
+            t._("done by {person} {day}", person=person_mention(progress.done_by, t), day=done_on)
         )
     if progress.skipped:
         reason = user_text(progress.skip_reason or "", MAX_REASON_TEXT)
         if progress.skipped_by:
-            who = user_mention(progress.skipped_by)
+            who = person_mention(progress.skipped_by, t)
             details.append(t._("skipped by {person}: “{reason}”", person=who, reason=reason))
         else:
             details.append(t._("skipped: “{reason}”", reason=reason))

@@ -9,6 +9,12 @@ every builder passes user- and template-supplied text through here before it rea
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from storage.models import FORMER_MEMBER
+
+if TYPE_CHECKING:
+    from bot.i18n import Translator
 
 # An `&` that already starts one of Slack's three entities is left alone: with should_escape
 # Slack sends a typed `<` as `&lt;`, and escaping that again would show the user `&lt;`.
@@ -62,6 +68,14 @@ def user_mention(user_id: str) -> str:
     """A mention of a Slack user the bot means to mention, by id. Anything that is not an id
     shows as text: a mention is only ever built from an id."""
     return f"<@{user_id}>" if _SLACK_ID.fullmatch(user_id) else escape_mrkdwn(user_id)
+
+
+def person_mention(user_id: str, t: Translator) -> str:
+    """`user_mention`, or "a former member" in the reader's language for a person removed by
+    `onboard-bot forget-user` (storage/lifecycle.py puts FORMER_MEMBER in place of their id)."""
+    if user_id == FORMER_MEMBER:
+        return t._("a former member")
+    return user_mention(user_id)
 
 
 def channel_mention(channel_id: str) -> str:

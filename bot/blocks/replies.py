@@ -19,6 +19,7 @@ from bot.blocks.mrkdwn import (
     channel_mention,
     escape_mrkdwn,
     fit_mrkdwn,
+    person_mention,
     user_mention,
     user_text,
 )
@@ -328,13 +329,13 @@ _ON_OFF = {"on": N_("on"), "off": N_("off")}  # reminders turned on or off
 _RESKIPPED = N_("{actor} skipped {step}: {new} (was {old})")
 
 
-def _actor(actor_id: str) -> str:
+def _actor(actor_id: str, t: Translator) -> str:
     # Alipay's notifications are recorded with the actor "alipay", not a Slack user.
-    return "Alipay" if actor_id == "alipay" else user_mention(actor_id)
+    return "Alipay" if actor_id == "alipay" else person_mention(actor_id, t)
 
 
 def _user(value: str | None, t: Translator) -> str:
-    return user_mention(value) if value else t._("nobody")
+    return person_mention(value, t) if value else t._("nobody")
 
 
 OLDER_HISTORY = "history_older"
@@ -440,7 +441,7 @@ def history(
             old, new = old or t._("none"), new or t._("none")
         elif e.kind in ("skipped", "unskipped"):
             old, new = f"“{old}”", f"“{new}”"
-        values = {"actor": _actor(e.actor_id), "step": escape_mrkdwn(e.step or "")}
+        values = {"actor": _actor(e.actor_id, t), "step": escape_mrkdwn(e.step or "")}
         if e.kind == "skipped" and e.old_value is not None:
             text = t._(_RESKIPPED, old=old, new=new, **values)
         elif e.kind in _EVENT_VERBS:

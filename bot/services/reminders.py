@@ -44,6 +44,7 @@ from bot.services.calendar import (
 from bot.services.people import Personal, either, is_away
 from storage import outbox
 from storage import repositories as repo
+from storage.models import FORMER_MEMBER
 from storage.outbox import NewMessage
 
 ESCALATE_AFTER = 3  # unanswered reminders before the channel is told
@@ -117,6 +118,8 @@ def _watch(row, now: datetime, calendars: HolidayCalendars) -> StepWatch | None:
     may_be_overdue = row.due_on is not None and row.due_on <= now.date() + timedelta(1)
     if not (may_be_stalled or may_be_overdue):
         return None
+    if (row.assignee_id or row.owner_id) == FORMER_MEMBER:
+        return None  # nobody to remind: the owner was forgotten (`onboard-bot forget-user`)
     template = get_template(row.template_key, row.template_version)
     return StepWatch(
         application_id=row.id,

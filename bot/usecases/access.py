@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks.replies import app_label
 from bot.i18n import N_
 from bot.services.checklist import UNARCHIVE_WITHIN
-from bot.services.errors import Refusal
+from bot.services.errors import Phrase, Refusal
 from bot.slack_directory import MembershipUnknown
 from bot.usecases.context import Actor, Deps
 from storage import repositories as repo
-from storage.models import Application
+from storage.models import FORMER_MEMBER, Application
 
 T = TypeVar("T")
 
@@ -39,6 +39,8 @@ NOT_YOURS = N_(
     "Only members of this checklist's channel can see or change it; join the channel first."
 )
 # What `require_owner` says for each action (one whole sentence each, for translation).
+# Who owns an application whose owner was forgotten.
+FORMER_OWNER = N_("a former member")
 OWNER_ONLY = {
     "rename": N_("Only the owner of {app} ({owner}) or a workspace admin can rename it."),
     "archive": N_("Only the owner of {app} ({owner}) or a workspace admin can archive it."),
@@ -226,9 +228,10 @@ async def require_owner(deps: Deps, actor: Actor, application: Application, acti
         return
     person = await deps.runtime.directory.person(deps.client, actor.team_id, actor.user_id)
     if person is None or not person.is_admin:
-        raise Refusal(
-            OWNER_ONLY[action], app=app_label(application), owner=f"<@{application.owner_id}>"
-        )
+        owner: object = f"<@{application.owner_id}>"
+        if application.owner_id == FORMER_MEMBER:  # forgotten (`onboard-bot forget-user`)
+            owner = Phrase(FORMER_OWNER)
+        raise Refusal(OWNER_ONLY[action], app=app_label(application), owner=owner)
 
 
 async def change(
