@@ -32,7 +32,7 @@ from bot.blocks import (
     replies,
 )
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
-from bot.blocks.help import help_text
+from bot.blocks.help import help_blocks, help_fallback, help_text
 from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
 from bot.i18n import translator
@@ -413,9 +413,12 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
         reply("my settings", people.my_reply(settings))
 
     # Help: fixed text, but it shows syntax like `<slug>` that must not become links.
-    for topic in (None, *USAGE_BY_NAME):
+    for topic in USAGE_BY_NAME:
         reply(f"help {topic}", help_text(topic))
         reply(f"help {topic} zh-CN", help_text(topic, translator("zh-CN")))
+    for language in ("en", "zh-CN"):
+        reader = translator(language)
+        reply(f"help {language}", help_fallback(reader), help_blocks(reader))
 
     # `/onboard language`: fixed text but for the channel's id, in each language.
     for person in ("en", "zh-CN"):
