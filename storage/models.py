@@ -107,6 +107,9 @@ class StepState(Base):
     __table_args__ = (
         UniqueConstraint("application_id", "step"),
         Index("ix_step_states_assignee", "assignee_id"),
+        # The report's window functions walk each application's steps in template order.
+        Index("ix_step_states_application_position", "application_id", "position"),
+        Index("ix_step_states_due_on", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -216,6 +219,8 @@ class OutboxMessage(Base):
         UniqueConstraint("dedupe_key"),
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_application_step_kind", "application_id", "step", "kind"),
+        # The report counts reminders and escalations sent within a period.
+        Index("ix_outbox_kind_sent_at", "kind", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

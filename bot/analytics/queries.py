@@ -1,0 +1,603 @@
+"""The portfolio report, the digest's burn-up and App Home's portfolio, computed in SQL.
+
+Window functions over each application's step states work out, in the database, what the
+checklist rules say (bot/services/progress.py `active_flags`, bot/services/reminders.py
+`waiting_since`); only one row an application, one an (application, phase) finished in the
+periods, and the few stuck steps, due steps and outbox counts leave it. A report is a fixed
+number of statements (five) whatever the number of applications.
+
+Definitions (the figures are those of bot/analytics/figures.py):
+
+- Working days: the part of [a, b) on working days, UTC calendar days that are Monday to
+  Friday and not a public holiday of the application's `remind holidays` region; one day is
+  24 hours (bot/analytics/working_time.py).
+- Days to go-live / to business start: calendar days (24 h) from the application's creation
+  to the moment its go-live / business-start step (the template's step that `announces`
+  "go-live" / "business-start") was done, over the applications whose step was done within
+  the period. Its current state counts: a go-live step unmarked since is not live.
+- Time in a phase: working days from the moment the phase's first step became active to the
+  moment its last step was completed (the latest done or skipped of its steps, as they stand
+  now), over the phases completed within the period. The first step became active when every
+  step before it was complete (the application's creation, for phase 1), or earlier when it
+  or a step after it was done first (work that went ahead: `active_flags`). A phase every step
+  of which was skipped was not worked in, and is not counted.
+- Median and P90: `statistics.median` and `statistics.quantiles(n=10, method="inclusive")[8]`
+  (linear interpolation between closest ranks), rounded to 0.1; a single value is both.
+- On time: the steps not skipped whose due date falls in the period (its first day up to, not
+  including, the day it ends), counted when done or when the date has passed at `now`; on
+  time when done on or before the due date (UTC).
+- Reminders and escalations sent: outbox messages of those kinds Slack took within the
+  period that are about an application of the report.
+- Stuck: an active step (not archived) whose wait reached its application's `remind after`
+  working days. The wait runs, as for reminders, from the later of the step's last change and
+  the moment the steps before it were all complete.
+"""
+
+from __future__ import annotations
+
+import statistics
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from functools import cache
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.analytics.figures import (
+    ApplicationRow,
+    BurnUp,
+    BurnUpPoint,
+    LivePoint,
+    Period,
+    PeriodFigures,
+    PhaseSpread,
+    Report,
+    Scope,
+    Spread,
+    StuckStep,
+)
+from bot.analytics.working_time import working_time
+from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, available_templates, get_template
+from bot.outbox_messages import BusinessStart, Escalation, Escalations, GoLive, Reminder, Reminders
+from storage.models import Application, Event, OutboxMessage, OutboxStep, StepState, UTCDateTime
+
+DAY = timedelta(days=1)
+REMINDER_KINDS = (Reminder.KIND, Reminders.KIND)
+ESCALATION_KINDS = (Escalation.KIND, Escalations.KIND)
+SENT = "sent"
+# `remind after` takes 1 to 30 working days (bot/services/reminders.py, settings).
+REMIND_AFTER_RANGE = range(1, 31)
+# History that changes whether a step is complete: done and skipped are tracked apart, since
+# marking a skipped step records both "unskipped" and "marked".
+DONE_KINDS = ("marked", "unmarked")
+SKIP_KINDS = ("skipped", "unskipped")
+
+
+# ---- the templates, as SQL -----------------------------------------------------------------
+
+
+@cache
+def _templates() -> tuple[Template, ...]:
+    return tuple(get_template(key, version) for key, version in available_templates())
+
+
+def _template_of(key: str, version: int) -> Template:
+    try:
+        return get_template(key, version)
+    except Exception:  # a template file removed since: fall back to the default's phases
+        return get_template(DEFAULT_TEMPLATE_KEY)
+
+
+def _announcing_step(announces: str) -> ColumnElement[bool]:
+    """True on the step rows that are their template's `announces` step."""
+    a, s = Application, StepState
+    conditions = [
+        and_(a.template_key == t.key, a.template_version == t.version, s.step == step.number)
+        for t in _templates()
+        for step in t.steps
+        if step.announces == announces
+    ]
+    return or_(*conditions) if conditions else literal(False)
+
+
+def _phase_of_step() -> ColumnElement[int]:
+    """A step's phase: the number before its dot ("2.3" → 2), as every template numbers them."""
+    numbers = sorted({step.number for t in _templates() for step in t.steps})
+    return case({n: int(n.split(".")[0]) for n in numbers}, value=StepState.step, else_=0)
+
+
+def _in_scope(scope: Scope) -> ColumnElement[bool]:
+    condition = Application.team_id == scope.team_id
+    if scope.channel_ids is not None:
+        condition = and_(condition, Application.channel_id.in_(sorted(scope.channel_ids)))
+    return condition
+
+
+def _of_person(team_id: str, user_id: str) -> ColumnElement[bool]:
+    """Not archived applications the person owns or has a step of."""
+    assigned = exists().where(
+        StepState.application_id == Application.id, StepState.assignee_id == user_id
+    )
+    return and_(
+        Application.team_id == team_id,
+        Application.archived_at.is_(None),
+        or_(Application.owner_id == user_id, assigned),
+    )
+
+
+def _later(x: ColumnElement, y: ColumnElement) -> ColumnElement:
+    """The later of two timestamps, either of which may be NULL (then the other)."""
+    return case((y.is_(None), x), (x.is_(None), y), (x >= y, x), else_=y)
+
+
+def _earlier(x: ColumnElement, y: ColumnElement) -> ColumnElement:
+    return case((y.is_(None), x), (x.is_(None), y), (x <= y, x), else_=y)
+
+
+def _steps(condition: ColumnElement[bool]):
+    """Every step of the applications matching `condition`, with what the steps around it
+    say (one window pass over step_states in (application_id, position) order)."""
+    s, a = StepState, Application
+    app = {"partition_by": s.application_id, "order_by": s.position}
+    finished = func.coalesce(s.done_at, s.skipped_at)
+    return (
+        select(
+            s.application_id,
+            s.step,
+            s.position,
+            s.done_at,
+            s.skipped_at,
+            s.changed_at,
+            s.assignee_id,
+            finished.label("finished"),
+            _phase_of_step().label("phase"),
+            _announcing_step(GoLive.KIND).label("is_go_live"),
+            _announcing_step(BusinessStart.KIND).label("is_business_start"),
+            a.created_at,
+            a.archived_at,
+            a.remind_after_days,
+            # Open steps before this one; None for the first step.
+            func.sum(case((finished.is_(None), 1), else_=0))
+            .over(**app, rows=(None, -1))
+            .label("open_before"),
+            # Whether a step after this one is done (a skipped one does not count).
+            func.max(case((s.done_at.is_not(None), 1), else_=0))
+            .over(**app, rows=(1, None))
+            .label("done_after"),
+            # When the steps before were (last) completed; None for the first step.
+            func.max(finished).over(**app, rows=(None, -1)).label("startable_at"),
+            # The first done of this step and the ones after it.
+            func.min(s.done_at).over(**app, rows=(0, None)).label("done_from_here"),
+        )
+        .join(a, a.id == s.application_id)
+        .where(condition)
+        .subquery("steps")
+    )
+
+
+def _active(steps) -> ColumnElement[bool]:
+    """bot/services/progress.py `active_flags`, over the window columns of `_steps`."""
+    return and_(
+        steps.c.finished.is_(None),
+        or_(func.coalesce(steps.c.open_before, 0) == 0, steps.c.done_after == 1),
+    )
+
+
+# ---- statistics ---------------------------------------------------------------------------
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """Count, median and P90 (`statistics.quantiles`, inclusive), rounded to 0.1."""
+    if not values:
+        return Spread(0, None, None)
+    if len(values) == 1:
+        return Spread(1, round(values[0], 1), round(values[0], 1))
+    p90 = statistics.quantiles(values, n=10, method="inclusive")[8]
+    return Spread(len(values), round(statistics.median(values), 1), round(p90, 1))
+
+
+# ---- the queries ---------------------------------------------------------------------------
+
+
+async def _application_rows(session: AsyncSession, condition: ColumnElement[bool]):
+    """One row an application: its step counts, last progress, first active step, and when
+    its go-live and business-start steps were done."""
+    steps = _steps(condition)
+    per_app = (
+        select(
+            steps.c.application_id,
+            func.count().label("total"),
+            func.count(steps.c.finished).label("complete"),
+            func.max(steps.c.finished).label("last_finished"),
+            func.min(case((_active(steps), steps.c.position))).label("first_active"),
+            func.max(case((steps.c.is_go_live, steps.c.done_at))).label("live_at"),
+            func.max(case((steps.c.is_business_start, steps.c.done_at))).label("business_at"),
+        )
+        .group_by(steps.c.application_id)
+        .subquery("per_app")
+    )
+    a = Application
+    query = select(
+        a.id,
+        a.name,
+        a.slug,
+        a.channel_id,
+        a.created_at,
+        a.archived_at,
+        a.remind_holidays,
+        a.template_key,
+        a.template_version,
+        per_app.c.total,
+        per_app.c.complete,
+        per_app.c.last_finished.label("last_finished"),
+        per_app.c.first_active,
+        per_app.c.live_at,
+        per_app.c.business_at,
+    ).join(per_app, per_app.c.application_id == a.id)
+    return (await session.execute(query)).all()
+
+
+async def _stuck_rows(session: AsyncSession, condition: ColumnElement[bool], now: datetime):
+    """Active steps of open applications waiting at least `remind after` calendar days (a
+    superset: N working days are at least N calendar days); the exact test is in Python."""
+    steps = _steps(and_(condition, Application.archived_at.is_(None)))
+    waiting_since = _later(steps.c.changed_at, steps.c.startable_at)
+    # `remind after` differs by application: its calendar-day threshold, chosen in SQL.
+    threshold = case(
+        {n: literal(now - n * DAY, UTCDateTime()) for n in REMIND_AFTER_RANGE},
+        value=steps.c.remind_after_days,
+        else_=literal(now - DAY, UTCDateTime()),
+    )
+    a = Application
+    query = (
+        select(
+            a.id,
+            a.name,
+            a.slug,
+            a.channel_id,
+            a.owner_id,
+            a.remind_after_days,
+            a.remind_holidays,
+            steps.c.step,
+            steps.c.position,
+            steps.c.assignee_id,
+            waiting_since.label("waiting_since"),
+        )
+        .join(steps, steps.c.application_id == a.id)
+        .where(_active(steps), waiting_since <= threshold)
+    )
+    return (await session.execute(query)).all()
+
+
+def _stuck(rows, now: datetime) -> list[StuckStep]:
+    found = []
+    for row in rows:
+        since = _aware(row.waiting_since)
+        waited = working_time(row.remind_holidays).days(since, now)
+        if waited >= row.remind_after_days:
+            found.append(
+                StuckStep(
+                    application_id=row.id,
+                    application=row.name,
+                    slug=row.slug,
+                    channel_id=row.channel_id,
+                    step=row.step,
+                    owner_id=row.assignee_id or row.owner_id,
+                    waiting_since=since,
+                    waiting_days=round(waited, 1),
+                )
+            )
+    found.sort(key=lambda s: (s.waiting_since, s.application_id, s.step))
+    return found
+
+
+async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
+    """(application, phase, start, end, holidays) of every phase completed within `span`."""
+    steps = _steps(condition)
+    # When the phase's first step ("<phase>.1") became active: once every step before it was
+    # complete (creation, for the first), or earlier when it or a later step was done first.
+    all_before = case(
+        (
+            func.coalesce(steps.c.open_before, 0) == 0,
+            func.coalesce(steps.c.startable_at, steps.c.created_at),
+        )
+    )
+    became_active = _earlier(all_before, steps.c.done_from_here)
+    is_first = steps.c.step.like("%.1")
+    end = func.max(steps.c.finished)
+    per_phase = (
+        select(
+            steps.c.application_id,
+            steps.c.phase,
+            func.max(case((is_first, became_active))).label("started"),
+            end.label("ended"),
+        )
+        .group_by(steps.c.application_id, steps.c.phase)
+        .having(
+            func.count() == func.count(steps.c.finished),
+            func.count(steps.c.done_at) > 0,
+            end >= literal(span.start, UTCDateTime()),
+            end < literal(span.end, UTCDateTime()),
+        )
+        .subquery("per_phase")
+    )
+    query = select(
+        per_phase.c.application_id,
+        per_phase.c.phase,
+        per_phase.c.started,
+        per_phase.c.ended,
+        Application.remind_holidays,
+    ).join(Application, Application.id == per_phase.c.application_id)
+    return (await session.execute(query)).all()
+
+
+async def _due_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
+    """(due date, done at) of the steps not skipped due within `span`'s days."""
+    s = StepState
+    query = (
+        select(s.due_on, s.done_at)
+        .join(Application, Application.id == s.application_id)
+        .where(
+            condition,
+            s.skipped_at.is_(None),
+            s.due_on >= span.start.date(),
+            s.due_on < span.end.date(),
+        )
+    )
+    return (await session.execute(query)).all()
+
+
+async def _sent_counts(
+    session: AsyncSession, condition: ColumnElement[bool], current: Period, span: Period
+) -> Counter[tuple[bool, str]]:
+    """Reminders and escalations Slack took within `span`, by (in `current`, kind)."""
+    o, os_ = OutboxMessage, OutboxStep
+    about_ours = exists().where(
+        os_.outbox_id == o.id, Application.id == os_.application_id, condition
+    )
+    in_current = o.sent_at >= literal(current.start, UTCDateTime())
+    query = (
+        select(in_current.label("current"), o.kind, func.count())
+        .where(
+            o.kind.in_(REMINDER_KINDS + ESCALATION_KINDS),
+            o.status == SENT,
+            o.sent_at >= literal(span.start, UTCDateTime()),
+            o.sent_at < literal(span.end, UTCDateTime()),
+            about_ours,
+        )
+        .group_by(in_current, o.kind)
+    )
+    return Counter({(bool(c), kind): n for c, kind, n in await session.execute(query)})
+
+
+# ---- putting it together ---------------------------------------------------------------------
+
+
+def _aware(moment: datetime | str | None) -> datetime | None:
+    """A timestamp from an aggregate: SQLite may give it naive (UTC) or as text."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _application_row(row, stuck_ids: set[int], now: datetime) -> ApplicationRow:
+    created = _aware(row.created_at)
+    last = _aware(row.last_finished) or created
+    phase = None
+    if row.first_active is not None:
+        steps = _template_of(row.template_key, row.template_version).steps
+        phase = steps[row.first_active].phase if row.first_active < len(steps) else None
+    return ApplicationRow(
+        application_id=row.id,
+        application=row.name,
+        slug=row.slug,
+        channel_id=row.channel_id,
+        phase=phase,
+        complete_steps=row.complete,
+        total_steps=row.total,
+        last_progress_at=last,
+        days_since_progress=round(working_time(row.remind_holidays).days(last, now), 1),
+        stuck=row.id in stuck_ids,
+        live_at=_aware(row.live_at),
+        business_started_at=_aware(row.business_at),
+    )
+
+
+def _ordered(rows: Iterable[ApplicationRow]) -> tuple[ApplicationRow, ...]:
+    """Stuck first, then longest without progress."""
+    return tuple(
+        sorted(rows, key=lambda r: (not r.stuck, -r.days_since_progress, r.application, r.slug))
+    )
+
+
+def _within(moment: datetime | None, period: Period) -> bool:
+    return moment is not None and period.start <= moment < period.end
+
+
+def _period_figures(
+    period: Period,
+    current: bool,
+    app_rows,
+    phase_rows,
+    due_rows,
+    sent: Counter[tuple[bool, str]],
+    phases: Sequence[int],
+    now: datetime,
+) -> PeriodFigures:
+    to_live, to_business = [], []
+    for row in app_rows:
+        created = _aware(row.created_at)
+        live, business = _aware(row.live_at), _aware(row.business_at)
+        if _within(live, period):
+            to_live.append((live - created) / DAY)
+        if _within(business, period):
+            to_business.append((business - created) / DAY)
+    by_phase: dict[int, list[float]] = defaultdict(list)
+    for row in phase_rows:
+        ended = _aware(row.ended)
+        if _within(ended, period):
+            started = _aware(row.started)
+            by_phase[row.phase].append(working_time(row.remind_holidays).days(started, ended))
+    due = on_time = 0
+    first_day, end_day = period.start.date(), period.end.date()
+    for due_on, done_at in due_rows:
+        if not first_day <= due_on < end_day:
+            continue
+        done_at = _aware(done_at)
+        if done_at is not None:
+            due += 1
+            on_time += done_at.date() <= due_on
+        elif due_on < now.date():
+            due += 1
+    return PeriodFigures(
+        period=period,
+        to_go_live=spread(to_live),
+        to_business_start=spread(to_business),
+        phases=tuple(PhaseSpread(p, spread(by_phase.get(p, []))) for p in phases),
+        due_steps=due,
+        on_time=on_time,
+        reminders_sent=sum(sent[(current, k)] for k in REMINDER_KINDS),
+        escalations_sent=sum(sent[(current, k)] for k in ESCALATION_KINDS),
+    )
+
+
+def _live_over_time(app_rows, period: Period) -> tuple[LivePoint, ...]:
+    """Applications live at the end of the period's last day, and of every 7th day before it
+    still within the period, oldest first."""
+    live = sorted(m for row in app_rows if (m := _aware(row.live_at)) is not None)
+    last_day = (period.end - timedelta(microseconds=1)).date()
+    days = []
+    day = last_day
+    while day >= period.start.date():
+        days.append(day)
+        day -= timedelta(days=7)
+    points = []
+    for day in reversed(days):
+        end_of_day = datetime.combine(day + DAY, time(), UTC)
+        points.append(LivePoint(day, bisect_right(live, end_of_day - timedelta(microseconds=1))))
+    return tuple(points)
+
+
+def _phase_numbers(app_rows) -> tuple[int, ...]:
+    used = {(r.template_key, r.template_version) for r in app_rows}
+    templates = [_template_of(k, v) for k, v in used] or [get_template(DEFAULT_TEMPLATE_KEY)]
+    return tuple(range(1, max(len(t.phases) for t in templates) + 1))
+
+
+async def portfolio_report(
+    session: AsyncSession, scope: Scope, period: Period, now: datetime
+) -> Report:
+    """The report of the applications in `scope` for `period` and the one before it, as of
+    `now`. Five statements, whatever the number of applications (see the module's
+    docstring for what each figure means)."""
+    previous = period.previous()
+    span = Period(previous.start, period.end)
+    condition = _in_scope(scope)
+    app_rows = await _application_rows(session, condition)
+    stuck = _stuck(await _stuck_rows(session, condition, now), now)
+    phase_rows = await _phase_rows(session, condition, span)
+    due_rows = await _due_rows(session, condition, span)
+    sent = await _sent_counts(session, condition, period, span)
+
+    phases = _phase_numbers(app_rows)
+    stuck_ids = {s.application_id for s in stuck}
+    rows = _ordered(_application_row(r, stuck_ids, now) for r in app_rows if r.archived_at is None)
+    in_progress = Counter(r.phase for r in rows if r.phase is not None)
+    figures = {
+        is_current: _period_figures(
+            p, is_current, app_rows, phase_rows, due_rows, sent, phases, now
+        )
+        for is_current, p in ((True, period), (False, previous))
+    }
+    return Report(
+        current=figures[True],
+        previous=figures[False],
+        in_progress_by_phase=tuple((p, in_progress.get(p, 0)) for p in phases),
+        stuck=tuple(stuck),
+        applications=rows,
+        live_over_time=_live_over_time(app_rows, period),
+    )
+
+
+async def portfolio(
+    session: AsyncSession, team_id: str, user_id: str, now: datetime
+) -> tuple[ApplicationRow, ...]:
+    """The person's applications, not archived, that they own or have a step assigned in:
+    stuck first, then longest without progress. Two statements."""
+    condition = _of_person(team_id, user_id)
+    app_rows = await _application_rows(session, condition)
+    stuck_ids = {s.application_id for s in _stuck(await _stuck_rows(session, condition, now), now)}
+    return _ordered(_application_row(r, stuck_ids, now) for r in app_rows)
+
+
+async def burn_up(
+    session: AsyncSession, application_id: int, now: datetime, weeks: int = 8
+) -> BurnUp:
+    """Steps complete (done or skipped) at the end of today (UTC) and of the same weekday in
+    each of the `weeks` - 1 weeks before, oldest first, against the application's steps.
+
+    Worked out from the history, so a step marked then unmarked, or skipped then unskipped,
+    counts only while it was complete: at each cut-off a step is done when its latest
+    marked/unmarked event before it says "marked", skipped when its latest skipped/unskipped
+    event says "skipped". One statement for the cut-offs, one for the total."""
+    today = now.astimezone(UTC).date()
+    days = [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    cutoffs = union_all(
+        *(
+            select(
+                literal(i).label("i"),
+                literal(datetime.combine(day + DAY, time(), UTC), UTCDateTime()).label("at"),
+            )
+            for i, day in enumerate(days)
+        )
+    ).cte("cutoffs")
+    e = Event
+    axis = case((e.kind.in_(DONE_KINDS), "done"), else_="skip")
+    latest = (
+        select(
+            cutoffs.c.i,
+            e.step,
+            e.kind,
+            func.row_number()
+            .over(partition_by=(cutoffs.c.i, e.step, axis), order_by=e.id.desc())
+            .label("rank"),
+        )
+        .join(cutoffs, e.created_at < cutoffs.c.at)
+        .where(
+            e.application_id == application_id,
+            e.kind.in_(DONE_KINDS + SKIP_KINDS),
+            e.step.is_not(None),
+        )
+        .subquery("latest")
+    )
+    query = (
+        select(latest.c.i, func.count(func.distinct(latest.c.step)))
+        .where(latest.c.rank == 1, latest.c.kind.in_(("marked", "skipped")))
+        .group_by(latest.c.i)
+    )
+    complete = dict((await session.execute(query)).all())
+    total = await session.scalar(
+        select(func.count())
+        .select_from(StepState)
+        .where(StepState.application_id == application_id)
+    )
+    return BurnUp(
+        tuple(
+            BurnUpPoint(day=day, complete=complete.get(i, 0), total=total or 0)
+            for i, day in enumerate(days)
+        )
+    )
