@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Self
 
+from bot.analytics.figures import BurnUpPoint
 from bot.payload_codec import UnreadablePayload, from_json, to_json
 from storage.outbox import NewMessage
 
@@ -333,6 +334,10 @@ class Digest(Message):
     applications: tuple[DigestSection, ...]
     more: int  # applications left out
     language: str = "en"  # the channel's: as for Escalations
+    # The channel's steps complete against the total, a point a week for the last 8 weeks,
+    # oldest first (bot/analytics/figures.py's BurnUp): a weekly digest's burn-up chart.
+    # Empty for a daily digest, and in rows queued before it.
+    burn_up: tuple[BurnUpPoint, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

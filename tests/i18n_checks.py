@@ -39,14 +39,21 @@ def english_sentences(text: str, allowed: Iterable[str] = ()) -> list[str]:
     return found
 
 
+# Texts of the chart and table blocks (data_visualization, data_table) kept in other keys.
+_CHART_KEYS = frozenset({"title", "name", "label", "caption", "x_label", "y_label"})
+
+
 def shown_texts(payload: Any) -> list[str]:
     """Every text a person reads in a payload (blocks or a view): the `text` of sections,
-    context elements, buttons, options, labels, hints, placeholders, titles."""
+    context elements, buttons, options, labels, hints, placeholders, titles, table cells;
+    a chart's title, axis labels, categories, series' names and data points' labels."""
     found: list[str] = []
     if isinstance(payload, dict):
         for key, value in payload.items():
-            if key == "text" and isinstance(value, str):
+            if (key == "text" or key in _CHART_KEYS) and isinstance(value, str):
                 found.append(value)
+            elif key == "categories" and isinstance(value, list):
+                found += [v for v in value if isinstance(v, str)]
             else:
                 found += shown_texts(value)
     elif isinstance(payload, list | tuple):

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.analytics.figures import BurnUpPoint
 from bot.blocks.notifications import render
 from bot.outbox_messages import (
     KINDS,
@@ -375,6 +376,8 @@ def test_rows_written_before_the_dataclasses_read_and_write_back_the_same(kind: 
     added = {"reminder": {"instead_of": None, "away_until": None, "language": "en"}}.get(kind, {})
     if kind in CHANNEL_KINDS:
         added = added | {"language": "en"}
+    if kind == "digest":
+        added = added | {"burn_up": []}
     assert message.to_payload() == _with_skips(kind, ROWS_BEFORE[kind]) | added
 
 
@@ -390,6 +393,40 @@ def _with_skips(kind: str, row: dict) -> dict:
         for a in row["applications"]
     ]
     return row | {"applications": applications}
+
+
+def test_a_digest_row_from_before_the_burn_up_reads_without_one_and_draws_no_chart() -> None:
+    digest = decode(Digest.KIND, ROWS_BEFORE["digest"])
+
+    assert isinstance(digest, Digest) and digest.burn_up == ()
+    _, blocks = render(digest)
+    assert not [b for b in blocks if isinstance(b, dict) and b["type"] == "data_visualization"]
+
+
+def test_a_digest_with_a_burn_up_writes_it_and_reads_it_back() -> None:
+    points = (
+        BurnUpPoint(day=date(2026, 11, 16), complete=10, total=38),
+        BurnUpPoint(day=date(2026, 11, 23), complete=14, total=38),
+    )
+    row = ROWS_BEFORE["digest"] | {
+        "cadence": "weekly",
+        "burn_up": [
+            {"day": "2026-11-16", "complete": 10, "total": 38},
+            {"day": "2026-11-23", "complete": 14, "total": 38},
+        ],
+    }
+
+    digest = decode(Digest.KIND, row)
+
+    assert isinstance(digest, Digest) and digest.burn_up == points
+    assert digest.to_payload()["burn_up"] == row["burn_up"]
+    (chart,) = [b for b in render(digest)[1] if isinstance(b, dict)]
+    assert chart["chart"]["series"][0]["data"] == [
+        {"label": "Nov 16", "value": 10},
+        {"label": "Nov 23", "value": 14},
+    ]
+    with pytest.raises(UnreadablePayload, match=r"burn_up\[0\]: missing 'total'"):
+        decode(Digest.KIND, row | {"burn_up": [{"day": "2026-11-16", "complete": 10}]})
 
 
 def test_an_older_no_contacts_row_reads_ignoring_the_fields_it_no_longer_carries() -> None:

@@ -8,6 +8,7 @@ its message carries (`language`, English for rows queued before it), with a `Tra
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,9 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.analytics.figures import BurnUpPoint
 from bot.blocks.assignment import assignment
+from bot.blocks.charts import day_labels, xy_chart
 from bot.blocks.checklist import action_value, day_text, progress_bar, progress_count
 from bot.blocks.days import on_day, soon_day
 from bot.blocks.mrkdwn import (
@@ -68,15 +71,16 @@ REMINDER_REASSIGN = "reminder_reassign"
 
 # (fallback text, blocks). The fallback is the message's top-level `text`: Slack parses it as
 # mrkdwn and shows it in notifications, so it is escaped like the blocks.
-Rendered = tuple[str, list[Block]]
+# The blocks are slack_sdk's, and dicts for the blocks it has no model for (the digest's chart).
+Rendered = tuple[str, list[Block | dict]]
 
 MAX_TEXT = 3000  # a section's or context element's text
 MAX_HEADER = 150
 MAX_NAME = 200  # an application's name, escaped, in a line
 MAX_TITLE = 300  # a step's or phase's title, escaped, in a line
 MAX_SKIP_REASON = 100  # why a step was skipped, escaped, in a digest's line
-# The header, three blocks per application and the "…and N more" line stay within a
-# message's 50 blocks; the digest pass already sends fewer (services/digests.py).
+# The header, the burn-up chart, three blocks per application and the "…and N more" line
+# stay within a message's 50 blocks; the digest pass already sends fewer (services/digests.py).
 MAX_DIGEST_APPLICATIONS = 15
 MAX_NOTE_SHOWN = 300  # of a step's latest note in a reminder, escaped, on one line
 # A reminder DM never holds more blocks than this (services/reminders.py plans within it).
@@ -600,7 +604,7 @@ def _next_step(n: NextStep, t: Translator) -> str:
 
 def digest(m: Digest, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
     title = t._("Daily digest") if m.cadence == "daily" else t._("Weekly digest")
-    blocks: list[Block] = [HeaderBlock(text=title)]
+    blocks: list[Block | dict] = [HeaderBlock(text=title), *burn_up_chart(m.burn_up, t)]
     shown = m.applications[:MAX_DIGEST_APPLICATIONS]
     more = m.more + len(m.applications) - len(shown)
     for a in shown:
@@ -639,6 +643,30 @@ def digest(m: Digest, t: Translator = ENGLISH_TRANSLATOR) -> Rendered:
             apps=len(shown),
         )
     return fallback, blocks
+
+
+BURN_UP_WEEKS = 8
+
+
+def burn_up_chart(points: Sequence[BurnUpPoint], t: Translator) -> list[dict]:
+    """A line chart of the steps complete against the total over the last 8 weeks: nothing
+    without points. A day given twice counts once, as its last point says."""
+    by_day = {p.day: p for p in points}
+    shown = [by_day[day] for day in sorted(by_day)][-BURN_UP_WEEKS:]
+    if not shown:
+        return []
+    return [
+        xy_chart(
+            "line",
+            t._("Steps complete, last 8 weeks"),
+            day_labels([p.day for p in shown], t),
+            [
+                (t._("Complete"), [p.complete for p in shown]),
+                (t._("Total"), [p.total for p in shown]),
+            ],
+            y_label=t._("Steps"),
+        )
+    ]
 
 
 # What each kind of message is called in an undeliverable notice (in English, its KIND).

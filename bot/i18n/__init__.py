@@ -10,7 +10,7 @@ placeholders, marked where they are written:
 
 English is the source language: its catalog is the message ids themselves. Adding a language is
 one catalog, `bot/i18n/locales/<ll_CC>/LC_MESSAGES/onboard.po` (see README, "Languages"), and
-its code in `LANGUAGES`. Dates and times are formatted for the language with Babel.
+its code in `LANGUAGES`. Dates, times and numbers are formatted for the language with Babel.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.dates import format_skeleton, format_time
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 DOMAIN = "onboard"
@@ -69,6 +70,18 @@ class Translator:
     def short_day(self, value: date) -> str:
         """A date in the coming weeks: `Thu, Dec 3`, `12月3日周四`."""
         return format_skeleton("MMMEd", value, locale=self.locale)
+
+    def month_day(self, value: date) -> str:
+        """A date on a chart's axis: `Dec 3`, `12月3日`."""
+        return format_skeleton("MMMd", value, locale=self.locale)
+
+    def number(self, value: float) -> str:
+        """A duration or count with one decimal: `1,234.5`, `12.0`."""
+        return format_decimal(value, format="#,##0.0", locale=self.locale)
+
+    def percent(self, value: float) -> str:
+        """A rate between 0 and 1 as a whole percentage: `83%`."""
+        return format_percent(value, locale=self.locale)
 
     def moment(self, value: datetime, zone: tzinfo) -> str:
         """A time on a day, in the reader's zone: `Dec 3 09:00`, `12月3日 09:00`."""

@@ -99,8 +99,8 @@ class Payload:
     view: dict | None = None
 
 
-def _blocks(blocks: list[Block]) -> tuple[dict, ...]:
-    return tuple(b.to_dict() for b in blocks)
+def _blocks(blocks: list[Block | dict]) -> tuple[dict, ...]:
+    return tuple(b.to_dict() if isinstance(b, Block) else b for b in blocks)
 
 
 def _view(view: View) -> dict:

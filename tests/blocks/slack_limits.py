@@ -7,10 +7,16 @@ unique action_ids within a block, unique block_ids in a message, section fields'
 context's elements, private_metadata of a built View, nor the length of a message's
 top-level ``text``. Limits from docs.slack.dev's Block Kit reference (blocks, elements,
 composition objects, views) and chat.postMessage's ``text`` (40,000, 4,000 advised).
+
+slack_sdk has no models at all for the `data_visualization` and `data_table` blocks: their
+shapes and limits, with sources, are in bot/blocks/charts.py's docstring; they are checked
+here independently of it (a chart's title, labels, series and categories; a table's rows,
+columns, cells and characters; at most two charts and 10,000 table characters a message).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any
@@ -41,6 +47,18 @@ MAX_LABEL = 2000  # an input block's label and hint
 MAX_INPUT_LENGTH = 3000  # plain_text_input's max_length, min_length and initial_value
 MAX_VIEW_TITLE = 24  # a modal's title, submit and close
 MAX_PRIVATE_METADATA = 3000
+# data_visualization
+MAX_CHART_TITLE = 50
+MAX_CHART_LABEL = 20  # categories, data points' labels, series' names, segments' labels
+MAX_AXIS_LABEL = 50
+MAX_CHART_SERIES = 6  # and a pie's segments
+MAX_CHART_POINTS = 20  # categories, and data points in a series
+MAX_CHARTS = 2  # data_visualization blocks in one message
+# data_table
+MAX_TABLE_ROWS = 101  # the header row and 100 more
+MAX_TABLE_COLUMNS = 20
+MAX_TABLE_PAGE_SIZE = 100
+MAX_TABLE_CHARACTERS = 10_000  # across a table's cells, and across a message's tables
 
 
 def as_dict(item: Block | View | dict) -> dict:
@@ -94,6 +112,97 @@ def _check_element(element: dict) -> None:
         _at_most("initial_value", element.get("initial_value", ""), MAX_INPUT_LENGTH)
 
 
+def _number(what: str, value: Any) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    assert ok, f"{what} is not a number: {value!r}"
+    return value
+
+
+def _count(what: str, items: Any, low: int, high: int) -> list:
+    assert isinstance(items, list), f"{what} is not a list: {items!r}"
+    assert low <= len(items) <= high, f"{what}: {len(items)} not within {low}–{high}"
+    return items
+
+
+def _label(what: str, value: Any, limit: int) -> str:
+    assert isinstance(value, str) and value.strip(), f"{what} is empty: {value!r}"
+    _at_most(what, value, limit)
+    return value
+
+
+def _check_chart(block: dict) -> None:
+    _label("chart title", block.get("title"), MAX_CHART_TITLE)
+    chart = block.get("chart")
+    assert isinstance(chart, dict), f"a data_visualization without a chart: {block}"
+    kind = chart.get("type")
+    if kind == "pie":
+        for segment in _count("pie segments", chart.get("segments"), 1, MAX_CHART_SERIES):
+            _label("segment label", segment.get("label"), MAX_CHART_LABEL)
+            assert _number("segment value", segment.get("value")) > 0, segment
+        return
+    assert kind in ("bar", "line", "area"), f"chart type {kind!r}"
+    axis = chart.get("axis_config")
+    assert isinstance(axis, dict), f"a {kind} chart without axis_config"
+    categories = _count("categories", axis.get("categories"), 1, MAX_CHART_POINTS)
+    for category in categories:
+        _label("category", category, MAX_CHART_LABEL)
+    assert len(set(categories)) == len(categories), f"repeated categories: {categories}"
+    for key in ("x_label", "y_label"):
+        if key in axis:
+            _label(key, axis[key], MAX_AXIS_LABEL)
+    series = _count("series", chart.get("series"), 1, MAX_CHART_SERIES)
+    names = [_label("series name", s.get("name"), MAX_CHART_LABEL) for s in series]
+    assert len(set(names)) == len(names), f"repeated series names: {names}"
+    for each in series:
+        points = _count("data points", each.get("data"), 1, MAX_CHART_POINTS)
+        labels = [_label("data point label", p.get("label"), MAX_CHART_LABEL) for p in points]
+        for point in points:
+            _number("data point value", point.get("value"))
+        assert sorted(labels) == sorted(categories), (
+            f"series {each.get('name')!r}: labels {labels} are not the categories {categories}"
+        )
+
+
+def table_characters(block: dict) -> int:
+    """The characters a data_table's cells count toward Slack's 10,000."""
+    total = 0
+    for row in block.get("rows", []):
+        for cell in row:
+            if cell.get("type") == "raw_number":
+                total += len(cell.get("text") or str(cell.get("value")))
+            elif cell.get("type") == "raw_text":
+                total += len(cell.get("text", ""))
+            else:
+                total += sum(len(d.get("text", "")) for d in walk(cell) if d.get("type") == "text")
+    return total
+
+
+def _check_table(block: dict) -> None:
+    assert isinstance(block.get("caption"), str), f"a data_table without a caption: {block}"
+    rows = _count("table rows", block.get("rows"), 2, MAX_TABLE_ROWS)
+    width = len(_count("table columns", rows[0], 1, MAX_TABLE_COLUMNS))
+    for n, row in enumerate(rows):
+        assert isinstance(row, list) and len(row) == width, f"row {n}: not {width} cells"
+        for cell in row:
+            kind = cell.get("type")
+            if kind == "raw_text":
+                assert isinstance(cell.get("text"), str) and cell["text"], f"empty cell row {n}"
+            elif kind == "raw_number":
+                _number(f"number cell in row {n}", cell.get("value"))
+                if "text" in cell:
+                    assert cell["text"], f"empty number text in row {n}"
+            else:
+                assert kind == "rich_text" and n > 0, f"cell type {kind!r} in row {n}"
+    if "page_size" in block:
+        page = block["page_size"]
+        assert isinstance(page, int) and 1 <= page <= MAX_TABLE_PAGE_SIZE, f"page_size {page}"
+    if "row_header_column_index" in block:
+        index = block["row_header_column_index"]
+        assert isinstance(index, int) and 0 <= index < width, f"row_header_column_index {index}"
+    characters = table_characters(block)
+    assert characters <= MAX_TABLE_CHARACTERS, f"table characters: {characters} > 10000"
+
+
 def _check_block(block: dict) -> None:
     kind = block["type"]
     if "block_id" in block:
@@ -128,6 +237,10 @@ def _check_block(block: dict) -> None:
         _at_most("input label", _text(block["label"]), MAX_LABEL)
         _at_most("input hint", _text(block.get("hint")), MAX_LABEL)
         _check_element(block["element"])
+    elif kind == "data_visualization":
+        _check_chart(block)
+    elif kind == "data_table":
+        _check_table(block)
     action_ids = [e["action_id"] for e in _elements(block) if "action_id" in e]
     assert len(action_ids) == len(set(action_ids)), f"duplicate action_id in a block: {action_ids}"
 
@@ -148,6 +261,10 @@ def check_blocks(blocks: Sequence[Block | dict], limit: int) -> list[dict]:
         _check_block(block)
     ids = [d["block_id"] for d in dicts if "block_id" in d]
     assert len(ids) == len(set(ids)), f"duplicate block_id in {ids}"
+    charts = [d for d in dicts if d["type"] == "data_visualization"]
+    _at_most("data_visualization blocks", charts, MAX_CHARTS)
+    tables = sum(table_characters(d) for d in dicts if d["type"] == "data_table")
+    assert tables <= MAX_TABLE_CHARACTERS, f"characters of the tables: {tables} > 10000"
     return dicts
 
 

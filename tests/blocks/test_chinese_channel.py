@@ -30,7 +30,7 @@ from bot.outbox_messages import (
 )
 from tests.blocks import catalogue
 from tests.blocks.catalogue import TODAY, Payload, Texts
-from tests.blocks.slack_limits import check_message
+from tests.blocks.slack_limits import as_dict, check_message
 from tests.i18n_checks import english_sentences, shown_texts
 from tests.test_outbox_messages import CHANNEL_KINDS, ROWS_BEFORE
 
@@ -49,7 +49,7 @@ def _english(text: str | None, blocks: list | tuple, typed=TYPED) -> list[str]:
 
 
 def _blocks(blocks: list) -> list[dict]:
-    return [b.to_dict() for b in blocks]
+    return [as_dict(b) for b in blocks]
 
 
 def _channel_messages(texts: Texts) -> list[Message]:
