@@ -9,6 +9,7 @@ import pytest
 
 from bot.command_parser import ParseError, Report, parse_command
 from bot.command_parser.commands import MAX_REPORT_DAYS
+from bot.command_parser.report import typed
 from bot.i18n import translator
 from tests.i18n_checks import english_sentences
 
@@ -26,7 +27,10 @@ from tests.i18n_checks import english_sentences
         ("报告 --since 4周", Report(since=28)),
         ("report --since 2026-09-01", Report(since=date(2026, 9, 1))),
         ("report --since 730d", Report(since=MAX_REPORT_DAYS)),
-        ("report --channel <#C123|payments>", Report(since=90, channel_id="C123")),
+        (
+            "report --channel <#C123|payments>",
+            Report(since=90, channel_id="C123", channel_name="payments"),
+        ),
         ("report --channel=<#G9>", Report(since=90, channel_id="G9")),
         ("report --all", Report(since=90, everywhere=True)),
         ("report --page 3 --all --since 1w", Report(since=7, everywhere=True, page=3)),
@@ -82,3 +86,23 @@ def test_report_says_what_was_wrong_and_what_is_valid(text: str, says: str) -> N
     assert says in parsed.message
     chinese = parsed.text(translator("zh-CN"))
     assert english_sentences(chinese) == [], chinese
+
+
+@pytest.mark.parametrize(
+    ("text", "again"),
+    [
+        ("report --page 2", "/onboard report"),
+        ("report --since 12w --page 3", "/onboard report --since 84d"),
+        ("report --since 2026-09-01 --all", "/onboard report --since 2026-09-01 --all"),
+        ("报告 --channel <#C123|payments> --page 2", "/onboard report --channel #payments"),
+        ("report --channel <#C123>", "/onboard report --channel #C123"),
+    ],
+)
+def test_the_command_typed_again_without_its_page(text: str, again: str) -> None:
+    parsed = parse_command(text)
+    assert isinstance(parsed, Report)
+    assert typed(parsed) == again
+    if "--channel" not in text:  # typed in Slack, `#payments` is linked by its autocomplete
+        assert parse_command(again.removeprefix("/onboard ")) == Report(
+            since=parsed.since, everywhere=parsed.everywhere
+        )

@@ -196,6 +196,9 @@ class Report:
     channel_id: str | None = None
     everywhere: bool = False
     page: int = 1
+    # The channel's name as Slack's `<#C123|name>` gave it (not checked: only for showing the
+    # command again); None when Slack gave none.
+    channel_name: str | None = None
 
 
 # --- A person's own settings (`away`, `my`) ------------------------------------------------------

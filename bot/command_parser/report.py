@@ -21,6 +21,8 @@ _PREFIXES = ("--", "—", "–")  # as `tokens.is_option` reads them
 _SPAN = re.compile(r"([0-9]{1,6}) ?(d|days?|天|w|wks?|weeks?|周)")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _NUMBER = re.compile(r"[0-9]{1,6}")
+# As `values.CHANNEL`, keeping the name Slack puts after the id.
+_LINKED_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^<>]*))?>")
 _CHANNEL_EXAMPLE = "`/onboard report --channel #payments`"
 SINCE_FORMS = Said(
     N_("a number of days or weeks back, like `90d` or `12w`, or the first day, like `2026-09-01`")
@@ -39,6 +41,7 @@ _VALUE_OPTIONS = ("since", "channel", "page")
 class _Given:
     since: int | date | None = None
     channel_id: str | None = None
+    channel_name: str | None = None
     everywhere: bool = False
     page: int | None = None
 
@@ -65,7 +68,22 @@ def parse_report(args: Args) -> Report:
         channel_id=given.channel_id,
         everywhere=given.everywhere,
         page=given.page or 1,
+        channel_name=given.channel_name,
     )
+
+
+def typed(command: Report) -> str:
+    """The command as one would type it again, without `--page` (for "`… --page 2` shows
+    the next page"): its options spelled the way this parser reads them."""
+    words = ["/onboard report"]
+    if command.since != REPORT_DAYS:
+        since = command.since
+        words.append(f"--since {since}d" if isinstance(since, int) else f"--since {since}")
+    if command.channel_id is not None:
+        words.append(f"--channel #{command.channel_name or command.channel_id}")
+    if command.everywhere:
+        words.append("--all")
+    return " ".join(words)
 
 
 def _take(tokens: list[Token], i: int, given: _Given) -> int:
@@ -112,7 +130,7 @@ def _take(tokens: list[Token], i: int, given: _Given) -> int:
     elif name == "channel":
         if given.channel_id is not None:
             raise _twice(name)
-        given.channel_id = _channel(value)
+        given.channel_id, given.channel_name = _channel(value)
     else:
         if given.page is not None:
             raise _twice(name)
@@ -156,9 +174,10 @@ def since(text: str) -> int | date:
     )
 
 
-def _channel(text: str) -> str:
-    if m := values.CHANNEL.fullmatch(text):
-        return m[1]
+def _channel(text: str) -> tuple[str, str | None]:
+    """The channel's id and, when Slack gave one, its name."""
+    if m := _LINKED_CHANNEL.fullmatch(text):
+        return m[1], m[2] or None
     raise Invalid(
         N_(
             "{word} is not a linked Slack channel. Type `#` and pick the channel from Slack's"

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.analytics import queries
 from bot.analytics.figures import Period, Report, Scope
+from bot.checklists import Template, get_template
 from bot.command_parser.commands import MAX_REPORT_DAYS, REPORT_DAYS
 from bot.i18n import N_
 from bot.services.errors import Refusal
@@ -44,6 +45,7 @@ class Reported:
     report: Report
     scope: Scope
     period: Period
+    template: Template  # whose phase and step titles the report shows
 
 
 async def report(
@@ -61,7 +63,7 @@ async def report(
     # Over many applications this may take a while: on SQLite, in a worker thread.
     async with deps.runtime.long_reads() as session:
         figures = await queries.portfolio_report(session, scope, period, deps.now())
-    return Reported(figures, scope, period)
+    return Reported(figures, scope, period, get_template())
 
 
 async def scope_for(
