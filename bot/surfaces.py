@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.analytics import queries
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.home import AssignedStep, home_view
+from bot.blocks.portfolio import portfolio_blocks
 from bot.i18n import language_of, translator
 from bot.runtime import Runtime
 from bot.services import languages
@@ -27,6 +29,8 @@ from storage import repositories as repo
 logger = logging.getLogger(__name__)
 
 HOME_APPLICATION_LIMIT = 40
+# Home shows a portfolio section to a person in this many applications (owner or assignee).
+PORTFOLIO_FROM = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +87,14 @@ class Surfaces:
             return True
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
-        """The person's App Home, in their language (their choice, else their Slack's)."""
+        """The person's App Home, in their language (their choice, else their Slack's), with
+        a portfolio section when they own or have steps in PORTFOLIO_FROM applications."""
         channels = await self.runtime.directory.channels_of(client, team_id, user_id)
         async with self.runtime.sessions() as session:
             assigned_rows = await repo.open_steps_assigned_to(session, team_id, user_id)
             in_channels = await repo.active_applications(session, team_id, channels)
             chosen = await languages.chosen_by_person(session, team_id, user_id)
+            portfolio = await queries.portfolio(session, team_id, user_id, self.runtime.clock())
             applications = {a.id: a for a, _ in assigned_rows}
             applications.update((a.id, a) for a in in_channels[:HOME_APPLICATION_LIMIT])
             checklists: dict[int, Checklist] = {
@@ -103,7 +109,9 @@ class Surfaces:
         if chosen is None:  # their Slack's, cached with their time zone
             person = await self.runtime.directory.person(client, team_id, user_id)
             chosen = language_of(person.locale if person is not None else None)
-        view = home_view(assigned, mine, self.runtime.clock().date(), translator(chosen))
+        t = translator(chosen)
+        shown = portfolio_blocks(portfolio, t) if len(portfolio) >= PORTFOLIO_FROM else []
+        view = home_view(assigned, mine, self.runtime.clock().date(), t, portfolio=shown)
         try:
             await client.views_publish(user_id=user_id, view=view)
         except SlackApiError as e:
