@@ -311,6 +311,39 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from bot.analytics.export import render
+    from bot.analytics.figures import Period, Scope
+    from bot.analytics.queries import portfolio_report
+    from bot.server import open_runtime
+
+    found = re.fullmatch(r"([1-9][0-9]{0,3})d", args.since)
+    if found is None:
+        raise SettingsError(f"--since {args.since!r} is not a number of days; e.g. 90d")
+    now = _parse_now(args.now)
+    period = Period(now - timedelta(days=int(found.group(1))), now)
+    check_storage(settings)
+
+    async def run() -> str:
+        runtime = await open_runtime(settings)
+        try:
+            async with runtime.long_reads() as session:
+                report = await portfolio_report(session, Scope(args.team, None), period, now)
+            return render(report, args.format)
+        finally:
+            await runtime.close()
+
+    text = asyncio.run(run())
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(args.output)
+    return 0
+
+
 def _version() -> str:
     """The installed package's version (pyproject.toml, as pip recorded it)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -434,6 +467,18 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", default=".", help="directory to write to, or - for standard output"
     )
     export.set_defaults(handler=cmd_export)
+
+    report = verbs.add_parser(
+        "report",
+        help="write the portfolio report's figures (per application and per phase)",
+        description="Write the portfolio report of a team's applications for a BI tool.",
+    )
+    report.add_argument("--team", required=True, help="the Slack team (workspace) ID, T…")
+    report.add_argument("--format", choices=("csv", "json"), default="csv")
+    report.add_argument("--since", default="90d", help="the period: the last N days (90d)")
+    report.add_argument("--now", help="as of this ISO-8601 time (default: now)")
+    report.add_argument("--output", default="-", help="file to write, or - (standard output)")
+    report.set_defaults(handler=cmd_report)
 
     verbs.add_parser(
         "teams",

@@ -54,6 +54,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.analytics.figures import (
     ApplicationRow,
@@ -127,9 +128,8 @@ def _in_scope(scope: Scope) -> ColumnElement[bool]:
 
 def _of_person(team_id: str, user_id: str) -> ColumnElement[bool]:
     """Not archived applications the person owns or has a step of."""
-    assigned = exists().where(
-        StepState.application_id == Application.id, StepState.assignee_id == user_id
-    )
+    step = aliased(StepState)  # not the step rows the condition is applied to
+    assigned = exists().where(step.application_id == Application.id, step.assignee_id == user_id)
     return and_(
         Application.team_id == team_id,
         Application.archived_at.is_(None),
