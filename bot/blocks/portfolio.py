@@ -53,7 +53,7 @@ def portfolio_blocks(rows: Sequence[ApplicationRow], t: Translator) -> list[Bloc
         return []
     ordered = in_order(rows)
     shown = ordered[:MAX_PORTFOLIO]
-    heading = f"*{t._('Your portfolio')}*"
+    heading = "*" + t._("Your portfolio") + "*"
     sections = line_sections(heading, [portfolio_line(r, t) for r in shown], most=2)
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=s["text"]["text"])) for s in sections

@@ -34,11 +34,10 @@ MAX_TITLE = 100  # a phase's or step's title, escaped, in a line
 MAX_SECTIONS = 3  # of one list (work in progress, the stuck list)
 MAX_STUCK_SHOWN = 20
 # Applications in the table on one page of the report, and what each cell may hold: 50 rows
-# of at most ~140 characters stay well within the 10,000 characters a message's tables have.
+# of at most ~130 characters stay well within the 10,000 characters a message's tables have.
 TABLE_PAGE = 50
 TABLE_ROWS_SHOWN = 10  # the rows Slack shows before its own pager
 MAX_CELL_NAME = 60
-MAX_CELL_PHASE = 60
 
 
 def report_blocks(
@@ -82,7 +81,7 @@ def report_blocks(
     blocks.append({"type": "divider"})
     blocks += _work_in_progress(report, template, t)
     blocks += _stuck(report.stuck, template, t)
-    blocks += _table(report.applications, template, t, page, command)
+    blocks += _table(report.applications, t, page, command)
     stuck = sum(1 for a in report.applications if a.stuck)
     fallback = t.ngettext(
         "Portfolio report: {n} application, {stuck} stuck",
@@ -151,12 +150,9 @@ def phase_name(template: Template, number: int | None, t: Translator) -> str:
     return f"{number}. {user_text(title, MAX_TITLE)}"
 
 
-def _phase_label(template: Template, number: int, t: Translator) -> str:
-    """A phase as plain text (a chart's category, a table's cell): not escaped."""
-    try:
-        return f"{number} {template.phase(number).title_in(t.language)}"
-    except KeyError:
-        return str(number)
+def _phase_label(number: int, t: Translator) -> str:
+    """A phase in a chart's category or a table's cell, where its title would not fit."""
+    return t._("Phase {n}", n=number)
 
 
 # ---- the figures ------------------------------------------------------------------------------
@@ -219,9 +215,13 @@ def _field(title: str, *lines: str) -> dict:
     return {"type": "mrkdwn", "text": "\n".join([f"*{title}*", *lines])}
 
 
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
 def _figures(current: PeriodFigures, previous: PeriodFigures, t: Translator) -> dict:
-    sent = t._("Previous period: {n}.", n=f"{previous.reminders_sent:,}")
-    escalated = t._("Previous period: {n}.", n=f"{previous.escalations_sent:,}")
+    sent = t._("Previous period: {n}.", n=_count(previous.reminders_sent))
+    escalated = t._("Previous period: {n}.", n=_count(previous.escalations_sent))
     return {
         "type": "section",
         "fields": [
@@ -236,8 +236,8 @@ def _figures(current: PeriodFigures, previous: PeriodFigures, t: Translator) -> 
                 _change(current.to_business_start, previous.to_business_start, t),
             ),
             _field(t._("Steps done on time"), _on_time(current, t), _on_time_before(previous, t)),
-            _field(t._("Reminders sent"), f"{current.reminders_sent:,}", sent),
-            _field(t._("Escalations sent"), f"{current.escalations_sent:,}", escalated),
+            _field(t._("Reminders sent"), _count(current.reminders_sent), sent),
+            _field(t._("Escalations sent"), _count(current.escalations_sent), escalated),
         ],
     }
 
@@ -258,7 +258,7 @@ def _phase_chart(figures: PeriodFigures, template: Template, t: Translator) -> l
     chart = xy_chart(
         "bar",
         t._("Working days in each phase"),
-        [_phase_label(template, p.phase, t) for p in shown],
+        [_phase_label(p.phase, t) for p in shown],
         [
             (t._("Median"), [p.spread.median or 0.0 for p in shown]),
             (t._("P90"), [p.spread.p90 or 0.0 for p in shown]),
@@ -312,9 +312,9 @@ def _work_in_progress(report: Report, template: Template, t: Translator) -> list
         for phase, count in report.in_progress_by_phase
         if count
     ]
-    heading = f"*{t._('Work in progress')}*"
+    heading = "*" + t._("Work in progress") + "*"
     if not lines:
-        return [_section(f"{heading}\n{t._('No application is in progress.')}")]
+        return [_section(heading + "\n" + t._("No application is in progress."))]
     return line_sections(heading, lines)
 
 
@@ -337,9 +337,9 @@ def stuck_line(step: StuckStep, template: Template, t: Translator) -> str:
 
 
 def _stuck(stuck: Sequence[StuckStep], template: Template, t: Translator) -> list[dict]:
-    heading = f"*{t._('Stuck')}*"
+    heading = "*" + t._("Stuck") + "*"
     if not stuck:
-        return [_section(f"{heading}\n{t._('Nothing is stuck.')}")]
+        return [_section(heading + "\n" + t._("Nothing is stuck."))]
     shown = stuck[:MAX_STUCK_SHOWN]
     blocks = line_sections(heading, [stuck_line(s, template, t) for s in shown])
     if len(stuck) > len(shown):
@@ -365,11 +365,11 @@ def pages(applications: Sequence[ApplicationRow]) -> int:
     return max(1, -(-len(applications) // TABLE_PAGE))
 
 
-def _row(a: ApplicationRow, template: Template, t: Translator) -> list[dict]:
-    phase = t._("Complete") if a.phase is None else _phase_label(template, a.phase, t)
+def _row(a: ApplicationRow, t: Translator) -> list[dict]:
+    phase = t._("Complete") if a.phase is None else _phase_label(a.phase, t)
     return [
         text_cell(a.application, MAX_CELL_NAME),
-        text_cell(phase, MAX_CELL_PHASE),
+        text_cell(phase, 30),
         number_cell(a.complete_steps, f"{a.complete_steps}/{a.total_steps}"),
         number_cell(a.days_since_progress, t.number(a.days_since_progress)),
         text_cell(t._("Stuck") if a.stuck else "—", 20),
@@ -377,11 +377,7 @@ def _row(a: ApplicationRow, template: Template, t: Translator) -> list[dict]:
 
 
 def _table(
-    applications: Sequence[ApplicationRow],
-    template: Template,
-    t: Translator,
-    page: int,
-    command: str,
+    applications: Sequence[ApplicationRow], t: Translator, page: int, command: str
 ) -> list[dict]:
     if not applications:
         return [_section(t._("No application is open in this scope."))]
@@ -406,7 +402,7 @@ def _table(
         data_table(
             caption,
             header,
-            [_row(a, template, t) for a in shown],
+            [_row(a, t) for a in shown],
             page_size=TABLE_ROWS_SHOWN,
         )
     ]

@@ -1,7 +1,8 @@
 """Every payload the builders in bot/blocks/ produce, from one set of texts.
 
 `payloads(texts)` calls every builder (checklist, App Home, the step modals, the command's
-replies, credentials and diagnosis, help, and the rendering of every outbox kind) with
+replies, credentials and diagnosis, help, the portfolio report and App Home's portfolio, and
+the rendering of every outbox kind) with
 applications, templates, notes, history and outbox messages made from `texts`, and returns
 what Slack would get: a message's top-level text and blocks, or a view. The limits test feeds
 it representative and extreme texts; the injection test feeds it hostile ones.
@@ -20,6 +21,16 @@ from typing import Any, Literal
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.analytics.figures import (
+    ApplicationRow,
+    LivePoint,
+    Period,
+    PeriodFigures,
+    PhaseSpread,
+    Report,
+    Spread,
+    StuckStep,
+)
 from bot.blocks import (
     announce,
     credentials,
@@ -33,6 +44,8 @@ from bot.blocks import (
 )
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.help import help_blocks, help_fallback, help_text
+from bot.blocks.portfolio import portfolio_blocks
+from bot.blocks.report import report_blocks
 from bot.checklists import Link, Phase, Step, Template
 from bot.command_parser.usage import USAGE_BY_NAME
 from bot.i18n import translator
@@ -287,6 +300,101 @@ def outbox_messages(texts: Texts) -> list[Message]:
     return messages
 
 
+# ---- the portfolio report ---------------------------------------------------------------------
+
+
+def period_figures(tmpl: Template, period: Period, scale: float, many: int) -> PeriodFigures:
+    """A period's figures: every phase finished by a few applications, the slower the later."""
+    return PeriodFigures(
+        period=period,
+        to_go_live=Spread(many + 3, round(40 * scale, 1), round(75 * scale, 1)),
+        to_business_start=Spread(many, round(55 * scale, 1), round(90.5 * scale, 1)),
+        phases=tuple(
+            PhaseSpread(p.number, Spread(many + p.number, 1.5 * p.number * scale, 3.0 * p.number))
+            for p in tmpl.phases
+        ),
+        due_steps=10 * many,
+        on_time=round(10 * many * 0.8 * scale),
+        reminders_sent=7 * many,
+        escalations_sent=many,
+    )
+
+
+def report_of(texts: Texts) -> Report:
+    """A report over `texts.applications` applications named `texts.name`: every fourth stuck,
+    every ninth complete, a stuck step for each of the first 30, a point a week live."""
+    tmpl = template(texts)
+    period = Period(NOW - timedelta(days=90), NOW)
+    phases = len(tmpl.phases)
+    rows = tuple(
+        ApplicationRow(
+            application_id=i,
+            application=texts.name,
+            slug=f"app-{i}",
+            channel_id=CHANNEL,
+            phase=None if i % 9 == 0 else i % phases + 1,
+            complete_steps=i % len(tmpl.steps),
+            total_steps=len(tmpl.steps),
+            last_progress_at=NOW - timedelta(days=i),
+            days_since_progress=round(i * 0.7, 1),
+            stuck=i % 4 == 0,
+            live_at=NOW - timedelta(days=3) if i % 5 == 0 else None,
+            business_started_at=None,
+        )
+        for i in range(1, texts.applications + 1)
+    )
+    stuck = tuple(
+        StuckStep(
+            application_id=i,
+            application=texts.name,
+            slug=f"app-{i}",
+            channel_id=CHANNEL,
+            step=tmpl.steps[i % len(tmpl.steps)].number,
+            owner_id=ASSIGNEE,
+            waiting_since=NOW - timedelta(days=30 - i),
+            waiting_days=float(22 - i),
+        )
+        for i in range(min(texts.applications, 30))
+    )
+    weeks = 13 + 4 * texts.many
+    return Report(
+        current=period_figures(tmpl, period, 1.0, texts.many),
+        previous=period_figures(tmpl, period.previous(), 1.2, texts.many),
+        in_progress_by_phase=tuple((p.number, p.number % 3) for p in tmpl.phases),
+        stuck=stuck,
+        applications=rows,
+        live_over_time=tuple(
+            LivePoint(TODAY - timedelta(weeks=weeks - w), w // 2) for w in range(weeks)
+        ),
+    )
+
+
+def report_payloads(texts: Texts, language: str) -> list[Payload]:
+    """`/onboard report`, its last page and its empty form; App Home's portfolio."""
+    t = translator(language)
+    tmpl = template(texts)
+    report = report_of(texts)
+    scope = f"<#{CHANNEL}>"
+    found = []
+    for page in (1, 99):
+        text, blocks = report_blocks(report, tmpl, t, scope_label=scope, page=page)
+        found.append(Payload(f"report page {page} ({language})", "reply", text, _blocks(blocks)))
+    empty = dataclasses.replace(
+        report,
+        current=PeriodFigures(report.current.period, Spread(0, None, None), Spread(0, None, None),
+                              (), 0, 0, 0, 0),
+        previous=PeriodFigures(report.previous.period, Spread(0, None, None),
+                               Spread(0, None, None), (), 0, 0, 0, 0),
+        in_progress_by_phase=(), stuck=(), applications=(), live_over_time=(),
+    )  # fmt: skip
+    text, blocks = report_blocks(empty, tmpl, t, scope_label=scope)
+    found.append(Payload(f"report empty ({language})", "reply", text, _blocks(blocks)))
+    home_blocks = portfolio_blocks(report.applications, t)
+    portfolio = View(type="home", blocks=home_blocks)
+    found.append(Payload(f"portfolio ({language})", "view", view=_view(portfolio)))
+    return found
+
+
 # ---- every payload -----------------------------------------------------------------------------
 
 
@@ -440,7 +548,7 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
         if isinstance(message, Assignment):  # and to someone not in the channel
             text, blocks = notifications.render(dataclasses.replace(message, in_channel=False))
             found.append(Payload("assignment DM, outsider", "message", text, _blocks(blocks)))
-    return found
+    return found + report_payloads(texts, texts.language)
 
 
 # ---- what one person sees, in a given language -------------------------------------------------
@@ -638,4 +746,4 @@ def remaining_payloads(texts: Texts, language: str) -> list[Payload]:
         for action in ("show", "until", "off"):
             reply(f"away {action} {settings.was_away}", people.away_reply(settings, action, t))
         reply(f"my settings {settings.was_away}", people.my_reply(settings, t))
-    return found
+    return found + report_payloads(texts, language)
