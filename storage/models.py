@@ -107,8 +107,14 @@ class StepState(Base):
     __table_args__ = (
         UniqueConstraint("application_id", "step"),
         Index("ix_step_states_assignee", "assignee_id"),
-        # The report's window functions walk each application's steps in template order.
-        Index("ix_step_states_application_position", "application_id", "position"),
+        # The report looks at the steps before or after one of an application's, by position.
+        Index(
+            "ix_step_states_application_position",
+            "application_id",
+            "position",
+            "done_at",
+            "skipped_at",
+        ),
         Index("ix_step_states_due_on", "due_on"),
     )
 

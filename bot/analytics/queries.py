@@ -4,7 +4,7 @@ Window functions over each application's step states work out, in the database, 
 checklist rules say (bot/services/progress.py `active_flags`, bot/services/reminders.py
 `waiting_since`); only one row an application, one an (application, phase) finished in the
 periods, and the few stuck steps, due steps and outbox counts leave it. A report is a fixed
-number of statements (five) whatever the number of applications.
+number of statements (four) whatever the number of applications.
 
 Definitions (the figures are those of bot/analytics/figures.py):
 
@@ -44,6 +44,7 @@ from functools import cache
 
 from sqlalchemy import (
     ColumnElement,
+    Text,
     and_,
     case,
     exists,
@@ -51,6 +52,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,22 +103,49 @@ def _template_of(key: str, version: int) -> Template:
         return get_template(DEFAULT_TEMPLATE_KEY)
 
 
-def _announcing_step(announces: str) -> ColumnElement[bool]:
+def _by_template(values: dict[tuple[str, int], ColumnElement]) -> ColumnElement:
+    """One expression per template, chosen by the application's template; when every
+    template gives the same expression (the usual case: one template), just that one, so the
+    database evaluates nothing more per row."""
+    distinct: dict[str, tuple[ColumnElement, list[tuple[str, int]]]] = {}
+    for ident, expression in values.items():
+        key = str(expression.compile(compile_kwargs={"literal_binds": True}))
+        distinct.setdefault(key, (expression, []))[1].append(ident)
+    if len(distinct) == 1:
+        return next(iter(distinct.values()))[0]
+    a = Application
+    return case(
+        *(
+            (or_(*(and_(a.template_key == k, a.template_version == v) for k, v in idents)), e)
+            for e, idents in distinct.values()
+        )
+    )
+
+
+def _announcing(announces: str) -> ColumnElement[bool]:
     """True on the step rows that are their template's `announces` step."""
-    a, s = Application, StepState
-    conditions = [
-        and_(a.template_key == t.key, a.template_version == t.version, s.step == step.number)
-        for t in _templates()
-        for step in t.steps
-        if step.announces == announces
-    ]
-    return or_(*conditions) if conditions else literal(False)
+    s = StepState
+    return _by_template(
+        {
+            (t.key, t.version): or_(
+                literal(False),
+                *(s.position == x.position for x in t.steps if x.announces == announces),
+            )
+            for t in _templates()
+        }
+    )
 
 
 def _phase_of_step() -> ColumnElement[int]:
-    """A step's phase: the number before its dot ("2.3" → 2), as every template numbers them."""
-    numbers = sorted({step.number for t in _templates() for step in t.steps})
-    return case({n: int(n.split(".")[0]) for n in numbers}, value=StepState.step, else_=0)
+    """A step's phase, from its position (integer comparisons: cheap on every row)."""
+    s = StepState
+    values = {}
+    for t in _templates():
+        whens = [(s.position <= p.steps[-1].position, p.number) for p in t.phases[:-1]]
+        values[(t.key, t.version)] = (
+            case(*whens, else_=len(t.phases)) if whens else literal(len(t.phases))
+        )
+    return _by_template(values)
 
 
 def _in_scope(scope: Scope) -> ColumnElement[bool]:
@@ -142,56 +171,61 @@ def _later(x: ColumnElement, y: ColumnElement) -> ColumnElement:
     return case((y.is_(None), x), (x.is_(None), y), (x >= y, x), else_=y)
 
 
-def _earlier(x: ColumnElement, y: ColumnElement) -> ColumnElement:
-    return case((y.is_(None), x), (x.is_(None), y), (x <= y, x), else_=y)
+FINISHED = func.coalesce(StepState.done_at, StepState.skipped_at)
 
 
-def _steps(condition: ColumnElement[bool]):
-    """Every step of the applications matching `condition`, with what the steps around it
-    say (one window pass over step_states in (application_id, position) order)."""
-    s, a = StepState, Application
-    app = {"partition_by": s.application_id, "order_by": s.position}
-    finished = func.coalesce(s.done_at, s.skipped_at)
+def _steps_of(application_id, position_condition) -> tuple:
+    """A correlated look at an application's other steps (`position_condition` on them):
+    the index on (application_id, position, done_at, skipped_at) answers it alone."""
+    other = aliased(StepState)
+    return other, and_(other.application_id == application_id, position_condition(other.position))
+
+
+def _finished_before(application_id, position) -> ColumnElement:
+    """When the steps before `position` were (last) completed; NULL for the first step."""
+    other, where = _steps_of(application_id, lambda p: p < position)
     return (
-        select(
-            s.application_id,
-            s.step,
-            s.position,
-            s.done_at,
-            s.skipped_at,
-            s.changed_at,
-            s.assignee_id,
-            finished.label("finished"),
-            _phase_of_step().label("phase"),
-            _announcing_step(GoLive.KIND).label("is_go_live"),
-            _announcing_step(BusinessStart.KIND).label("is_business_start"),
-            a.created_at,
-            a.archived_at,
-            a.remind_after_days,
-            # Open steps before this one; None for the first step.
-            func.sum(case((finished.is_(None), 1), else_=0))
-            .over(**app, rows=(None, -1))
-            .label("open_before"),
-            # Whether a step after this one is done (a skipped one does not count).
-            func.max(case((s.done_at.is_not(None), 1), else_=0))
-            .over(**app, rows=(1, None))
-            .label("done_after"),
-            # When the steps before were (last) completed; None for the first step.
-            func.max(finished).over(**app, rows=(None, -1)).label("startable_at"),
-            # The first done of this step and the ones after it.
-            func.min(s.done_at).over(**app, rows=(0, None)).label("done_from_here"),
-        )
-        .join(a, a.id == s.application_id)
-        .where(condition)
-        .subquery("steps")
+        select(func.max(func.coalesce(other.done_at, other.skipped_at)))
+        .where(where)
+        .scalar_subquery()
     )
 
 
-def _active(steps) -> ColumnElement[bool]:
-    """bot/services/progress.py `active_flags`, over the window columns of `_steps`."""
-    return and_(
-        steps.c.finished.is_(None),
-        or_(func.coalesce(steps.c.open_before, 0) == 0, steps.c.done_after == 1),
+def _open_before(application_id, position) -> ColumnElement:
+    other, where = _steps_of(application_id, lambda p: p < position)
+    return (
+        select(func.count())
+        .where(where, other.done_at.is_(None), other.skipped_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def _first_done_from(application_id, position) -> ColumnElement:
+    """The first done of the step at `position` and those after it."""
+    other, where = _steps_of(application_id, lambda p: p >= position)
+    return select(func.min(other.done_at)).where(where).scalar_subquery()
+
+
+def _per_application(condition: ColumnElement[bool]):
+    """One row an application (one pass over its steps, no window): counts, the first open
+    step (always active), the last done one (open steps before it are active too: work went
+    ahead), and when its go-live and business-start steps were done."""
+    s = StepState
+    return (
+        select(
+            s.application_id,
+            func.count().label("total"),
+            func.count(FINISHED).label("complete"),
+            func.max(FINISHED).label("last_finished"),
+            func.min(case((FINISHED.is_(None), s.position))).label("first_open"),
+            func.max(case((s.done_at.is_not(None), s.position))).label("last_done"),
+            func.max(case((_announcing(GoLive.KIND), s.done_at))).label("live_at"),
+            func.max(case((_announcing(BusinessStart.KIND), s.done_at))).label("business_at"),
+        )
+        .join(Application, Application.id == s.application_id)
+        .where(condition)
+        .group_by(s.application_id)
+        .subquery("per_app")
     )
 
 
@@ -211,56 +245,46 @@ def spread(values: Sequence[float]) -> Spread:
 # ---- the queries ---------------------------------------------------------------------------
 
 
-async def _application_rows(session: AsyncSession, condition: ColumnElement[bool]):
-    """One row an application: its step counts, last progress, first active step, and when
-    its go-live and business-start steps were done."""
-    steps = _steps(condition)
-    per_app = (
-        select(
-            steps.c.application_id,
-            func.count().label("total"),
-            func.count(steps.c.finished).label("complete"),
-            func.max(steps.c.finished).label("last_finished"),
-            func.min(case((_active(steps), steps.c.position))).label("first_active"),
-            func.max(case((steps.c.is_go_live, steps.c.done_at))).label("live_at"),
-            func.max(case((steps.c.is_business_start, steps.c.done_at))).label("business_at"),
-        )
-        .group_by(steps.c.application_id)
-        .subquery("per_app")
-    )
-    a = Application
-    query = select(
-        a.id,
-        a.name,
-        a.slug,
-        a.channel_id,
-        a.created_at,
-        a.archived_at,
-        a.remind_holidays,
-        a.template_key,
-        a.template_version,
-        per_app.c.total,
-        per_app.c.complete,
-        per_app.c.last_finished.label("last_finished"),
-        per_app.c.first_active,
-        per_app.c.live_at,
-        per_app.c.business_at,
-    ).join(per_app, per_app.c.application_id == a.id)
-    return (await session.execute(query)).all()
+def _text(expression: ColumnElement, name: str):
+    """A timestamp as the database gives it: SQLite's text is parsed by `_aware` with
+    `datetime.fromisoformat`, several times faster than the ORM type's processor, which
+    matters over tens of thousands of rows (PostgreSQL's driver gives datetimes anyway)."""
+    return type_coerce(expression, Text).label(name)
 
 
-async def _stuck_rows(session: AsyncSession, condition: ColumnElement[bool], now: datetime):
-    """Active steps of open applications waiting at least `remind after` calendar days (a
-    superset: N working days are at least N calendar days); the exact test is in Python."""
-    steps = _steps(and_(condition, Application.archived_at.is_(None)))
-    waiting_since = _later(steps.c.changed_at, steps.c.startable_at)
+async def _application_rows(
+    session: AsyncSession, condition: ColumnElement[bool], now: datetime
+) -> tuple[list, list]:
+    """One row an application (its step counts, last progress, first active (= first open)
+    step, when its go-live and business-start steps were done), and the active steps of
+    open applications waiting at least `remind after` calendar days: a superset of the
+    stuck ones (N working days are at least N calendar days), the exact test in `_stuck`.
+
+    One statement: each application's row comes with its waiting steps (outer join), so
+    their steps are grouped once. Active (`active_flags`): open, and either the first open
+    step or before a done one; so only the steps from the first open one up to the last
+    done one are read, by index."""
+    per_app = _per_application(condition)
+    s, a = StepState, Application
     # `remind after` differs by application: its calendar-day threshold, chosen in SQL.
     threshold = case(
         {n: literal(now - n * DAY, UTCDateTime()) for n in REMIND_AFTER_RANGE},
-        value=steps.c.remind_after_days,
+        value=a.remind_after_days,
         else_=literal(now - DAY, UTCDateTime()),
     )
-    a = Application
+    # As for reminders: since its last change or since the steps before it were completed.
+    startable = _finished_before(s.application_id, s.position)
+    waiting_since = _later(s.changed_at, startable)
+    waiting = and_(
+        a.archived_at.is_(None),
+        s.application_id == per_app.c.application_id,
+        s.position >= per_app.c.first_open,
+        or_(s.position == per_app.c.first_open, s.position < per_app.c.last_done),
+        s.done_at.is_(None),
+        s.skipped_at.is_(None),
+        s.changed_at <= threshold,
+        or_(startable.is_(None), startable <= threshold),
+    )
     query = (
         select(
             a.id,
@@ -268,17 +292,34 @@ async def _stuck_rows(session: AsyncSession, condition: ColumnElement[bool], now
             a.slug,
             a.channel_id,
             a.owner_id,
+            _text(a.created_at, "created_at"),
+            _text(a.archived_at, "archived_at"),
             a.remind_after_days,
             a.remind_holidays,
-            steps.c.step,
-            steps.c.position,
-            steps.c.assignee_id,
-            waiting_since.label("waiting_since"),
+            a.template_key,
+            a.template_version,
+            per_app.c.total,
+            per_app.c.complete,
+            _text(per_app.c.last_finished, "last_finished"),
+            per_app.c.first_open.label("first_active"),
+            _text(per_app.c.live_at, "live_at"),
+            _text(per_app.c.business_at, "business_at"),
+            s.step,
+            s.assignee_id,
+            _text(waiting_since, "waiting_since"),
         )
-        .join(steps, steps.c.application_id == a.id)
-        .where(_active(steps), waiting_since <= threshold)
+        .select_from(per_app)
+        .join(a, a.id == per_app.c.application_id)
+        .outerjoin(s, waiting)
     )
-    return (await session.execute(query)).all()
+    applications, waiting_steps, seen = [], [], set()
+    for row in await session.execute(query):
+        if row.id not in seen:
+            seen.add(row.id)
+            applications.append(row)
+        if row.step is not None:
+            waiting_steps.append(row)
+    return applications, waiting_steps
 
 
 def _stuck(rows, now: datetime) -> list[StuckStep]:
@@ -304,43 +345,53 @@ def _stuck(rows, now: datetime) -> list[StuckStep]:
 
 
 async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
-    """(application, phase, start, end, holidays) of every phase completed within `span`."""
-    steps = _steps(condition)
-    # When the phase's first step ("<phase>.1") became active: once every step before it was
-    # complete (creation, for the first), or earlier when it or a later step was done first.
-    all_before = case(
-        (
-            func.coalesce(steps.c.open_before, 0) == 0,
-            func.coalesce(steps.c.startable_at, steps.c.created_at),
-        )
-    )
-    became_active = _earlier(all_before, steps.c.done_from_here)
-    is_first = steps.c.step.like("%.1")
-    end = func.max(steps.c.finished)
+    """(application, phase, its first step's position, when the steps before it were
+    completed and how many are open, its first done step or later, its end, creation,
+    holidays) of every phase completed within `span`. One pass over the steps groups them
+    by phase; only the phases found look at the steps around them (by index)."""
+    s = StepState
+    phase = _phase_of_step()
+    ended = func.max(FINISHED)
     per_phase = (
         select(
-            steps.c.application_id,
-            steps.c.phase,
-            func.max(case((is_first, became_active))).label("started"),
-            end.label("ended"),
+            s.application_id,
+            phase.label("phase"),
+            func.min(s.position).label("first"),
+            ended.label("ended"),
         )
-        .group_by(steps.c.application_id, steps.c.phase)
+        .join(Application, Application.id == s.application_id)
+        .where(condition)
+        .group_by(s.application_id, phase)
         .having(
-            func.count() == func.count(steps.c.finished),
-            func.count(steps.c.done_at) > 0,
-            end >= literal(span.start, UTCDateTime()),
-            end < literal(span.end, UTCDateTime()),
+            func.count() == func.count(FINISHED),
+            func.count(s.done_at) > 0,
+            ended >= literal(span.start, UTCDateTime()),
+            ended < literal(span.end, UTCDateTime()),
         )
         .subquery("per_phase")
     )
+    app, first = per_phase.c.application_id, per_phase.c.first
     query = select(
-        per_phase.c.application_id,
+        app,
         per_phase.c.phase,
-        per_phase.c.started,
-        per_phase.c.ended,
+        _text(per_phase.c.ended, "ended"),
+        _text(_finished_before(app, first), "startable_at"),
+        _open_before(app, first).label("open_before"),
+        _text(_first_done_from(app, first), "done_from_here"),
+        _text(Application.created_at, "created_at"),
         Application.remind_holidays,
-    ).join(Application, Application.id == per_phase.c.application_id)
+    ).join(Application, Application.id == app)
     return (await session.execute(query)).all()
+
+
+def phase_start(row) -> datetime:
+    """When a phase's first step became active (`active_flags`): once every step before it was
+    complete (the application's creation, for the first phase), or earlier when it or a later
+    step was done first."""
+    candidates = [_aware(row.done_from_here)]
+    if not row.open_before:
+        candidates.append(_aware(row.startable_at) or _aware(row.created_at))
+    return min(c for c in candidates if c is not None)
 
 
 async def _due_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
@@ -431,7 +482,7 @@ def _within(moment: datetime | None, period: Period) -> bool:
 def _period_figures(
     period: Period,
     current: bool,
-    app_rows,
+    timelines: Sequence[tuple[datetime, datetime | None, datetime | None]],
     phase_rows,
     due_rows,
     sent: Counter[tuple[bool, str]],
@@ -439,9 +490,7 @@ def _period_figures(
     now: datetime,
 ) -> PeriodFigures:
     to_live, to_business = [], []
-    for row in app_rows:
-        created = _aware(row.created_at)
-        live, business = _aware(row.live_at), _aware(row.business_at)
+    for created, live, business in timelines:
         if _within(live, period):
             to_live.append((live - created) / DAY)
         if _within(business, period):
@@ -450,7 +499,7 @@ def _period_figures(
     for row in phase_rows:
         ended = _aware(row.ended)
         if _within(ended, period):
-            started = _aware(row.started)
+            started = phase_start(row)
             by_phase[row.phase].append(working_time(row.remind_holidays).days(started, ended))
     due = on_time = 0
     first_day, end_day = period.start.date(), period.end.date()
@@ -475,10 +524,12 @@ def _period_figures(
     )
 
 
-def _live_over_time(app_rows, period: Period) -> tuple[LivePoint, ...]:
+def _live_over_time(
+    timelines: Sequence[tuple[datetime, datetime | None, datetime | None]], period: Period
+) -> tuple[LivePoint, ...]:
     """Applications live at the end of the period's last day, and of every 7th day before it
     still within the period, oldest first."""
-    live = sorted(m for row in app_rows if (m := _aware(row.live_at)) is not None)
+    live = sorted(m for _, m, _ in timelines if m is not None)
     last_day = (period.end - timedelta(microseconds=1)).date()
     days = []
     day = last_day
@@ -502,24 +553,26 @@ async def portfolio_report(
     session: AsyncSession, scope: Scope, period: Period, now: datetime
 ) -> Report:
     """The report of the applications in `scope` for `period` and the one before it, as of
-    `now`. Five statements, whatever the number of applications (see the module's
+    `now`. Four statements, whatever the number of applications (see the module's
     docstring for what each figure means)."""
     previous = period.previous()
     span = Period(previous.start, period.end)
     condition = _in_scope(scope)
-    app_rows = await _application_rows(session, condition)
-    stuck = _stuck(await _stuck_rows(session, condition, now), now)
+    app_rows, waiting = await _application_rows(session, condition, now)
+    stuck = _stuck(waiting, now)
     phase_rows = await _phase_rows(session, condition, span)
     due_rows = await _due_rows(session, condition, span)
     sent = await _sent_counts(session, condition, period, span)
 
     phases = _phase_numbers(app_rows)
+    # (created, live, business start) of every application, archived ones included.
+    timelines = [(_aware(r.created_at), _aware(r.live_at), _aware(r.business_at)) for r in app_rows]
     stuck_ids = {s.application_id for s in stuck}
     rows = _ordered(_application_row(r, stuck_ids, now) for r in app_rows if r.archived_at is None)
     in_progress = Counter(r.phase for r in rows if r.phase is not None)
     figures = {
         is_current: _period_figures(
-            p, is_current, app_rows, phase_rows, due_rows, sent, phases, now
+            p, is_current, timelines, phase_rows, due_rows, sent, phases, now
         )
         for is_current, p in ((True, period), (False, previous))
     }
@@ -529,7 +582,7 @@ async def portfolio_report(
         in_progress_by_phase=tuple((p, in_progress.get(p, 0)) for p in phases),
         stuck=tuple(stuck),
         applications=rows,
-        live_over_time=_live_over_time(app_rows, period),
+        live_over_time=_live_over_time(timelines, period),
     )
 
 
@@ -537,10 +590,10 @@ async def portfolio(
     session: AsyncSession, team_id: str, user_id: str, now: datetime
 ) -> tuple[ApplicationRow, ...]:
     """The person's applications, not archived, that they own or have a step assigned in:
-    stuck first, then longest without progress. Two statements."""
+    stuck first, then longest without progress. One statement."""
     condition = _of_person(team_id, user_id)
-    app_rows = await _application_rows(session, condition)
-    stuck_ids = {s.application_id for s in _stuck(await _stuck_rows(session, condition, now), now)}
+    app_rows, waiting = await _application_rows(session, condition, now)
+    stuck_ids = {s.application_id for s in _stuck(waiting, now)}
     return _ordered(_application_row(r, stuck_ids, now) for r in app_rows)
 
 

@@ -20,7 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_step_states_application_position", "step_states", ["application_id", "position"]
+        "ix_step_states_application_position",
+        "step_states",
+        ["application_id", "position", "done_at", "skipped_at"],
     )
     op.create_index("ix_step_states_due_on", "step_states", ["due_on"])
     op.create_index("ix_outbox_kind_sent_at", "outbox", ["kind", "sent_at"])
