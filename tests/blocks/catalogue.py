@@ -430,6 +430,8 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     checklists = [checklist(texts, tmpl, a) for a in apps]
     assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
     view("home", home.home_view(assigned, checklists, TODAY))
+    mine = portfolio_blocks(report_of(texts).applications, translator("en"))
+    view("home with portfolio", home.home_view(assigned, checklists, TODAY, portfolio=mine))
 
     # The step menu's modals.
     context = modals.ModalContext(application_id=app.id, step=step.number)
@@ -575,6 +577,8 @@ def person_payloads(texts: Texts, language: str) -> list[Payload]:
     checklists = [checklist(texts, tmpl, a) for a in apps]
     assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
     view("home", home.home_view(assigned, checklists, TODAY, t))
+    mine = portfolio_blocks(report_of(texts).applications, t)
+    view("home with portfolio", home.home_view(assigned, checklists, TODAY, t, portfolio=mine))
     view("home empty", home.home_view([], [], TODAY, t))
     context = modals.ModalContext(application_id=app.id, step=step.number)
     view("assign modal", modals.assign_modal(context, texts.name, step, ASSIGNEE, t))
