@@ -10,7 +10,7 @@ import os
 import platform
 from importlib.metadata import version
 
-from bench import http_bench, memory_bench, scheduler_bench
+from bench import http_bench, memory_bench, report_bench, scheduler_bench
 
 
 def _row(what: str, onboard: str, bare: str, ratio: str, target: str, ok: bool | None) -> str:
@@ -134,6 +134,7 @@ def main() -> None:
             "< 200 MB",
             memory["after_pass_and_load_mb"] < 200,
         ),
+        *report_bench.rows(args.applications, _row),
     ]
     print("\n".join(rows))
 

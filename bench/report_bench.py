@@ -101,9 +101,9 @@ def report_time(applications: int = 10_000, runs: int = 3) -> ReportResult:
             engine = create_engine(f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}")
             try:
                 await upgrade(engine)
-                sessions = create_sessionmaker(engine, writes=True)
-                async with sessions.begin() as session:
+                async with create_sessionmaker(engine, writes=True).begin() as session:
                     await populate(session, applications)
+                sessions = create_sessionmaker(engine)
                 statements = counting(engine)
                 period = Period(NOW - timedelta(days=90), NOW)
                 best = float("inf")

@@ -226,7 +226,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_application_step_kind", "application_id", "step", "kind"),
         # The report counts reminders and escalations sent within a period.
-        Index("ix_outbox_kind_sent_at", "kind", "sent_at"),
+        Index("ix_outbox_status_kind_sent_at", "status", "kind", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

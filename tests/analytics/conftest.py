@@ -8,9 +8,9 @@ from storage.db import create_engine, create_sessionmaker, upgrade
 
 
 @pytest.fixture
-async def sessions(tmp_path) -> AsyncIterator:
-    """Sessions on a real, migrated SQLite file."""
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'onboard.db'}")
+async def sessions(database_url: str) -> AsyncIterator:
+    """Sessions on a real, migrated database: a SQLite file, and PostgreSQL where set up."""
+    engine = create_engine(database_url)
     await upgrade(engine)
     try:
         yield create_sessionmaker(engine, writes=True)

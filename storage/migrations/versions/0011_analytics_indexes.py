@@ -25,10 +25,10 @@ def upgrade() -> None:
         ["application_id", "position", "done_at", "skipped_at"],
     )
     op.create_index("ix_step_states_due_on", "step_states", ["due_on"])
-    op.create_index("ix_outbox_kind_sent_at", "outbox", ["kind", "sent_at"])
+    op.create_index("ix_outbox_status_kind_sent_at", "outbox", ["status", "kind", "sent_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_outbox_kind_sent_at", table_name="outbox")
+    op.drop_index("ix_outbox_status_kind_sent_at", table_name="outbox")
     op.drop_index("ix_step_states_due_on", table_name="step_states")
     op.drop_index("ix_step_states_application_position", table_name="step_states")
