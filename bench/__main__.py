@@ -10,7 +10,7 @@ import os
 import platform
 from importlib.metadata import version
 
-from bench import http_bench, memory_bench, report_bench, scheduler_bench
+from bench import digest_burn_up_bench, http_bench, memory_bench, report_bench, scheduler_bench
 
 
 def _row(what: str, onboard: str, bare: str, ratio: str, target: str, ok: bool | None) -> str:
@@ -135,6 +135,7 @@ def main() -> None:
             memory["after_pass_and_load_mb"] < 200,
         ),
         *report_bench.rows(args.applications, _row),
+        *digest_burn_up_bench.rows(args.channels, _row),
     ]
     print("\n".join(rows))
 
