@@ -327,10 +327,21 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     check_storage(settings)
 
     async def run() -> str:
+        from sqlalchemy import distinct, select
+
+        from storage.models import Application
+
         runtime = await open_runtime(settings)
         try:
             async with runtime.long_reads() as session:
-                report = await portfolio_report(session, Scope(args.team, None), period, now)
+                team = args.team
+                if team is None:  # the only workspace with applications, else say which
+                    teams = (await session.scalars(select(distinct(Application.team_id)))).all()
+                    if len(teams) != 1:
+                        known = ", ".join(sorted(teams)) or "none yet"
+                        raise SettingsError(f"--team is needed; teams with applications: {known}")
+                    team = teams[0]
+                report = await portfolio_report(session, Scope(team, None), period, now)
             return render(report, args.format)
         finally:
             await runtime.close()
@@ -473,7 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the portfolio report's figures (per application and per phase)",
         description="Write the portfolio report of a team's applications for a BI tool.",
     )
-    report.add_argument("--team", required=True, help="the Slack team (workspace) ID, T…")
+    report.add_argument(
+        "--team", help="the Slack team (workspace) ID, T…; needed when several have applications"
+    )
     report.add_argument("--format", choices=("csv", "json"), default="csv")
     report.add_argument("--since", default="90d", help="the period: the last N days (90d)")
     report.add_argument("--now", help="as of this ISO-8601 time (default: now)")

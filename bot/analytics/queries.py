@@ -43,7 +43,7 @@ import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import (
@@ -62,6 +62,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.util import find_tables
 
 from bot.analytics.figures import (
     ApplicationRow,
@@ -77,9 +78,55 @@ from bot.analytics.figures import (
     StuckStep,
 )
 from bot.analytics.working_time import working_time
-from bot.checklists import DEFAULT_TEMPLATE_KEY, Template, available_templates, get_template
+from bot.checklists import (
+    DEFAULT_TEMPLATE_KEY,
+    Template,
+    TemplateError,
+    available_templates,
+    get_template,
+)
 from bot.outbox_messages import BusinessStart, Escalation, Escalations, GoLive, Reminder, Reminders
 from storage.models import Application, Event, OutboxMessage, OutboxStep, StepState, UTCDateTime
+
+# EXPLAIN QUERY PLAN on SQLite, 10,000 applications (bench/report_bench.py `populate`;
+# ix_steps_position is ix_step_states_application_position):
+# applications + waiting steps:
+#   MATERIALIZE per_app
+#     SEARCH step_states USING COVERING INDEX ix_steps_position (application_id=?)
+#     LIST SUBQUERY 2
+#     SEARCH applications USING COVERING INDEX ix_applications_team (team_id=?)
+#   SCAN per_app
+#   SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+#   SEARCH step_states USING INDEX ix_steps_position (application_id=? AND position>?) LEFT-JOIN
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH step_states_1 USING COVERING INDEX ix_steps_position (application_id=? AND position<?)
+# phases completed in the periods:
+#   MATERIALIZE per_phase
+#     SEARCH step_states USING COVERING INDEX ix_steps_position (application_id=?)
+#     LIST SUBQUERY 5
+#     SEARCH applications USING COVERING INDEX ix_applications_team (team_id=?)
+#     CORRELATED SCALAR SUBQUERY 4
+#     SEARCH step_states_4 USING INDEX ix_steps_position (application_id=?)
+#     USE TEMP B-TREE FOR GROUP BY
+#   SCAN per_phase
+#   SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH step_states_1 USING COVERING INDEX ix_steps_position (application_id=? AND position<?)
+#   CORRELATED SCALAR SUBQUERY 2
+#     SEARCH step_states_2 USING COVERING INDEX ix_steps_position (application_id=? AND position<?)
+#   CORRELATED SCALAR SUBQUERY 3
+#     SEARCH step_states_3 USING COVERING INDEX ix_steps_position (application_id=? AND position>?)
+# due steps:
+#   SEARCH step_states USING INDEX ix_step_states_due_on (due_on>? AND due_on<?)
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+# reminders/escalations sent:
+#   SEARCH outbox USING COVERING INDEX ix_outbox_status_kind_sent_at
+#     (status=? AND kind=? AND sent_at>? AND sent_at<?)
+#   CORRELATED SCALAR SUBQUERY 1
+#     SEARCH outbox_steps USING COVERING INDEX its primary key (outbox_id=?)
+#     SEARCH applications USING INTEGER PRIMARY KEY (rowid=?)
+#   USE TEMP B-TREE FOR GROUP BY
 
 DAY = timedelta(days=1)
 REMINDER_KINDS = (Reminder.KIND, Reminders.KIND)
@@ -104,7 +151,7 @@ def _templates() -> tuple[Template, ...]:
 def _template_of(key: str, version: int) -> Template:
     try:
         return get_template(key, version)
-    except Exception:  # a template file removed since: fall back to the default's phases
+    except TemplateError:  # a template file removed since: fall back to the default's phases
         return get_template(DEFAULT_TEMPLATE_KEY)
 
 
@@ -210,11 +257,24 @@ def _first_done_from(application_id, position) -> ColumnElement:
     return select(func.min(other.done_at)).where(where).scalar_subquery()
 
 
+def _of_applications(condition: ColumnElement[bool], per_step: Sequence[ColumnElement]):
+    """WHERE clauses for a grouped pass over the steps of the applications matching
+    `condition`. A membership test, so SQLite walks step_states in its index's application
+    order and groups without sorting; a join only when a per-step expression reads the
+    application (templates that differ)."""
+    s = StepState
+    if any(Application.__table__ in find_tables(e) for e in per_step):
+        return (Application.id == s.application_id, condition)
+    return (s.application_id.in_(select(Application.id).where(condition)),)
+
+
 def _per_application(condition: ColumnElement[bool]):
     """One row an application (one pass over its steps, no window): counts, the first open
     step (always active), the last done one (open steps before it are active too: work went
     ahead), and when its go-live and business-start steps were done."""
     s = StepState
+    live, business = _announcing(GoLive.KIND), _announcing(BusinessStart.KIND)
+    per_step = [live, business]
     return (
         select(
             s.application_id,
@@ -223,11 +283,10 @@ def _per_application(condition: ColumnElement[bool]):
             func.max(FINISHED).label("last_finished"),
             func.min(case((FINISHED.is_(None), s.position))).label("first_open"),
             func.max(case((s.done_at.is_not(None), s.position))).label("last_done"),
-            func.max(case((_announcing(GoLive.KIND), s.done_at))).label("live_at"),
-            func.max(case((_announcing(BusinessStart.KIND), s.done_at))).label("business_at"),
+            func.max(case((live, s.done_at))).label("live_at"),
+            func.max(case((business, s.done_at))).label("business_at"),
         )
-        .join(Application, Application.id == s.application_id)
-        .where(condition)
+        .where(*_of_applications(condition, per_step))
         .group_by(s.application_id)
         .subquery("per_app")
     )
@@ -358,6 +417,14 @@ async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], spa
     s = StepState
     phase = _phase_of_step()
     ended = func.max(FINISHED)
+    # Only applications with a step completed since the span began can have a phase that
+    # ended in it: the others' steps are not grouped at all (the covering index answers).
+    since = literal(span.start, UTCDateTime())
+    recent = aliased(StepState)
+    moved = exists().where(
+        recent.application_id == Application.id,
+        or_(recent.done_at >= since, recent.skipped_at >= since),
+    )
     per_phase = (
         select(
             s.application_id,
@@ -365,8 +432,7 @@ async def _phase_rows(session: AsyncSession, condition: ColumnElement[bool], spa
             func.min(s.position).label("first"),
             ended.label("ended"),
         )
-        .join(Application, Application.id == s.application_id)
-        .where(condition)
+        .where(*_of_applications(and_(condition, moved), [phase]))
         .group_by(s.application_id, phase)
         .having(
             func.count() == func.count(FINISHED),
@@ -403,7 +469,7 @@ def phase_start(row) -> datetime:
 async def _due_rows(session: AsyncSession, condition: ColumnElement[bool], span: Period):
     """(due date, done at) of the steps not skipped due within `span`'s days."""
     s = StepState
-    query = select(s.due_on, s.done_at).where(
+    query = select(_text(s.due_on, "due_on"), _text(s.done_at, "done_at")).where(
         # A correlated test rather than a join, so the due date's index leads.
         exists().where(Application.id == s.application_id, condition),
         s.skipped_at.is_(None),
@@ -448,6 +514,17 @@ def _aware(moment: datetime | str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def _day(value: date | datetime | str | None) -> date | None:
+    """A date, or a timestamp's UTC date, as SQLite (text) or PostgreSQL (objects) gives it."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date()
+    return value
+
+
 def _application_row(row, stuck_ids: set[int], now: datetime) -> ApplicationRow:
     created = _aware(row.created_at)
     last = _aware(row.last_finished) or created
@@ -486,8 +563,8 @@ def _period_figures(
     period: Period,
     current: bool,
     timelines: Sequence[tuple[datetime, datetime | None, datetime | None]],
-    phase_rows,
-    due_rows,
+    phase_rows: Sequence[tuple[int, datetime, float]],
+    due_rows: Sequence[tuple[date, date | None]],
     sent: Counter[tuple[bool, str]],
     phases: Sequence[int],
     now: datetime,
@@ -499,21 +576,18 @@ def _period_figures(
         if _within(business, period):
             to_business.append((business - created) / DAY)
     by_phase: dict[int, list[float]] = defaultdict(list)
-    for row in phase_rows:
-        ended = _aware(row.ended)
+    for phase, ended, days in phase_rows:
         if _within(ended, period):
-            started = phase_start(row)
-            by_phase[row.phase].append(working_time(row.remind_holidays).days(started, ended))
+            by_phase[phase].append(days)
     due = on_time = 0
-    first_day, end_day = period.start.date(), period.end.date()
-    for due_on, done_at in due_rows:
+    first_day, end_day, today = period.start.date(), period.end.date(), now.date()
+    for due_on, done_on in due_rows:
         if not first_day <= due_on < end_day:
             continue
-        done_at = _aware(done_at)
-        if done_at is not None:
+        if done_on is not None:
             due += 1
-            on_time += done_at.date() <= due_on
-        elif due_on < now.date():
+            on_time += done_on <= due_on
+        elif due_on < today:
             due += 1
     return PeriodFigures(
         period=period,
@@ -563,8 +637,13 @@ async def portfolio_report(
     condition = _in_scope(scope)
     app_rows, waiting = await _application_rows(session, condition, now)
     stuck = _stuck(waiting, now)
-    phase_rows = await _phase_rows(session, condition, span)
-    due_rows = await _due_rows(session, condition, span)
+    # (phase, end, working days) of each phase completed; (due, done) days of each due step.
+    phase_rows = [
+        (r.phase, ended, working_time(r.remind_holidays).days(phase_start(r), ended))
+        for r in await _phase_rows(session, condition, span)
+        if (ended := _aware(r.ended)) is not None
+    ]
+    due_rows = [(_day(due), _day(done)) for due, done in await _due_rows(session, condition, span)]
     sent = await _sent_counts(session, condition, period, span)
 
     phases = _phase_numbers(app_rows)

@@ -12,29 +12,40 @@ weeks and a sorted list of the region's weekday holidays (bisect), not a walk ov
 from __future__ import annotations
 
 from bisect import bisect_left
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 DAY = timedelta(days=1)
-_MONDAY_ORDINAL = date(2001, 1, 1).toordinal()  # a Monday: weekday arithmetic starts there
+SECONDS_A_DAY = 86_400
+# Days are counted from the Unix epoch, 1970-01-01, a Thursday (weekday 3).
+_EPOCH_WEEKDAY = 3
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @cache
-def _weekday_holidays(region: str, year: int) -> tuple[date, ...]:
-    """The region's public holidays of `year` that fall Monday to Friday, sorted: weekends
-    are never working days, so only these take anything more away."""
+def _weekday_holidays(region: str, year: int) -> tuple[int, ...]:
+    """The region's public holidays of `year` that fall Monday to Friday, as days since the
+    epoch, sorted: weekends are never working days, so only these take anything more away."""
     import holidays  # imported on first use: the package is large
 
     return tuple(
-        sorted(d for d in holidays.country_holidays(region, years=year) if d.weekday() < 5)
+        sorted(
+            d.toordinal() - _EPOCH_ORDINAL
+            for d in holidays.country_holidays(region, years=year)
+            if d.weekday() < 5
+        )
     )
 
 
-def _weekdays_before(day: date) -> int:
-    """How many Mondays to Fridays there are from 2001-01-01 up to (not including) `day`."""
-    days = day.toordinal() - _MONDAY_ORDINAL
-    weeks, rest = divmod(days, 7)
+def _weekdays_before(day: int) -> int:
+    """How many Mondays to Fridays there are from the Monday before the epoch (day -3) up to
+    (not including) `day`, a day since the epoch."""
+    weeks, rest = divmod(day + _EPOCH_WEEKDAY, 7)
     return weeks * 5 + min(rest, 5)
+
+
+def _year_of(day: int) -> int:
+    return date.fromordinal(day + _EPOCH_ORDINAL).year
 
 
 class WorkingTime:
@@ -45,42 +56,56 @@ class WorkingTime:
     def __init__(self, region: str | None) -> None:
         self.region = region or None
 
-    def _holidays_in(self, first: date, last: date) -> int:
-        """Weekday public holidays in [first, last)."""
+    def _holidays_in(self, first: int, last: int) -> int:
+        """Weekday public holidays in [first, last), days since the epoch."""
         if self.region is None or first >= last:
             return 0
         count = 0
-        for year in range(first.year, last.year + 1):
+        for year in range(_year_of(first), _year_of(last - 1) + 1):
             days = _weekday_holidays(self.region, year)
             count += bisect_left(days, last) - bisect_left(days, first)
         return count
 
-    def is_working(self, day: date) -> bool:
-        if day.weekday() >= 5:
+    def _is_working(self, day: int) -> bool:
+        if (day + _EPOCH_WEEKDAY) % 7 >= 5:
             return False
-        return self.region is None or day not in _weekday_holidays(self.region, day.year)
+        return self.region is None or day not in _weekday_holidays(self.region, _year_of(day))
+
+    def is_working(self, day: date) -> bool:
+        return self._is_working(day.toordinal() - _EPOCH_ORDINAL)
 
     def whole_days(self, first: date, last: date) -> int:
         """Working days in [first, last)."""
+        return self._whole_days(
+            first.toordinal() - _EPOCH_ORDINAL, last.toordinal() - _EPOCH_ORDINAL
+        )
+
+    def _whole_days(self, first: int, last: int) -> int:
         if first >= last:
             return 0
-        return _weekdays_before(last) - _weekdays_before(first) - self._holidays_in(first, last)
+        # `_weekdays_before(last) - _weekdays_before(first)`, inline: it runs for every interval.
+        weeks_last, rest_last = divmod(last + _EPOCH_WEEKDAY, 7)
+        weeks_first, rest_first = divmod(first + _EPOCH_WEEKDAY, 7)
+        weekdays = (weeks_last - weeks_first) * 5 + min(rest_last, 5) - min(rest_first, 5)
+        if self.region is None:
+            return weekdays
+        return weekdays - self._holidays_in(first, last)
 
     def days(self, start: datetime, end: datetime) -> float:
         """Working days in [start, end), fractional (0.0 when end is not after start)."""
-        start, end = start.astimezone(UTC), end.astimezone(UTC)
         if end <= start:
             return 0.0
-        first, last = start.date(), end.date()
+        # Seconds since the epoch: whole days and the part of a day, with no calendar objects.
+        first, start_part = divmod(start.timestamp(), SECONDS_A_DAY)
+        last, end_part = divmod(end.timestamp(), SECONDS_A_DAY)
+        first, last = int(first), int(last)
         if first == last:
-            return (end - start) / DAY if self.is_working(first) else 0.0
-        midnight_after_start = datetime.combine(first + DAY, datetime.min.time(), UTC)
-        midnight_of_end = datetime.combine(last, datetime.min.time(), UTC)
-        total = float(self.whole_days(first + DAY, last))
-        if self.is_working(first):
-            total += (midnight_after_start - start) / DAY
-        if self.is_working(last):
-            total += (end - midnight_of_end) / DAY
+            return (end_part - start_part) / SECONDS_A_DAY if self._is_working(first) else 0.0
+        total = float(self._whole_days(first + 1, last))
+        if self._is_working(first):
+            total += 1 - start_part / SECONDS_A_DAY
+        if self._is_working(last):
+            total += end_part / SECONDS_A_DAY
         return total
 
 

@@ -81,3 +81,12 @@ def test_a_bad_since_exits_2_saying_what_is_valid(tmp_path: Path) -> None:
     result = _report(tmp_path, data, "--since", "3 months")
     assert result.returncode == 2
     assert "--since" in result.stderr and "90d" in result.stderr
+
+
+def test_without_team_the_only_one_with_applications(tmp_path: Path) -> None:
+    data, _ = _data_dir(tmp_path)
+    env = {"ONBOARD_DATA_DIR": str(data)}
+    args = ("report", "--format", "json", "--now", NOW.isoformat())
+    result = onboard_bot(*args, cwd=tmp_path / "cwd", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["current"]["days_to_go_live"]["count"] == 45
