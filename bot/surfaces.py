@@ -88,7 +88,7 @@ class Surfaces:
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
         """The person's App Home, in their language (their choice, else their Slack's), with
-        a portfolio section when they own or have steps in PORTFOLIO_FROM applications."""
+        a portfolio section when they own or have steps in PORTFOLIO_FROM applications or more."""
         channels = await self.runtime.directory.channels_of(client, team_id, user_id)
         async with self.runtime.sessions() as session:
             assigned_rows = await repo.open_steps_assigned_to(session, team_id, user_id)

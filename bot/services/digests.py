@@ -125,15 +125,15 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     transaction that enqueues them."""
     prepared = []
     calendars = HolidayCalendars()  # one per region for the whole pass
-    digests = due(await repo.active_digest_schedules(session), now)
+    due_now = due(await repo.active_digest_schedules(session), now)
     # The weekly digests' burn-ups, for all their channels at once.
     burn_ups = await channel_burn_ups(
         session,
-        [(d.schedule.team_id, d.schedule.channel_id) for d in digests if _weekly(d)],
+        [(d.schedule.team_id, d.schedule.channel_id) for d in due_now if _weekly(d)],
         now,
         weeks=BURN_UP_WEEKS,
     )
-    for digest in digests:
+    for digest in due_now:
         schedule = digest.schedule
         # Said in the channel, so in its language (the titles too).
         language = await languages.channel_language(session, schedule.team_id, schedule.channel_id)
