@@ -487,7 +487,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--team", help="the Slack team (workspace) ID, T…; needed when several have applications"
     )
-    report.add_argument("--format", choices=("csv", "json"), default="csv")
+    report.add_argument(
+        "--format",
+        choices=("csv", "json"),
+        default="csv",
+        help="csv (one table: a row per figure and per application) or json; default csv",
+    )
     report.add_argument("--since", default="90d", help="the period: the last N days (90d)")
     report.add_argument("--now", help="as of this ISO-8601 time (default: now)")
     report.add_argument("--output", default="-", help="file to write, or - (standard output)")
