@@ -11,6 +11,7 @@ import platform
 from importlib.metadata import version
 
 from bench import (
+    digest_burn_up_bench,
     http_bench,
     memory_bench,
     redraw_bench,
@@ -143,6 +144,7 @@ def main() -> None:
             memory["after_pass_and_load_mb"] < 200,
         ),
         *report_bench.rows(args.applications, _row),
+        *digest_burn_up_bench.rows(args.channels, _row),
     ]
     rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
     rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)

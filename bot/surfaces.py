@@ -18,8 +18,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.analytics import queries
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
 from bot.blocks.home import AssignedStep, home_view
+from bot.blocks.portfolio import portfolio_blocks
 from bot.i18n import language_of, translator
 from bot.runtime import Runtime
 from bot.services import languages
@@ -30,6 +32,8 @@ from storage import repositories as repo
 logger = logging.getLogger(__name__)
 
 HOME_APPLICATION_LIMIT = 40
+# Home shows a portfolio section to a person in this many applications (owner or assignee).
+PORTFOLIO_FROM = 3
 
 # Done once the surface shows what was committed before it was asked for (bot/coalescing.py).
 Drawn = asyncio.Future[None]
@@ -126,12 +130,15 @@ class Surfaces:
 
     async def publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
         """Publish the person's App Home now, in their language (their choice, else their
-        Slack's). Changes and Home openings ask for `redraw_home`, which coalesces."""
+        Slack's), with a portfolio section when they own or have steps in PORTFOLIO_FROM
+        applications or more. Changes and Home openings ask for `redraw_home`, which
+        coalesces."""
         channels = await self.runtime.directory.channels_of(client, team_id, user_id)
         async with self.runtime.sessions() as session:
             assigned_rows = await repo.open_steps_assigned_to(session, team_id, user_id)
             in_channels = await repo.active_applications(session, team_id, channels)
             chosen = await languages.chosen_by_person(session, team_id, user_id)
+            portfolio = await queries.portfolio(session, team_id, user_id, self.runtime.clock())
             applications = {a.id: a for a, _ in assigned_rows}
             applications.update((a.id, a) for a in in_channels[:HOME_APPLICATION_LIMIT])
             checklists: dict[int, Checklist] = {
@@ -146,7 +153,9 @@ class Surfaces:
         if chosen is None:  # their Slack's, cached with their time zone
             person = await self.runtime.directory.person(client, team_id, user_id)
             chosen = language_of(person.locale if person is not None else None)
-        view = home_view(assigned, mine, self.runtime.clock().date(), translator(chosen))
+        t = translator(chosen)
+        shown = portfolio_blocks(portfolio, t) if len(portfolio) >= PORTFOLIO_FROM else []
+        view = home_view(assigned, mine, self.runtime.clock().date(), t, portfolio=shown)
         try:
             await client.views_publish(user_id=user_id, view=view)
         except SlackApiError as e:

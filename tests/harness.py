@@ -100,6 +100,22 @@ class CommandResult:
         assert isinstance(self.body, dict), f"not a JSON answer: {self.body!r}"
         return self.body.get("text", "")
 
+    @property
+    def blocks_text(self) -> str:
+        """The text of the answer's blocks (each section's and context's), one per line."""
+        assert isinstance(self.body, dict), f"not a JSON answer: {self.body!r}"
+        return "\n".join(blocks_text(self.body.get("blocks") or []))
+
+
+def blocks_text(blocks: list[dict[str, Any]]) -> list[str]:
+    """The texts of sections and context elements, in order."""
+    found = []
+    for block in blocks:
+        if block.get("text"):
+            found.append(block["text"]["text"])
+        found += [e["text"] for e in block.get("elements") or [] if isinstance(e.get("text"), str)]
+    return found
+
 
 # The tasks started while the app handled a request (Bolt runs what follows a listener's ack in
 # a task of its own, and that task's redraws run in theirs): `RunningApp.settled` waits for

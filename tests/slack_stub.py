@@ -403,6 +403,7 @@ class SlackStub:
         is_admin: bool = False,
         name: str | None = None,
         locale: str | None = None,
+        is_owner: bool = False,
     ) -> dict[str, Any]:
         """Add a users.info answer; returns the user dict so tests can tweak it. `locale`
         (e.g. `zh-CN`) is answered, as Slack does, only to a call with `include_locale`."""
@@ -416,7 +417,7 @@ class SlackStub:
             "tz": tz,
             "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
             "is_admin": is_admin,
-            "is_owner": False,
+            "is_owner": is_owner,
             "is_bot": False,
             "deleted": False,
             "profile": {"real_name": name.title(), "display_name": name},
@@ -672,14 +673,28 @@ class SlackStub:
         }
 
     def _users_conversations(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        # Every channel listing the user; one page is enough for tests.
+        # Every channel listing the user, as Slack answers a bot token: a private channel only
+        # where the bot is a member too, archived ones left out when asked, in pages of `limit`.
         user = args.get("user", "")
+        exclude_archived = _truthy(args.get("exclude_archived"))
         channels = [
             {"id": channel, "name": f"chan-{channel.lower()}", "is_member": True}
             for channel, members in self.channel_members.items()
             if user in members
+            and not (
+                (channel.startswith("G") or channel in self.private_channels)
+                and self.bot_user_id not in members
+            )
+            and not (exclude_archived and channel in self.archived_channels)
         ]
-        return _ok(channels=channels, response_metadata={"next_cursor": ""})
+        limit = min(int(args.get("limit") or 100), 1000)
+        try:
+            start = _decode_cursor(args.get("cursor") or "")
+        except ValueError:
+            return _error("invalid_cursor")
+        end = start + limit
+        next_cursor = _encode_cursor(end) if end < len(channels) else ""
+        return _ok(channels=channels[start:end], response_metadata={"next_cursor": next_cursor})
 
     def _conversations_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         # The channels the stand-in knows are those of `channel_members`; the bot is a member

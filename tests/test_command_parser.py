@@ -33,6 +33,7 @@ from bot.command_parser import (
     ParseError,
     Remind,
     Rename,
+    Report,
     SetDue,
     Skip,
     Status,
@@ -68,6 +69,7 @@ COMMAND_TYPES = (
     Rename,
     Archive,
     Unarchive,
+    Report,
     Away,
     My,
     Language,
@@ -129,6 +131,7 @@ def test_subcommand_usage_order_and_shape():
         "rename",
         "archive",
         "unarchive",
+        "report",
         "away",
         "my",
         "language",
@@ -1196,6 +1199,8 @@ grammar_tokens = st.one_of(
     st.sampled_from(["client-id", "CLIENT_ID", "public-key", "alipay-public-key", "notify_url"]),
     st.sampled_from(["-----BEGIN", "PUBLIC", "KEY-----", "```", "``", "```x```", "MIIBIjANBg=="]),
     st.sampled_from(["https://a.example/n", "<https://a.example/n>", "2021004100000001", "—x"]),
+    st.sampled_from(["report", "报告", "--since", "--since=12w", "--channel", "--all", "--page"]),
+    st.sampled_from(["90d", "12w", "0d", "731d", "90天", "2026-09-01", "--page=2", "--all=1"]),
     st.text(max_size=6),
 )
 grammar_texts = st.builds(

@@ -229,6 +229,35 @@ async def test_users_info(slack: SlackStub, client: AsyncWebClient):
     assert err.value.response["error"] == "user_not_found"
 
 
+async def test_users_conversations_as_a_bot_token_sees_them(
+    slack: SlackStub, client: AsyncWebClient
+):
+    """Public channels of the user, private ones only where the bot is too, archived ones
+    left out when asked, in pages."""
+    slack.channel_members |= {f"C{i:03d}": ["U1"] for i in range(150)}
+    slack.channel_members |= {"CSECRET": ["U1"], "CSHARED": ["U1", "UBOT"], "GOLD": ["U1"]}
+    slack.channel_members["CELSE"] = ["U2"]
+    slack.private_channels |= {"CSECRET", "CSHARED"}
+    slack.archived_channels.add("C000")
+
+    seen = []
+    async for page in await client.users_conversations(
+        user="U1", types="public_channel,private_channel", exclude_archived=True, limit=100
+    ):
+        seen.append([c["id"] for c in page["channels"]])
+    assert [len(p) for p in seen] == [100, 50]
+    found = set(itertools.chain.from_iterable(seen))
+    assert found == {f"C{i:03d}" for i in range(1, 150)} | {"CSHARED"}
+    every = await client.users_conversations(user="U1", limit=1000)
+    assert "C000" in {c["id"] for c in every["channels"]}
+
+
+async def test_users_info_says_who_owns_the_workspace(slack: SlackStub, client: AsyncWebClient):
+    slack.add_user("UOWN", is_owner=True)
+    user = (await client.users_info(user="UOWN"))["user"]
+    assert (user["is_admin"], user["is_owner"]) == (False, True)
+
+
 # ---------------------------------------------------------------------- views, files, oauth
 
 

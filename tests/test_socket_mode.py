@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from bot.server import open_runtime
 from storage.models import Event, StepState
-from tests.harness import make_settings, slash_command_body
+from tests.harness import blocks_text, make_settings, slash_command_body
 from tests.slack_stub import SlackStub
 
 APP_TOKEN = "xapp-1-test"
@@ -91,8 +91,9 @@ async def test_connects_through_apps_connections_open(runtime: Runtime, slack: S
 async def test_help_comes_back_in_the_ack(runtime: Runtime, slack: SlackStub) -> None:
     answer = await command(slack, "help")
     assert answer["response_type"] == "ephemeral"
-    for usage in ("/onboard new", "/onboard mark", "/onboard history", "/onboard status"):
-        assert usage in answer["text"]
+    shown = "\n".join(blocks_text(answer["blocks"]))
+    for usage in ("/onboard new", "/onboard mark", "/onboard history", "/onboard report"):
+        assert usage in shown
 
 
 async def test_new_and_mark_are_stored(runtime: Runtime, slack: SlackStub) -> None:

@@ -1,4 +1,5 @@
-"""The App Home tab: a person's steps across applications, then their channels' applications."""
+"""The App Home tab: a person's steps across applications, their portfolio, then their
+channels' applications."""
 
 from __future__ import annotations
 
@@ -107,10 +108,13 @@ def home_view(
     applications: Sequence[Checklist],
     today: date,
     t: Translator = ENGLISH_TRANSLATOR,
+    portfolio: Sequence[Block] = (),
 ) -> View:
     """The Home tab within Slack's 100 blocks, in its reader's language: steps first, then
+    the portfolio's blocks when there are any (bot/blocks/portfolio.py, a few at most), then
     applications, each part saying how many it had to leave out."""
-    fixed = 3  # two headers and the divider
+    portfolio_part: list[Block] = [DividerBlock(), *portfolio] if portfolio else []
+    fixed = 3 + len(portfolio_part)  # two headers, the divider, the portfolio
     app_room = min(max(len(applications), 1), APPLICATION_BLOCKS)
     step_room = MAX_HOME_BLOCKS - fixed - app_room
     if len(assigned) > step_room:
@@ -137,6 +141,7 @@ def home_view(
             )
         )
 
+    blocks += portfolio_part
     blocks += [DividerBlock(), HeaderBlock(text=t._("Applications in your channels"))]
     blocks.extend(_application_section(c, t) for c in applications[:app_room])
     if not applications:

@@ -7,8 +7,9 @@ Whether a step, application or date makes sense is for the services to decide; t
 only checks the shape of what was typed.
 
 `parse_command` is the entry point: it reads `help` itself and hands any other subcommand to
-its parser in `checklist`, `settings`, `credentials` or `people`, which reads its words with
-`tokens` and its values with `values` and returns one of the dataclasses in `commands`. Which
+its parser in `checklist`, `settings`, `credentials`, `report`, `people` or `languages`, which
+reads its words with `tokens` and its values with `values` and returns one of the dataclasses in
+`commands`. Which
 subcommands there are, and their usage lines, is the table in `usage`.
 
 Error messages are marked (`Invalid(N_("{word} is not a step. …"), word=quote(text))`, see
@@ -20,7 +21,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from bot.command_parser import checklist, credentials, languages, people, settings
+from bot.command_parser import checklist, credentials, languages, people, report, settings
 from bot.command_parser.commands import (
     END_OF_DAY,
     MAX_CREDENTIAL,
@@ -51,6 +52,7 @@ from bot.command_parser.commands import (
     NewApp,
     Remind,
     Rename,
+    Report,
     SetDue,
     Skip,
     Status,
@@ -107,6 +109,7 @@ __all__ = [
     "ParseError",
     "Remind",
     "Rename",
+    "Report",
     "SetDue",
     "Skip",
     "Status",
@@ -157,6 +160,8 @@ _PARSERS: dict[str, Callable[[Args], Command]] = {
     "rename": checklist.parse_rename,
     "archive": checklist.parse_archive,
     "unarchive": checklist.parse_unarchive,
+    # Across applications
+    "report": report.parse_report,
     # A person's own settings
     "away": people.parse_away,
     "my": people.parse_my,
@@ -176,6 +181,7 @@ ALIASES = {
     "备注": "note",
     "历史": "history",
     "语言": "language",
+    "报告": "report",
 }
 assert set(ALIASES.values()) <= set(_PARSERS)
 

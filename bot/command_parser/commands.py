@@ -4,7 +4,7 @@ they hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import Literal
 
 from bot.services.due_dates import DueSpec
@@ -15,6 +15,9 @@ MAX_NOTE = 2000
 MAX_DUE_DAYS = 365
 MAX_REMIND_DAYS = 30
 MAX_LIST_PAGE = 9999
+# How far back `/onboard report --since` reaches: two years.
+MAX_REPORT_DAYS = 730
+REPORT_DAYS = 90  # the period of `/onboard report` without `--since`
 # Characters of a credential's value: Slack's limit for a plain_text_input, so the credentials
 # form and the command take the same values (a 4096-bit PEM public key is ~800).
 MAX_CREDENTIAL = 3000
@@ -182,6 +185,22 @@ class Unarchive:
     app: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    """`/onboard report`: figures across applications since `since` (days back from now, or
+    a date in the reader's time zone; whether the date is in the past is the use case's to
+    say), in one channel (`channel_id`), in the reader's channels (neither) or in the whole
+    workspace (`everywhere`, for its admins)."""
+
+    since: int | date = REPORT_DAYS
+    channel_id: str | None = None
+    everywhere: bool = False
+    page: int = 1
+    # The channel's name as Slack's `<#C123|name>` gave it (not checked: only for showing the
+    # command again); None when Slack gave none.
+    channel_name: str | None = None
+
+
 # --- A person's own settings (`away`, `my`) ------------------------------------------------------
 
 
@@ -229,6 +248,7 @@ Command = (
     | Rename
     | Archive
     | Unarchive
+    | Report
     | Away
     | My
     | Language

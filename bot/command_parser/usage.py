@@ -112,6 +112,16 @@ SUBCOMMAND_USAGE: tuple[tuple[str, str], ...] = (
         "/onboard unarchive",
         N_("bring back an application archived in the last 30 days (owner only)"),
     ),
+    # Across applications
+    (
+        "/onboard report [--since 90d|12w|<date>] [--channel #channel|--all] [--page <n>]",
+        N_(
+            "figures across the applications of your channels, with charts: days to go-live,"
+            " time per phase, what is stuck, on-time rate, against the period before;"
+            " `--since 12w` (90 days by default), `--channel #payments` for one channel,"
+            " `--all` for the whole workspace (admins)"
+        ),
+    ),
     # A person's own settings, in every application
     (
         "/onboard away [until <date>|off]",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.analytics.channel_burn_up import channel_burn_ups
 from bot.i18n import ENGLISH
 from bot.outbox_messages import (
     Digest,
@@ -39,6 +40,7 @@ from storage.models import DigestSchedule, Event
 from storage.outbox import NewMessage
 
 MAX_APPLICATIONS = 8  # per digest, to stay within a message's blocks
+BURN_UP_WEEKS = 8  # a weekly digest's burn-up: the steps complete, a point a week
 
 
 async def set_schedule(
@@ -118,16 +120,28 @@ class PreparedDigest:
 
 
 async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
-    """Digests due now, with their content. Read-only: `record_claimed` marks them taken,
-    in the transaction that enqueues them."""
+    """Digests due now, with their content (a weekly one's with the channel's burn-up, of
+    every weekly channel in one go). Read-only: `record_claimed` marks them taken, in the
+    transaction that enqueues them."""
     prepared = []
     calendars = HolidayCalendars()  # one per region for the whole pass
-    for digest in due(await repo.active_digest_schedules(session), now):
+    due_now = due(await repo.active_digest_schedules(session), now)
+    # The weekly digests' burn-ups, for all their channels at once.
+    burn_ups = await channel_burn_ups(
+        session,
+        [(d.schedule.team_id, d.schedule.channel_id) for d in due_now if _weekly(d)],
+        now,
+        weeks=BURN_UP_WEEKS,
+    )
+    for digest in due_now:
         schedule = digest.schedule
         # Said in the channel, so in its language (the titles too).
         language = await languages.channel_language(session, schedule.team_id, schedule.channel_id)
         content = await report(session, digest, now, calendars, language)
-        content = replace(content, language=language)
+        burn_up = burn_ups.get((schedule.team_id, schedule.channel_id))
+        content = replace(
+            content, language=language, burn_up=burn_up.points if burn_up is not None else ()
+        )
         # A channel whose applications are all archived gets nothing; the occurrence is
         # still claimed, so it does not fire later.
         message = (
@@ -142,6 +156,10 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
         )
         prepared.append(PreparedDigest(schedule.id, digest.occurrence, now, message))
     return prepared
+
+
+def _weekly(digest: DueDigest) -> bool:
+    return digest.schedule.cadence == "weekly"
 
 
 async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDigest]) -> None:

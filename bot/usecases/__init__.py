@@ -13,6 +13,7 @@ and hand the follow-up to `bot/followup.py`; nothing here builds Slack blocks or
 - `steps.py`: assign, unassign, due dates, notes, snooze, the step menu
 - `applications.py`: rename, archive, unarchive, where the checklist message is
 - `settings.py`: reminders, digests, Alipay contacts
+- `report.py`: the portfolio report, over the applications the reader may see
 - `people.py`: a person's own settings, in every application: away, their own holidays
 - `credentials.py`: show, set, the credentials form, the key a diagnosis checks with
 - `events.py`: handling each of Slack's Events API deliveries once

@@ -43,7 +43,7 @@ from bot.blocks import (
     replies,
 )
 from bot.blocks.checklist import Fold, checklist_blocks, checklist_fallback_text
-from bot.blocks.help import help_text
+from bot.blocks.help import help_blocks, help_fallback, help_text
 from bot.blocks.portfolio import portfolio_blocks
 from bot.blocks.report import report_blocks
 from bot.checklists import Link, Phase, Step, Template
@@ -430,6 +430,8 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
     checklists = [checklist(texts, tmpl, a) for a in apps]
     assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
     view("home", home.home_view(assigned, checklists, TODAY))
+    mine = portfolio_blocks(report_of(texts).applications, translator("en"))
+    view("home with portfolio", home.home_view(assigned, checklists, TODAY, portfolio=mine))
 
     # The step menu's modals.
     context = modals.ModalContext(application_id=app.id, step=step.number)
@@ -521,9 +523,12 @@ def payloads(texts: Texts, messages: list[Message] | None = None) -> list[Payloa
         reply("my settings", people.my_reply(settings))
 
     # Help: fixed text, but it shows syntax like `<slug>` that must not become links.
-    for topic in (None, *USAGE_BY_NAME):
+    for topic in USAGE_BY_NAME:
         reply(f"help {topic}", help_text(topic))
         reply(f"help {topic} zh-CN", help_text(topic, translator("zh-CN")))
+    for language in ("en", "zh-CN"):
+        reader = translator(language)
+        reply(f"help {language}", help_fallback(reader), help_blocks(reader))
 
     # `/onboard language`: fixed text but for the channel's id, in each language.
     for person in ("en", "zh-CN"):
@@ -572,6 +577,8 @@ def person_payloads(texts: Texts, language: str) -> list[Payload]:
     checklists = [checklist(texts, tmpl, a) for a in apps]
     assigned = [home.AssignedStep(c, s) for c in checklists for s in c.steps if s.assignee_id]
     view("home", home.home_view(assigned, checklists, TODAY, t))
+    mine = portfolio_blocks(report_of(texts).applications, t)
+    view("home with portfolio", home.home_view(assigned, checklists, TODAY, t, portfolio=mine))
     view("home empty", home.home_view([], [], TODAY, t))
     context = modals.ModalContext(application_id=app.id, step=step.number)
     view("assign modal", modals.assign_modal(context, texts.name, step, ASSIGNEE, t))

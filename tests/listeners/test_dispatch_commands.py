@@ -7,23 +7,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.analytics.figures import Period, PeriodFigures, Report, Scope, Spread
 from bot.blocks import credentials as credential_blocks
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
 from bot.blocks.digest_schedule import describe
 from bot.blocks.help import help_text
 from bot.blocks.new_app import ask_another
+from bot.blocks.report import report_blocks
+from bot.checklists import get_template
 from bot.i18n import ENGLISH_TRANSLATOR, translator
 from bot.listeners.commands import applications as applications_listener
 from bot.listeners.commands import checklist as checklist_listener
 from bot.listeners.commands import credentials as credentials_listener
 from bot.listeners.commands import onboard
+from bot.listeners.commands import report as report_listener
 from bot.listeners.commands import settings as settings_listener
 from bot.listeners.commands import steps as steps_listener
 from bot.services import listing
@@ -33,6 +37,7 @@ from bot.services.errors import Refusal
 from bot.services.export import ExportFile
 from bot.usecases import applications, checklist, credentials, settings, steps
 from bot.usecases.context import Actor, Followup
+from bot.usecases.report import Reported
 from storage.models import Application, DigestSchedule, Event
 from tests.conftest import FakeClock
 from tests.harness import TEAM_ID
@@ -790,6 +795,44 @@ async def test_help_needs_no_use_case(bolt: Dispatcher) -> None:
     assert len(web_api_calls(bolt.slack)) == 1
 
 
+def _empty_report(now: datetime) -> Reported:
+    period = Period(now - timedelta(days=84), now)
+    nothing = Spread(0, None, None)
+    figures = [
+        PeriodFigures(p, nothing, nothing, (), 0, 0, 0, 0) for p in (period, period.previous())
+    ]
+    return Reported(
+        Report(figures[0], figures[1], (), (), (), ()),
+        Scope(TEAM_ID, frozenset({"CPAY"})),
+        period,
+        get_template(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "arguments"),
+    [
+        ("report", {"since": 90, "channel_id": None, "everywhere": False}),
+        ("report --since 12w --page 2", {"since": 84, "channel_id": None, "everywhere": False}),
+        ("报告 --channel <#CPAY|pay>", {"since": 90, "channel_id": "CPAY", "everywhere": False}),
+        ("report --all --since 2026-09-01", {"since": date(2026, 9, 1), "everywhere": True}),
+    ],
+)
+async def test_report_passes_its_options_and_renders_the_outcome_just_for_the_asker(
+    bolt: Dispatcher, monkeypatch: pytest.MonkeyPatch, text: str, arguments: dict[str, Any]
+) -> None:
+    reported = _empty_report(datetime(2026, 11, 25, 10, tzinfo=UTC))
+    report = fake(monkeypatch, report_listener.reports, "report", returns=reported)
+
+    response = await bolt.command(text)
+
+    assert report.only_call(bolt) == {"actor": ALICE_IN_CPAY, "channel_id": None} | arguments
+    expected = report_blocks(
+        reported.report, reported.template, ENGLISH_TRANSLATOR, scope_label="<#CPAY>"
+    )
+    assert parsed_body(response) == ephemeral(*expected)
+
+
 # ---- refusals, bad input, failures -----------------------------------------------------------
 
 REFUSING = [
@@ -802,6 +845,7 @@ REFUSING = [
     ("creds", credentials_listener.credentials, "open_form"),
     ("diagnose", credentials_listener.credentials, "diagnosis_target"),
     ("rename Acme Kiosk", applications_listener.applications, "rename"),
+    ("report --all", report_listener.reports, "report"),
 ]
 
 

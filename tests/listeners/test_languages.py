@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.blocks.help import help_text
+from bot.blocks.help import help_fallback, help_sections
 from bot.slack_client import web_client
 from bot.usecases.context import Deps
 from bot.usecases.languages import channel_language, person_language
@@ -52,13 +52,14 @@ async def test_carol_gets_the_help_in_chinese_and_alice_in_english(
 ) -> None:
     chinese = await app.command("help", user=CAROL)
     assert chinese.body["response_type"] == "ephemeral"
-    assert chinese.text.startswith("*`/onboard` 能做什么*")
-    assert "`/onboard mark &lt;step&gt;… [--force]` – 将步骤标记为完成" in chinese.text
+    assert chinese.blocks_text.startswith("*`/onboard` 能做什么*")
+    assert "`/onboard mark &lt;step&gt;… [--force]` – 将步骤标记为完成" in chinese.blocks_text
     assert_chinese(chinese.text)
-    assert len(chinese.text) < 4000
+    assert_chinese(chinese.blocks_text)
 
     english = await app.command("help")
-    assert english.text == help_text() and len(english.text) < 4000
+    assert english.text == help_fallback()
+    assert english.blocks_text.startswith("\n".join(help_sections()))
     # Slack was asked for the locale, once for each, in the call that also gives the zone.
     assert [c.args.get("include_locale") for c in users_info_calls(slack, CAROL)] == ["1"]
 
@@ -73,11 +74,11 @@ async def test_help_on_one_subcommand_and_by_its_chinese_alias(app: RunningApp) 
 async def test_language_en_makes_it_english_and_auto_returns_to_slacks(app: RunningApp) -> None:
     chose = await app.command("language en", user=CAROL)
     assert chose.text.startswith("From now on I speak English with you, in every channel.")
-    assert (await app.command("help", user=CAROL)).text == help_text()
+    assert (await app.command("help", user=CAROL)).text == help_fallback()
 
     back = await app.command("language auto", user=CAROL)
     assert back.text == "已恢复为你的 Slack 语言：简体中文。"
-    assert (await app.command("help", user=CAROL)).text.startswith("*`/onboard` 能做什么*")
+    assert (await app.command("help", user=CAROL)).blocks_text.startswith("*`/onboard` 能做什么*")
     async with app.runtime.sessions() as session:
         row = await session.get(PersonSettings, (TEAM_ID, CAROL))
     assert row is not None and row.language is None
@@ -87,8 +88,8 @@ async def test_alice_chooses_chinese_for_herself_only(app: RunningApp) -> None:
     chose = await app.command("language zh-CN", channel="DUALICE")
     assert chose.text.startswith("从现在起，我在所有频道中都用简体中文与你交流。")
     assert_chinese(chose.text)
-    assert (await app.command("help")).text.startswith("*`/onboard` 能做什么*")
-    assert (await app.command("help", user="UBOB")).text == help_text()
+    assert (await app.command("help")).blocks_text.startswith("*`/onboard` 能做什么*")
+    assert (await app.command("help", user="UBOB")).text == help_fallback()
 
 
 async def test_language_alone_shows_both(app: RunningApp) -> None:
@@ -125,7 +126,7 @@ async def test_a_member_sets_the_channel_language_and_everyone_sees_it(app: Runn
     await app.command("language channel en", user=CAROL)
     assert await channel_rows(app) == {"CPAY": "en"}
     # Her own language is untouched by the channel's.
-    assert (await app.command("help", user=CAROL)).text.startswith("*`/onboard` 能做什么*")
+    assert (await app.command("help", user=CAROL)).blocks_text.startswith("*`/onboard` 能做什么*")
 
 
 async def test_channel_language_is_refused_in_a_dm_and_to_a_non_member(app: RunningApp) -> None:

@@ -63,8 +63,9 @@ async def test_help_lists_every_subcommand(app: RunningApp) -> None:
         "export",
         "rename",
         "archive",
+        "report",
     ):
-        assert f"/onboard {sub}" in reply.text
+        assert f"/onboard {sub}" in reply.blocks_text
 
 
 async def test_new_binds_to_the_channel_and_the_creator_owns_it(app: RunningApp) -> None:

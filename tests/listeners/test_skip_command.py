@@ -154,7 +154,7 @@ async def test_a_user_outside_the_channel_cannot_skip_or_unskip(app: RunningApp)
 
 
 async def test_help_shows_skip_and_unskip(app: RunningApp) -> None:
-    text = (await app.command("help")).text
+    text = (await app.command("help")).blocks_text
     assert '/onboard skip &lt;step&gt; "&lt;reason&gt;"' in text
     assert "/onboard unskip &lt;step&gt;" in text
     assert "never reminded" in (await app.command("help skip")).text

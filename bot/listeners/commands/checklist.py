@@ -7,7 +7,7 @@ from slack_sdk.errors import SlackApiError
 from bot import command_parser as cmd
 from bot.blocks import replies
 from bot.blocks.checklist import checklist_blocks, checklist_fallback_text
-from bot.blocks.help import help_text
+from bot.blocks.help import help_blocks, help_fallback, help_text
 from bot.blocks.new_app import ask_another
 from bot.i18n import translator
 from bot.listeners.commands.request import Reply, Request
@@ -16,7 +16,10 @@ from bot.usecases import applications, checklist, languages
 
 
 async def help_(req: Request, command: cmd.Help) -> Reply:
-    return Reply(help_text(command.topic, await req.t()))
+    t = await req.t()
+    if command.topic is not None:
+        return Reply(help_text(command.topic, t))
+    return Reply(help_fallback(t), blocks=help_blocks(t))
 
 
 async def new(req: Request, command: cmd.NewApp) -> Reply:

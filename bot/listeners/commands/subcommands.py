@@ -12,6 +12,7 @@ from bot.listeners.commands import (
     credentials,
     languages,
     people,
+    report,
     settings,
     steps,
 )
@@ -40,6 +41,8 @@ HANDLERS: dict[type, Callable[[Request, Any], Awaitable[Reply]]] = {
     cmd.Rename: applications.rename,
     cmd.Archive: applications.archive,
     cmd.Unarchive: applications.unarchive,
+    # Across applications
+    cmd.Report: report.report,
     # A person's own settings
     cmd.Away: people.away,
     cmd.My: people.my,
