@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.application_lookup import ApplicationLookup
 from bot.crypto import Keyring
+from bot.language_choices import LanguageChoices
 
 if TYPE_CHECKING:
     from bot.installations import EncryptedInstallationStore
@@ -35,6 +36,7 @@ class Runtime:
     long_reads: async_sessionmaker[AsyncSession]
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     applications: ApplicationLookup = field(default_factory=ApplicationLookup)
+    languages: LanguageChoices = field(default_factory=LanguageChoices)
     clock: Callable[[], datetime] = utc_now
     # Encrypts and decrypts stored credentials; set once the keys are checked at start.
     keyring: Keyring | None = None

@@ -7,10 +7,12 @@ share a transaction: storage/writes.py) per unit of work that changes something,
 
 SQLAlchemy event hooks this project registers, so none surprises a reader:
 - per engine, here: `connect` (SQLite pragmas) and `begin` (BEGIN IMMEDIATE for writers);
-- process-wide on every `Session`: `after_transaction_end` in storage/repositories.py (forgets
-  the steps a transaction loaded), and `before_flush`, `after_commit` and
-  `after_soft_rollback` in bot/application_lookup.py (forgets cached application lookups once
-  a change to an application commits).
+- process-wide on every `Session`: in storage/repositories.py `after_transaction_end`
+  (forgets the steps a transaction loaded, and the history rows of one rolled back) and
+  `do_orm_execute`, `before_flush` and `before_commit` (write the history rows a transaction
+  recorded, in one executemany); `before_flush`, `after_commit` and `after_soft_rollback` in
+  bot/application_lookup.py and bot/language_choices.py (forget cached application lookups,
+  and people's languages, once a change to one commits).
 """
 
 from __future__ import annotations
