@@ -70,8 +70,8 @@ async def drive(app: AsyncApp, texts: list[str], requests: int) -> float:
 
 async def settle() -> None:
     """Wait for the tasks left running after the acks (follow-ups) to finish."""
-    while len(asyncio.all_tasks()) > 1:
-        await asyncio.sleep(0.005)
+    while rest := asyncio.all_tasks() - {asyncio.current_task()}:
+        await asyncio.wait(rest)
 
 
 def package_of(filename: str) -> str:
