@@ -1,8 +1,9 @@
 """Queries and writes, each taking the caller's session. Nothing here commits.
 
-A transaction that changes steps loads them once with a row lock (`steps_for_change`,
-`step_for_update`) and changes the loaded objects; two people changing the same step at once
-take turns on that lock, so the second sees the first's change and neither logs it twice.
+A transaction that changes steps loads them once with a row lock (`steps_for_change`, of
+which `step_for_update` picks one) and changes the loaded objects; two people changing the
+same step at once take turns on that lock, so the second sees the first's change and neither
+logs it twice. History rows (`record_event`) are written together, once per transaction.
 Plain reads (`step_state`, `step_states`) take no lock.
 """
 
@@ -298,12 +299,11 @@ async def record_checklist_message(
 async def step_for_update(
     session: AsyncSession, application_id: int, step: str
 ) -> StepState | None:
-    """The step's row, locked until the transaction ends (PostgreSQL; SQLite locks the file)."""
-    return await session.scalar(
-        select(StepState)
-        .where(StepState.application_id == application_id, StepState.step == step)
-        .with_for_update()
-    )
+    """The step's row, locked until the transaction ends (PostgreSQL; SQLite locks the file).
+    Taken from `steps_for_change`, so the units sharing a transaction (storage/writes.py) load
+    the application's steps once between them, and change the same objects."""
+    states = await steps_for_change(session, application_id)
+    return next((s for s in states if s.step == step), None)
 
 
 async def add_note(
@@ -348,8 +348,8 @@ async def record_event(
         "created_at": now,
     }
     if session.in_nested_transaction():
-        # Inside a savepoint, which may roll back alone: written at once, so it goes if that
-        # savepoint goes.
+        # Inside a savepoint, which may roll back alone: written at once, so that it goes if
+        # the savepoint goes.
         await session.execute(insert(Event), [row])
         return
     session.info.setdefault(_PENDING_EVENTS, []).append(row)
@@ -384,6 +384,9 @@ _PENDING_EVENTS = "onboard.pending_events"
 
 
 def _write_pending_events(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Inside a savepoint they would go if it rolled back: they wait for the transaction.
+        return
     rows = session.info.pop(_PENDING_EVENTS, None)
     if rows:
         # Core, on the session's connection: an executemany without RETURNING (the ORM would
@@ -394,7 +397,8 @@ def _write_pending_events(session: Session) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _events_before_statement(state: ORMExecuteState) -> None:
     # Before any statement of the session, so what it reads includes them (and their ids
-    # follow the order they were recorded in).
+    # follow the order they were recorded in). Inside a savepoint, a read does not see the
+    # rows recorded before it.
     _write_pending_events(state.session)
 
 

@@ -70,11 +70,16 @@ def answering_at_ack(listener: Listener) -> Listener:
             waiting = asyncio.ensure_future(acked.wait())
             await asyncio.wait({run, waiting}, return_when=asyncio.FIRST_COMPLETED)
             waiting.cancel()
-        # Events are acked by Bolt itself once this returns: their listener goes on alone.
-        if run.done():
+        what = getattr(listener, "__name__", "listener")
+        if run.done() and not acked.is_set():  # ended without an ack: Bolt's, as before
             return run.result()
+        if run.done():  # acked, then ended: a failure after the ack is only logged
+            _ended(what, run)
+            return None
+        # Still running after its ack (or an event's listener, which Bolt acks itself once
+        # this returns): it goes on alone.
         _RUNNING.add(run)
-        run.add_done_callback(functools.partial(_ended, getattr(listener, "__name__", "listener")))
+        run.add_done_callback(functools.partial(_ended, what))
         return None
 
     return wrapped
