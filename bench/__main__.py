@@ -36,6 +36,11 @@ def main() -> None:
         choices=["mark", *http_bench.COMMANDS],
         help="only these HTTP rows (e.g. --only mark), a quick look",
     )
+    parser.add_argument(
+        "--without-homes",
+        action="store_true",
+        help="with --only: the step the commands change has no assignee, so no Home is redrawn",
+    )
     args = parser.parse_args()
 
     print(
@@ -44,8 +49,14 @@ def main() -> None:
     )
     if args.only:  # a quick look at one HTTP figure: nothing else runs
         names = [n for n in args.only if n in http_bench.COMMANDS]
+        setup = http_bench.SETUP_WITHOUT_HOMES if args.without_homes else http_bench.SETUP
         http = http_bench.run(
-            args.requests, args.runs, mark="mark" in args.only, at_200=False, commands=names
+            args.requests,
+            args.runs,
+            mark="mark" in args.only,
+            at_200=False,
+            commands=names,
+            setup=setup,
         )
         print("\n".join([*HEADER, *http_bench.rows(http, _row), *http_bench.warnings(http)]))
         return

@@ -32,6 +32,9 @@ COMMANDS = {
     "note": ["note 3.5 checked the sandbox keys again"],
     "skip": ['skip 3.5 "bench: does not apply"', "unskip 3.5"],
 }
+SETUP = "assign 3.5 <@UBENCH2>"
+# Or 3.5 nobody's: then a change republishes no Home, and the row shows the command's own CPU.
+SETUP_WITHOUT_HOMES = "unassign 3.5"
 # A load generator using more of a core than this is (nearly) the bottleneck.
 LOAD_BOTTLENECK_SHARE = 0.85
 
@@ -117,6 +120,7 @@ def run(
     mark: bool = True,
     at_200: bool = True,
     commands: Sequence[str] = tuple(COMMANDS),
+    setup: str = SETUP,
 ) -> Results:
     results = Results()
     with tempfile.TemporaryDirectory() as tmp, SlackStub(team_id="TBENCH") as slack:
@@ -143,6 +147,9 @@ def run(
             if mark:
                 results.mark = pair(TEXTS, requests, 32, runs)
             for name in commands:
+                # Each command starts from the same state: 3.5 someone else's (so a change to it
+                # republishes their Home, as in use), not skipped.
+                load(onboard_port, 1, 1, [setup], onboard.pid)
                 pair(COMMANDS[name], 100, 32, 1)  # warm up this command's paths
                 results.commands[name] = pair(COMMANDS[name], max(requests // 2, 100), 32, runs)
                 slack.clear()  # the stand-in keeps every call; a long bench needs none of them
