@@ -46,6 +46,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Statements of the inline engine run on the event loop's thread: they wait for a lock only
 # briefly there, and BEGIN IMMEDIATE waits for the write lock in asyncio sleeps instead.
 INLINE_BUSY_TIMEOUT_MS = 20
+# Connections the inline engine keeps open (as many again may open for a while).
+INLINE_POOL_SIZE = 32
 # Any constant works; it only has to be the same for every replica upgrading the schema.
 _PG_UPGRADE_LOCK = 0x0B0A4D
 
@@ -291,7 +293,16 @@ def create_engine(url: str, *, echo: bool = False, threaded: bool = False) -> As
             _configure_sqlite(engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
         else:
             connect = inline_connector(path, busy_timeout=INLINE_BUSY_TIMEOUT_MS / 1000)
-            engine = create_async_engine(url, echo=echo, async_creator=connect)
+            engine = create_async_engine(
+                url,
+                echo=echo,
+                async_creator=connect,
+                # A session gives its connection back only after an await, so under a burst
+                # each request in flight holds one: a pool smaller than the burst closes and
+                # reopens connections (with their pragmas) all the time.
+                pool_size=INLINE_POOL_SIZE,
+                max_overflow=INLINE_POOL_SIZE,
+            )
             _configure_sqlite(engine, busy_timeout_ms=INLINE_BUSY_TIMEOUT_MS)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
