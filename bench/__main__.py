@@ -26,75 +26,58 @@ def _row(what: str, onboard: str, bare: str, ratio: str, target: str, ok: bool |
     return f"| {what} | {onboard} | {bare} | {ratio} | {target} | {verdict} |"
 
 
+HEADER = [
+    "| figure | Onboard | bare Bolt | ratio | target | |",
+    "| --- | --- | --- | --- | --- | --- |",
+]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--applications", type=int, default=10000)
     parser.add_argument("--channels", type=int, default=1000)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=["mark", *http_bench.COMMANDS],
+        help="only these HTTP rows (e.g. --only mark), a quick look",
+    )
+    parser.add_argument(
+        "--without-homes",
+        action="store_true",
+        help="with --only: the step the commands change has no assignee, so no Home is redrawn",
+    )
     args = parser.parse_args()
 
     print(
         f"cores {os.cpu_count()} · Python {platform.python_version()} · "
         f"slack-bolt {version('slack-bolt')} · SQLAlchemy {version('sqlalchemy')}"
     )
+    if args.only:  # a quick look at one HTTP figure: nothing else runs
+        names = [n for n in args.only if n in http_bench.COMMANDS]
+        setup = http_bench.SETUP_WITHOUT_HOMES if args.without_homes else http_bench.SETUP
+        http = http_bench.run(
+            args.requests,
+            args.runs,
+            mark="mark" in args.only,
+            at_200=False,
+            commands=names,
+            setup=setup,
+        )
+        print("\n".join([*HEADER, *http_bench.rows(http, _row), *http_bench.warnings(http)]))
+        return
     http = http_bench.run(args.requests, args.runs)
     passes = scheduler_bench.reminder_pass((args.applications // 10, args.applications))
     digest = scheduler_bench.digest_pass(args.channels)
     memory = memory_bench.run(args.applications)
     redraws, startup = redraw_bench.run(), startup_bench.run()
 
-    b32, o32, b200, o200 = (
-        http["bare_32"],
-        http["onboard_32"],
-        http["bare_200"],
-        http["onboard_200"],
-    )
     small, large = passes
     rows = [
-        "| figure | Onboard | bare Bolt | ratio | target | |",
-        "| --- | --- | --- | --- | --- | --- |",
-        _row(
-            "mark p50, 32 concurrent",
-            f"{o32.p50_ms:.1f} ms",
-            f"{b32.p50_ms:.1f} ms",
-            f"{o32.p50_ms / b32.p50_ms:.2f}×",
-            "≤ 1.5×",
-            o32.p50_ms <= 1.5 * b32.p50_ms,
-        ),
-        _row(
-            "mark p99, 32 concurrent",
-            f"{o32.p99_ms:.1f} ms",
-            f"{b32.p99_ms:.1f} ms",
-            f"{o32.p99_ms / b32.p99_ms:.2f}×",
-            "≤ 2×",
-            o32.p99_ms <= 2 * b32.p99_ms,
-        ),
-        _row(
-            "mark throughput, 32 concurrent",
-            f"{o32.throughput:.0f}/s",
-            f"{b32.throughput:.0f}/s",
-            f"{o32.throughput / b32.throughput:.2f}×",
-            "≥ 0.5×",
-            o32.throughput >= 0.5 * b32.throughput,
-        ),
-        _row(
-            "server CPU per mark, 32 concurrent",
-            f"{o32.cpu_ms:.2f} ms",
-            f"{b32.cpu_ms:.2f} ms",
-            f"{o32.cpu_ms / b32.cpu_ms:.2f}×",
-            "(what throughput costs)",
-            None,
-        ),
-        _row("errors, 32 concurrent", str(o32.errors), str(b32.errors), "", "0", o32.errors == 0),
-        _row(
-            "slowest ack, 200 concurrent",
-            f"{o200.max_ms:.0f} ms",
-            f"{b200.max_ms:.0f} ms",
-            f"{o200.max_ms / b200.max_ms:.2f}×",
-            "well inside 3 s",
-            o200.max_ms < 1500 and o200.errors == 0,
-        ),
+        *HEADER,
+        *http_bench.rows(http, _row),
         _row(
             f"pass, {large.applications:,} apps (1% stalled)",
             f"{large.seconds:.2f} s",
@@ -148,7 +131,7 @@ def main() -> None:
     ]
     rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
     rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)
-    print("\n".join(rows))
+    print("\n".join([*rows, *http_bench.warnings(http)]))
 
 
 if __name__ == "__main__":

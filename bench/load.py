@@ -1,7 +1,9 @@
 """A load generator in its own process: signed slash commands over real HTTP.
 
 `python -m bench.load URL SECRET --requests N --concurrency C --text-file F` prints one JSON
-object: the latency of each request (seconds), the wall time, and the statuses seen.
+object: the latency of each request (seconds), the wall time, the statuses seen, and this
+process's own CPU time over the run (`cpu`, seconds): a load generator near one core's worth
+(cpu ≈ wall) is the bottleneck, and then the server's figures say more about it than the server.
 """
 
 from __future__ import annotations
@@ -69,10 +71,11 @@ async def run(url: str, secret: str, texts: list[str], requests: int, concurrenc
                 latencies.append(time.perf_counter() - started)
                 statuses[status] = statuses.get(status, 0) + 1
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
-    return {"latencies": latencies, "wall": wall, "statuses": statuses}
+        cpu = time.process_time() - cpu_started
+    return {"latencies": latencies, "wall": wall, "statuses": statuses, "cpu": cpu}
 
 
 def main() -> None:

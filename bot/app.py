@@ -122,6 +122,9 @@ def build_app(
         client=client or build_client(settings),
         signing_secret=secret.get_secret_value() if secret else "",
         logger=bolt_logger,
+        # Answered when the listener returns: what follows an ack runs as a task of its own
+        # (bot/listeners/after_ack.py) instead of Bolt polling for the ack every 10 ms.
+        process_before_response=True,
         **extra,
     )
     if runtime.installations is not None:

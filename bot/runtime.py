@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.application_lookup import ApplicationLookup
 from bot.coalescing import Coalescer
 from bot.crypto import Keyring
+from bot.language_choices import LanguageChoices
 
 if TYPE_CHECKING:
     from bot.installations import EncryptedInstallationStore
@@ -36,6 +37,7 @@ class Runtime:
     long_reads: async_sessionmaker[AsyncSession]
     directory: SlackDirectory = field(default_factory=SlackDirectory)
     applications: ApplicationLookup = field(default_factory=ApplicationLookup)
+    languages: LanguageChoices = field(default_factory=LanguageChoices)
     clock: Callable[[], datetime] = utc_now
     # Redraws of checklist messages and App Homes, coalesced per surface (bot/surfaces.py).
     redraws: Coalescer = field(default_factory=Coalescer)

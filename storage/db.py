@@ -7,10 +7,12 @@ share a transaction: storage/writes.py) per unit of work that changes something,
 
 SQLAlchemy event hooks this project registers, so none surprises a reader:
 - per engine, here: `connect` (SQLite pragmas) and `begin` (BEGIN IMMEDIATE for writers);
-- process-wide on every `Session`: `after_transaction_end` in storage/repositories.py (forgets
-  the steps a transaction loaded), and `before_flush`, `after_commit` and
-  `after_soft_rollback` in bot/application_lookup.py (forgets cached application lookups once
-  a change to an application commits).
+- process-wide on every `Session`: in storage/repositories.py `after_transaction_end`
+  (forgets the steps a transaction loaded, and the history rows of one rolled back) and
+  `do_orm_execute`, `before_flush` and `before_commit` (write the history rows a transaction
+  recorded, in one executemany); `before_flush`, `after_commit` and `after_soft_rollback` in
+  bot/application_lookup.py and bot/language_choices.py (forget cached application lookups,
+  and people's languages, once a change to one commits).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Statements of the inline engine run on the event loop's thread: they wait for a lock only
 # briefly there, and BEGIN IMMEDIATE waits for the write lock in asyncio sleeps instead.
 INLINE_BUSY_TIMEOUT_MS = 20
+# Connections the inline engine keeps open (as many again may open for a while).
+INLINE_POOL_SIZE = 32
 # Any constant works; it only has to be the same for every replica upgrading the schema.
 _PG_UPGRADE_LOCK = 0x0B0A4D
 
@@ -290,7 +294,16 @@ def create_engine(url: str, *, echo: bool = False, threaded: bool = False) -> As
             _configure_sqlite(engine, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS)
         else:
             connect = inline_connector(path, busy_timeout=INLINE_BUSY_TIMEOUT_MS / 1000)
-            engine = create_async_engine(url, echo=echo, async_creator=connect)
+            engine = create_async_engine(
+                url,
+                echo=echo,
+                async_creator=connect,
+                # A session gives its connection back only after an await, so under a burst
+                # each request in flight holds one: a pool smaller than the burst closes and
+                # reopens connections (with their pragmas) all the time.
+                pool_size=INLINE_POOL_SIZE,
+                max_overflow=INLINE_POOL_SIZE,
+            )
             _configure_sqlite(engine, busy_timeout_ms=INLINE_BUSY_TIMEOUT_MS)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)

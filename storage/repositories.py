@@ -1,8 +1,9 @@
 """Queries and writes, each taking the caller's session. Nothing here commits.
 
-A transaction that changes steps loads them once with a row lock (`steps_for_change`,
-`step_for_update`) and changes the loaded objects; two people changing the same step at once
-take turns on that lock, so the second sees the first's change and neither logs it twice.
+A transaction that changes steps loads them once with a row lock (`steps_for_change`, of
+which `step_for_update` picks one) and changes the loaded objects; two people changing the
+same step at once take turns on that lock, so the second sees the first's change and neither
+logs it twice. History rows (`record_event`) are written together, once per transaction.
 Plain reads (`step_state`, `step_states`) take no lock.
 """
 
@@ -12,10 +13,23 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, Select, and_, case, delete, event, func, or_, select, text, union
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from storage.models import (
     Application,
@@ -225,9 +239,12 @@ _STEPS_FOR_CHANGE = "onboard.steps_for_change"
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_steps_for_change(session: Session, _transaction: SessionTransaction) -> None:
+def _forget_steps_for_change(session: Session, transaction: SessionTransaction) -> None:
     # What a transaction (or a savepoint, which may roll back) loaded is not for the next.
     session.info.pop(_STEPS_FOR_CHANGE, None)
+    if transaction.parent is None:  # the transaction ended (not a savepoint): its history
+        # was written at commit, or goes with its rollback
+        session.info.pop(_PENDING_EVENTS, None)
 
 
 async def set_done(
@@ -295,12 +312,11 @@ async def record_checklist_message(
 async def step_for_update(
     session: AsyncSession, application_id: int, step: str
 ) -> StepState | None:
-    """The step's row, locked until the transaction ends (PostgreSQL; SQLite locks the file)."""
-    return await session.scalar(
-        select(StepState)
-        .where(StepState.application_id == application_id, StepState.step == step)
-        .with_for_update()
-    )
+    """The step's row, locked until the transaction ends (PostgreSQL; SQLite locks the file).
+    Taken from `steps_for_change`, so the units sharing a transaction (storage/writes.py) load
+    the application's steps once between them, and change the same objects."""
+    states = await steps_for_change(session, application_id)
+    return next((s for s in states if s.step == step), None)
 
 
 async def add_note(
@@ -329,6 +345,39 @@ async def record_event(
     step: str | None = None,
     old_value: str | None = None,
     new_value: str | None = None,
+) -> None:
+    """Record the event in the transaction's history. The rows a transaction records are
+    written together, in one executemany, before the session's next statement or at commit
+    (`_write_pending_events`); so they are in the database for anything that reads it, and
+    a transaction that rolls back writes none. Use `record_event_with_id` when the event's id
+    is needed."""
+    row = {
+        "application_id": application_id,
+        "step": step,
+        "actor_id": actor_id,
+        "kind": kind,
+        "old_value": old_value,
+        "new_value": new_value,
+        "created_at": now,
+    }
+    if session.in_nested_transaction():
+        # Inside a savepoint, which may roll back alone: written at once, so that it goes if
+        # the savepoint goes.
+        await session.execute(insert(Event), [row])
+        return
+    session.info.setdefault(_PENDING_EVENTS, []).append(row)
+
+
+async def record_event_with_id(
+    session: AsyncSession,
+    *,
+    application_id: int,
+    actor_id: str,
+    kind: str,
+    now: datetime,
+    step: str | None = None,
+    old_value: str | None = None,
+    new_value: str | None = None,
 ) -> Event:
     """The event, added to the session (its id is set once the session flushes)."""
     recorded = Event(
@@ -342,6 +391,38 @@ async def record_event(
     )
     session.add(recorded)
     return recorded
+
+
+_PENDING_EVENTS = "onboard.pending_events"
+
+
+def _write_pending_events(session: Session) -> None:
+    if session.in_nested_transaction():
+        # Inside a savepoint they would go if it rolled back: they wait for the transaction.
+        return
+    rows = session.info.pop(_PENDING_EVENTS, None)
+    if rows:
+        # Core, on the session's connection: an executemany without RETURNING (the ORM would
+        # insert them one at a time on SQLite, to read back each id), and no ORM event fires.
+        session.connection().execute(insert(Event.__table__), rows)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _events_before_statement(state: ORMExecuteState) -> None:
+    # Before any statement of the session, so what it reads includes them (and their ids
+    # follow the order they were recorded in). Inside a savepoint, a read does not see the
+    # rows recorded before it.
+    _write_pending_events(state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _events_before_flush(session: Session, _context, _instances) -> None:
+    _write_pending_events(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _events_before_commit(session: Session) -> None:
+    _write_pending_events(session)
 
 
 async def recent_events(

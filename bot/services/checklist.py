@@ -612,7 +612,7 @@ async def assign_step(
         return Assigned(state.step, old, None)
     state.assignee_id = assignee_id
     state.changed_at = now
-    event = await repo.record_event(
+    event = await repo.record_event_with_id(
         session,
         application_id=application.id,
         actor_id=actor_id,

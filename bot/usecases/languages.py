@@ -26,8 +26,8 @@ async def slack_language(deps: Deps, team_id: str, user_id: str) -> str:
 
 async def person_language(deps: Deps, team_id: str, user_id: str) -> str:
     """The language Onboard speaks to a person: their choice, else their Slack's, else `en`."""
-    async with deps.runtime.sessions() as session:
-        chosen = await svc.chosen_by_person(session, team_id, user_id)
+    runtime = deps.runtime
+    chosen = await runtime.languages.chosen_by_person(runtime.sessions, team_id, user_id)
     return chosen or await slack_language(deps, team_id, user_id)
 
 

@@ -133,7 +133,7 @@ async def add_note(deps: Deps, actor: Actor, ref: AppRef, step: str, text: str) 
         number = await svc.add_note(
             session, current, step, text, actor_id=actor.user_id, now=deps.now()
         )
-        state = await repo.step_state(session, current.id, number)
+        state = await repo.step_for_update(session, current.id, number)  # loaded already
         followup = Followup(current, homes=people(state.assignee_id if state else None))
         return StepChanged(svc.template_for(current), number, None, text, followup)
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.blocks.home import MARK_FROM_HOME
+from bot.listeners import after_ack
 from bot.usecases import access as usecase_access
 from storage.models import Application, Event, Note, StepState
 from tests.harness import RunningApp, click, send_event, signed_headers, submit
@@ -24,6 +25,7 @@ async def _posted_checklist(app: RunningApp, slack: SlackStub) -> tuple[int, str
     await app.command("new Acme POS")
     await app.command("status")
     await slack.wait_for("chat.postMessage")
+    await after_ack.pending()  # the follow-up has recorded the message, too
     ts = next(iter(slack.messages["CPAY"]))
     async with app.runtime.sessions() as session:
         application = await session.scalar(select(Application))

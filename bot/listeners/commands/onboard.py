@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
@@ -12,6 +13,7 @@ from bot.blocks import replies
 from bot.command_parser import ParseError, parse_command
 from bot.followup import FollowUps
 from bot.i18n import ENGLISH_TRANSLATOR, Translator
+from bot.listeners.after_ack import after_ack
 from bot.listeners.answers import told
 from bot.listeners.commands.subcommands import HANDLERS, Reply, Request
 from bot.runtime import Runtime
@@ -81,12 +83,20 @@ async def handle_onboard(
     else:
         await ack()
     if reply.after is not None:
-        try:
-            await reply.after()
-        except Exception:
-            logger.exception("/onboard %s follow-up failed", type(parsed).__name__)
-            t = await _reader(request)
-            await respond(response_type="ephemeral", text=t._(FOLLOW_UP_FAILED))
+        # After the answer: Bolt (process_before_response, bot/app.py) answers Slack only once
+        # this returns.
+        after_ack(_follow_up(request, reply.after, respond, type(parsed).__name__), "/onboard")
+
+
+async def _follow_up(
+    request: Request, after: Callable[[], Awaitable[None]], respond: AsyncRespond, name: str
+) -> None:
+    try:
+        await after()
+    except Exception:
+        logger.exception("/onboard %s follow-up failed", name)
+        t = await _reader(request)
+        await respond(response_type="ephemeral", text=t._(FOLLOW_UP_FAILED))
 
 
 def register(app, runtime: Runtime, followups: FollowUps) -> None:

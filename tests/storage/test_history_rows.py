@@ -1,0 +1,165 @@
+"""History rows (`repo.record_event`): a transaction's rows are written together, in one
+executemany, in the order recorded; visible to the transaction's own later statements; gone
+with a rollback (a savepoint's with the savepoint); and written once under group commit, even
+when a failing unit makes the others run again alone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.checklists import get_template
+from storage import repositories as repo
+from storage.db import create_engine, create_sessionmaker, upgrade, write_sessions
+from storage.models import Application, Event
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+TEMPLATE = get_template()
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine, writes=True)
+
+
+@pytest.fixture
+async def application_id(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with sessions.begin() as session:
+        application = await repo.add_application(
+            session,
+            team_id="T1",
+            slug="acme",
+            name="Acme",
+            channel_id="CPAY",
+            owner_id="UALICE",
+            template_key=TEMPLATE.key,
+            template_version=TEMPLATE.version,
+            step_numbers=[s.number for s in TEMPLATE.steps],
+            now=NOW,
+        )
+        return application.id
+
+
+def event_inserts(engine: AsyncEngine) -> list[bool]:
+    """Each INSERT INTO events sent to the database: whether it was an executemany."""
+    seen: list[bool] = []
+
+    def before(_conn, _cursor, statement, _params, _context, executemany) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO EVENTS"):
+            seen.append(executemany)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    return seen
+
+
+async def record(session: AsyncSession, application_id: int, step: str) -> None:
+    await repo.record_event(
+        session, application_id=application_id, actor_id="UALICE", kind="marked", step=step,
+        now=NOW,
+    )  # fmt: skip
+
+
+async def steps_logged(sessions: async_sessionmaker[AsyncSession], application_id: int):
+    async with sessions() as session:
+        return [e.step for e in await repo.all_events(session, application_id)]
+
+
+async def test_a_transactions_rows_are_one_executemany_in_the_order_recorded(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    inserts = event_inserts(engine)
+    async with sessions.begin() as session:
+        for step in ("1.1", "1.2", "1.3", "2.1", "2.2"):
+            await record(session, application_id, step)
+    assert inserts == [True]
+    assert await steps_logged(sessions, application_id) == ["1.1", "1.2", "1.3", "2.1", "2.2"]
+
+
+async def test_the_transaction_reads_its_own_rows_and_later_ones_follow(
+    sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    async with sessions.begin() as session:
+        await record(session, application_id, "1.1")
+        # A read in the same transaction sees what it recorded (and nothing else is dirty in
+        # the session, so no flush would have written them).
+        seen = [e.step for e in await repo.all_events(session, application_id)]
+        await record(session, application_id, "1.2")
+    assert seen == ["1.1"]
+    assert await steps_logged(sessions, application_id) == ["1.1", "1.2"]
+
+
+async def test_a_rollback_writes_none(
+    sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with sessions.begin() as session:
+            await record(session, application_id, "1.1")
+            raise RuntimeError("the unit failed")
+    async with sessions.begin() as session:  # the next transaction starts clean
+        await record(session, application_id, "1.2")
+    assert await steps_logged(sessions, application_id) == ["1.2"]
+
+
+async def test_a_savepoint_rolled_back_takes_its_rows_and_only_them(
+    sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    async with sessions.begin() as session:
+        await record(session, application_id, "1.1")
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                await record(session, application_id, "1.2")
+                raise RuntimeError("the savepoint's work failed")
+        await record(session, application_id, "1.3")
+    assert await steps_logged(sessions, application_id) == ["1.1", "1.3"]
+
+
+async def test_group_commit_writes_each_units_rows_once_when_one_unit_fails(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    writes = write_sessions(engine)
+
+    def unit(step: str, *, fails: bool = False):
+        async def run(session: AsyncSession) -> str:
+            assert await session.get(Application, application_id) is not None
+            await record(session, application_id, step)
+            if fails:
+                raise LookupError(step)
+            return step
+
+        return run
+
+    async def hold(session: AsyncSession) -> None:
+        await asyncio.sleep(0.05)  # the others queue meanwhile, and share the next transaction
+
+    first = asyncio.ensure_future(writes.run(hold))
+    await asyncio.sleep(0)
+    results = await asyncio.gather(
+        writes.run(unit("1.1")),
+        writes.run(unit("1.2", fails=True)),
+        writes.run(unit("1.3")),
+        return_exceptions=True,
+    )
+    await first
+    assert results[0] == "1.1" and results[2] == "1.3"
+    assert isinstance(results[1], LookupError)
+    async with sessions() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(Event).where(Event.kind == "marked")
+        )
+    assert await steps_logged(sessions, application_id) == ["1.1", "1.3"]
+    assert count == 2
