@@ -7,13 +7,16 @@ bot/__main__.py registers them (`add_parsers`); each handler opens what it needs
 from __future__ import annotations
 
 import argparse
-import asyncio
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import Settings, SettingsError
+from bot.errors import SettingsError
+
+if TYPE_CHECKING:  # the settings load pydantic: only the verbs themselves read them
+    from bot.config import Settings
 
 # Workspace and user ids as Slack writes them (storage keeps them in 32 characters).
 TEAM_ID = re.compile(r"[TE][A-Z0-9]{1,31}")
@@ -36,7 +39,7 @@ def _table_of_counts(counts: dict[str, int]) -> list[str]:
 
 def _run(settings: Settings, work: Callable) -> object:
     """`work(runtime)` on the opened database, which is closed afterwards."""
-    from bot.__main__ import check_storage
+    from bot.__main__ import check_storage, run_async
     from bot.server import open_runtime
 
     check_storage(settings)
@@ -48,7 +51,7 @@ def _run(settings: Settings, work: Callable) -> object:
         finally:
             await runtime.close()
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
