@@ -90,9 +90,11 @@ async def click_preview(
     return result
 
 
-def answers(slack: SlackStub) -> list[dict[str, Any]]:
-    """What the app sent to the preview's response_url, in order."""
-    return [c.args for c in slack.calls if c.method == "response_url:preview"]
+async def answers(slack: SlackStub, count: int = 1) -> list[dict[str, Any]]:
+    """What the app sent to the preview's response_url, in order, once at least `count`
+    answers came: a click is answered after its ack, so the answer may still be on its way
+    when the click's HTTP request returns."""
+    return [c.args for c in await slack.wait_for("response_url:preview", count)]
 
 
 async def state(sim: Sim, step: str) -> StepState:
@@ -161,7 +163,7 @@ async def test_announce_marks_and_announces_with_open_steps_and_history_says_who
     assert (await state(sim, "3.4")).done_by == "UALICE"
     (posted,) = result.posts
     assert (posted.kind, posted.channel, posted.markdown) == (GoLive.KIND, "CPAY", GO_LIVE_TEXT)
-    (answer,) = answers(slack)
+    (answer,) = await answers(slack)
     assert answer["replace_original"] is True
     assert answer["text"] == "✅ Marked 3.4 _Launch the application_ done and announced it."
     assert await history(sim, "announced", "not_announced") == [
@@ -179,7 +181,7 @@ async def test_mark_without_announcing_marks_and_records_that_nothing_was_sent(
     assert (await state(sim, "3.4")).done_at is not None
     assert await sim.outbox() == []
     assert (await sim.run_pass(utc(2026, 11, 30, 18, 1))).posts == []
-    (answer,) = answers(slack)
+    (answer,) = await answers(slack)
     assert answer["text"].startswith(
         "✅ Marked 3.4 _Launch the application_ done, without announcing it"
     )
@@ -193,7 +195,7 @@ async def test_cancel_only_removes_the_preview(sim: Sim, slack: SlackStub) -> No
 
     await click_preview(sim, reply, announce.CANCEL)
 
-    assert [a.get("delete_original") for a in answers(slack)] == [True]
+    assert [a.get("delete_original") for a in await answers(slack)] == [True]
     assert (await state(sim, "3.4")).done_at is None
     assert await sim.outbox() == []
     assert await history(sim, "marked", "announced", "not_announced") == [
@@ -212,7 +214,7 @@ async def test_a_click_after_someone_else_marked_it_says_so_and_announces_once(
     await click_preview(sim, reply, announce.ANNOUNCE)
     result = await sim.run_pass(utc(2026, 11, 30, 18, 2))
 
-    (answer,) = answers(slack)
+    (answer,) = await answers(slack)
     assert answer["text"] == (
         "3.4 _Launch the application_ was already marked done by <@UBOB>; "
         "nothing was changed or announced."
@@ -232,20 +234,22 @@ async def test_forged_and_foreign_clicks_are_refused_and_change_nothing(
     forged = announce.choice_value(beta, ("3.4",), "announce")
 
     outsider = await click_preview(sim, reply, announce.ANNOUNCE, user="UCAROL")
+    await answers(slack, 1)
     foreign = await click_preview(sim, reply, announce.ANNOUNCE, team="T0THER")
+    await answers(slack, 2)
     other_app = await click_preview(sim, reply, announce.ANNOUNCE, value=forged)
 
     for result in (outsider, foreign, other_app):
         assert result.status == 200
-    refusals = [a for a in answers(slack) if a.get("response_type") == "ephemeral"]
-    assert len(refusals) == 3, answers(slack)
+    refusals = [a for a in await answers(slack, 3) if a.get("response_type") == "ephemeral"]
+    assert len(refusals) == 3, refusals
     member_only = "Only members of this checklist's channel can see or change it"
     assert [a["text"].split(";")[0].split(",")[0] for a in refusals] == [
         member_only,  # UCAROL
         "This checklist's application was deleted",  # another workspace: the id names none
         member_only,  # Beta's id: UALICE is not in #COTHER
     ]
-    assert not any("Marked" in a.get("text", "") for a in answers(slack))
+    assert not any("Marked" in a.get("text", "") for a in await answers(slack, 3))
     async with sim.app.runtime.sessions() as session:
         done = await session.scalars(select(StepState.step).where(StepState.done_at.is_not(None)))
         assert list(done) == ["1.1"]
@@ -291,8 +295,7 @@ async def test_mark_done_on_the_checklist_message_asks_the_same_question(
     )  # fmt: skip
     assert (await sim.app.post(body, signed_headers(body))).status == 200
 
-    await slack.wait_for("response_url:preview")  # sent after the ack
-    (asked,) = answers(slack)
+    (asked,) = await answers(slack)
     assert (asked["response_type"], asked["replace_original"]) == ("ephemeral", False)
     assert GO_LIVE_TEXT in texts(asked["blocks"])
     assert (await state(sim, "3.4")).done_at is None
@@ -417,10 +420,11 @@ async def test_a_double_click_on_announce_tells_the_clicker_they_already_marked_
     reply = await ask_go_live_with_twelve_open(sim)
 
     await click_preview(sim, reply, announce.ANNOUNCE)
+    await answers(slack)
     await click_preview(sim, reply, announce.ANNOUNCE)
     result = await sim.run_pass(utc(2026, 11, 30, 18, 2))
 
-    first, second = (a["text"] for a in answers(slack))
+    first, second = (a["text"] for a in await answers(slack, 2))
     assert first == "✅ Marked 3.4 _Launch the application_ done and announced it."
     assert second == (
         "You already marked 3.4 _Launch the application_ done; "
