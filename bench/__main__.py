@@ -13,6 +13,7 @@ from importlib.metadata import version
 from bench import (
     http_bench,
     memory_bench,
+    metrics_bench,
     redraw_bench,
     report_bench,
     scheduler_bench,
@@ -42,6 +43,7 @@ def main() -> None:
     digest = scheduler_bench.digest_pass(args.channels)
     memory = memory_bench.run(args.applications)
     redraws, startup = redraw_bench.run(), startup_bench.run()
+    metrics = metrics_bench.run(args.requests, args.runs)
 
     b32, o32, b200, o200 = (
         http["bare_32"],
@@ -146,6 +148,7 @@ def main() -> None:
     ]
     rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
     rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)
+    rows += metrics_bench.rows(metrics, _row)
     print("\n".join(rows))
 
 

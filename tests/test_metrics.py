@@ -6,6 +6,8 @@ label may carry an id or a name the session used."""
 from __future__ import annotations
 
 import re
+import time
+import urllib.request
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import date
@@ -23,6 +25,7 @@ from storage import outbox
 from tests.conftest import FakeClock
 from tests.harness import RunningApp, make_settings, signed_headers, slash_command_body
 from tests.slack_stub import SlackStub
+from tests.test_process import free_port, running_bot
 
 # Every id and name the session below uses: none may appear anywhere in /metrics.
 SESSION_IDS = ("T0001", "UALICE", "UBOB", "UCAROL", "CPAY", "COTHER", "UBOT")
@@ -213,3 +216,27 @@ async def test_a_registry_per_runtime(app: RunningApp, app_without_metrics: Runn
     _, samples = await scrape(app)
     assert value(samples, "onboard_slack_requests_total", kind="command", outcome="ok") == 1
     assert app.runtime.metrics.registry is not app_without_metrics.runtime.metrics.registry
+
+
+def test_metrics_port_serves_metrics_apart_from_slack(tmp_path, slack: SlackStub) -> None:
+    """`onboard-bot run` with METRICS_PORT: /metrics there, not on PORT, counting PORT's
+    requests; /readyz on PORT once the first pass ran."""
+    metrics_port = free_port()
+    env = {"METRICS_PORT": str(metrics_port)}
+    with running_bot(tmp_path, slack, data_dir=tmp_path / "data", extra_env=env) as bot:
+        bot.ok_command("new Acme POS", slack=slack)
+        assert bot.get("/metrics")[0] == 404
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics") as r:
+            scraped = r.read().decode()
+        samples = {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(scraped)
+            for s in f.samples
+        }
+        assert value(samples, "onboard_slack_requests_total", kind="command", outcome="ok") == 1
+        assert value(samples, "onboard_applications", phase="1") == 1
+        deadline = time.monotonic() + 10
+        while (ready := bot.get("/readyz"))[0] != 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready[0] == 200 and ready[1]["database"] == "ok"
+        assert ready[1]["scheduler"].startswith(("last pass", "first pass"))
