@@ -23,10 +23,11 @@ PASS_WITHIN = timedelta(minutes=3)
 
 def metrics_handler(runtime: Runtime):
     metrics = runtime.metrics
-    if metrics.database is None:
+    if metrics.database is None:  # one per registry, however many apps serve it
         metrics.database = DatabaseMetrics(runtime)
         metrics.registry.register(metrics.database)
     database = metrics.database
+    assert isinstance(database, DatabaseMetrics)
 
     async def serve_metrics(_request: web.Request) -> web.Response:
         # The database figures are read here, in the app's loop, before rendering: the

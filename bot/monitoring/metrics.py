@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.registry import Collector
 
 # Ack latency buckets: Slack gives up after 3 s; most acks take milliseconds.
@@ -32,6 +32,8 @@ class Metrics:
         # registered by the first /metrics route made for this registry.
         self.database: Collector | None = None
         r = self.registry
+        # The process's CPU, memory and open files (process_*), as the default registry has.
+        ProcessCollector(registry=r)
         self.requests = Counter(
             "onboard_slack_requests",
             "Requests from Slack, by listener kind and outcome (ok, refused, unhandled, error).",
