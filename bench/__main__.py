@@ -14,6 +14,7 @@ from bench import (
     digest_burn_up_bench,
     http_bench,
     memory_bench,
+    metrics_bench,
     redraw_bench,
     report_bench,
     scheduler_bench,
@@ -73,6 +74,7 @@ def main() -> None:
     digest = scheduler_bench.digest_pass(args.channels)
     memory = memory_bench.run(args.applications)
     redraws, startup = redraw_bench.run(), startup_bench.run()
+    metrics = metrics_bench.run(args.requests, args.runs)
 
     small, large = passes
     rows = [
@@ -131,6 +133,7 @@ def main() -> None:
     ]
     rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
     rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)
+    rows += metrics_bench.rows(metrics, _row)
     print("\n".join([*rows, *http_bench.warnings(http)]))
 
 

@@ -68,7 +68,8 @@ def server(args: list[str], env: dict[str, str], port: int):
         log.close()
 
 
-def onboard(port: int, data_dir: Path, api_url: str, token: str):
+def onboard(port: int, data_dir: Path, api_url: str, token: str, **settings: str):
+    """`onboard-bot run` on `port`; `settings` are more environment variables for it."""
     env = clean_env(
         SLACK_BOT_TOKEN=token,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -77,6 +78,7 @@ def onboard(port: int, data_dir: Path, api_url: str, token: str):
         HOST="127.0.0.1",
         PORT=str(port),
         LOG_LEVEL="WARNING",
+        **settings,
     )
     return server(["-m", "bot", "run"], env, port)
 

@@ -7,7 +7,6 @@ load neither the settings nor Slack, the database or the catalogs, and start at 
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import re
 import sys
@@ -25,18 +24,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class RedactSecrets(logging.Filter):
-    """Masks anything shaped like a Slack token in a log line, whoever logged it."""
-
-    TOKEN = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.TOKEN.search(message):
-            record.msg, record.args = self.TOKEN.sub(r"\1-…", message), None
-        return True
-
-
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run`, with asyncio imported only by the verbs that need it."""
     import asyncio
@@ -45,22 +32,9 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if settings.log_level != "DEBUG":
-        # Alembic narrates every upgrade at INFO; only its warnings are news to an operator.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-    if settings.log_level != "DEBUG":
-        # APScheduler logs "Running job …" and "executed successfully" every minute at INFO;
-        # our own line (bot/scheduler.py) says when a pass did something.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # slack_sdk logs whole API responses (tokens included) at DEBUG: never let it.
-    logging.getLogger("slack_sdk").setLevel(max(logging.INFO, logging.getLogger().level))
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactSecrets())
+    from bot.monitoring import logs
+
+    logs.configure(settings.log_level, settings.log_format)
 
 
 def check_storage(settings: Settings) -> None:

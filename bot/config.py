@@ -21,6 +21,9 @@ HINTS = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) with connections:write, for Socket Mode",
     "PORT": "the HTTP port to listen on, 1–65535 (0 picks a free one)",
     "LOG_LEVEL": "one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "text (plain lines) or json (one JSON object per line)",
+    "METRICS_PORT": "a port of its own for /metrics, 1–65535; unset: the app's PORT",
+    "METRICS_ENABLED": "true or false: whether /metrics is served and metrics are counted",
     "ONBOARD_RETENTION_DAYS": "days an uninstalled workspace's data is kept, 0 or more",
     "DATABASE_URL": "postgresql+psycopg://user:password@host:5432/name, "
     "sqlite:///path/to/onboard.db, or unset for a SQLite file in ONBOARD_DATA_DIR",
@@ -42,6 +45,10 @@ class Settings(BaseSettings):
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    # Prometheus metrics at /metrics (bot/monitoring/): on PORT, or on a port of their own.
+    metrics_enabled: bool = True
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # Days an uninstalled workspace's data is kept (a reinstall keeps it); 0: deleted at once.
     onboard_retention_days: int = Field(default=30, ge=0)
 
@@ -49,6 +56,16 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _unset_port(cls, value: object) -> object:
+        return None if value == "" else value  # `METRICS_PORT=` in a .env file: unset
 
     @field_validator("slack_api_url")
     @classmethod

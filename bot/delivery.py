@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import message_events
 from bot.blocks.notifications import render
+from bot.monitoring import logs
 from bot.outbox_messages import (
     AnnouncementWithdrawn,
     Assignment,
@@ -243,9 +244,10 @@ class Deliverer:
                     await self.pacer.wait_for(slot)
                     if not await self._still_held(message, token, current):
                         continue  # another sender took it after our lease ran out
-                    await Delivery(
-                        self, message, token, current, report, results, unconfirmed_since
-                    ).run()
+                    with logs.about(message.team_id, message.application_id):
+                        await Delivery(
+                            self, message, token, current, report, results, unconfirmed_since
+                        ).run()
 
         try:
             await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
@@ -393,6 +395,7 @@ class Delivery:
     async def _record_sent(self, ts: str | None) -> None:
         await self.results.add(self.message.id, self.current(), ts)
         self.report.sent += 1
+        self.deliverer.runtime.metrics.message_sent(self.message.kind)
 
     async def _refused(self, e: SlackApiError, decoded: Message) -> None:
         error = str(e.response.get("error") or f"http_{e.response.status_code}")

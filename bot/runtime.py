@@ -14,6 +14,7 @@ from bot.application_lookup import ApplicationLookup
 from bot.coalescing import Coalescer
 from bot.crypto import Keyring
 from bot.language_choices import LanguageChoices
+from bot.monitoring.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.installations import EncryptedInstallationStore
@@ -54,12 +55,19 @@ class Runtime:
     # On SQLite, the shared lock that tells `onboard-bot restore` a bot uses the file
     # (bot/lifecycle/running.py); closed by close().
     running_lock: IO[bytes] | None = None
+    # Prometheus metrics (bot/monitoring/); METRICS_ENABLED=false makes them no-ops.
+    metrics: Metrics = field(default_factory=Metrics)
+    # Since when this process runs scheduler passes (None: it runs none), for /readyz.
+    passes_since: datetime | None = None
     _http: aiohttp.ClientSession | None = None
 
     def http_session(self) -> aiohttp.ClientSession:
         """The HTTP session for Slack's Web API; made on first use, inside the running loop."""
         if self._http is None:
+            from bot.slack_client import count_calls  # it imports slack_sdk: only when needed
+
             self._http = aiohttp.ClientSession()
+            count_calls(self._http, self.metrics)
         return self._http
 
     async def close(self) -> None:

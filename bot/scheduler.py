@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -117,8 +118,18 @@ class PassRunner:
         return cls(runtime, client_for, Deliverer(runtime, client_for, ChannelPacer(shared=True)))
 
     async def run_pass(self, now: datetime) -> PassReport:
+        """One pass as of `now`; its duration and, if it succeeded, when it ended (by the
+        runtime's clock) go to the metrics, and the latter to /readyz."""
         async with self._running:
-            return await self._run_pass(now)
+            started, ok = time.perf_counter(), False
+            try:
+                report = await self._run_pass(now)
+                ok = True
+                return report
+            finally:
+                self.runtime.metrics.pass_ended(
+                    time.perf_counter() - started, at=self.runtime.clock(), ok=ok
+                )
 
     async def wait_idle(self) -> None:
         """Return once no pass is running here (for a clean shutdown)."""
@@ -288,6 +299,8 @@ def start_scheduler(runner: PassRunner, clock=lambda: datetime.now(UTC)) -> Asyn
     """APScheduler in the running loop: a pass every minute, never two at once here."""
 
     first = True
+    # From now on /readyz expects passes here (bot/monitoring/http.py).
+    runner.runtime.passes_since = runner.runtime.clock()
 
     async def scheduled_pass() -> None:
         nonlocal first

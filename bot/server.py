@@ -7,6 +7,7 @@ import gc
 import logging
 import re
 import signal
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,7 +15,6 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from sqlalchemy import text
@@ -27,6 +27,9 @@ from bot.crypto import EncryptionKeyError, Keyring, check_canary, load_keyring
 from bot.installations import EncryptedInstallationStore
 from bot.lifecycle.departures import workspace_back
 from bot.lifecycle.running import hold_while_running
+from bot.monitoring import http as monitoring
+from bot.monitoring.metrics import Metrics
+from bot.monitoring.requests import MeasuredSocketModeHandler, dispatch, elapsed
 from bot.runtime import Runtime
 from bot.scheduler import PassRunner, start_scheduler
 from storage.db import create_engine, create_sessionmaker, is_sqlite, upgrade, write_sessions
@@ -201,15 +204,22 @@ class ServerLog(logging.LoggerAdapter):
 
 
 def build_web_app(
-    bolt_app: AsyncApp, runtime: Runtime, *, serve_slack_events: bool = True
+    bolt_app: AsyncApp,
+    runtime: Runtime,
+    *,
+    serve_slack_events: bool = True,
+    serve_metrics: bool = True,
 ) -> web.Application:
-    """The HTTP routes; in Socket Mode Slack's requests come over the socket instead."""
+    """The HTTP routes; in Socket Mode Slack's requests come over the socket instead.
+    `serve_metrics` False: /metrics is on a port of its own (METRICS_PORT), or disabled."""
 
     async def slack_events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
         read = await read_slack_request(request)
         if isinstance(read, web.Response):
+            runtime.metrics.request("unknown", "refused", elapsed(started))
             return read
-        return await to_aiohttp_response(await bolt_app.async_dispatch(read))
+        return await to_aiohttp_response(await dispatch(bolt_app, read, runtime.metrics, started))
 
     async def healthz(_request: web.Request) -> web.Response:
         try:
@@ -234,6 +244,7 @@ def build_web_app(
     web_app.add_routes(
         [web.get("/healthz", healthz), web.post(webhook.PATH, webhook.notify_handler(runtime))]
     )
+    web_app.add_routes(monitoring.routes(runtime, with_metrics=serve_metrics))
     if bolt_app.oauth_flow is not None:
         web_app.add_routes([web.get(INSTALL_PATH, oauth), web.get(REDIRECT_PATH, oauth)])
     if serve_slack_events:
@@ -259,6 +270,7 @@ async def open_runtime(settings: Settings) -> Runtime:
         threaded_engine=threaded,
         owned_engines=[engine] if threaded is engine else [engine, threaded],
         retention=timedelta(days=settings.onboard_retention_days),
+        metrics=Metrics(enabled=settings.metrics_enabled),
         running_lock=running_lock,
     )
     try:
@@ -344,17 +356,30 @@ async def serve(settings: Settings) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         # The HTTP server runs in both modes: /healthz (and later other routes) need it.
-        web_app = build_web_app(bolt_app, runtime, serve_slack_events=not settings.socket_mode)
+        web_app = build_web_app(
+            bolt_app,
+            runtime,
+            serve_slack_events=not settings.socket_mode,
+            serve_metrics=settings.metrics_port is None,
+        )
         runner = web.AppRunner(web_app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
+        runners = [runner]
+        if settings.metrics_port is not None and settings.metrics_enabled:
+            metrics_runner = web.AppRunner(monitoring.metrics_app(runtime), access_log=None)
+            await metrics_runner.setup()
+            await web.TCPSite(metrics_runner, settings.host, settings.metrics_port).start()
+            runners.append(metrics_runner)
         # PORT=0 lets the system choose: log the port actually bound.
         port = _bound_port(runner, settings.port)
         scheduler = start_scheduler(passes)
         handler = None
         if settings.socket_mode:
             assert settings.slack_app_token is not None
-            handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
+            handler = MeasuredSocketModeHandler(
+                bolt_app, settings.slack_app_token.get_secret_value(), runtime.metrics
+            )
             await handler.connect_async()
             logger.info("connected to Slack in Socket Mode; health check on port %d", port)
         else:
@@ -364,7 +389,8 @@ async def serve(settings: Settings) -> None:
         await passes.wait_idle()
         if handler is not None:
             await handler.close_async()
-        await runner.cleanup()
+        for each in runners:
+            await each.cleanup()
         logger.info("stopped")
     finally:
         await runtime.close()

@@ -1,6 +1,7 @@
 """The app over Socket Mode: the stub hands out its own ws:// URL and delivers envelopes.
 
-The app runs in the test's event loop with Bolt's own AsyncSocketModeHandler, the way
+The app runs in the test's event loop with Bolt's own AsyncSocketModeHandler (counted by
+bot/monitoring/requests.py's MeasuredSocketModeHandler), the way
 `bot.server.serve` connects when SLACK_APP_TOKEN is set (serve itself installs signal
 handlers and stops only on a signal, so it is not run in-process here).
 """
@@ -15,11 +16,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from sqlalchemy import select
 
 from bot.app import create_app
 from bot.config import Settings
+from bot.monitoring.requests import MeasuredSocketModeHandler
 from bot.runtime import Runtime
 from bot.server import open_runtime
 from storage.models import Event, StepState
@@ -47,10 +48,10 @@ async def runtime(slack: SlackStub, tmp_path: Path) -> AsyncIterator[Runtime]:
     )
     assert settings.socket_mode
     runtime = await open_runtime(settings)
-    handler: AsyncSocketModeHandler | None = None
+    handler: MeasuredSocketModeHandler | None = None
     try:
-        handler = AsyncSocketModeHandler(
-            await create_app(settings, runtime, deliver=_hold), APP_TOKEN
+        handler = MeasuredSocketModeHandler(
+            await create_app(settings, runtime, deliver=_hold), APP_TOKEN, runtime.metrics
         )
         await handler.connect_async()
         await wait_until(lambda: slack.socket_connected, "the stub to see the socket")
@@ -114,3 +115,15 @@ async def test_new_and_mark_are_stored(runtime: Runtime, slack: SlackStub) -> No
     assert step is not None
     assert step.done_by == "UALICE"
     assert step.done_at is not None
+
+
+async def test_requests_over_the_socket_are_counted(runtime: Runtime, slack: SlackStub) -> None:
+    await command(slack, "new Acme")
+    await command(slack, "mark 1.1")
+    requests = runtime.metrics.registry.get_sample_value(
+        "onboard_slack_requests_total", {"kind": "command", "outcome": "ok"}
+    )
+    acks = runtime.metrics.registry.get_sample_value(
+        "onboard_slack_ack_seconds_count", {"kind": "command"}
+    )
+    assert (requests, acks) == (2, 2)

@@ -39,12 +39,14 @@ def notify_handler(runtime: Runtime):
         if not SLUG.fullmatch(slug):
             # Not logged as given: a path can carry newlines and anything else, %-encoded.
             logger.warning("Alipay notification refused: the path names no application")
+            runtime.metrics.verification("unknown_application")
             return _failure(404, "UNKNOWN_APPLICATION", "no such application")
         client_id = request.headers.get("client-id", "").strip()
         request_time = request.headers.get("request-time", "").strip()
         signature = request.headers.get("signature", "").strip()
         if not (client_id and request_time and signature):
             logger.warning("Alipay notification for %s refused: missing headers", slug)
+            runtime.metrics.verification("malformed")
             return _failure(
                 400, "PARAM_ILLEGAL", "client-id, request-time and signature are required"
             )
@@ -53,6 +55,7 @@ def notify_handler(runtime: Runtime):
             body = await request.text()
         except (UnicodeDecodeError, LookupError):  # not in that charset, or no such charset
             logger.warning("Alipay notification for %s refused: undecodable body", slug)
+            runtime.metrics.verification("malformed")
             return _failure(400, "PARAM_ILLEGAL", "the body is not text in its declared charset")
         environment = (
             "sandbox" if client_id.startswith(credentials.SANDBOX_PREFIX) else "production"
@@ -73,6 +76,7 @@ def notify_handler(runtime: Runtime):
             logger.warning(
                 "Alipay notification for %s refused: no %s key stored", slug, environment
             )
+            runtime.metrics.verification("unknown_application")
             return _failure(
                 404, "UNKNOWN_APPLICATION", f"no {environment} Alipay public key for {slug}"
             )
@@ -96,12 +100,14 @@ def notify_handler(runtime: Runtime):
                                 environment,
                                 runtime.clock(),
                             )
+                    runtime.metrics.verification("verified")
                     return web.json_response(SUCCESS)
         logger.warning(
             "Alipay notification for %s refused: %s (body not logged)",
             slug,
             verdict.reason.split(":")[0],
         )
+        runtime.metrics.verification("invalid_signature")
         return _failure(401, "INVALID_SIGNATURE", verdict.reason.split(":")[0])
 
     return alipay_notify

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks.replies import app_label
 from bot.i18n import N_
+from bot.monitoring import logs
 from bot.services.checklist import UNARCHIVE_WITHIN
 from bot.services.errors import Phrase, Refusal
 from bot.slack_directory import MembershipUnknown
@@ -55,7 +56,14 @@ async def find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
     """The application `ref` names in the actor's workspace, archived ones included (a typed
     slug reads an archived one's history and export; `for_member` refuses a click on one). A
     snapshot, possibly a few seconds old (bot/application_lookup.py): `change` reloads it
-    inside the transaction and refuses an archived one. Who may see it is for the caller."""
+    inside the transaction and refuses an archived one. Who may see it is for the caller.
+    The rest of the request's log lines name it (bot/monitoring/logs.py)."""
+    application = await _find(deps, actor, ref)
+    logs.bind_application(application.id)
+    return application
+
+
+async def _find(deps: Deps, actor: Actor, ref: AppRef) -> Application:
     runtime = deps.runtime
     if isinstance(ref, int):
         if not 0 < ref <= _MAX_ID:
