@@ -23,7 +23,7 @@ from bot.blocks.charts import (
     text_cell,
     xy_chart,
 )
-from bot.blocks.mrkdwn import escape_mrkdwn, fit_mrkdwn, shorten, user_mention, user_text
+from bot.blocks.mrkdwn import escape_mrkdwn, fit_mrkdwn, person_mention, shorten, user_text
 from bot.checklists import Template
 from bot.i18n import Translator
 
@@ -332,7 +332,7 @@ def stuck_line(step: StuckStep, template: Template, t: Translator) -> str:
         step=_step_title(template, step.step, t),
         days=t.number(step.waiting_days),
         day=t.short_day(step.waiting_since.date()),
-        owner=user_mention(step.owner_id),
+        owner=person_mention(step.owner_id, t),
     )
 
 
