@@ -379,7 +379,8 @@ async def record_event_with_id(
     old_value: str | None = None,
     new_value: str | None = None,
 ) -> Event:
-    """The event, added to the session (its id is set once the session flushes)."""
+    """The event, with its id: flushed at once, after the rows `record_event` holds back
+    (`before_flush` writes those first), so the history keeps the order things happened in."""
     recorded = Event(
         application_id=application_id,
         step=step,
@@ -390,6 +391,7 @@ async def record_event_with_id(
         created_at=now,
     )
     session.add(recorded)
+    await session.flush()
     return recorded
 
 

@@ -163,3 +163,27 @@ async def test_group_commit_writes_each_units_rows_once_when_one_unit_fails(
         )
     assert await steps_logged(sessions, application_id) == ["1.1", "1.3"]
     assert count == 2
+
+
+async def test_an_event_recorded_with_its_id_keeps_its_place_among_held_back_rows(
+    sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    """`assign` records its event with an id (`record_event_with_id`) between rows that
+    `record_event` holds back: the history's order is still the order things happened in."""
+    async with sessions.begin() as session:
+        await repo.record_event(
+            session, application_id=application_id, actor_id="UALICE", kind="noted", now=NOW
+        )
+        await repo.record_event_with_id(
+            session, application_id=application_id, actor_id="UALICE", kind="assigned", now=NOW
+        )
+        await repo.record_event(
+            session, application_id=application_id, actor_id="UALICE", kind="due", now=NOW
+        )
+    async with sessions() as session:
+        kinds = await session.scalars(
+            select(Event.kind)
+            .where(Event.application_id == application_id, Event.kind != "created")
+            .order_by(Event.id)
+        )
+        assert list(kinds) == ["noted", "assigned", "due"]
