@@ -22,6 +22,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm.util import identity_key
 
 from storage.models import (
     Application,
@@ -132,6 +134,12 @@ async def applications_by_slug_anywhere(session: AsyncSession, slug: str) -> lis
 
 
 async def application_by_id(session: AsyncSession, application_id: int) -> Application | None:
+    """The application, from the session when it has it loaded and current (as `session.get`
+    would answer, without its trip through the async layer: units sharing a transaction in
+    storage/writes.py each ask for it), else from the database."""
+    loaded = session.identity_map.get(identity_key(Application, application_id))
+    if loaded is not None and not inspect(loaded).expired_attributes:
+        return loaded
     return await session.get(Application, application_id)
 
 
