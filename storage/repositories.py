@@ -22,7 +22,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     or_,
     select,
     text,
@@ -31,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm.attributes import instance_state
 
 from storage.models import (
     Application,
@@ -137,8 +136,10 @@ async def application_by_id(session: AsyncSession, application_id: int) -> Appli
     """The application, from the session when it has it loaded and current (as `session.get`
     would answer, without its trip through the async layer: units sharing a transaction in
     storage/writes.py each ask for it), else from the database."""
-    loaded = session.identity_map.get(identity_key(Application, application_id))
-    if loaded is not None and not inspect(loaded).expired_attributes:
+    # The identity key's documented form (class, primary key, token), built directly:
+    # `identity_key()` and `inspect()` cost more than the lookup.
+    loaded = session.identity_map.get((Application, (application_id,), None))
+    if loaded is not None and not instance_state(loaded).expired_attributes:
         return loaded
     return await session.get(Application, application_id)
 
