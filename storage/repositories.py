@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm.attributes import instance_state
 
 from storage.models import (
     Application,
@@ -132,6 +133,14 @@ async def applications_by_slug_anywhere(session: AsyncSession, slug: str) -> lis
 
 
 async def application_by_id(session: AsyncSession, application_id: int) -> Application | None:
+    """The application, from the session when it has it loaded and current (as `session.get`
+    would answer, without its trip through the async layer: units sharing a transaction in
+    storage/writes.py each ask for it), else from the database."""
+    # The identity key's documented form (class, primary key, token), built directly:
+    # `identity_key()` and `inspect()` cost more than the lookup.
+    loaded = session.identity_map.get((Application, (application_id,), None))
+    if loaded is not None and not instance_state(loaded).expired_attributes:
+        return loaded
     return await session.get(Application, application_id)
 
 

@@ -238,8 +238,11 @@ def to_announce(
 ) -> list[str]:
     """Of the steps being marked, those a mark would announce: they announce and are not done
     yet (a done one is left as it is, its announcement made already)."""
+    candidates = announcing(template, marking)
+    if not candidates:  # most marks: no need to look at the states
+        return []
     open_steps = {s.step for s in states if s.done_at is None}
-    return [n for n in announcing(template, marking) if n in open_steps]
+    return [n for n in candidates if n in open_steps]
 
 
 def open_before(

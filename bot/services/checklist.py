@@ -285,17 +285,27 @@ def _outcome(
     open_before: list[str],
     queued: tuple[int, ...] = (),
 ) -> MarkOutcome:
-    by_step = {s.step: s for s in states}
     in_order = _in_template_order(template, changed)
+    # One pass over the states (each attribute read of an ORM object costs; this runs for
+    # every mark and unmark).
+    done_count = skipped_count = 0
+    assignees: dict[str, str | None] = {}
+    for state in states:
+        if state.done_at is not None:
+            done_count += 1
+        if state.skipped_at is not None:
+            skipped_count += 1
+        if state.step in changed:
+            assignees[state.step] = state.assignee_id
     return MarkOutcome(
         changed=in_order,
         unchanged=[n for n in numbers if n not in changed],
         open_before=open_before,
         queued=queued,
-        done_count=sum(s.done_at is not None for s in states),
+        done_count=done_count,
         total=len(states),
-        touched=[by_step[n].assignee_id for n in in_order],
-        skipped_count=sum(s.skipped_at is not None for s in states),
+        touched=[assignees[n] for n in in_order],
+        skipped_count=skipped_count,
     )
 
 
