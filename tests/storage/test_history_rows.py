@@ -1,7 +1,8 @@
 """History rows (`repo.record_event`): a transaction's rows are written together, in one
 executemany, in the order recorded; visible to the transaction's own later statements; gone
 with a rollback (a savepoint's with the savepoint); and written once under group commit, even
-when a failing unit makes the others run again alone."""
+when a failing unit makes the others run again alone. Also the identity-map key that
+`repo.application_by_id` (the units' shared application) relies on."""
 
 from __future__ import annotations
 
@@ -187,3 +188,18 @@ async def test_an_event_recorded_with_its_id_keeps_its_place_among_held_back_row
             .order_by(Event.id)
         )
         assert list(kinds) == ["noted", "assigned", "due"]
+
+
+async def test_the_identity_key_form_application_by_id_builds_is_sqlalchemys(
+    sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    """`repo.application_by_id` looks a loaded application up in the session's identity map
+    with a key it builds itself: (class, primary key tuple, identity token), the form
+    `sqlalchemy.orm.util.identity_key` documents (checked with SQLAlchemy 2.0). Should that form
+    drift, the lookup would quietly fall back to `session.get` every time: this fails first."""
+    from sqlalchemy.orm.util import identity_key
+
+    async with sessions() as session:
+        loaded = await repo.application_by_id(session, application_id)
+        assert identity_key(Application, application_id) == (Application, (application_id,), None)
+        assert session.identity_map.get((Application, (application_id,), None)) is loaded
