@@ -10,14 +10,14 @@ Two statements for any number of channels: one for the steps complete, one for t
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, select, tuple_, union_all
+from sqlalchemy import and_, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics.figures import BurnUp, BurnUpPoint
-from bot.analytics.queries import DAY, DONE_KINDS, SKIP_KINDS
-from storage.models import Application, Event, StepState, UTCDateTime
+from bot.analytics.queries import DONE_KINDS, SKIP_KINDS, weekly_cutoffs
+from storage.models import Application, Event, StepState
 
 Channel = tuple[str, str]  # (team_id, channel_id)
 
@@ -29,17 +29,7 @@ async def channel_burn_ups(
     a channel without applications has points of 0 against 0."""
     if not channels:
         return {}
-    today = now.astimezone(UTC).date()
-    days = [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
-    cutoffs = union_all(
-        *(
-            select(
-                literal(i).label("i"),
-                literal(datetime.combine(day + DAY, time(), UTC), UTCDateTime()).label("at"),
-            )
-            for i, day in enumerate(days)
-        )
-    ).cte("cutoffs")
+    days, cutoffs = weekly_cutoffs(now, weeks)
     a, e = Application, Event
     in_channels = and_(
         tuple_(a.team_id, a.channel_id).in_(sorted(set(channels))), a.archived_at.is_(None)

@@ -62,6 +62,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.expression import CTE
 from sqlalchemy.sql.util import find_tables
 
 from bot.analytics.figures import (
@@ -679,16 +680,10 @@ async def portfolio(
     return _ordered(_application_row(r, stuck_ids, now) for r in app_rows)
 
 
-async def burn_up(
-    session: AsyncSession, application_id: int, now: datetime, weeks: int = 8
-) -> BurnUp:
-    """Steps complete (done or skipped) at the end of today (UTC) and of the same weekday in
-    each of the `weeks` - 1 weeks before, oldest first, against the application's steps.
-
-    Worked out from the history, so a step marked then unmarked, or skipped then unskipped,
-    counts only while it was complete: at each cut-off a step is done when its latest
-    marked/unmarked event before it says "marked", skipped when its latest skipped/unskipped
-    event says "skipped". One statement for the cut-offs, one for the total."""
+def weekly_cutoffs(now: datetime, weeks: int) -> tuple[list[date], CTE]:
+    """The burn-up's days (today, UTC, and the same weekday in each of the `weeks` - 1 weeks
+    before, oldest first) and a CTE of their cut-offs: `i`, the day's index, and `at`, the
+    end of that day."""
     today = now.astimezone(UTC).date()
     days = [today - timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
     cutoffs = union_all(
@@ -700,6 +695,20 @@ async def burn_up(
             for i, day in enumerate(days)
         )
     ).cte("cutoffs")
+    return days, cutoffs
+
+
+async def burn_up(
+    session: AsyncSession, application_id: int, now: datetime, weeks: int = 8
+) -> BurnUp:
+    """Steps complete (done or skipped) at the end of today (UTC) and of the same weekday in
+    each of the `weeks` - 1 weeks before, oldest first, against the application's steps.
+
+    Worked out from the history, so a step marked then unmarked, or skipped then unskipped,
+    counts only while it was complete: at each cut-off a step is done when its latest
+    marked/unmarked event before it says "marked", skipped when its latest skipped/unskipped
+    event says "skipped". One statement for the cut-offs, one for the total."""
+    days, cutoffs = weekly_cutoffs(now, weeks)
     e = Event
     axis = case((e.kind.in_(DONE_KINDS), "done"), else_="skip")
     latest = (
