@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
 
 from sqlalchemy import (
     Row,
@@ -767,3 +769,73 @@ async def set_channel_language(
                 index_elements=keys, set_={"language": language, "updated_at": now}
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestReads:
+    """What the digests of a pass show, read for all their channels at once: each channel's
+    unarchived applications (by id), the step states of those, the marked/skipped events
+    since each channel's last digest, and each channel's chosen language."""
+
+    applications: dict[tuple[str, str], list[Application]]
+    states: dict[int, list[StepState]]
+    events: dict[int, list[Event]]
+    languages: dict[tuple[str, str], str]
+
+
+async def digest_reads(
+    session: AsyncSession, schedule_ids: Sequence[int], kinds: Sequence[str]
+) -> DigestReads:
+    """Four statements however many channels: each joins the due schedules (by id) to the
+    rows of their channels, so no statement is repeated per channel."""
+    if not schedule_ids:
+        return DigestReads({}, {}, {}, {})
+    due = DigestSchedule.id.in_(list(schedule_ids))
+    in_channel = and_(
+        Application.team_id == DigestSchedule.team_id,
+        Application.channel_id == DigestSchedule.channel_id,
+        Application.archived_at.is_(None),
+    )
+    applications: dict[tuple[str, str], list[Application]] = {}
+    for application in await session.scalars(
+        select(Application).join(DigestSchedule, in_channel).where(due).order_by(Application.id)
+    ):
+        applications.setdefault((application.team_id, application.channel_id), []).append(
+            application
+        )
+    states: dict[int, list[StepState]] = {a.id: [] for a in chain(*applications.values())}
+    for state in await session.scalars(
+        select(StepState)
+        .join(Application, Application.id == StepState.application_id)
+        .join(DigestSchedule, in_channel)
+        .where(due)
+        .order_by(StepState.application_id, StepState.position)
+    ):
+        states[state.application_id].append(state)
+    events: dict[int, list[Event]] = {}
+    # Since each channel's own last digest (when it went out, else when it was set).
+    since = func.coalesce(DigestSchedule.reported_until, DigestSchedule.effective_from)
+    for e in await session.scalars(
+        select(Event)
+        .join(Application, Application.id == Event.application_id)
+        .join(DigestSchedule, in_channel)
+        .where(due, Event.created_at > since, Event.kind.in_(list(kinds)))
+        .order_by(Event.id)
+    ):
+        events.setdefault(e.application_id, []).append(e)
+    languages = {
+        (t, c): language
+        for t, c, language in await session.execute(
+            select(ChannelSettings.team_id, ChannelSettings.channel_id, ChannelSettings.language)
+            .join(
+                DigestSchedule,
+                and_(
+                    DigestSchedule.team_id == ChannelSettings.team_id,
+                    DigestSchedule.channel_id == ChannelSettings.channel_id,
+                ),
+            )
+            .where(due)
+        )
+        if language
+    }
+    return DigestReads(applications, states, events, languages)

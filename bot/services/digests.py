@@ -6,7 +6,7 @@ yet; after downtime that is the most recent missed one only, never one per misse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -25,7 +25,6 @@ from bot.outbox_messages import (
     SkippedStep,
     WaitingStep,
 )
-from bot.services import languages
 from bot.services.calendar import (
     HolidayCalendars,
     add_working_days,
@@ -36,7 +35,7 @@ from bot.services.checklist import template_for
 from bot.services.progress import Checklist, build_checklist
 from bot.services.reminders import waiting_since
 from storage import repositories as repo
-from storage.models import DigestSchedule, Event
+from storage.models import Application, DigestSchedule, Event, StepState
 from storage.outbox import NewMessage
 
 MAX_APPLICATIONS = 8  # per digest, to stay within a message's blocks
@@ -126,6 +125,11 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     prepared = []
     calendars = HolidayCalendars()  # one per region for the whole pass
     due_now = due(await repo.active_digest_schedules(session), now)
+    # What every due channel shows, in a handful of statements for all of them (never a
+    # statement per channel: a pass may have 10,000 digests due).
+    reads = await repo.digest_reads(
+        session, [d.schedule.id for d in due_now], ["marked", "skipped"]
+    )
     # The weekly digests' burn-ups, for all their channels at once.
     burn_ups = await channel_burn_ups(
         session,
@@ -136,8 +140,17 @@ async def prepare(session: AsyncSession, now: datetime) -> list[PreparedDigest]:
     for digest in due_now:
         schedule = digest.schedule
         # Said in the channel, so in its language (the titles too).
-        language = await languages.channel_language(session, schedule.team_id, schedule.channel_id)
-        content = await report(session, digest, now, calendars, language)
+        channel = (schedule.team_id, schedule.channel_id)
+        language = reads.languages.get(channel) or ENGLISH
+        content = report(
+            digest,
+            reads.applications.get(channel, []),
+            reads.states,
+            reads.events,
+            now,
+            calendars,
+            language,
+        )
         burn_up = burn_ups.get((schedule.team_id, schedule.channel_id))
         content = replace(
             content, language=language, burn_up=burn_up.points if burn_up is not None else ()
@@ -199,30 +212,28 @@ def _skipped_since(
     )
 
 
-async def report(
-    session: AsyncSession,
+def report(
     digest: DueDigest,
+    applications: Sequence[Application],
+    states: Mapping[int, list[StepState]],
+    events_of: Mapping[int, Sequence[Event]],
     now: datetime,
     calendars: HolidayCalendars | None = None,
     language: str = ENGLISH,
 ) -> Digest:
     """What the channel's applications did since the last digest, and what waits; stalls
     are counted in working days without the application's public holidays. Step and phase
-    titles are in `language`."""
+    titles are in `language`. Pure: `applications` are the channel's unarchived ones by id,
+    `states` and `events_of` (its marked/skipped events since the last digest) by
+    application id, as `repo.digest_reads` returns them."""
     calendars = calendars or HolidayCalendars()
     schedule = digest.schedule
     zone = ZoneInfo(schedule.timezone)
-    applications = await repo.applications_in_channel(
-        session, schedule.team_id, schedule.channel_id
-    )
     shown = applications[:MAX_APPLICATIONS]
-    states = await repo.states_of(session, [a.id for a in shown])
-    events = await repo.events_since(
-        session, [a.id for a in shown], digest.since, ["marked", "skipped"]
-    )
     today = now.astimezone(zone).date()
     sections = []
     for application in shown:
+        events = events_of.get(application.id, ())
         checklist = build_checklist(
             application, template_for(application), states[application.id], {}
         )
