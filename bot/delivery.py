@@ -182,6 +182,8 @@ class Deliverer:
     client_for: ClientFor
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     concurrency: int = 16
+    # Messages claimed at a time; a pass claims page after page until none is due.
+    page: int = 1000
     # How time passes during a pass (tests give a simulated one).
     monotonic: Callable[[], float] = time.monotonic
     # Workspaces already told (in the log) that their unconfirmed sends cannot be checked.
@@ -217,19 +219,46 @@ class Deliverer:
         def current() -> datetime:
             return now + timedelta(seconds=self.monotonic() - started)
 
+        report = DeliveryReport()
+        results = SentLog(self.runtime, token)
+        try:
+            # Page after page until a page comes back short: every message due in this pass
+            # is sent in it (10,000 channels' digests at once, say), `page` claimed at a time.
+            # A page's claim counts from the moment it is taken, so its lease is whole.
+            claimed_at = now
+            while (
+                await self._deliver_page(claimed_at, token, current, only, report, results)
+                == self.page
+            ):
+                claimed_at = current()
+        finally:
+            await results.flush()
+        return report
+
+    async def _deliver_page(
+        self,
+        now: datetime,
+        token: str,
+        current: Callable[[], datetime],
+        only: Sequence[int] | None,
+        report: DeliveryReport,
+        results: SentLog,
+    ) -> int:
+        """Claim up to `page` due messages and send them, each channel in turn and channels in
+        parallel; the number claimed."""
         # One transaction for the whole claim: take the rows, note that their sends start,
         # and reserve each one's moment in its channel (a handful of statements, however
         # many messages).
         slots: list[float] = []
         async with self.runtime.writes.begin() as session:
-            claimed = await outbox.claim_due(session, now, lease=LEASE, token=token, only=only)
+            claimed = await outbox.claim_due(
+                session, now, lease=LEASE, token=token, limit=self.page, only=only
+            )
             if claimed:
                 await outbox.start_sending(session, [m.id for m in claimed], token, now)
                 slots = await self.pacer.reserve_many(
                     [(m.team_id, m.target) for m in claimed], session
                 )
-        report = DeliveryReport()
-        results = SentLog(self.runtime, token)
         by_target: dict[str, list[tuple[OutboxMessage, float]]] = defaultdict(list)
         for message, slot in zip(claimed, slots, strict=True):
             by_target[message.target].append((message, slot))
@@ -252,8 +281,8 @@ class Deliverer:
         try:
             await asyncio.gather(*(send_in_turn(m) for m in by_target.values()))
         finally:
-            await results.flush()
-        return report
+            await results.flush()  # the page's sends recorded before the next page is claimed
+        return len(claimed)
 
     async def _still_held(
         self, message: OutboxMessage, token: str, current: Callable[[], datetime]
