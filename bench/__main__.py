@@ -132,6 +132,7 @@ def main() -> None:
         *digest_burn_up_bench.rows(args.channels, _row),
     ]
     rows += [*scheduler_bench.scale_rows(_row), memory_bench.scale_row(_row)]
+    rows += scheduler_bench.digest_scale_rows(_row)
     rows += redraw_bench.rows(redraws, _row) + startup_bench.rows(startup, _row)
     rows += metrics_bench.rows(metrics, _row)
     print("\n".join([*rows, *http_bench.warnings(http)]))

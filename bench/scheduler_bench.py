@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -380,3 +380,28 @@ def scale_rows(row: Callable[..., str], applications: int = 100_000) -> list[str
         skipped = f"skipped: set {POSTGRES_URL_VARIABLE}"
         rows.append(row("pass and delivery, PostgreSQL", skipped, "", "", "", None))
     return rows
+
+
+def digest_scale_rows(row: Callable[..., str], channels: int = 10_000) -> list[str]:
+    """Issue #16's digest row: one pass over `channels` channels, each with its daily digest
+    due (claims in the real pages of 1,000), beside one over a hundredth of them: the
+    statements that plan it must not grow with the channels, and every due digest is sent in
+    that pass, never two to one channel within a second (SQLite)."""
+    (small, _), (large, slack) = (
+        asyncio.run(_one_pass(n, stalled_every=10**9, channels=n))
+        for n in (channels // 100, channels)
+    )
+    posts = Counter(c.args["channel"] for c in slack.calls_to("chat.postMessage"))
+    return [
+        row(
+            f"digest pass, {channels:,} channels due, SQLite",
+            f"{large.seconds:.1f} s, {large.sent:,} sent",
+            f"planning {small.planning_queries} → {large.planning_queries} statements",
+            "",
+            "statements constant; every due digest sent, one a channel",
+            large.planning_queries <= small.planning_queries
+            and large.sent == channels
+            and len(posts) == channels
+            and max(posts.values()) == 1,
+        )
+    ]
