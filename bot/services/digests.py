@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.analytics.channel_burn_up import channel_burn_ups
@@ -176,18 +176,26 @@ def _weekly(digest: DueDigest) -> bool:
 
 
 async def record_claimed(session: AsyncSession, prepared: Sequence[PreparedDigest]) -> None:
-    for p in prepared:
-        await session.execute(
-            update(DigestSchedule)
-            .where(
-                DigestSchedule.id == p.schedule_id,
-                or_(
-                    DigestSchedule.last_occurrence_at.is_(None),
-                    DigestSchedule.last_occurrence_at < p.occurrence,
-                ),
-            )
-            .values(last_occurrence_at=p.occurrence, reported_until=p.prepared_at)
+    """Mark these occurrences taken, in one executemany however many channels (an occurrence
+    already taken, or a later one, is left as it is)."""
+    if not prepared:
+        return
+    table = DigestSchedule.__table__
+    await session.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("schedule_id"),
+            or_(
+                table.c.last_occurrence_at.is_(None),
+                table.c.last_occurrence_at < bindparam("occurrence"),
+            ),
         )
+        .values(last_occurrence_at=bindparam("occurrence"), reported_until=bindparam("at")),
+        [
+            {"schedule_id": p.schedule_id, "occurrence": p.occurrence, "at": p.prepared_at}
+            for p in prepared
+        ],
+    )
 
 
 def _skipped_since(
