@@ -232,9 +232,22 @@ async def steps_for_change(session: AsyncSession, application_id: int) -> list[S
     """The application's steps in template order, for a transaction that changes them: locked
     until it ends (PostgreSQL row locks; on SQLite the writer holds the file), and loaded once
     per transaction, so units sharing one (storage/writes.py) change the same objects."""
+    return (await _steps_for_change(session, application_id))[0]
+
+
+async def step_index(session: AsyncSession, application_id: int) -> dict[str, StepState]:
+    """`steps_for_change` by step number, built once per transaction: a change looks up the
+    few steps it names instead of reading every step's attributes (each read of an ORM
+    attribute costs, and marks run this for every request)."""
+    return (await _steps_for_change(session, application_id))[1]
+
+
+async def _steps_for_change(
+    session: AsyncSession, application_id: int
+) -> tuple[list[StepState], dict[str, StepState]]:
     loaded = session.info.setdefault(_STEPS_FOR_CHANGE, {})
     if application_id not in loaded:
-        loaded[application_id] = list(
+        states = list(
             await session.scalars(
                 select(StepState)
                 .where(StepState.application_id == application_id)
@@ -243,6 +256,7 @@ async def steps_for_change(session: AsyncSession, application_id: int) -> list[S
                 .execution_options(populate_existing=True)
             )
         )
+        loaded[application_id] = (states, {s.step: s for s in states})
     return loaded[application_id]
 
 
@@ -267,19 +281,21 @@ async def set_done(
     by: str | None = None,
     now: datetime,
 ) -> list[str]:
-    """Mark the steps done (or not done); returns those whose state changed. A skipped step
-    marked done is no longer skipped. The rows are written when the session flushes, with the
-    other changes of the transaction."""
+    """Mark the steps done (or not done); returns those whose state changed, in template
+    order. A skipped step marked done is no longer skipped. The rows are written when the
+    session flushes, with the other changes of the transaction."""
+    by_step = await step_index(session, application_id)
     changed = []
-    for state in await steps_for_change(session, application_id):
-        if state.step in steps and (state.done_at is None) == done:
+    for number in dict.fromkeys(steps):
+        state = by_step.get(number)
+        if state is not None and (state.done_at is None) == done:
             state.done_at = now if done else None
             state.done_by = by if done else None
             state.changed_at = now
             if done:
                 _clear_skip(state)
-            changed.append(state.step)
-    return changed
+            changed.append(state)
+    return [state.step for state in sorted(changed, key=lambda state: state.position)]
 
 
 def set_skipped(state: StepState, *, by: str, reason: str, now: datetime) -> None:
@@ -326,8 +342,7 @@ async def step_for_update(
     """The step's row, locked until the transaction ends (PostgreSQL; SQLite locks the file).
     Taken from `steps_for_change`, so the units sharing a transaction (storage/writes.py) load
     the application's steps once between them, and change the same objects."""
-    states = await steps_for_change(session, application_id)
-    return next((s for s in states if s.step == step), None)
+    return (await step_index(session, application_id)).get(step)
 
 
 async def add_note(

@@ -43,6 +43,7 @@ class WriteSessions:
         self._maker = maker
         self._turn = asyncio.Lock() if one_at_a_time else None
         self._queue: list[_Queued] = []
+        self._committer: asyncio.Task[None] | None = None
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
@@ -66,27 +67,39 @@ class WriteSessions:
                 return await unit(session)
         queued = _Queued(unit)
         self._queue.append(queued)
+        if self._committer is None:
+            # One task commits the queue, batch after batch, and each caller waits only for
+            # its own result: no caller hands the turn to the next. The task starts on the
+            # loop's next turn, by when the requests already read off the sockets have
+            # queued behind this one and share its transaction.
+            self._committer = asyncio.get_running_loop().create_task(self._commit_queue())
+        # A caller that goes away cancels its result: if its unit has not started, it is
+        # dropped (`_commit_queue`); if it has, the transaction still finishes for the others.
+        return await queued.result
+
+    async def _commit_queue(self) -> None:
         try:
-            async with self._turn:
-                if not queued.result.done():  # else an earlier turn ran it with its own
+            while self._queue:
+                assert self._turn is not None
+                async with self._turn:
                     batch = self._queue[:MAX_UNITS_PER_TRANSACTION]
                     del self._queue[:MAX_UNITS_PER_TRANSACTION]
-                    # Shielded: the batch carries other callers' units, which must finish
-                    # even if this caller goes away.
-                    await asyncio.shield(self._commit(batch))
-        except asyncio.CancelledError:
-            if queued in self._queue:  # never started: drop it
-                self._queue.remove(queued)
-            raise
-        return await queued.result
+                    batch = [q for q in batch if not q.result.done()]  # callers gone: dropped
+                    if batch:
+                        await self._commit(batch)
+        finally:
+            self._committer = None
+            if self._queue:  # stopped (cancelled at shutdown): nobody may wait for ever
+                for queued in self._queue:
+                    _fail(queued, RuntimeError("the transaction was interrupted"))
+                self._queue.clear()
 
     async def _commit(self, batch: list[_Queued]) -> None:
         try:
             await self._commit_batch(batch)
         finally:  # cancelled at shutdown: no caller may wait for ever
             for queued in batch:
-                if not queued.result.done():
-                    queued.result.set_exception(RuntimeError("the transaction was interrupted"))
+                _fail(queued, RuntimeError("the transaction was interrupted"))
 
     async def _commit_batch(self, batch: list[_Queued]) -> None:
         if len(batch) > 1:
@@ -97,7 +110,8 @@ class WriteSessions:
                 pass  # rolled back: each unit runs alone below, and the one at fault fails
             else:
                 for queued, result in zip(batch, results, strict=True):
-                    queued.result.set_result(result)
+                    if not queued.result.done():  # else its caller went away meanwhile
+                        queued.result.set_result(result)
                 return
         for queued in batch:
             await self._commit_alone(queued)
@@ -107,6 +121,12 @@ class WriteSessions:
             async with self._maker.begin() as session:
                 result = await queued.unit(session)
         except Exception as error:
-            queued.result.set_exception(error)
+            _fail(queued, error)
         else:
-            queued.result.set_result(result)
+            if not queued.result.done():
+                queued.result.set_result(result)
+
+
+def _fail(queued: _Queued, error: BaseException) -> None:
+    if not queued.result.done():
+        queued.result.set_exception(error)

@@ -252,16 +252,15 @@ def open_before(
     marking: Sequence[str],
 ) -> list[str]:
     """Steps before the last of `up_to` that are open (neither done nor skipped) and not
-    being marked now."""
+    being marked now; `states` in template order (as `repo.steps_for_change` has them)."""
     last = max(template.step(n).position for n in up_to)
-    return [
-        s.step
-        for s in states
-        if s.position < last
-        and s.done_at is None
-        and s.skipped_at is None
-        and s.step not in marking
-    ]
+    found = []
+    for s in states:
+        if s.position >= last:  # the rest come after it: marks run this, so stop reading
+            break
+        if s.done_at is None and s.skipped_at is None and s.step not in marking:
+            found.append(s.step)
+    return found
 
 
 async def _missing(

@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -193,8 +193,9 @@ async def mark_steps(
     `announce` (history records either)."""
     template = template_for(application)
     states = await repo.steps_for_change(session, application.id)
-    numbers = steps_to_mark(template, states, refs)
-    await _record_skips_ended(session, application, template, states, numbers, actor_id, now)
+    by_step = await repo.step_index(session, application.id)
+    numbers = steps_to_mark(template, by_step, refs)
+    await _record_skips_ended(session, application, template, by_step, numbers, actor_id, now)
     gated = credentials.steps_with_gate(template, numbers)
     if gated:
         await _check_gate(session, application, gated, keyring, force, actor_id, now)
@@ -220,20 +221,19 @@ async def mark_steps(
             session, application, announcing, actor_id=actor_id, now=now
         )
     open_before = announcements.open_before(template, states, numbers, numbers)
-    outcome = _outcome(template, numbers, changed, states, open_before, tuple(queued))
-    by_step = {s.step: s for s in states}
+    outcome = _outcome(template, numbers, changed, by_step, open_before, tuple(queued))
     done_by = {n: by_step[n].done_by for n in outcome.unchanged}
     return dataclasses.replace(outcome, already_done_by=done_by)
 
 
 def steps_to_mark(
-    template: Template, states: Sequence[StepState], refs: Sequence[str]
+    template: Template, by_step: Mapping[str, StepState], refs: Sequence[str]
 ) -> list[str]:
     """The steps a mark of `refs` marks: a whole phase (`mark 4`) leaves its skipped steps
     skipped; a skipped step named on its own (`mark 4.2`) is marked done, which ends its skip.
     Refused when every step named is skipped. Changes nothing."""
     numbers = expand_steps(template, refs)
-    skipped = {s.step for s in states if s.step in numbers and s.skipped_at is not None}
+    skipped = {n for n in numbers if n in by_step and by_step[n].skipped_at is not None}
     named = {expand_steps(template, [ref])[0] for ref in refs if "." in ref}
     marking = [n for n in numbers if n not in skipped or n in named]
     if not marking:
@@ -264,7 +264,7 @@ async def announcement_question(
     mark checks the gate itself, once). Changes nothing."""
     template = template_for(application)
     states = await repo.steps_for_change(session, application.id)
-    numbers = steps_to_mark(template, states, refs)
+    numbers = steps_to_mark(template, await repo.step_index(session, application.id), refs)
     if not announcements.to_announce(template, states, numbers):
         return None
     gated = credentials.steps_with_gate(template, numbers)
@@ -281,30 +281,27 @@ def _outcome(
     template: Template,
     numbers: Sequence[str],
     changed: Sequence[str],
-    states: Sequence[StepState],
+    by_step: Mapping[str, StepState],
     open_before: list[str],
     queued: tuple[int, ...] = (),
 ) -> MarkOutcome:
     in_order = _in_template_order(template, changed)
-    # One pass over the states (each attribute read of an ORM object costs; this runs for
-    # every mark and unmark).
+    # Two attribute reads a step, in one pass: each read of an ORM attribute costs, and this
+    # runs for every mark and unmark.
     done_count = skipped_count = 0
-    assignees: dict[str, str | None] = {}
-    for state in states:
+    for state in by_step.values():
         if state.done_at is not None:
             done_count += 1
         if state.skipped_at is not None:
             skipped_count += 1
-        if state.step in changed:
-            assignees[state.step] = state.assignee_id
     return MarkOutcome(
         changed=in_order,
         unchanged=[n for n in numbers if n not in changed],
         open_before=open_before,
         queued=queued,
         done_count=done_count,
-        total=len(states),
-        touched=[assignees[n] for n in in_order],
+        total=len(by_step),
+        touched=[by_step[n].assignee_id for n in in_order],
         skipped_count=skipped_count,
     )
 
@@ -371,8 +368,8 @@ async def unmark_steps(
         session, application, template, changed, actor_id=actor_id, now=now
     )
     queued = await outbox.enqueue(session, updates, now)
-    states = await repo.steps_for_change(session, application.id)
-    outcome = _outcome(template, numbers, changed, states, open_before=[], queued=tuple(queued))
+    by_step = await repo.step_index(session, application.id)
+    outcome = _outcome(template, numbers, changed, by_step, open_before=[], queued=tuple(queued))
     return dataclasses.replace(outcome, withdrawn=tuple(withdrawn))
 
 
@@ -457,7 +454,7 @@ async def skip_step(
     if announces is not None:
         raise Refusal(_ANNOUNCES.get(announces, _ANNOUNCES_SOMETHING), step=number)
     states = await repo.steps_for_change(session, application.id)
-    state = next(s for s in states if s.step == number)
+    state = (await repo.step_index(session, application.id))[number]
     if state.done_at is not None:
         raise Refusal(
             N_(
@@ -494,7 +491,7 @@ async def unskip_step(
     """Make a skipped step open again; a step that was not skipped is left as it is."""
     number = step_number(template_for(application), ref)
     states = await repo.steps_for_change(session, application.id)
-    state = next(s for s in states if s.step == number)
+    state = (await repo.step_index(session, application.id))[number]
     old = state.skip_reason
     changed = state.skipped_at is not None
     if changed:
@@ -530,14 +527,14 @@ async def _record_skips_ended(
     session: AsyncSession,
     application: Application,
     template: Template,
-    states: Sequence[StepState],
+    by_step: Mapping[str, StepState],
     numbers: Sequence[str],
     actor_id: str,
     now: datetime,
 ) -> None:
     """History: a skipped step marked done is no longer skipped (`repo.set_done` clears the
     skip); the event keeps the reason it had."""
-    ended = [s for s in states if s.step in numbers and s.skipped_at is not None]
+    ended = [by_step[n] for n in numbers if n in by_step and by_step[n].skipped_at is not None]
     for state in sorted(ended, key=lambda s: template.step(s.step).position):
         await repo.record_event(
             session,
