@@ -80,6 +80,18 @@ async def test_units_queued_together_share_one_transaction_in_order(
     assert len(commits) == 2  # the holder's, then one for all ten
 
 
+async def test_a_burst_shares_one_transaction_from_its_first_unit(
+    engine: AsyncEngine, writes: WriteSessions
+) -> None:
+    """Requests read off the sockets in one turn of the loop: the first does not commit alone
+    and leave the rest for a second transaction."""
+    commits = count_commits(engine)
+    results = await asyncio.gather(*(writes.run(append(n)) for n in range(8)))
+
+    assert results == list(range(8))
+    assert len(commits) == 1
+
+
 async def test_a_lone_unit_commits_at_once(engine: AsyncEngine, writes: WriteSessions) -> None:
     assert await writes.run(append(7)) == 0
     assert await logged(engine) == [7]
