@@ -127,12 +127,15 @@ def build_app(
         process_before_response=True,
         **extra,
     )
+    # `/onboard` before the rest: Bolt tries listeners in the order they were added, running
+    # each one's matcher (and its argument injection) until one matches, and the command is
+    # most of the traffic.
+    register_listeners(app, runtime, deliver)
     if runtime.installations is not None:
         # tokens_revoked deletes the revoked tokens; app_uninstalled, the workspace's (and
         # schedules its data's deletion: bot/listeners/events/departures.py).
         app.event("tokens_revoked")(app.default_tokens_revoked_event_listener())
     departures.register(app, runtime)
-    register_listeners(app, runtime, deliver)
     return app
 
 

@@ -266,7 +266,10 @@ _STEPS_FOR_CHANGE = "onboard.steps_for_change"
 @event.listens_for(Session, "after_transaction_end")
 def _forget_steps_for_change(session: Session, transaction: SessionTransaction) -> None:
     # What a transaction (or a savepoint, which may roll back) loaded is not for the next.
-    session.info.pop(_STEPS_FOR_CHANGE, None)
+    # A flush ends an inner transaction of its own too (neither nested nor outermost): the
+    # steps stay, or every unit that flushes (an event recorded with its id) reloads them.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_STEPS_FOR_CHANGE, None)
     if transaction.parent is None:  # the transaction ended (not a savepoint): its history
         # was written at commit, or goes with its rollback
         session.info.pop(_PENDING_EVENTS, None)

@@ -203,3 +203,37 @@ async def test_the_identity_key_form_application_by_id_builds_is_sqlalchemys(
         loaded = await repo.application_by_id(session, application_id)
         assert identity_key(Application, application_id) == (Application, (application_id,), None)
         assert session.identity_map.get((Application, (application_id,), None)) is loaded
+
+
+def step_selects(engine: AsyncEngine) -> list[str]:
+    seen: list[str] = []
+
+    def before(_conn, _cursor, statement, _params, _context, _executemany) -> None:
+        if "FROM step_states" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    return seen
+
+
+async def test_a_flush_keeps_the_steps_a_transaction_loaded_for_change(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], application_id: int
+) -> None:
+    """Units sharing a transaction change the same step objects, loaded once: an event
+    recorded with its id flushes, and that must not make the next unit load them again. A
+    savepoint, which may roll back, still does."""
+    selects = step_selects(engine)
+    async with sessions.begin() as session:
+        for step in ("1.1", "1.2"):
+            state = await repo.step_for_update(session, application_id, step)
+            assert state is not None
+            state.assignee_id = "UBOB"
+            await repo.record_event_with_id(
+                session, application_id=application_id, actor_id="UALICE", kind="assigned",
+                step=step, now=NOW,
+            )  # fmt: skip
+        assert len(selects) == 1
+        async with session.begin_nested():
+            await repo.step_for_update(session, application_id, "1.3")
+        await repo.step_for_update(session, application_id, "1.3")
+    assert len(selects) == 2
