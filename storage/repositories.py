@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
+from typing import Any
 
 from sqlalchemy import (
     Row,
@@ -364,6 +365,27 @@ async def add_note(
     return note
 
 
+def _event_row(
+    *,
+    application_id: int,
+    actor_id: str,
+    kind: str,
+    now: datetime,
+    step: str | None,
+    old_value: str | None,
+    new_value: str | None,
+) -> dict[str, Any]:
+    return {
+        "application_id": application_id,
+        "step": step,
+        "actor_id": actor_id,
+        "kind": kind,
+        "old_value": old_value,
+        "new_value": new_value,
+        "created_at": now,
+    }
+
+
 async def record_event(
     session: AsyncSession,
     *,
@@ -380,15 +402,10 @@ async def record_event(
     (`_write_pending_events`); so they are in the database for anything that reads it, and
     a transaction that rolls back writes none. Use `record_event_with_id` when the event's id
     is needed."""
-    row = {
-        "application_id": application_id,
-        "step": step,
-        "actor_id": actor_id,
-        "kind": kind,
-        "old_value": old_value,
-        "new_value": new_value,
-        "created_at": now,
-    }
+    row = _event_row(
+        application_id=application_id, actor_id=actor_id, kind=kind, now=now, step=step,
+        old_value=old_value, new_value=new_value,
+    )  # fmt: skip
     if session.in_nested_transaction():
         # Inside a savepoint, which may roll back alone: written at once, so that it goes if
         # the savepoint goes.
@@ -410,15 +427,11 @@ async def record_event_with_id(
 ) -> Event:
     """The event, with its id: flushed at once, after the rows `record_event` holds back
     (`before_flush` writes those first), so the history keeps the order things happened in."""
-    recorded = Event(
-        application_id=application_id,
-        step=step,
-        actor_id=actor_id,
-        kind=kind,
-        old_value=old_value,
-        new_value=new_value,
-        created_at=now,
-    )
+    row = _event_row(
+        application_id=application_id, actor_id=actor_id, kind=kind, now=now, step=step,
+        old_value=old_value, new_value=new_value,
+    )  # fmt: skip
+    recorded = Event(**row)
     session.add(recorded)
     await session.flush()
     return recorded

@@ -34,12 +34,11 @@ async def tell_assignee(
     """Queue the DM about the assignment `assign_step` just recorded in this session; returns
     the outbox ids queued (none when nothing was recorded, the step was unassigned, or the
     actor gave it to themselves). The DM is in `language`, the assignee's."""
-    event, step = assigned.event, assigned.step
-    assignee_id = event.new_value if event is not None and event.kind == "assigned" else None
-    if event is None or assignee_id is None or assignee_id == actor_id:
+    step, assignee_id = assigned.step, assigned.new
+    if assigned.event_id is None or assignee_id is None:
         return ()
-    await session.flush()  # gives the event its id, which keys the DM
-    state = await repo.step_state(session, application.id, step)
+    # The step is the one this transaction loaded to change.
+    state = await repo.step_for_update(session, application.id, step)
     notes = await repo.newest_notes_of_step(session, application.id, step, NOTES_SHOWN)
     message = Assignment(
         application_id=application.id,
@@ -55,7 +54,7 @@ async def tell_assignee(
         language=language,
     )
     row = message.for_outbox(
-        dedupe_key=f"{Assignment.KIND}:{event.id}",
+        dedupe_key=f"{Assignment.KIND}:{assigned.event_id}",
         team_id=application.team_id,
         target=assignee_id,
         application_id=application.id,

@@ -595,12 +595,15 @@ def _as_text(value: object) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Assigned:
-    """What `assign_step` did: the step, its assignee before, and the event it recorded (None
-    when the step already had that assignee, so nothing happened)."""
+    """What `assign_step` did: the step, its assignee before and after, whether that changed,
+    and, when the new assignee is to be told (someone other than who gave it), the id of the
+    event recorded, which keys their DM."""
 
     step: str
     old: str | None
-    event: Event | None
+    new: str | None
+    changed: bool
+    event_id: int | None = None
 
 
 async def assign_step(
@@ -616,11 +619,10 @@ async def assign_step(
     state = await _locked_step(session, application, ref)
     old = state.assignee_id
     if old == assignee_id:
-        return Assigned(state.step, old, None)
+        return Assigned(state.step, old, assignee_id, changed=False)
     state.assignee_id = assignee_id
     state.changed_at = now
-    event = await repo.record_event_with_id(
-        session,
+    recorded = dict(
         application_id=application.id,
         actor_id=actor_id,
         kind="assigned" if assignee_id else "unassigned",
@@ -629,7 +631,11 @@ async def assign_step(
         new_value=assignee_id,
         now=now,
     )
-    return Assigned(state.step, old, event)
+    if assignee_id is None or assignee_id == actor_id:  # nobody to tell: no id needed
+        await repo.record_event(session, **recorded)
+        return Assigned(state.step, old, assignee_id, changed=True)
+    event = await repo.record_event_with_id(session, **recorded)
+    return Assigned(state.step, old, assignee_id, changed=True, event_id=event.id)
 
 
 async def set_due(

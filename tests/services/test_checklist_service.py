@@ -326,12 +326,13 @@ async def test_assign_and_unassign_record_old_and_new(
 
     assert (assigned.step, assigned.old) == ("2.1", None)
     assert (reassigned.step, reassigned.old) == ("2.1", "UBOB")
-    assert (unchanged.step, unchanged.old, unchanged.event) == ("2.1", "UCAROL", None)
-    assert (unassigned.step, unassigned.old) == ("2.1", "UCAROL")
-    # Each change returns the event it recorded (which keys the assignee's DM).
-    recorded = [(e.kind, e.old_value, e.new_value) for e in (assigned.event, reassigned.event)]
-    assert recorded == [("assigned", None, "UBOB"), ("assigned", "UBOB", "UCAROL")]
-    assert unassigned.event is not None and unassigned.event.kind == "unassigned"
+    assert (unchanged.step, unchanged.old, unchanged.changed) == ("2.1", "UCAROL", False)
+    assert (unassigned.step, unassigned.old, unassigned.changed) == ("2.1", "UCAROL", True)
+    # A change that gives the step to someone else has its event's id (it keys their DM);
+    # an unassign tells nobody, so its event is written with the transaction's others.
+    ids = [assigned.event_id, reassigned.event_id]
+    assert all(ids) and ids[0] < ids[1]
+    assert unassigned.event_id is None and unchanged.event_id is None
     assert states["2.1"].assignee_id is None
     assert states["2.1"].changed_at == later
     assert (await events_of(sessions, application))[1:] == [
