@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from storage import db
 from tests.harness import RunningApp, make_settings
 from tests.slack_stub import SlackStub
 
@@ -58,6 +60,21 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+async def sqlite_engine(tmp_path) -> AsyncIterator[AsyncEngine]:
+    """An engine on a fresh SQLite file, migrated to the newest schema (no app running)."""
+    engine = db.create_engine(db.sqlite_url(tmp_path))
+    await db.upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sqlite_sessions(sqlite_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reading from `sqlite_engine`."""
+    return db.create_sessionmaker(sqlite_engine)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
@@ -15,29 +13,9 @@ from bot.services import checklist
 from storage import db
 from storage.models import Application
 from tests.harness import RunningApp
+from tests.manual_time import ManualTime
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-class Ticks:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = db.create_engine(db.sqlite_url(tmp_path))
-    await db.upgrade(engine)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return db.create_sessionmaker(engine)
 
 
 def count_application_reads(engine: AsyncEngine) -> list[str]:
@@ -59,62 +37,65 @@ async def create(engine: AsyncEngine, name: str, channel: str = "CPAY") -> Appli
 
 
 async def test_a_lookup_is_remembered_for_its_ttl(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    sqlite_engine: AsyncEngine, sqlite_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await create(engine, "Acme")
-    clock = Ticks()
+    await create(sqlite_engine, "Acme")
+    clock = ManualTime()
     lookup = ApplicationLookup(clock=clock)
-    reads = count_application_reads(engine)
+    reads = count_application_reads(sqlite_engine)
 
-    first = await lookup.in_channel(sessions, "T1", "CPAY")
-    again = await lookup.in_channel(sessions, "T1", "CPAY")
-    by_slug = await lookup.by_slug(sessions, "T1", "acme")
-    by_slug_again = await lookup.by_slug(sessions, "T1", "acme")
+    first = await lookup.in_channel(sqlite_sessions, "T1", "CPAY")
+    again = await lookup.in_channel(sqlite_sessions, "T1", "CPAY")
+    by_slug = await lookup.by_slug(sqlite_sessions, "T1", "acme")
+    by_slug_again = await lookup.by_slug(sqlite_sessions, "T1", "acme")
     assert [a.slug for a in first] == [a.slug for a in again] == ["acme"]
     assert by_slug is by_slug_again and by_slug is not None
     assert len(reads) == 2  # one per kind of lookup
 
     clock.now += TTL_SECONDS + 0.1
-    await lookup.in_channel(sessions, "T1", "CPAY")
+    await lookup.in_channel(sqlite_sessions, "T1", "CPAY")
     assert len(reads) == 3
 
 
 async def test_a_committed_change_to_any_application_is_seen_at_once(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    sqlite_engine: AsyncEngine, sqlite_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    acme = await create(engine, "Acme")
-    lookup = ApplicationLookup(clock=Ticks())
-    assert len(await lookup.in_channel(sessions, "T1", "CPAY")) == 1
-    assert await lookup.by_slug(sessions, "T1", "zeta") is None
+    acme = await create(sqlite_engine, "Acme")
+    lookup = ApplicationLookup(clock=ManualTime())
+    assert len(await lookup.in_channel(sqlite_sessions, "T1", "CPAY")) == 1
+    assert await lookup.by_slug(sqlite_sessions, "T1", "zeta") is None
 
-    await create(engine, "Zeta")
-    assert [a.slug for a in await lookup.in_channel(sessions, "T1", "CPAY")] == ["acme", "zeta"]
-    assert await lookup.by_slug(sessions, "T1", "zeta") is not None
+    await create(sqlite_engine, "Zeta")
+    assert [a.slug for a in await lookup.in_channel(sqlite_sessions, "T1", "CPAY")] == [
+        "acme",
+        "zeta",
+    ]
+    assert await lookup.by_slug(sqlite_sessions, "T1", "zeta") is not None
 
-    async with db.write_sessions(engine).begin() as session:
+    async with db.write_sessions(sqlite_engine).begin() as session:
         current = await session.get(Application, acme.id)
         assert current is not None
         assert await checklist.archive(session, current, actor_id="UALICE", now=NOW)
-    assert [a.slug for a in await lookup.in_channel(sessions, "T1", "CPAY")] == ["zeta"]
+    assert [a.slug for a in await lookup.in_channel(sqlite_sessions, "T1", "CPAY")] == ["zeta"]
 
 
 async def test_a_rolled_back_change_keeps_what_was_remembered(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    sqlite_engine: AsyncEngine, sqlite_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await create(engine, "Acme")
-    lookup = ApplicationLookup(clock=Ticks())
-    await lookup.in_channel(sessions, "T1", "CPAY")
+    await create(sqlite_engine, "Acme")
+    lookup = ApplicationLookup(clock=ManualTime())
+    await lookup.in_channel(sqlite_sessions, "T1", "CPAY")
 
     with pytest.raises(RuntimeError):
-        async with db.write_sessions(engine).begin() as session:
+        async with db.write_sessions(sqlite_engine).begin() as session:
             application = await session.get(Application, 1)
             assert application is not None
             application.name = "Renamed"
             await session.flush()
             raise RuntimeError("changed my mind")
 
-    reads = count_application_reads(engine)
-    assert [a.name for a in await lookup.in_channel(sessions, "T1", "CPAY")] == ["Acme"]
+    reads = count_application_reads(sqlite_engine)
+    assert [a.name for a in await lookup.in_channel(sqlite_sessions, "T1", "CPAY")] == ["Acme"]
     assert reads == []
 
 

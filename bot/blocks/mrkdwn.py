@@ -1,5 +1,6 @@
 """Escaping user text for Slack mrkdwn, so that it shows as typed and can't mention or link;
-the mentions and links the bot means to make; and cutting text to Slack's limits.
+the mentions and links the bot means to make; cutting text to Slack's limits; and built mrkdwn
+read back as plain text, for the one place that shows text as typed (`plain_text`).
 
 Slack parses as mrkdwn a message's top-level `text` (what chat.postMessage, chat.update,
 `respond` and `ack` send, and what notifications show) as well as mrkdwn text objects, so
@@ -90,3 +91,56 @@ def link(url: str, label: str) -> str:
     for raw, entity in _ENTITIES.items():
         url = url.replace(raw, entity)
     return f"<{url.replace('|', '%7C')}|{escape_mrkdwn(label)}>"
+
+
+# What Slack reads as formatting in mrkdwn, for `plain_text`: a code span, its text group 1
+# (unnamed: a `<name>` between backticks is what test_block_limits.py flags as a placeholder
+# shown raw); a mention or link (`<target>` or `<target|label>`); or emphasis (*bold*,
+# _italic_, ~strike~), whose markers count only next to a space, punctuation or the text's
+# end, around text that neither begins nor ends with a space.
+_FORMATTING = re.compile(
+    r"`([^`\n]+)`"
+    r"|<(?P<target>[^<>|\n]+)(?:\|(?P<label>[^<>\n]*))?>"
+    r"|(?<![\w*~])(?P<marker>[*_~])(?P<emphasised>\S(?:[^\n]*?\S)?)(?P=marker)(?![\w*~])"
+)
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def plain_text(mrkdwn: str) -> str:
+    """Built mrkdwn as a reader of plain text should see it (a Workflow Builder step's error
+    is shown as typed): `&amp;`, `&lt;` and `&gt;` unescaped, once; emphasis markers and the
+    backticks of code dropped; a mention as @id or #id (its label where it has one); a link as
+    its label and URL. Escaped text stays text: `&lt;@U1&gt;` is `<@U1>`, never a mention."""
+    pieces: list[str] = []
+    end = 0
+    for found in _FORMATTING.finditer(mrkdwn):
+        pieces.append(_unescape(mrkdwn[end : found.start()]))
+        if found[1] is not None:  # code
+            pieces.append(_unescape(found[1]))
+        elif found["target"] is not None:
+            label = None if found["label"] is None else _unescape(found["label"])
+            pieces.append(_readable(_unescape(found["target"]), label))
+        else:  # emphasis may hold code, mentions and more emphasis
+            pieces.append(plain_text(found["emphasised"]))
+        end = found.end()
+    pieces.append(_unescape(mrkdwn[end:]))
+    return "".join(pieces)
+
+
+def _unescape(text: str) -> str:
+    return _ENTITY.sub(lambda m: _UNESCAPED[m[1]], text)
+
+
+def _readable(target: str, label: str | None) -> str:
+    """A mention or link as plain text."""
+    if target.startswith("@"):  # <@U123>, <@U123|alice>
+        return "@" + (label or target[1:])
+    if target.startswith("#"):  # <#C123>, <#C123|general>
+        return "#" + (label or target[1:])
+    if target.startswith("!"):  # <!here>, <!subteam^S123|@team>, <!date^…|fallback>
+        kind, _, ident = target[1:].partition("^")
+        return label or "@" + (ident or kind)
+    if not label or label in (target, target.removeprefix("mailto:")):
+        return label or target
+    return f"{label} ({target})"

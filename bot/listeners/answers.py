@@ -3,16 +3,14 @@ changed) or a reply through the click's response_url."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import Translator, translator
 from bot.listeners.payloads import actor_of, text
 from bot.runtime import Runtime
-from bot.services.errors import Refusal
 from bot.usecases.context import Actor, Deps
 from bot.usecases.languages import person_language
 
@@ -48,37 +46,3 @@ async def respond_to_click(body: dict[str, Any], respond: AsyncRespond, **messag
     and Bolt's `respond` raises without one."""
     if text(body.get("response_url")):
         await respond(**message)
-
-
-ActionHandler = Callable[[AsyncAck, dict, dict, AsyncWebClient, AsyncRespond], Awaitable[None]]
-
-
-def answering_refusals(runtime: Runtime) -> Callable[[ActionHandler], ActionHandler]:
-    """A block action listener that answers a `Refusal` with an ephemeral message to the
-    clicker (nothing was changed), in the clicker's language. A handler that changes something
-    acks once the change is committed; one that only opens or shows something may ack first (a
-    second ack is harmless)."""
-
-    def answering(handler: ActionHandler) -> ActionHandler:
-        async def listener(
-            ack: AsyncAck,
-            body: dict[str, Any],
-            action: dict[str, Any],
-            client: AsyncWebClient,
-            respond: AsyncRespond,
-        ) -> None:
-            try:
-                await handler(ack, body, action, client, respond)
-            except Refusal as refusal:
-                await ack()
-                clicker = actor_of(body)
-                message = await told(Deps(runtime, client), clicker, refusal)
-                if text(body.get("response_url")):
-                    await respond(response_type="ephemeral", replace_original=False, text=message)
-                elif clicker.user_id:  # App Home has no response_url: tell them in the app's DM
-                    await client.chat_postMessage(channel=clicker.user_id, text=message)
-
-        listener.__name__ = handler.__name__
-        return listener
-
-    return answering

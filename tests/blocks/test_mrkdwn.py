@@ -1,4 +1,5 @@
-"""Escaping user text for Slack mrkdwn; cutting it to Slack's limits; mentions and links."""
+"""Escaping user text for Slack mrkdwn; cutting it to Slack's limits; mentions and links; and
+built mrkdwn as plain text."""
 
 import re
 
@@ -11,6 +12,7 @@ from bot.blocks.mrkdwn import (
     escape_mrkdwn,
     fit_mrkdwn,
     link,
+    plain_text,
     shorten,
     user_mention,
     user_text,
@@ -90,3 +92,48 @@ def test_links_escape_the_url_and_the_label():
     assert link("https://x.example/a>b|<!channel>", "<@U1>") == (
         "<https://x.example/a&gt;b%7C&lt;!channel&gt;|&lt;@U1&gt;>"
     )
+
+
+# ---- built mrkdwn as plain text (a Workflow Builder step's error) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("mrkdwn", "plain"),
+    [
+        # A refusal as the command says it.
+        (
+            "Only members of <#CPAY> can change *Acme POS* (`acme-pos`); join the channel first.",
+            "Only members of #CPAY can change Acme POS (acme-pos); join the channel first.",
+        ),
+        # Escaped text is unescaped once, and stays text: never a mention.
+        ("R&amp;D &lt;@U1&gt; &amp;lt;", "R&D <@U1> &lt;"),
+        ("`a &lt; b`", "a < b"),
+        # Mentions and links, with and without a label.
+        ("<@U123> and <@U123|alice>", "@U123 and @alice"),
+        ("<#C123> and <#C123|general>", "#C123 and #general"),
+        ("<!here>, <!subteam^S123|@payments>, <!subteam^S123>", "@here, @payments, @S123"),
+        ("<!date^1392734382^{date}|Feb 18, 2014>", "Feb 18, 2014"),
+        ("<https://x.example/a?b=1&amp;c=2|the guide>", "the guide (https://x.example/a?b=1&c=2)"),
+        ("<https://x.example/a_b_>", "https://x.example/a_b_"),
+        ("<mailto:a@x.example|a@x.example>", "a@x.example"),
+        # Emphasis, nested and around code; a marker inside code is text.
+        ("_Step_ *3.4* ~gone~ *`x_y`* _a *b* c_", "Step 3.4 gone x_y a b c"),
+        ("`*not bold*`", "*not bold*"),
+        # Markers that are no formatting stay.
+        (
+            "snake_case_name 2*3*4 a * b * c *a * x~y~z",
+            "snake_case_name 2*3*4 a * b * c *a * x~y~z",
+        ),
+        ("`unclosed *star", "`unclosed *star"),
+        ("", ""),
+    ],
+)
+def test_plain_text_drops_the_formatting_and_keeps_the_words(mrkdwn, plain):
+    assert plain_text(mrkdwn) == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_characters="&*_~`")))
+def test_plain_text_gives_back_what_was_escaped(text):
+    """User text escaped into mrkdwn reads as it was typed, `<` and `>` included."""
+    assert plain_text(escape_mrkdwn(text)) == text

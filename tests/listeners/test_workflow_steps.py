@@ -178,7 +178,7 @@ async def test_create_an_application_answers_its_slug(app: RunningApp, slack: Sl
     [
         (
             {"name": "Acme POS", "channel": "CPAY", "owner": "UCAROL"},
-            "Only members of <#CPAY> can create an application in it; join the channel first.",
+            "Only members of #CPAY can create an application in it; join the channel first.",
         ),
         (
             {"name": "x" * 150, "channel": "CPAY", "owner": "UBOB"},
@@ -186,11 +186,11 @@ async def test_create_an_application_answers_its_slug(app: RunningApp, slack: Sl
         ),
         (
             {"name": "Acme POS", "channel": "DUBOB", "owner": "UBOB"},
-            "The input `channel` must be a channel (a Slack channel id such as C012AB3CD).",
+            "The input channel must be a channel (a Slack channel id such as C012AB3CD).",
         ),
         (
             {"name": "", "channel": "CPAY", "owner": "UBOB"},
-            "The input `name` is required and was empty.",
+            "The input name is required and was empty.",
         ),
     ],
     ids=["owner-not-in-channel", "name-too-long", "a-dm", "no-name"],
@@ -246,28 +246,28 @@ async def test_mark_a_step_answers_progress_and_redraws_the_checklist_with_metad
     [
         (
             {"application": "nope", "step": "1.1", "user": "UBOB"},
-            "There is no application `nope` here. `/onboard list` shows them.",
+            "There is no application nope here. /onboard list shows them.",
         ),
         (
             {"application": "acme-pos", "step": "9.9", "user": "UBOB"},
-            "There is no step `9.9`. Valid steps: 1.1–1.5, 2.1–2.5, 3.1–3.5, 4.1–4.3, 5.1; "
+            "There is no step 9.9. Valid steps: 1.1–1.5, 2.1–2.5, 3.1–3.5, 4.1–4.3, 5.1; "
             "or a whole phase, 1–5.",
         ),
         (
             {"application": "acme-pos", "step": "abc", "user": "UBOB"},
-            "`abc` is not a step id; a step id is a phase and a step number, such as 3.4.",
+            "abc is not a step id; a step id is a phase and a step number, such as 3.4.",
         ),
         (
             {"application": "acme-pos", "step": "1.1", "user": "UCAROL"},
-            "Only members of <#CPAY> can change *Acme POS* (`acme-pos`); join the channel first.",
+            "Only members of #CPAY can change Acme POS (acme-pos); join the channel first.",
         ),
         (
             {"application": "acme-pos", "step": "1.1", "user": "not a user"},
-            "The input `user` must be a person (a Slack user id such as U012AB3CD).",
+            "The input user must be a person (a Slack user id such as U012AB3CD).",
         ),
         (
             {"application": "acme-pos", "step": "1.1"},
-            "The input `user` is required and was empty.",
+            "The input user is required and was empty.",
         ),
         (
             {"application": "acme-pos", "step": "3.5", "user": "UBOB"},
@@ -407,11 +407,10 @@ async def test_status_answers_where_the_checklist_stands(
 async def test_status_refused_to_a_non_member(acme: RunningApp, slack: SlackStub) -> None:
     result = await run_step(acme, "get_checklist_status", application="acme-pos", user="UCAROL")
     assert result == {
-        "error": "Only members of <#CPAY> can change *Acme POS* (`acme-pos`); "
-        "join the channel first."
+        "error": "Only members of #CPAY can change Acme POS (acme-pos); join the channel first."
     }
     unknown = await run_step(acme, "get_checklist_status", application="beta", user="UALICE")
-    assert unknown == {"error": "There is no application `beta` here. `/onboard list` shows them."}
+    assert unknown == {"error": "There is no application beta here. /onboard list shows them."}
 
 
 async def test_business_start_carries_its_event(

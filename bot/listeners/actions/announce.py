@@ -6,35 +6,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import announce as blocks
 from bot.followup import FollowUps
-from bot.listeners.answers import answering_refusals, respond_to_click
-from bot.listeners.payloads import STEP_NUMBER, action_value, actor_of, text
+from bot.listeners.actions.click import Click, on_click
+from bot.listeners.payloads import STEP_NUMBER, action_value, text
 from bot.runtime import Runtime
 from bot.usecases import checklist
-from bot.usecases.context import Deps
 
 
-async def ask(
-    body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, marked: checklist.Marked
-) -> None:
+async def ask(click: Click, marked: checklist.Marked) -> None:
     """Show the clicker the question a mark asked (nothing was changed): ephemeral where the
     click has a response_url, in the app's DM from App Home (which has none)."""
     assert marked.asked is not None
     question_text, question_blocks = blocks.preview(marked.template, marked.asked)
-    if text(body.get("response_url")):
-        await respond(
+    if text(click.body.get("response_url")):
+        await click.respond(
             response_type="ephemeral",
             replace_original=False,
             text=question_text,
             blocks=question_blocks,
         )
     else:
-        clicker = actor_of(body).user_id
-        await client.chat_postMessage(channel=clicker, text=question_text, blocks=question_blocks)
+        await click.client.chat_postMessage(
+            channel=click.actor.user_id, text=question_text, blocks=question_blocks
+        )
 
 
 def choice_of(action: dict[str, Any]) -> tuple[int, list[str], str] | None:
@@ -45,31 +42,24 @@ def choice_of(action: dict[str, Any]) -> tuple[int, list[str], str] | None:
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals(runtime)
-    async def choose(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        choice = choice_of(action)
+    @on_click(runtime)
+    async def choose(click: Click) -> None:
+        choice = choice_of(click.action)
         if choice is None or choice[2] == "cancel":
-            await ack()
+            await click.ack()
             if choice is not None:  # the question goes; nothing was changed
-                await respond_to_click(body, respond, delete_original=True)
+                await click.answer(delete_original=True)
             return
         application_id, steps, what = choice
-        actor = actor_of(body)
         done = await checklist.mark(
-            Deps(runtime, client), actor, application_id, steps, announce=what == "announce"
+            click.deps, click.actor, application_id, steps, announce=what == "announce"
         )
-        await ack()  # once committed
+        await click.ack()  # once committed
         answer = blocks.chosen(
-            done.template, list(done.about), what, done.already_done_by, actor.user_id
+            done.template, list(done.about), what, done.already_done_by, click.actor.user_id
         )
-        await respond_to_click(body, respond, replace_original=True, text=answer)
-        await followups.after_change(client, done.followup)
+        await click.answer(replace_original=True, text=answer)
+        await followups.after_change(click.client, done.followup)
 
     for action_id in blocks.CHOICES:
         app.action(action_id)(choose)

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks import checklist as blocks
 from bot.blocks import modals
 from bot.followup import FollowUps
 from bot.i18n import Translator
-from bot.listeners.answers import answering_refusals, reader
-from bot.listeners.payloads import actor_of, step_target
+from bot.listeners.actions.click import Click, on_click
+from bot.listeners.payloads import step_target
 from bot.runtime import Runtime
 from bot.usecases import steps
-from bot.usecases.context import Deps
 
 logger = logging.getLogger(__name__)
 
@@ -36,24 +33,17 @@ def step_modal(menu: steps.StepMenu, t: Translator):
 
 
 def register(app: AsyncApp, runtime: Runtime, followups: FollowUps) -> None:
-    @answering_refusals(runtime)
-    async def step_menu(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        target = step_target(action)
+    @on_click(runtime)
+    async def step_menu(click: Click) -> None:
+        await click.ack()
+        target = step_target(click.action)
         if target is None:
             return
         application_id, step, choice = target
-        deps, actor = Deps(runtime, client), actor_of(body)
-        menu = await steps.open_step_menu(deps, actor, application_id, step, choice)
-        view = step_modal(menu, await reader(deps, actor))
+        menu = await steps.open_step_menu(click.deps, click.actor, application_id, step, choice)
+        view = step_modal(menu, await click.reader())
         try:
-            await client.views_open(trigger_id=body.get("trigger_id", ""), view=view)
+            await click.client.views_open(trigger_id=click.body.get("trigger_id", ""), view=view)
         except SlackApiError as e:
             logger.warning("step menu modal not opened: %s", e.response["error"])
 

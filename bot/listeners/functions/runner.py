@@ -6,12 +6,12 @@ recorded like an event, so a redelivery under another event id changes nothing t
 
 Error messages are English, whatever the user's language: Workflow Builder shows them to the
 workflow's builder and in its activity log, not to a person in a conversation. A refusal says
-the same as the command would (without Slack's escaping, as the message is plain text).
+the same as the command would, and every error is shown as plain text: the mrkdwn of a
+refusal or an input's error (escapes, `code`, *bold*, mentions) is turned into plain text first.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -25,6 +25,7 @@ from slack_bolt.context.fail.async_fail import AsyncFail
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.blocks.mrkdwn import plain_text
 from bot.listeners.functions.parameters import BadInput, Spec, check_outputs, read_inputs
 from bot.listeners.payloads import text
 from bot.runtime import Runtime
@@ -76,15 +77,14 @@ def register_step(app: AsyncApp, runtime: Runtime, spec: Spec, work: Work) -> No
             done = await work(Deps(runtime, client), team_id, inputs)
             outputs = check_outputs(spec, done.outputs)
         except BadInput as e:
-            await _finish(spec, fail(error=str(e)))
+            await _finish(spec, _failing(fail, str(e)))
             return
         except Refusal as refusal:
-            # The command's words, unescaped: this is plain text, not mrkdwn.
-            await _finish(spec, fail(error=html.unescape(refusal.message)))
+            await _finish(spec, _failing(fail, refusal.message))
             return
         except Exception:
             logger.exception("workflow step %s failed", spec.callback_id)
-            await _finish(spec, fail(error=FAILED))
+            await _finish(spec, _failing(fail, FAILED))
             return
         await _finish(spec, complete(outputs=outputs))
         if done.after is not None:
@@ -95,6 +95,11 @@ def register_step(app: AsyncApp, runtime: Runtime, spec: Spec, work: Work) -> No
 
     listener.__name__ = spec.callback_id
     app.function(spec.callback_id)(listener)
+
+
+def _failing(fail: AsyncFail, message: str) -> Awaitable[object]:
+    """Failing the step with `message`, which Workflow Builder shows as plain text, not mrkdwn."""
+    return fail(error=plain_text(message))
 
 
 async def _finish(spec: Spec, completing: Awaitable[object]) -> None:
