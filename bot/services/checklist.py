@@ -602,8 +602,11 @@ class Assigned:
     step: str
     old: str | None
     new: str | None
-    changed: bool
     event_id: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
 
 
 async def assign_step(
@@ -619,7 +622,7 @@ async def assign_step(
     state = await _locked_step(session, application, ref)
     old = state.assignee_id
     if old == assignee_id:
-        return Assigned(state.step, old, assignee_id, changed=False)
+        return Assigned(state.step, old, assignee_id)
     state.assignee_id = assignee_id
     state.changed_at = now
     recorded = dict(
@@ -633,9 +636,9 @@ async def assign_step(
     )
     if assignee_id is None or assignee_id == actor_id:  # nobody to tell: no id needed
         await repo.record_event(session, **recorded)
-        return Assigned(state.step, old, assignee_id, changed=True)
+        return Assigned(state.step, old, assignee_id)
     event = await repo.record_event_with_id(session, **recorded)
-    return Assigned(state.step, old, assignee_id, changed=True, event_id=event.id)
+    return Assigned(state.step, old, assignee_id, event_id=event.id)
 
 
 async def set_due(
